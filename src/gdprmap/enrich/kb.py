@@ -1,0 +1,246 @@
+"""The bundled organisation knowledge base: which legal entity operates a host, who controls it.
+
+The data lives in ``gdprmap/data/organisations.toml`` (human-editable, reviewed like code). Two
+tables: ``[entities.ID]`` legal entities with country, parent, DPF status and sources, and
+``[[services]]`` products with the host suffixes they answer on, the entity that receives the data
+(``operator``) and where that data is processed (``processing``). A user file given with
+``--kb-override`` is merged over it: an entity or service with the same id replaces the bundled one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..errors import KnowledgeBaseError
+from ..models import Destination, Entity, Fact
+from ..resources import data_path
+
+COUNTRY = r"^[A-Z]{2}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EntityRecord(_Strict):
+    name: str
+    country: str = Field(pattern=COUNTRY)
+    parent: str | None = None
+    dpf: Literal["active", "inactive", "not-listed", "unknown"] = "unknown"
+    dpf_checked: dt.date | None = None
+    dpf_source: str | None = None
+    privacy_shield: Literal["certified", "not-certified", "unknown"] = "unknown"
+    fisa702: Literal["in-scope", "out-of-scope", "unknown"] = "unknown"
+    fisa702_basis: str | None = None
+    health_service: bool = False
+    sources: list[str] = Field(min_length=1)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _dpf_needs_provenance(self) -> EntityRecord:
+        if self.dpf != "unknown" and not (self.dpf_checked and self.dpf_source):
+            raise ValueError("a DPF status other than 'unknown' needs dpf_checked and dpf_source")
+        return self
+
+
+class ProcessingRecord(_Strict):
+    country: str = Field(pattern=COUNTRY)
+    entity: str
+    basis: str
+    source: str
+
+
+class ServiceRecord(_Strict):
+    id: str
+    name: str
+    operator: str
+    category: str
+    purpose: str | None = None
+    data_in_clear: bool = True
+    domains: list[str] = Field(min_length=1)
+    processing: list[ProcessingRecord] = Field(default_factory=list)
+    region_pattern: str | None = None  # regex with a (?P<region>…) group, matched on the host
+    regions: str | None = None  # name of a [regions.NAME] table mapping region -> country
+    region_entity: str | None = None  # entity processing in the region named by the host
+    sources: list[str] = Field(min_length=1)
+
+    @field_validator("domains")
+    @classmethod
+    def _lower(cls, v: list[str]) -> list[str]:
+        return [d.lower().strip(".") for d in v]
+
+
+class KnowledgeFile(_Strict):
+    meta: dict[str, str | dt.date] = Field(default_factory=dict)
+    entities: dict[str, EntityRecord] = Field(default_factory=dict)
+    services: list[ServiceRecord] = Field(default_factory=list)
+    regions: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HostMatch:
+    """What the knowledge base says about one host."""
+
+    host: str
+    service: ServiceRecord
+    chain: tuple[Entity, ...]  # the operator, then each parent up to the ultimate one
+    destinations: tuple[Destination, ...]
+    facts: tuple[Fact, ...]
+
+
+@dataclass
+class KnowledgeBase:
+    data: KnowledgeFile
+    sha256: str
+    sources: tuple[str, ...]
+    _suffixes: dict[str, ServiceRecord] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for svc in self.data.services:
+            for domain in svc.domains:
+                self._suffixes[domain] = svc
+        self._check_references()
+
+    # -- loading ------------------------------------------------------------------------
+    @classmethod
+    def load(cls, overrides: tuple[Path, ...] = ()) -> KnowledgeBase:
+        bundled = data_path("organisations.toml")
+        paths = (bundled, *overrides)
+        merged: dict = {"meta": {}, "entities": {}, "services": {}, "regions": {}}
+        digest = hashlib.sha256()
+        for path in paths:
+            raw = _read_toml(path)
+            digest.update(path.read_bytes())
+            merged["meta"].update(raw.get("meta", {}))
+            merged["entities"].update(raw.get("entities", {}))
+            merged["regions"].update(raw.get("regions", {}))
+            for svc in raw.get("services", []):
+                merged["services"][svc.get("id")] = svc
+        merged["services"] = list(merged["services"].values())
+        try:
+            data = KnowledgeFile.model_validate(merged)
+        except ValidationError as e:
+            first = e.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise KnowledgeBaseError(
+                f"{paths[-1] if overrides else bundled}: {where}: {first['msg']}"
+            ) from e
+        return cls(data, digest.hexdigest(), tuple(str(p) for p in paths))
+
+    def _check_references(self) -> None:
+        ents = self.data.entities
+        for eid, ent in ents.items():
+            if ent.parent and ent.parent not in ents:
+                raise KnowledgeBaseError(f"entity {eid}: unknown parent {ent.parent!r}")
+            self.chain(eid)  # raises on cycles
+        for svc in self.data.services:
+            refs = [svc.operator, *(p.entity for p in svc.processing)]
+            if svc.region_entity:
+                refs.append(svc.region_entity)
+            for ref in refs:
+                if ref not in ents:
+                    raise KnowledgeBaseError(f"service {svc.id}: unknown entity {ref!r}")
+            if svc.region_pattern:
+                if not (svc.regions in self.data.regions and svc.region_entity):
+                    raise KnowledgeBaseError(
+                        f"service {svc.id}: region_pattern needs regions and region_entity"
+                    )
+                if "(?P<region>" not in svc.region_pattern:
+                    raise KnowledgeBaseError(f"service {svc.id}: region_pattern lacks (?P<region>…)")
+
+    # -- queries ------------------------------------------------------------------------
+    @cached_property
+    def checked(self) -> str | None:
+        value = self.data.meta.get("checked")
+        return str(value) if value else None
+
+    def entity(self, eid: str) -> Entity:
+        rec = self.data.entities[eid]
+        return Entity(
+            id=eid,
+            name=rec.name,
+            country=rec.country,
+            parent=rec.parent,
+            dpf=rec.dpf,
+            dpf_checked=rec.dpf_checked,
+            privacy_shield=rec.privacy_shield,
+            fisa702=rec.fisa702,
+            sources=tuple(rec.sources),
+        )
+
+    def chain(self, eid: str) -> tuple[Entity, ...]:
+        """The entity, its parent, and so on up to the ultimate parent."""
+        out: list[Entity] = []
+        seen: set[str] = set()
+        current: str | None = eid
+        while current:
+            if current in seen:
+                raise KnowledgeBaseError(f"entity {eid}: parent cycle through {current!r}")
+            seen.add(current)
+            ent = self.entity(current)
+            out.append(ent)
+            current = ent.parent
+        return tuple(out)
+
+    def is_health_service(self, eid: str) -> bool:
+        return any(self.data.entities[e.id].health_service for e in self.chain(eid))
+
+    def service_for(self, host: str) -> ServiceRecord | None:
+        """The service whose longest domain suffix matches ``host``."""
+        labels = host.lower().strip(".").split(".")
+        for i in range(len(labels)):
+            svc = self._suffixes.get(".".join(labels[i:]))
+            if svc:
+                return svc
+        return None
+
+    def match(self, host: str) -> HostMatch | None:
+        svc = self.service_for(host)
+        if svc is None:
+            return None
+        chain = self.chain(svc.operator)
+        operator = chain[0]
+        ref = f"kb:organisations.toml#service={svc.id}"
+        destinations = [
+            Destination(country=p.country, entity=p.entity, basis=p.basis, source=p.source)
+            for p in svc.processing
+        ]
+        facts = [Fact(value=f"{host} is operated by {operator.name}", source=ref,
+                      reference=svc.sources[0], checked=_date(self.checked))]
+        if svc.region_pattern:
+            m = re.search(svc.region_pattern, host)
+            region = m.group("region") if m else None
+            country = self.data.regions[svc.regions or ""].get(region or "")
+            if region and country:
+                destinations = [Destination(
+                    country=country,
+                    entity=svc.region_entity or svc.operator,
+                    basis=f"host name names the {region} region",
+                    source=ref,
+                )]
+            elif region:
+                destinations = []  # a region we cannot place: say nothing rather than guess
+        return HostMatch(host, svc, chain, tuple(destinations), tuple(facts))
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except OSError as e:
+        raise KnowledgeBaseError(f"{path}: cannot read: {e.strerror}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise KnowledgeBaseError(f"{path}: not valid TOML: {e}") from e

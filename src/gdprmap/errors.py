@@ -1,0 +1,46 @@
+"""One error hierarchy. Every error the CLI turns into a one-line message and exit code 2.
+
+    GdprmapError
+    ├── UsageError            an option or option combination that makes no sense
+    ├── InputError            a capture or register that cannot be read (carries file/entry/field)
+    ├── KnowledgeBaseError    the bundled or overriding organisation data is invalid
+    ├── OntologyError         the rules or ontology files are invalid
+    └── RenderError           an output could not be written
+"""
+
+from __future__ import annotations
+
+
+class GdprmapError(Exception):
+    """Base of every error gdprmap raises on purpose."""
+
+
+class UsageError(GdprmapError):
+    pass
+
+
+class InputError(GdprmapError):
+    """A capture that cannot be read. The message names the file, the entry and the field."""
+
+    def __init__(
+        self, path: str, reason: str, *, entry: int | None = None, field: str | None = None
+    ) -> None:
+        self.path, self.reason, self.entry, self.field = path, reason, entry, field
+        where = path
+        if entry is not None:
+            where += f": entry {entry}"
+        if field:
+            where += f": {field}"
+        super().__init__(f"{where}: {reason}")
+
+
+class KnowledgeBaseError(GdprmapError):
+    pass
+
+
+class OntologyError(GdprmapError):
+    pass
+
+
+class RenderError(GdprmapError):
+    pass

@@ -1,0 +1,78 @@
+"""The facts of one assessment as RDF, at the level of transfers (not of requests).
+
+A ``Candidate`` is one recipient receiving observed personal data at one destination by one
+legal entity; the rules decide what Chapter V makes of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from ..models import Entity
+from .engine import GM, PREFIXES
+
+_DPF = {"active": "Active", "inactive": "Inactive", "not-listed": "NotListed",
+        "unknown": "StatusUnknown"}
+_PS = {"certified": "Certified", "not-certified": "NotCertified", "unknown": "StatusUnknown"}
+_FISA = {"in-scope": "InScope", "out-of-scope": "OutOfScope", "unknown": "ScopeUnknown"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    key: str
+    recipient: str
+    destination: str | None  # ISO country code, None when unknown
+    chain: tuple[Entity, ...]  # the receiving entity, then its parents; empty when unknown
+    data_in_clear: bool
+    basis: str
+
+
+def recipient_iri(rid: str) -> str:
+    return f"urn:gdprmap:recipient:{quote(rid, safe='')}"
+
+
+def candidate_iri(key: str) -> str:
+    return f"urn:gdprmap:candidate:{quote(key, safe='')}"
+
+
+def entity_iri(eid: str) -> str:
+    return f"urn:gdprmap:entity:{quote(eid, safe='')}"
+
+
+def to_rdf(candidates: list[Candidate], received: dict[str, set[str]]) -> Any:
+    """``received`` maps recipient id -> DPV personal-data IRIs it receives."""
+    from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
+
+    gm, dpv, loc = Namespace(GM), Namespace(PREFIXES["dpv"]), Namespace(PREFIXES["loc"])
+    g = Graph()
+    for rid, categories in received.items():
+        r = URIRef(recipient_iri(rid))
+        g.add((r, RDF.type, dpv.Recipient))
+        g.add((r, RDF.type, dpv.ThirdParty))
+        for iri in categories:
+            g.add((r, dpv.hasPersonalData, URIRef(iri)))
+    for cand in candidates:
+        c = URIRef(candidate_iri(cand.key))
+        g.add((c, RDF.type, gm.TransferCandidate))
+        g.add((c, gm.recipient, URIRef(recipient_iri(cand.recipient))))
+        g.add((c, gm.dataInClear, Literal(cand.data_in_clear)))
+        if cand.destination:
+            g.add((c, gm.destination, loc[cand.destination]))
+        if not cand.chain:
+            continue
+        top = URIRef(entity_iri(cand.chain[-1].id))
+        g.add((c, gm.importer, URIRef(entity_iri(cand.chain[0].id))))
+        for ent in cand.chain:
+            e = URIRef(entity_iri(ent.id))
+            g.add((e, RDF.type, dpv.LegalEntity))
+            g.add((e, RDFS.label, Literal(ent.name)))
+            g.add((e, gm.country, loc[ent.country]))
+            g.add((e, gm.ultimateParent, top))
+            g.add((e, gm.dpfStatus, gm[_DPF[ent.dpf]]))
+            g.add((e, gm.privacyShieldStatus, gm[_PS[ent.privacy_shield]]))
+            g.add((e, gm.fisa702, gm[_FISA[ent.fisa702]]))
+            if ent.parent:
+                g.add((e, dpv.isSubsidiaryOf, URIRef(entity_iri(ent.parent))))
+    return g
