@@ -24,7 +24,7 @@ from .models import (
     Assessment, CaptureInfo, Citation, DataCategory, Evidence, Finding, Generator,
     KnowledgeInfo, Organisation, Recipient, Severity, Verdict,
 )
-from .rules.engine import Match, Ruleset, load_ruleset
+from .rules.engine import Match, Ruleset, deciding_matches, load_ruleset
 from .rules.facts import Candidate, candidate_iri, recipient_iri, to_rdf
 
 GDPR_APPLIES_FROM = dt.date(2018, 5, 25)
@@ -195,7 +195,8 @@ def _candidates(groups: dict[str, _Group], kb: KnowledgeBase) -> list[Candidate]
                     continue
                 seen.add((country, chain[0].id))
                 out.append(Candidate(f"{group.id}|{country}|{chain[0].id}", group.id, country,
-                                     chain, match.service.data_in_clear, basis))
+                                     chain, match.service.data_in_clear, basis,
+                                     match.service.category))
     return out
 
 
@@ -216,6 +217,7 @@ def _judge(groups: dict[str, _Group], candidates: list[Candidate], matches: list
     by_subject: dict[str, list[Match]] = defaultdict(list)
     for m in matches:
         by_subject[m.subject].append(m)
+    deciders = deciding_matches(matches)
 
     recipients: dict[str, Recipient] = {}
     for group in groups.values():
@@ -228,7 +230,7 @@ def _judge(groups: dict[str, _Group], candidates: list[Candidate], matches: list
         names = _names(group, candidates)
         for cand in (c for c in candidates if c.recipient == group.id):
             cand_matches = by_subject.get(candidate_iri(cand.key), [])
-            deciding = next((m for m in cand_matches if m.rule.verdict), None)
+            deciding = deciders.get(candidate_iri(cand.key))
             verdict = Verdict(deciding.rule.verdict) if deciding else Verdict.UNKNOWN
             verdicts.append(verdict)
             for m in cand_matches:

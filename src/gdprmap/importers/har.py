@@ -33,10 +33,15 @@ MAX_BODY = 256 << 10  # request bodies are classified on their first 256 KiB
 
 
 def sniff(head: bytes) -> bool:
+    if head.startswith(GZIP_MAGIC) or _is_zlib(head):
+        return True  # compressed: the JSON inside is checked when it is read
     head = head.removeprefix(BOM).lstrip()
-    if head.startswith(GZIP_MAGIC):
-        return True  # checked again after decompression
     return head.startswith(b"{") and b'"log"' in head[:4096]
+
+
+def _is_zlib(head: bytes) -> bool:
+    """A zlib stream header: deflate method, and a check value that makes it divisible by 31."""
+    return len(head) >= 2 and head[0] == 0x78 and (head[0] << 8 | head[1]) % 31 == 0
 
 
 class _HashingReader:
@@ -82,7 +87,7 @@ class HarCapture:
         if first[:2] == GZIP_MAGIC:
             self.format = "har+gzip"
             unzipped = gzip.GzipFile(fileobj=_Prefixed(first, raw))  # type: ignore[arg-type]
-        elif len(first) >= 2 and first[0] == 0x78 and (first[0] << 8 | first[1]) % 31 == 0:
+        elif _is_zlib(first):
             self.format = "har+zlib"  # mitmproxy's .zhar: a bare zlib stream
             unzipped = _Inflating(_Prefixed(first, raw))
         if unzipped is not None:
@@ -94,11 +99,10 @@ class HarCapture:
         import ijson
 
         with self._open() as raw:
-            stream = self._text_stream(raw)
             builder: Any = None
             seen_pages = False
             try:
-                for prefix, event, value in ijson.parse(stream, use_float=True):
+                for prefix, event, value in ijson.parse(self._text_stream(raw), use_float=True):
                     if prefix == "log.entries" and event == "start_array":
                         break
                     if prefix == "log.version" and event == "string":

@@ -193,6 +193,15 @@ class Ruleset:
         return str(labels[0]) if labels else str(node).rsplit("#", 1)[-1]
 
 
+def deciding_matches(matches: list[Match]) -> dict[str, Match]:
+    """Per candidate, the verdict rule that decides it: the first in priority order."""
+    deciding: dict[str, Match] = {}
+    for m in matches:  # already in rule priority order
+        if m.rule.verdict and m.rule.subject == "candidate":
+            deciding.setdefault(m.subject, m)
+    return deciding
+
+
 @lru_cache(maxsize=4)
 def load_ruleset(directory: str | None = None) -> Ruleset:
     return Ruleset(Path(directory) if directory else bundled_dir("ontologies"))

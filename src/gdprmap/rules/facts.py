@@ -27,6 +27,7 @@ class Candidate:
     chain: tuple[Entity, ...]  # the receiving entity, then its parents; empty when unknown
     data_in_clear: bool
     basis: str
+    category: str | None = None  # service category from the knowledge base
 
 
 def recipient_iri(rid: str) -> str:
@@ -58,6 +59,8 @@ def to_rdf(candidates: list[Candidate], received: dict[str, set[str]]) -> Any:
         g.add((c, RDF.type, gm.TransferCandidate))
         g.add((c, gm.recipient, URIRef(recipient_iri(cand.recipient))))
         g.add((c, gm.dataInClear, Literal(cand.data_in_clear)))
+        if cand.category:
+            g.add((c, gm.serviceCategory, gm[f"category-{cand.category}"]))
         if cand.destination:
             g.add((c, gm.destination, loc[cand.destination]))
         if not cand.chain:
