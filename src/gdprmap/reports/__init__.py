@@ -51,6 +51,9 @@ def renderer_for(output: Path) -> Renderer:
         os.close(fd)
         try:
             render(assessment, Path(tmp))
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; reports are not
             os.replace(tmp, path)
         except OSError as e:
             raise RenderError(f"{path}: cannot write: {e.strerror or e}") from e

@@ -1,0 +1,172 @@
+"""The example capture, end to end through the CLI: verdicts, JSON contract, exit codes."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import EXAMPLE, SECRETS, entry, har
+from gdprmap.cli import main
+
+US_RECIPIENTS = {"org:aws-emea-sarl", "org:cloudflare-inc", "org:cloudinary-ltd",
+                 "org:functional-software-inc", "org:google-llc"}
+HEALTH = "https://w3id.org/dpv/pd#Health"
+
+
+def run(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def report_2022(tmp_path_factory):
+    out = tmp_path_factory.mktemp("r") / "report.json"
+    code, _ = run("report", EXAMPLE, "-o", out)
+    assert code == 0
+    return json.loads(out.read_text())
+
+
+def verdicts(doc):
+    return {r["id"]: r["verdict"] for r in doc["recipients"]}
+
+
+def test_december_2022_us_transfers_are_unlawful(report_2022):
+    v = verdicts(report_2022)
+    assert {r for r, x in v.items() if x == "unlawful"} == US_RECIPIENTS
+    assert v["org:at-internet"] == "exposed" and v["org:axeptio"] == "no-transfer"
+    assert report_2022["as_of"] == "2022-12-05" and report_2022["as_of_basis"] == "capture"
+
+
+def test_health_data_is_special_category_with_evidence(report_2022):
+    sentry = next(r for r in report_2022["recipients"] if r["id"] == "org:functional-software-inc")
+    assert HEALTH in sentry["special_categories"]
+    art9 = next(f for f in sentry["findings"] if f["rule"] == "GM-ART9-01")
+    assert art9["severity"] == "critical"
+    assert any("C-184/20" in c["label"] for c in art9["citations"])
+    assert art9["evidence"] and all(e["input"].endswith("capture.har") for e in art9["evidence"])
+    health = next(d for d in sentry["data"] if d["iri"] == HEALTH)
+    assert "oncologie" in health["terms"]
+
+
+def test_every_verdict_names_rule_law_and_evidence(report_2022):
+    for r in report_2022["recipients"]:
+        deciding = [f for f in r["findings"] if f["verdict"]]
+        assert deciding, r["id"]
+        worst = [f for f in deciding if f["verdict"] == r["verdict"]]
+        assert worst, r["id"]
+        for f in worst:
+            assert f["rule"].startswith("GM-") and f["citations"] and f["explanation"]
+            assert all({"input", "entry", "field"} <= e.keys() for e in f["evidence"])
+            assert f["evidence"]
+
+
+def test_json_contract_fields(report_2022):
+    doc = report_2022
+    assert doc["schema_version"] == "1.0"
+    assert doc["generator"]["name"] == "gdprmap"
+    (inp,) = doc["inputs"]
+    assert {"path", "sha256", "format", "entries", "first_seen", "last_seen"} <= inp.keys()
+    assert inp["entries"] == 148 and len(inp["sha256"]) == 64
+    assert doc["scenario"] is None
+    for r in doc["recipients"]:
+        assert {"organisation", "hosts", "server_countries", "data_categories",
+                "special_categories", "verdict", "findings"} <= r.keys()
+        assert set(r["organisation"]) >= {"name", "country", "parent", "parent_country"}
+        assert not any(h.endswith("medirdv.example") for h in r["hosts"])  # first party
+
+
+def test_2024_dpf_listed_are_adequate_others_need_safeguards(tmp_path):
+    out = tmp_path / "r.json"
+    assert run("report", EXAMPLE, "-o", out, "--as-of", "2024-03-01")[0] == 0
+    doc = json.loads(out.read_text())
+    v = verdicts(doc)
+    assert v["org:functional-software-inc"] == v["org:google-llc"] == "adequate"  # DPF active
+    assert v["org:cloudflare-inc"] == v["org:aws-emea-sarl"] == "safeguards-required"  # unknown
+    assert doc["as_of_basis"] == "option"
+    cf = next(r for r in doc["recipients"] if r["id"] == "org:cloudflare-inc")
+    assert "GM-DPF-01" in {f["rule"] for f in cf["findings"]}
+
+
+def test_scenario_dpf_invalidated_turns_listed_back_to_unlawful(tmp_path):
+    out = tmp_path / "r.json"
+    code, _ = run("report", EXAMPLE, "-o", out, "--as-of", "2024-03-01",
+                  "--scenario", "dpf-invalidated")
+    doc = json.loads(out.read_text())
+    assert code == 0 and doc["scenario"] == "dpf-invalidated"
+    assert {r for r, x in verdicts(doc).items() if x == "unlawful"} == US_RECIPIENTS
+
+
+def test_french_findings(tmp_path):
+    out = tmp_path / "r.json"
+    run("report", EXAMPLE, "-o", out, "--lang", "fr")
+    doc = json.loads(out.read_text())
+    titles = {f["title"] for r in doc["recipients"] for f in r["findings"]}
+    assert "Données en clair vers un pays tiers où aucune garantie ne peut être efficace" in titles
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("unlawful", 1), ("exposed", 1), (None, 0)])
+def test_fail_on_exit_codes(tmp_path, fail_on, code):
+    args = ["report", EXAMPLE, "-o", tmp_path / "r.json"]
+    if fail_on:
+        args += ["--fail-on", fail_on]
+    assert run(*args)[0] == code
+
+
+def test_fail_on_below_threshold(tmp_path, write_har):
+    path = write_har(har([entry("https://www.site.example/"),
+                          entry("https://client.axept.io/x.json")]))
+    assert run("report", path, "-o", tmp_path / "r.json", "--fail-on", "exposed")[0] == 0
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--as-of", "2022-13-45"], "not a date"),
+    (["--as-of", "2017-01-01"], "precedes the GDPR"),
+    (["--scenario", "schrems-iv"], "unknown scenario"),
+    (["--lang", "de"], "Invalid value"),
+    (["--fail-on", "bad"], "Invalid value"),
+])
+def test_usage_errors_exit_2(tmp_path, args, message):
+    code, output = run("report", EXAMPLE, "-o", tmp_path / "r.json", *args)
+    assert code == 2 and message in output
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_input_error_is_one_line_and_writes_nothing(tmp_path, write_har):
+    bad = write_har(None, "bad.har", raw=b'{"log": {"version": "1.2", "entries": [{"request": 1}]}}')
+    out = tmp_path / "r.json"
+    proc = subprocess.run([sys.executable, "-m", "gdprmap.cli", "report", str(bad), "-o", str(out)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"gdprmap: error: {bad}: entry 0: request: missing or not an object"
+    assert "Traceback" not in proc.stderr and not out.exists()
+    assert not list(tmp_path.glob(".r.json*"))  # no temporary file left either
+
+
+def test_unknown_output_format(tmp_path):
+    code, output = run("report", EXAMPLE, "-o", tmp_path / "r.docx")
+    assert code == 2 and "unknown report format" in output
+
+
+def test_schema_command_prints_json_schema():
+    code, output = run("schema")
+    schema = json.loads(output)
+    assert code == 0 and "recipients" in schema["properties"]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".html"])
+def test_no_secret_in_any_output(tmp_path, suffix):
+    out = tmp_path / f"r{suffix}"
+    assert run("report", EXAMPLE, "-o", out)[0] == 0
+    text = out.read_text()
+    for secret in SECRETS:
+        assert secret not in text
+
+
+def test_reproducible_json(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    run("report", EXAMPLE, "-o", a)
+    run("report", EXAMPLE, "-o", b)
+    strip = lambda p: {k: v for k, v in json.loads(p.read_text()).items() if k != "command"}
+    assert strip(a) == strip(b)

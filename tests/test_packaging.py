@@ -1,0 +1,52 @@
+"""The built wheel carries the ontologies, templates and data, and works outside the checkout."""
+
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from conftest import EXAMPLE, ROOT
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
+                           str(ROOT)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.fail(f"wheel build failed: {proc.stderr[-2000:]}")
+    (path,) = out.glob("gdprmap-*.whl")
+    return path
+
+
+def test_wheel_contents(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for required in ("gdprmap/_bundled/ontologies/law.ttl",
+                     "gdprmap/_bundled/ontologies/rules/GM-UNL-01.rq",
+                     "gdprmap/_bundled/ontologies/scenarios/dpf-invalidated.ttl",
+                     "gdprmap/_bundled/templates/report.html.j2",
+                     "gdprmap/data/organisations.toml",
+                     "gdprmap/classify/lexicons/health.fr.txt"):
+        assert required in names, required
+    assert any(n.endswith("entry_points.txt") for n in names)
+
+
+def test_installed_wheel_runs_outside_the_checkout(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
+                    str(target), str(wheel)], check=True)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    probe = subprocess.run(
+        [sys.executable, "-c", "import gdprmap, gdprmap.resources as r; "
+         "print(gdprmap.__file__); print(r.bundled_dir('ontologies'))"],
+        cwd=work, env=env, capture_output=True, text=True, check=True).stdout.splitlines()
+    assert probe[0].startswith(str(target)) and probe[1].startswith(str(target))
+    proc = subprocess.run(
+        [sys.executable, "-m", "gdprmap.cli", "report", str(EXAMPLE), "-o", "r.pdf"],
+        cwd=work, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert (work / "r.pdf").read_bytes().startswith(b"%PDF")
