@@ -28,6 +28,7 @@ def test_wheel_contents(wheel):
                      "gdprmap/_bundled/ontologies/scenarios/dpf-invalidated.ttl",
                      "gdprmap/_bundled/templates/report.html.j2",
                      "gdprmap/data/organisations.toml",
+                     "gdprmap/data/organisations/80-health.toml",
                      "gdprmap/classify/lexicons/health.fr.txt"):
         assert required in names, required
     assert any(n.endswith("entry_points.txt") for n in names)

@@ -1,6 +1,7 @@
 """The bundled organisation knowledge base: which legal entity operates a host, who controls it.
 
-The data lives in ``gdprmap/data/organisations.toml`` (human-editable, reviewed like code). Two
+The data lives in ``gdprmap/data/organisations.toml`` and the per-sector files of
+``gdprmap/data/organisations/*.toml`` (human-editable, reviewed like code), read in that order. Two
 tables: ``[entities.ID]`` legal entities with country, parent, DPF status and sources, and
 ``[[services]]`` products with the host suffixes they answer on, the entity that receives the data
 (``operator``) and where that data is processed (``processing``). A user file given with
@@ -114,12 +115,16 @@ class KnowledgeBase:
     @classmethod
     def load(cls, overrides: tuple[Path, ...] = ()) -> KnowledgeBase:
         bundled = data_path("organisations.toml")
-        paths = (bundled, *overrides)
+        bundled_files = bundled_paths()
+        paths = (*bundled_files, *overrides)
         merged: dict = {"meta": {}, "entities": {}, "services": {}, "regions": {}}
         digest = hashlib.sha256()
+        owner: dict[str, Path] = {}  # bundled entity/service id or domain -> file defining it
         for path in paths:
             raw = _read_toml(path)
             digest.update(path.read_bytes())
+            if path in bundled_files:
+                _check_bundled_unique(path, raw, owner)
             merged["meta"].update(raw.get("meta", {}))
             merged["entities"].update(raw.get("entities", {}))
             merged["regions"].update(raw.get("regions", {}))
@@ -131,9 +136,13 @@ class KnowledgeBase:
         except ValidationError as e:
             first = e.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise KnowledgeBaseError(
-                f"{paths[-1] if overrides else bundled}: {where}: {first['msg']}"
-            ) from e
+            culprit: Path = paths[-1] if overrides else bundled
+            loc = first["loc"]
+            if not overrides and len(loc) > 1 and loc[0] in ("entities", "services"):
+                key = (f"entity {loc[1]}" if loc[0] == "entities" else
+                       f"service {merged['services'][int(loc[1])].get('id')}")
+                culprit = owner.get(key, bundled)
+            raise KnowledgeBaseError(f"{culprit}: {where}: {first['msg']}") from e
         return cls(data, digest.hexdigest(), tuple(str(p) for p in paths))
 
     def _check_references(self) -> None:
@@ -230,6 +239,27 @@ class KnowledgeBase:
             elif region:
                 destinations = []  # a region we cannot place: say nothing rather than guess
         return HostMatch(host, svc, chain, tuple(destinations), tuple(facts))
+
+
+def bundled_paths() -> tuple[Path, ...]:
+    """The bundled knowledge-base files in load order: ``organisations.toml``, then the per-sector
+    files of ``organisations/`` sorted by name (the order is part of ``organisations_sha256``)."""
+    folder = data_path("organisations")
+    extra = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    return (data_path("organisations.toml"), *extra)
+
+
+def _check_bundled_unique(path: Path, raw: dict, owner: dict[str, Path]) -> None:
+    """Bundled files may not redefine each other's entities, services or host suffixes: a silent
+    last-one-wins between two bundled files would hide a conflict. (Overrides may, on purpose.)"""
+    keys = [f"entity {e}" for e in raw.get("entities", {})]
+    for svc in raw.get("services", []):
+        keys.append(f"service {svc.get('id')}")
+        keys.extend(f"domain {str(d).lower().strip('.')}" for d in svc.get("domains", []))
+    for key in keys:
+        if key in owner:
+            raise KnowledgeBaseError(f"{path}: {key} is already defined in {owner[key].name}")
+        owner[key] = path
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -1,0 +1,93 @@
+"""The bundled knowledge base is large, consistent and sourced (organisations.toml + organisations/*.toml)."""
+
+import shutil
+from collections import Counter
+
+import pytest
+
+from gdprmap.enrich import kb as kbmod
+from gdprmap.enrich.domains import registrable_domain
+from gdprmap.enrich.kb import KnowledgeBase, bundled_paths
+from gdprmap.errors import KnowledgeBaseError
+
+CATEGORIES = {"cdn", "cloud", "analytics", "advertising", "tag-manager", "consent",
+              "error-monitoring", "session-replay", "ab-testing", "image-host", "video", "fonts",
+              "maps", "chat", "payments", "social", "health-booking", "other"}
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return KnowledgeBase.load()
+
+
+def test_at_least_400_organisations(kb):
+    tops = {kb.chain(e)[-1].id for e in kb.data.entities}
+    assert len(tops) >= 400
+
+
+def test_at_least_1500_registrable_domains(kb):
+    domains = {registrable_domain(d) for s in kb.data.services for d in s.domains}
+    assert len(domains) >= 1500
+
+
+def test_no_host_suffix_claimed_twice(kb):
+    counts = Counter(d for s in kb.data.services for d in s.domains)
+    assert [d for d, n in counts.items() if n > 1] == []
+
+
+def test_every_entity_is_sourced_and_dpf_has_provenance(kb):
+    for eid, ent in kb.data.entities.items():
+        assert ent.sources and all(s.startswith("https://") for s in ent.sources), eid
+        if ent.dpf != "unknown":
+            assert ent.dpf_checked and ent.dpf_source, eid
+
+
+def test_services_are_sourced_and_categorised(kb):
+    for svc in kb.data.services:
+        assert svc.sources, svc.id
+        assert svc.category in CATEGORIES, svc.id
+        assert all(d == d.lower() and " " not in d and "." in d for d in svc.domains), svc.id
+
+
+def test_unread_records_say_so(kb):
+    """A record without a read source carries the review sentence; DPF stays unknown there."""
+    for eid, ent in kb.data.entities.items():
+        if ent.note and "Not verified against a stored copy" in ent.note:
+            assert ent.dpf == "unknown", eid
+
+
+def test_all_bundled_files_are_loaded_in_order(kb):
+    paths = bundled_paths()
+    assert paths[0].name == "organisations.toml"
+    assert list(paths[1:]) == sorted(paths[1:]) and len(paths) > 1
+    assert kb.sources == tuple(str(p) for p in paths)
+
+
+def test_bundled_files_may_not_redefine_each_other(tmp_path, monkeypatch):
+    real = kbmod.data_path("organisations.toml")
+    shutil.copy(real, tmp_path / "organisations.toml")
+    (tmp_path / "organisations").mkdir()
+    (tmp_path / "organisations" / "90-dup.toml").write_text(
+        '[entities.acme]\nname = "ACME SAS"\ncountry = "FR"\nsources = ["https://acme.example"]\n'
+        '[[services]]\nid = "acme"\nname = "ACME"\noperator = "acme"\ncategory = "cdn"\n'
+        'domains = ["cloudflareinsights.com"]\nsources = ["https://acme.example"]\n')
+    monkeypatch.setattr(kbmod, "data_path", lambda name: tmp_path / name)
+    with pytest.raises(KnowledgeBaseError, match="cloudflareinsights.com"):
+        KnowledgeBase.load()
+
+
+@pytest.mark.parametrize(("host", "entity", "health"), [
+    ("api2.branch.io", "branch-metrics", False),
+    ("adservice.google.fr", "google-ireland", False),
+    ("www.doctoralia.es", "doctoralia-internet", True),
+    ("www.miodottore.it", "docplanner-italy", True),
+    ("www.dr-flex.de", "dr-flex-gmbh", True),
+    ("www.doctena.lu", "doctena-sa", True),
+    ("app.adjust.com", "adjust-gmbh", False),
+    ("signal-metrics-collector-beta.s-onetag.com", "onetag-ltd", False),
+    ("cdn.jsdelivr.net", "volentio-jsd", False),
+])
+def test_new_attributions(kb, host, entity, health):
+    match = kb.match(host)
+    assert match is not None and match.chain[0].id == entity
+    assert kb.is_health_service(entity) is health
