@@ -1,0 +1,542 @@
+"""The HTML report: an Article 30 style record of observed international transfers.
+
+:func:`render_html` turns an :class:`~gdprmap.models.Assessment` into one self-contained HTML
+document: CSS inline, the data-flow map as inline SVG, no external resource of any kind (links to
+legal sources are plain ``<a href>`` anchors, never fetched). The same document, rendered with
+``paged=True``, is what :mod:`gdprmap.reports.pdf` prints.
+
+Everything from a capture is untrusted (URLs, page titles, hosts can carry markup): the Jinja2
+environment autoescapes every template, and the only values marked safe are the bundled CSS,
+CSS strings escaped by :func:`css_string` and the SVG map, which escapes its own text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from ..models import Assessment, Evidence, Finding, Recipient, Severity, Verdict
+from ..resources import bundled_dir
+from . import flowmap, i18n
+
+TEMPLATE = "report.html.j2"
+STYLESHEET = "report.css"
+
+EVIDENCE_CAP = 10  # evidence items shown per finding
+EXCERPT_CAP = 300  # characters of an evidence excerpt shown
+HOSTS_CAP = 8  # hosts listed per recipient in the Article 30 table
+SKIPPED_CAP = 200  # skipped entries listed
+FACTS_CAP = 8  # registration / network facts listed per recipient
+FILES_CAP = 50  # files listed per folder input in the integrity annex
+TOP_FINDINGS = 3
+TERMS_CAP = 6  # matched special-category terms listed per category
+BASIS_CAP = 160  # characters of a destination's basis in the Article 30 table
+COMPACT_ABOVE = 30  # more recipients than this: findings are printed compactly, evidence grouped
+EVIDENCE_GROUP_CAP = 4  # evidence groups shown per finding in compact mode
+MAP_PER_PART = 12  # recipients per map page in paged output
+
+# Usable area for the map on an A4 landscape page (see report.css, @page wide), in mm.
+MAP_PAGE_WIDTH_MM = 269.0
+MAP_PAGE_HEIGHT_MM = 150.0
+
+LINK_SCHEMES = ("http", "https")
+
+
+def render_html(assessment: Assessment, lang: str = "en", *, standalone: bool = True) -> str:
+    """The report as HTML. ``standalone``: a complete document with its CSS inline; otherwise
+    only the ``<article>`` element, for embedding in a page that includes :func:`stylesheet`."""
+    return render_document(assessment, lang, standalone=standalone)
+
+
+def stylesheet() -> str:
+    """The report's CSS (``report.css`` and the verdict colours), for embedding a fragment."""
+    return _stylesheet() + "\n" + str(_verdict_css())
+
+
+def render_document(
+    assessment: Assessment,
+    lang: str = "en",
+    *,
+    standalone: bool = True,
+    paged: bool = False,
+    created: dt.datetime | None = None,
+) -> str:
+    """:func:`render_html` with the options the PDF renderer needs: ``paged`` splits the map
+    into A4 landscape parts; ``created`` is written as ``dcterms.created``/``modified``."""
+    i18n.check_lang(lang)
+    env = _environment()
+    context = build_context(assessment, lang, paged=paged)
+    context["standalone"] = standalone
+    context["created"] = created.isoformat() if created else None
+    context["stylesheet"] = Markup(_stylesheet()) if standalone else None
+    return env.get_template(TEMPLATE).render(context)
+
+
+# --- environment ---------------------------------------------------------------------------
+
+
+def _finalize(value: Any) -> Any:
+    """Every printed value: ``None`` prints as nothing, strings lose XML-invalid characters."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, str):
+        return flowmap.clean_text(value)
+    return value
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(bundled_dir("templates"))),
+        autoescape=True,
+        undefined=StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["css_string"] = css_string
+    return env
+
+
+@lru_cache(maxsize=1)
+def _stylesheet() -> str:
+    css = (bundled_dir("templates") / STYLESHEET).read_text(encoding="utf-8")
+    if "</" in css:
+        raise ValueError(f"{STYLESHEET} must not contain '</'")
+    return css
+
+
+def css_string(value: object) -> Markup:
+    """A quoted CSS string with every non-alphanumeric character hex-escaped: safe inside a
+    ``<style>`` element whatever ``value`` holds."""
+    out = []
+    for ch in flowmap.clean_text(value):
+        if ch.isascii() and (ch.isalnum() or ch == " "):
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):06x}")
+    return Markup('"' + "".join(out) + '"')
+
+
+def safe_link(iri: str | None) -> str | None:
+    """``iri`` if it is an http(s) URL that may be offered as a link, else ``None``."""
+    if not iri:
+        return None
+    try:
+        parts = urlsplit(iri.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() in LINK_SCHEMES and parts.netloc:
+        return iri.strip()
+    return None
+
+
+# --- view model ------------------------------------------------------------------------------
+
+SEVERITY_COLOURS: dict[Severity, str] = {
+    Severity.INFO: "#707b7c",
+    Severity.LOW: "#2e86c1",
+    Severity.MEDIUM: "#b9770e",
+    Severity.HIGH: "#c0392b",
+    Severity.CRITICAL: "#7b241c",
+}
+
+
+def _short(text: str | None, cap: int) -> str | None:
+    if text is None or len(text) <= cap:
+        return text
+    return text[: cap - 1].rstrip() + "…"
+
+
+def _evidence(ev: Iterable[Evidence]) -> dict[str, Any]:
+    items = list(ev)
+    shown = [
+        {
+            "input": e.input,
+            "entry": e.entry,
+            "field": e.field,
+            "excerpt": _short(e.excerpt, EXCERPT_CAP),
+        }
+        for e in items[:EVIDENCE_CAP]
+    ]
+    return {
+        "rows": shown,
+        "more": max(0, len(items) - EVIDENCE_CAP),
+        "total": len(items),
+        **_evidence_groups(items),
+    }
+
+
+def entry_ranges(entries: Iterable[int], cap: int = 6) -> str:
+    """``[3, 4, 5, 9, 12, 13]`` -> ``3–5, 9, 12–13`` (at most ``cap`` runs, then ``…``)."""
+    runs: list[list[int]] = []
+    for e in sorted(set(entries)):
+        if runs and e == runs[-1][1] + 1:
+            runs[-1][1] = e
+        else:
+            runs.append([e, e])
+    text = ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs[:cap])
+    return text + (", …" if len(runs) > cap else "")
+
+
+def _evidence_groups(items: list[Evidence]) -> dict[str, Any]:
+    """Evidence aggregated by (input, field): how many entries, which, one example excerpt."""
+    groups: dict[tuple[str, str], list[Evidence]] = {}
+    for e in items:
+        groups.setdefault((e.input, e.field), []).append(e)
+    out = []
+    for (inp, fld), evs in groups.items():
+        example = next((e.excerpt for e in evs if e.excerpt), None)
+        out.append(
+            {
+                "input": inp,
+                "field": fld,
+                "count": len(evs),
+                "entries": entry_ranges(e.entry for e in evs),
+                "excerpt": _short(example, 160),
+            }
+        )
+    return {
+        "groups": out[:EVIDENCE_GROUP_CAP],
+        "groups_more": max(0, len(out) - EVIDENCE_GROUP_CAP),
+    }
+
+
+def _finding_key(f: Finding) -> tuple:
+    return (-i18n.SEVERITY_RANK[f.severity], f.verdict is None, f.rule, f.title)
+
+
+def _recipient_view(
+    r: Recipient, index: int, _: i18n.Translator, names: dict[str, str]
+) -> dict[str, Any]:
+    org = r.organisation
+    jur = flowmap.recipient_jurisdictions(r)
+    cats = []
+    by_iri = {d.iri: d for d in r.data}
+    for iri, (label, special) in flowmap.recipient_categories(r).items():
+        d = by_iri.get(iri)
+        text = _.category(iri, label)
+        cats.append(
+            {
+                "label": i18n.without_art9(text) if special else text,
+                "curie": i18n.category_curie(iri),
+                "special": special,
+                "flows": d.flows if d else None,
+                "terms": list(d.terms[:TERMS_CAP]) if d else [],
+                "terms_more": max(0, len(d.terms) - TERMS_CAP) if d else 0,
+            }
+        )
+    cats.sort(key=lambda c: (not c["special"], c["label"].casefold()))
+    destinations = [
+        {
+            "code": d.country.upper(),
+            "name": _.country(d.country),
+            "status": _.status(d.country),
+            "third": not _.eea(d.country),
+            "basis": d.basis,
+            "basis_short": _short(d.basis, BASIS_CAP),
+            "source": d.source,
+            "entity": d.entity,
+        }
+        for d in r.destinations
+    ]
+    third = sorted(c for c in jur if not _.eea(c))
+    findings = []
+    for f in sorted(r.findings, key=_finding_key):
+        findings.append(
+            {
+                "rule": f.rule,
+                "title": f.title,
+                "severity": f.severity.value,
+                "severity_label": _.severity(f.severity),
+                "severity_colour": SEVERITY_COLOURS[f.severity],
+                "decides": f.verdict is not None,
+                "verdict": f.verdict.value if f.verdict else None,
+                "verdict_label": _.verdict(f.verdict) if f.verdict else None,
+                "explanation": f.explanation,
+                "citations": [
+                    {
+                        "label": c.label,
+                        "href": safe_link(c.iri),
+                        "iri": c.iri if not safe_link(c.iri) else None,
+                    }
+                    for c in f.citations
+                ],
+                "evidence": _evidence(f.evidence),
+                "steps": [
+                    {
+                        "kind": st.kind,
+                        "kind_label": _.step_kind(st.kind),
+                        "text": st.text,
+                        "source": st.source,
+                        "reference": st.reference,
+                    }
+                    for st in getattr(f, "steps", ())
+                ],
+            }
+        )
+    pname = flowmap.parent_name(org)
+    return {
+        "anchor": f"r{index}",
+        "index": index,
+        "id": r.id,
+        "name": flowmap.recipient_name(r),
+        "identified": org is not None,
+        "verdict": r.verdict.value,
+        "verdict_label": _.verdict(r.verdict),
+        "country": org.country if org else None,
+        "country_name": _.country(org.country) if org else None,
+        "parent": pname,
+        "parent_country": org.parent_country if org else None,
+        "parent_country_name": _.country(org.parent_country)
+        if org and org.parent_country
+        else None,
+        "chain": [{"name": e.name, "country": e.country} for e in org.chain]
+        if org and len(org.chain) > 2
+        else [],
+        "shared": [names.get(x, x) for x in getattr(r, "shared_identifiers", ())],
+        "facts": [
+            {
+                "value": fact.value,
+                "source": fact.source,
+                "reference": fact.reference,
+                "checked": _.date(fact.checked) if fact.checked else None,
+                "subject": getattr(fact, "subject", None),
+                "note": getattr(fact, "note", None),
+            }
+            for fact in getattr(r, "facts", ())[:FACTS_CAP]
+        ],
+        "hosts": list(r.hosts[:HOSTS_CAP]),
+        "hosts_more": max(0, len(r.hosts) - HOSTS_CAP),
+        "all_hosts": list(r.hosts),
+        "services": list(r.services),
+        "category": r.category,
+        "purpose_hint": i18n.service_hint(r.category, _.lang),
+        "requests": r.requests,
+        "server_ips": list(r.server_ips[:HOSTS_CAP]),
+        "server_countries": list(r.server_countries),
+        "categories": cats,
+        "destinations": destinations,
+        "third_countries": [{"code": c, "name": _.country(c)} for c in third],
+        "findings": findings,
+    }
+
+
+def _countries(recipients: list[Recipient], _: i18n.Translator) -> list[dict[str, Any]]:
+    reached: dict[str, list[Recipient]] = {}
+    for r in recipients:
+        for code in flowmap.recipient_jurisdictions(r):
+            reached.setdefault(code, []).append(r)
+    out = []
+    for code, rs in reached.items():
+        worst = max((r.verdict for r in rs), key=lambda v: v.rank)
+        out.append(
+            {
+                "code": code,
+                "name": _.country(code),
+                "status": _.status(code),
+                "third": not _.eea(code),
+                "count": len(rs),
+                "worst": worst.value,
+                "worst_label": _.verdict(worst),
+            }
+        )
+    out.sort(key=lambda c: (not c["third"], -c["count"], c["name"].casefold()))
+    return out
+
+
+def _rule_groups(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Compact mode: findings grouped by rule, one row per recipient, most severe rule first."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    anchored: set[str] = set()
+    for view in views:
+        for f in view["findings"]:
+            g = groups.setdefault(
+                (f["rule"], f["title"]),
+                {
+                    "rule": f["rule"],
+                    "title": f["title"],
+                    "explanation": f["explanation"],
+                    "example": view["name"],
+                    "citations": f["citations"],
+                    "rows": [],
+                    "rank": -1,
+                },
+            )
+            rank = i18n.SEVERITY_RANK.get(Severity(f["severity"]), 0)
+            if rank > g["rank"]:
+                g["rank"], g["severity"], g["severity_label"] = (
+                    rank,
+                    f["severity"],
+                    f["severity_label"],
+                )
+            anchor = None
+            if view["anchor"] not in anchored:
+                anchor = view["anchor"]
+                anchored.add(anchor)
+            g["rows"].append({"recipient": view, "finding": f, "anchor": anchor})
+    out = sorted(groups.values(), key=lambda g: (-g["rank"], -len(g["rows"]), g["rule"]))
+    for i, g in enumerate(out, 1):
+        g["anchor"] = f"g{i}"
+    return out
+
+
+def _top_findings(views: list[dict[str, Any]], recipients: list[Recipient]) -> list[dict]:
+    rows = []
+    for view, r in zip(views, recipients, strict=True):
+        for f in view["findings"]:
+            rows.append(
+                (
+                    -i18n.SEVERITY_RANK[Severity(f["severity"])],
+                    -r.verdict.rank,
+                    not f["decides"],
+                    view["name"].casefold(),
+                    f["rule"],
+                    {"recipient": view, "finding": f, "anchor": view["anchor"]},
+                )
+            )
+    rows.sort(key=lambda row: row[:5])
+    return [row[-1] for row in rows[:TOP_FINDINGS]]
+
+
+def _map_views(assessment: Assessment, lang: str, paged: bool) -> list[dict[str, Any]]:
+    if not assessment.recipients:
+        return []
+    if paged:
+        layouts = flowmap.flowmap_parts(assessment, lang, per_part=MAP_PER_PART)
+    else:
+        layouts = [flowmap.layout_flowmap(assessment, lang)]
+    views = []
+    for i, layout in enumerate(layouts, 1):
+        width = MAP_PAGE_WIDTH_MM
+        height = layout.height * width / layout.width
+        if height > MAP_PAGE_HEIGHT_MM:  # shrink to the page height, keep the aspect ratio
+            width *= MAP_PAGE_HEIGHT_MM / height
+            height = MAP_PAGE_HEIGHT_MM
+        views.append(
+            {
+                "svg": Markup(flowmap.svg_from_layout(layout, edge_titles=not paged)),
+                "part": i18n.t(lang, "map_part", i=i, n=len(layouts)) if len(layouts) > 1 else None,
+                "width_mm": f"{width:.1f}",
+                "height_mm": f"{height:.1f}",
+            }
+        )
+    return views
+
+
+def _verdict_css() -> Markup:
+    rules = []
+    words = dict.fromkeys([*flowmap.VERDICT_COLOURS, *(v.value for v in Verdict)])
+    for word in words:
+        if not all(ch.isalnum() or ch == "-" for ch in word):
+            continue
+        colour = flowmap.verdict_colour(word)
+        rules.append(f".v-{word}{{background-color:{colour};border-color:{colour}}}")
+        rules.append(f".vt-{word}{{color:{colour}}}")
+        rules.append(f".vb-{word}{{border-left-color:{colour}}}")
+    for s, colour in SEVERITY_COLOURS.items():
+        rules.append(f".s-{s.value}{{color:{colour};border-color:{colour}}}")
+        rules.append(f".sb-{s.value}{{border-left-color:{colour}}}")
+    return Markup("\n".join(rules))
+
+
+def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> dict[str, Any]:
+    """Everything the template prints, computed from the assessment alone."""
+    _ = i18n.Translator(lang, assessment.as_of)
+    recipients = flowmap.sort_recipients(assessment.recipients)
+    compact = len(recipients) > COMPACT_ABOVE
+    names = {r.id: flowmap.recipient_name(r) for r in recipients}
+    views = [_recipient_view(r, i, _, names) for i, r in enumerate(recipients, 1)]
+    counts = assessment.counts()
+    generator = f"{assessment.generator.name} {assessment.generator.version}"
+    special = [
+        {"recipient": v, "categories": [c for c in v["categories"] if c["special"]]}
+        for v in views
+        if any(c["special"] for c in v["categories"])
+    ]
+    by_category: dict[str, dict[str, Any]] = {}
+    for item in special:
+        for c in item["categories"]:
+            entry = by_category.setdefault(
+                c["curie"], {"label": c["label"], "curie": c["curie"], "recipients": []}
+            )
+            entry["recipients"].append(item["recipient"])
+    basis = {"capture": _("basis_capture"), "option": _("basis_option")}.get(
+        assessment.as_of_basis, assessment.as_of_basis
+    )
+    inputs = [
+        {
+            "path": c.path,
+            "format": c.format,
+            "producer": c.producer,
+            "entries": c.entries,
+            "first_seen": _.datetime(c.first_seen) if c.first_seen else None,
+            "last_seen": _.datetime(c.last_seen) if c.last_seen else None,
+            "sha256": c.sha256,
+            "pages": list(c.pages[:5]),
+            "pages_more": max(0, len(c.pages) - 5),
+            "files": [
+                {"path": f.path, "sha256": f.sha256} for f in getattr(c, "files", ())[:FILES_CAP]
+            ],
+            "files_more": max(0, len(getattr(c, "files", ())) - FILES_CAP),
+        }
+        for c in assessment.inputs
+    ]
+    return {
+        "_": _,
+        "lang": lang,
+        "title": _("title"),
+        "short_title": _("short_title"),
+        "generator": generator,
+        "footer": _("footer", generator=generator, date=_.date(assessment.as_of)),
+        "as_of": _.date(assessment.as_of),
+        "as_of_iso": assessment.as_of.isoformat(),
+        "as_of_basis": basis,
+        "controller": assessment.controller,
+        "first_party": list(assessment.first_party_domains),
+        "scenario": assessment.scenario,
+        "doctrine": assessment.doctrine,
+        "schema_version": assessment.schema_version,
+        "inputs": inputs,
+        "verdicts": [
+            {"word": v.value, "label": _.verdict(v), "meaning": _.meaning(v), "count": counts[v]}
+            for v in Verdict
+        ],
+        "total": len(assessment.recipients),
+        "recipients": views,
+        "special": special,
+        "special_by_category": list(by_category.values()),
+        "countries": _countries(recipients, _),
+        "top_findings": _top_findings(views, recipients),
+        "maps": _map_views(assessment, lang, paged),
+        "paged": paged,
+        "compact": compact,
+        "rule_groups": _rule_groups(views) if compact else [],
+        "knowledge": assessment.knowledge,
+        "rules": list(assessment.knowledge.rules),
+        "command": shlex.join(assessment.command) if assessment.command else None,
+        "skipped": list(assessment.skipped[:SKIPPED_CAP]),
+        "skipped_total": len(assessment.skipped),
+        "skipped_more": max(0, len(assessment.skipped) - SKIPPED_CAP),
+        "verdict_css": _verdict_css(),
+        "secrets_kept": bool(getattr(assessment, "secrets_kept", False)),
+        "legend": [
+            {
+                "word": v.value,
+                "label": _.verdict(v),
+                "colour": flowmap.verdict_colour(v),
+                "dash": flowmap.verdict_dash(v),
+            }
+            for v in Verdict
+        ],
+    }

@@ -1,0 +1,930 @@
+"""Fixed report strings in English and French, and locale-aware formatting.
+
+Everything a renderer prints that does not come from the assessment lives here: section titles,
+labels, verdict and severity words, DPV data-category labels, country names and dates. The
+verdict WORD (``unlawful``, ``no-transfer`` ...) stays visible in every language because users
+script against it: French labels read ``illicite (unlawful)``-style as ``unlawful (illicite)``.
+
+``lang`` is ``"en"`` or ``"fr"``; anything else raises ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+
+from ..models import Severity, Verdict
+
+LANGUAGES: tuple[str, ...] = ("en", "fr")
+
+DPV_PD = "https://w3id.org/dpv/pd#"
+COLON = {"en": ":", "fr": "\u00a0:"}
+TO_COMPLETE = "to_complete"
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is supported, else raise ``ValueError``."""
+    if lang not in LANGUAGES:
+        raise ValueError(
+            f"unsupported report language {lang!r}; choose one of {', '.join(LANGUAGES)}"
+        )
+    return lang
+
+
+# --- fixed strings ------------------------------------------------------------------------
+
+_STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Record of international transfers observed (GDPR Art. 30 / Chapter V)",
+        "short_title": "Record of international transfers observed",
+        "kicker": "GDPR · Art. 30 · Chapter V · Schrems II",
+        "subtitle": "Evidence generated from observed browser traffic",
+        "to_complete": "to be completed by the controller",
+        "none": "none",
+        "none_fem": "none",
+        "not_recorded": "not recorded",
+        "yes": "yes",
+        "no": "no",
+        "footer": "{generator} · as of {date}",
+        "page": "Page",
+        "page_of": "of",
+        # cover
+        "cover_controller": "Controller",
+        "cover_first_party": "First-party domains",
+        "cover_inputs": "Inputs",
+        "cover_as_of": "As-of date",
+        "cover_basis": "basis",
+        "basis_capture": "capture date",
+        "basis_option": "set by option",
+        "cover_scenario": "Scenario",
+        "cover_doctrine": "Doctrine",
+        "cover_generator": "Generator",
+        "cover_recipients": "Recipients observed",
+        "cover_note": (
+            "This document records what a browser was observed sending to third parties. It is "
+            "evidence for a record of processing activities (GDPR Art. 30) and for the assessment "
+            "of international transfers (GDPR Chapter V). Items that observation cannot establish "
+            "are marked “to be completed by the controller”."
+        ),
+        "input_path": "Path",
+        "input_format": "Format",
+        "input_producer": "Producer",
+        "input_entries": "Entries",
+        "input_first_seen": "First seen",
+        "input_last_seen": "Last seen",
+        "input_sha256": "SHA-256",
+        "input_pages": "Pages",
+        # sections
+        "sec_summary": "Summary",
+        "sec_map": "Data-flow map",
+        "sec_art30": "Article 30(1) record",
+        "sec_findings": "Findings per recipient",
+        "sec_method": "Method and limits",
+        "sec_integrity": "Integrity annex",
+        "sec_skipped": "Skipped entries",
+        "sec_contents": "Contents",
+        # summary
+        "sum_by_verdict": "Recipients by verdict",
+        "sum_verdict": "Verdict",
+        "sum_count": "Recipients",
+        "sum_meaning": "Meaning",
+        "sum_total": "Total",
+        "sum_special": "Special-category data (GDPR Art. 9)",
+        "sum_special_none": "No special-category data was observed.",
+        "sum_special_intro": "The following recipients receive data revealing special categories:",
+        "sum_countries": "Countries reached",
+        "sum_country": "Country",
+        "sum_status": "Status",
+        "sum_worst": "Most severe verdict",
+        "sum_countries_none": "No country could be established.",
+        "sum_top_findings": "Most severe findings",
+        "sum_top_none": "No findings.",
+        "sum_recipient": "Recipient",
+        "sum_finding": "Finding",
+        "eea": "EU/EEA",
+        "third_country": "third country",
+        "unknown_country": "unknown",
+        # map
+        "map_intro": (
+            "Left: categories of personal data observed in requests. Middle: the organisations "
+            "receiving them, grouped by parent company, with their verdict. Right: the "
+            "jurisdictions they are established in, controlled from, or process data in."
+        ),
+        "map_part": "part {i} of {n}",
+        "map_col_data": "Personal data",
+        "map_col_recipients": "Recipients",
+        "map_col_jurisdictions": "Jurisdictions",
+        "map_legend": "Legend",
+        "map_data_edge": "data category sent",
+        "map_special_edge": "special category (Art. 9)",
+        "map_unknown_jurisdiction": "Unknown jurisdiction",
+        "map_unidentified": "unidentified",
+        "map_parent": "Parent",
+        "map_reason_establishment": "established in {country}",
+        "map_reason_parent": "parent company in {country}",
+        "map_reason_destination": "data processed in {country}",
+        "map_reason_unknown": "no jurisdiction established",
+        "map_requests": "{n} requests",
+        # art 30
+        "art30_intro": (
+            "Entries of the record of processing activities that observation supports. Columns "
+            "marked “to be completed by the controller” require information only the controller "
+            "holds; the purpose column is a hint derived from the kind of service, not a finding."
+        ),
+        "art30_a": "(a) Controller",
+        "art30_b": "(b) Purposes of the processing",
+        "art30_c_subjects": "(c) Categories of data subjects",
+        "art30_f": "(f) Time limits for erasure",
+        "art30_g": "(g) Technical and organisational security measures",
+        "art30_col_d": "(d) Recipient",
+        "art30_col_c": "(c) Categories of personal data",
+        "art30_col_e": "(e) Transfer to a third country",
+        "art30_col_b": "(b) Purpose (hint)",
+        "art30_col_f": "(f) Erasure",
+        "art30_subjects_hint": "visitors whose browser sent the observed requests",
+        "art30_b_hint": "the (b) column below is a hint from the kind of service, not a purpose",
+        "art30_parent": "parent",
+        "art30_hosts": "hosts",
+        "art30_destinations": "destinations",
+        "art30_no_destination": "no destination established",
+        "art30_safeguards": "documentation of safeguards: to be completed by the controller",
+        "art30_service": "service",
+        # findings
+        "find_recipient_meta_hosts": "Hosts",
+        "find_requests": "Requests",
+        "find_category": "Service category",
+        "find_services": "Services",
+        "find_servers": "Server addresses",
+        "find_server_countries": "Server countries (indicative)",
+        "find_data": "Personal data received",
+        "find_rule": "Rule",
+        "find_severity": "Severity",
+        "find_citations": "Legal references",
+        "find_evidence": "Evidence",
+        "find_input": "Input",
+        "find_entry": "Entry",
+        "find_field": "Field",
+        "find_excerpt": "Excerpt",
+        "find_more": "and {n} more",
+        "find_none": "No findings for this recipient.",
+        "find_decides": "decides the verdict",
+        "find_flows": "{n} flows",
+        "find_chain": "Chain of control",
+        "find_facts": "Registration and network facts",
+        "find_compact_intro": (
+            "{n} recipients: findings are grouped by rule, one row per recipient. The "
+            "explanation shown is the first recipient's; each recipient's own explanation, "
+            "reasoning and evidence are in the JSON report."
+        ),
+        "find_example": "Example ({name})",
+        "find_shared": "Same identifier also sent to",
+        "find_steps": "Reasoning",
+        "step_fact": "fact",
+        "step_law": "law",
+        "step_rule": "rule",
+        "step_conclusion": "conclusion",
+        "secrets_kept": (
+            "Warning: this report was produced with --keep-secrets. Values were NOT redacted; "
+            "it may contain cookies, tokens and other secrets. Do not share it."
+        ),
+        # method
+        "method_p1": (
+            "This record is built from captured browser traffic. A capture shows which requests "
+            "the browser sent, to which hosts, carrying which data, while the capture ran. It "
+            "cannot show flows between servers: server-side forwarding, back-end sharing, "
+            "sub-processors and what recipients do with the data once received are invisible "
+            "to it."
+        ),
+        "method_p2": (
+            "A capture does not establish the consent state. Whether a consent banner was shown "
+            "or answered, and how, must be established separately; a request shows what was "
+            "sent, not its legal basis."
+        ),
+        "method_p3": (
+            "Recipients are attributed with the bundled knowledge base of organisations "
+            "({n} organisations): a host identifies a service, its operator and the operator's "
+            "parent companies. The attribution is only as good as that knowledge base at the "
+            "as-of date; its SHA-256 is given below and in the integrity annex."
+        ),
+        "method_p4": (
+            "Server locations (IP geolocation, declared processing locations) are indicative "
+            "only: anycast and CDN networks answer from many places, and legal exposure to "
+            "third-country law follows the entity that controls the data, not the server."
+        ),
+        "method_p5": (
+            "What cannot be established is reported as unknown, never guessed. Verdicts are "
+            "the output of the rules listed below applied to these observations; they are "
+            "evidence for an assessment, not a legal decision."
+        ),
+        "method_kb": "Knowledge base",
+        "method_kb_sha": "Knowledge base SHA-256",
+        "method_rules": "Rules applied",
+        "method_orgs": "{n} organisations",
+        # integrity
+        "int_intro": (
+            "Recompute a file's digest with “sha256sum FILE” and compare. Running the command "
+            "below on the same inputs with the same version reproduces this report."
+        ),
+        "int_inputs": "Inputs",
+        "int_kb": "Knowledge base (organisations)",
+        "int_ontology": "Ontology and rules",
+        "int_command": "Command to reproduce",
+        "int_command_none": "not recorded",
+        "int_schema": "Assessment schema version",
+        "int_generator": "Generator",
+        # skipped
+        "skip_intro": "{n} capture entries were not analysed:",
+        "skip_input": "Input",
+        "skip_entry": "Entry",
+        "skip_reason": "Reason",
+        "skip_more": "and {n} more skipped entries",
+    },
+    "fr": {
+        "title": "Registre des transferts internationaux observés (RGPD art. 30 / chapitre V)",
+        "short_title": "Registre des transferts internationaux observés",
+        "kicker": "RGPD · art. 30 · chapitre V · Schrems II",
+        "subtitle": "Éléments de preuve issus du trafic de navigateur observé",
+        "to_complete": "à compléter par le responsable du traitement",
+        "none": "aucun",
+        "none_fem": "aucune",
+        "not_recorded": "non enregistré",
+        "yes": "oui",
+        "no": "non",
+        "footer": "{generator} · à la date du {date}",
+        "page": "Page",
+        "page_of": "sur",
+        "cover_controller": "Responsable du traitement",
+        "cover_first_party": "Domaines propres (first-party)",
+        "cover_inputs": "Fichiers d'entrée",
+        "cover_as_of": "Date de référence",
+        "cover_basis": "fondement",
+        "basis_capture": "date de la capture",
+        "basis_option": "fixée par option",
+        "cover_scenario": "Scénario",
+        "cover_doctrine": "Doctrine",
+        "cover_generator": "Générateur",
+        "cover_recipients": "Destinataires observés",
+        "cover_note": (
+            "Ce document consigne ce qu'un navigateur a été observé envoyer à des tiers. Il "
+            "constitue un élément de preuve pour le registre des activités de traitement "
+            "(RGPD art. 30) et pour l'évaluation des transferts internationaux (RGPD "
+            "chapitre V). Les éléments que l'observation ne permet pas d'établir sont marqués "
+            "« à compléter par le responsable du traitement »."
+        ),
+        "input_path": "Chemin",
+        "input_format": "Format",
+        "input_producer": "Producteur",
+        "input_entries": "Entrées",
+        "input_first_seen": "Première observation",
+        "input_last_seen": "Dernière observation",
+        "input_sha256": "SHA-256",
+        "input_pages": "Pages",
+        "sec_summary": "Synthèse",
+        "sec_map": "Cartographie des flux de données",
+        "sec_art30": "Registre, article 30, paragraphe 1",
+        "sec_findings": "Constats par destinataire",
+        "sec_method": "Méthode et limites",
+        "sec_integrity": "Annexe d'intégrité",
+        "sec_skipped": "Entrées ignorées",
+        "sec_contents": "Sommaire",
+        "sum_by_verdict": "Destinataires par verdict",
+        "sum_verdict": "Verdict",
+        "sum_count": "Destinataires",
+        "sum_meaning": "Signification",
+        "sum_total": "Total",
+        "sum_special": "Catégories particulières de données (RGPD art. 9)",
+        "sum_special_none": "Aucune donnée d'une catégorie particulière n'a été observée.",
+        "sum_special_intro": (
+            "Les destinataires suivants reçoivent des données révélant des catégories "
+            "particulières :"
+        ),
+        "sum_countries": "Pays atteints",
+        "sum_country": "Pays",
+        "sum_status": "Statut",
+        "sum_worst": "Verdict le plus grave",
+        "sum_countries_none": "Aucun pays n'a pu être établi.",
+        "sum_top_findings": "Constats les plus graves",
+        "sum_top_none": "Aucun constat.",
+        "sum_recipient": "Destinataire",
+        "sum_finding": "Constat",
+        "eea": "UE/EEE",
+        "third_country": "pays tiers",
+        "unknown_country": "inconnu",
+        "map_intro": (
+            "À gauche : les catégories de données personnelles observées dans les requêtes. Au "
+            "centre : les organismes qui les reçoivent, regroupés par société mère, avec leur "
+            "verdict. À droite : les juridictions où ils sont établis, dont ils dépendent ou "
+            "où ils traitent les données."
+        ),
+        "map_part": "partie {i} sur {n}",
+        "map_col_data": "Données personnelles",
+        "map_col_recipients": "Destinataires",
+        "map_col_jurisdictions": "Juridictions",
+        "map_legend": "Légende",
+        "map_data_edge": "catégorie de données envoyée",
+        "map_special_edge": "catégorie particulière (art. 9)",
+        "map_unknown_jurisdiction": "Juridiction inconnue",
+        "map_unidentified": "non identifié",
+        "map_parent": "Société mère",
+        "map_reason_establishment": "établissement : {country}",
+        "map_reason_parent": "société mère : {country}",
+        "map_reason_destination": "données traitées : {country}",
+        "map_reason_unknown": "aucune juridiction établie",
+        "map_requests": "{n} requêtes",
+        "art30_intro": (
+            "Mentions du registre des activités de traitement que l'observation permet "
+            "d'étayer. Les colonnes marquées « à compléter par le responsable du traitement » "
+            "exigent des informations que seul le responsable détient ; la colonne finalité "
+            "est un indice tiré du type de service, non un constat."
+        ),
+        "art30_a": "a) Responsable du traitement",
+        "art30_b": "b) Finalités du traitement",
+        "art30_c_subjects": "c) Catégories de personnes concernées",
+        "art30_f": "f) Délais prévus pour l'effacement",
+        "art30_g": "g) Mesures de sécurité techniques et organisationnelles",
+        "art30_col_d": "d) Destinataire",
+        "art30_col_c": "c) Catégories de données à caractère personnel",
+        "art30_col_e": "e) Transfert vers un pays tiers",
+        "art30_col_b": "b) Finalité (indice)",
+        "art30_col_f": "f) Effacement",
+        "art30_subjects_hint": "visiteurs dont le navigateur a émis les requêtes observées",
+        "art30_b_hint": (
+            "la colonne b) ci-dessous est un indice tiré du type de service, non une finalité"
+        ),
+        "art30_parent": "société mère",
+        "art30_hosts": "hôtes",
+        "art30_destinations": "destinations",
+        "art30_no_destination": "aucune destination établie",
+        "art30_safeguards": (
+            "documentation des garanties : à compléter par le responsable du traitement"
+        ),
+        "art30_service": "service",
+        "find_recipient_meta_hosts": "Hôtes",
+        "find_requests": "Requêtes",
+        "find_category": "Catégorie de service",
+        "find_services": "Services",
+        "find_servers": "Adresses des serveurs",
+        "find_server_countries": "Pays des serveurs (indicatif)",
+        "find_data": "Données personnelles reçues",
+        "find_rule": "Règle",
+        "find_severity": "Gravité",
+        "find_citations": "Références juridiques",
+        "find_evidence": "Preuves",
+        "find_input": "Fichier",
+        "find_entry": "Entrée",
+        "find_field": "Champ",
+        "find_excerpt": "Extrait",
+        "find_more": "et {n} de plus",
+        "find_none": "Aucun constat pour ce destinataire.",
+        "find_decides": "détermine le verdict",
+        "find_flows": "{n} flux",
+        "find_chain": "Chaîne de contrôle",
+        "find_facts": "Données d'enregistrement et de réseau",
+        "find_compact_intro": (
+            "{n} destinataires : les constats sont regroupés par règle, une ligne par "
+            "destinataire. L'explication affichée est celle du premier destinataire ; "
+            "l'explication, le raisonnement et les preuves propres à chacun figurent dans le "
+            "rapport JSON."
+        ),
+        "find_example": "Exemple ({name})",
+        "find_shared": "Même identifiant envoyé aussi à",
+        "find_steps": "Raisonnement",
+        "step_fact": "fait",
+        "step_law": "droit",
+        "step_rule": "règle",
+        "step_conclusion": "conclusion",
+        "secrets_kept": (
+            "Attention : ce rapport a été produit avec --keep-secrets. Les valeurs n'ont PAS été "
+            "masquées ; il peut contenir des cookies, jetons et autres secrets. Ne le diffusez pas."
+        ),
+        "method_p1": (
+            "Ce registre est établi à partir de trafic de navigateur capturé. Une capture "
+            "montre quelles requêtes le navigateur a envoyées, à quels hôtes et avec quelles "
+            "données, pendant la capture. Elle ne montre pas les flux entre serveurs : "
+            "transmissions côté serveur, partages en arrière-plan, sous-traitants ultérieurs "
+            "et ce que les destinataires font des données reçues lui échappent."
+        ),
+        "method_p2": (
+            "Une capture n'établit pas l'état du consentement. L'affichage d'un bandeau de "
+            "consentement et la réponse qui y a été donnée doivent être établis séparément ; "
+            "une requête montre ce qui a été envoyé, non sa base juridique."
+        ),
+        "method_p3": (
+            "Les destinataires sont identifiés grâce à la base de connaissances d'organismes "
+            "fournie avec l'outil ({n} organismes) : un hôte désigne un service, son exploitant "
+            "et les sociétés mères de celui-ci. L'identification vaut ce que vaut cette base à "
+            "la date de référence ; son empreinte SHA-256 figure ci-dessous et dans l'annexe "
+            "d'intégrité."
+        ),
+        "method_p4": (
+            "La localisation des serveurs (géolocalisation IP, lieux de traitement déclarés) "
+            "est seulement indicative : les réseaux anycast et CDN répondent depuis de "
+            "nombreux lieux, et l'exposition au droit d'un pays tiers suit l'entité qui "
+            "contrôle les données, non le serveur."
+        ),
+        "method_p5": (
+            "Ce qui ne peut être établi est signalé comme inconnu, jamais deviné. Les verdicts "
+            "résultent de l'application des règles énumérées ci-dessous à ces observations ; "
+            "ce sont des éléments d'évaluation, non une décision juridique."
+        ),
+        "method_kb": "Base de connaissances",
+        "method_kb_sha": "SHA-256 de la base de connaissances",
+        "method_rules": "Règles appliquées",
+        "method_orgs": "{n} organismes",
+        "int_intro": (
+            "Recalculez l'empreinte d'un fichier avec « sha256sum FICHIER » et comparez. La "
+            "commande ci-dessous, exécutée sur les mêmes fichiers avec la même version, "
+            "reproduit ce rapport."
+        ),
+        "int_inputs": "Fichiers d'entrée",
+        "int_kb": "Base de connaissances (organismes)",
+        "int_ontology": "Ontologie et règles",
+        "int_command": "Commande de reproduction",
+        "int_command_none": "non enregistrée",
+        "int_schema": "Version du schéma d'évaluation",
+        "int_generator": "Générateur",
+        "skip_intro": "{n} entrées de capture n'ont pas été analysées :",
+        "skip_input": "Fichier",
+        "skip_entry": "Entrée",
+        "skip_reason": "Motif",
+        "skip_more": "et {n} autres entrées ignorées",
+    },
+}
+
+# --- verdicts and severities ---------------------------------------------------------------
+
+_VERDICT_FR: dict[str, str] = {
+    "no-transfer": "pas de transfert",
+    "adequate": "adéquat",
+    "safeguarded": "garanties déclarées",
+    "exposed": "exposé",
+    "safeguards-required": "garanties requises",
+    "unknown": "inconnu",
+    "unlawful": "illicite",
+}
+
+_VERDICT_MEANING: dict[str, dict[str, str]] = {
+    "en": {
+        "no-transfer": "Received in the EEA by an entity controlled from the EEA (or from a "
+        "country with no law recorded as reaching it).",
+        "adequate": "Third country, or listed organisation, covered by an adequacy decision in "
+        "force at the as-of date.",
+        "safeguarded": "Third country without adequacy, with an Art. 46 transfer tool declared by "
+        "the controller; its transfer impact assessment must support it.",
+        "exposed": "Received in the EEA by an entity whose parent is in a country whose law "
+        "reaches it: a risk, not a transfer.",
+        "safeguards-required": "Third country without adequacy for this recipient: lawful only "
+        "with an Art. 46 tool, a transfer impact assessment and supplementary measures the "
+        "controller must show.",
+        "unknown": "The recipient or the country receiving the data is not identified (never "
+        "read as adequate).",
+        "unlawful": "Data the service needs in clear, sent to a third country where no "
+        "safeguard can be effective.",
+    },
+    "fr": {
+        "no-transfer": "Reçu dans l'EEE par une entité contrôlée depuis l'EEE (ou depuis un pays "
+        "dont aucun droit connu ne l'atteint).",
+        "adequate": "Pays tiers, ou organisme inscrit, couvert par une décision d'adéquation en "
+        "vigueur à la date de référence.",
+        "safeguarded": "Pays tiers sans adéquation, avec un instrument de l'art. 46 déclaré par le "
+        "responsable ; son analyse d'impact du transfert doit l'étayer.",
+        "exposed": "Reçu dans l'EEE par une entité dont la société mère relève d'un pays dont le "
+        "droit l'atteint : un risque, non un transfert.",
+        "safeguards-required": "Pays tiers sans adéquation pour ce destinataire : licite "
+        "seulement avec un instrument de l'art. 46, une analyse d'impact du transfert et les "
+        "mesures supplémentaires que le responsable doit démontrer.",
+        "unknown": "Le destinataire ou le pays qui reçoit les données n'est pas identifié "
+        "(jamais considéré comme adéquat).",
+        "unlawful": "Données dont le service a besoin en clair, envoyées vers un pays tiers où "
+        "aucune garantie ne peut être efficace.",
+    },
+}
+
+_SEVERITY_FR: dict[Severity, str] = {
+    Severity.INFO: "information",
+    Severity.LOW: "faible",
+    Severity.MEDIUM: "moyenne",
+    Severity.HIGH: "élevée",
+    Severity.CRITICAL: "critique",
+}
+
+SEVERITY_RANK: dict[Severity, int] = {s: i for i, s in enumerate(Severity)}
+
+# --- DPV personal-data categories ---------------------------------------------------------
+
+_CATEGORIES: dict[str, tuple[str, str]] = {
+    # fragment of https://w3id.org/dpv/pd#...: (en, fr)
+    "IPAddress": ("IP address", "Adresse IP"),
+    "Identifier": ("Identifier", "Identifiant"),
+    "BrowsingBehaviour": ("Browsing behaviour", "Comportement de navigation"),
+    "BrowsingReferral": ("Browsing referral (referrer)", "Page de provenance (référent)"),
+    "BrowserHistory": ("Browser history", "Historique de navigation"),
+    "BrowserFingerprint": ("Browser fingerprint", "Empreinte du navigateur"),
+    "UserAgent": ("User agent", "Agent utilisateur"),
+    "DeviceBased": ("Device-based data", "Données liées à l'appareil"),
+    "DeviceSoftware": ("Device software", "Logiciels de l'appareil"),
+    "DeviceOperatingSystem": ("Device operating system", "Système d'exploitation"),
+    "Language": ("Language", "Langue"),
+    "Location": ("Location", "Localisation"),
+    "Country": ("Country", "Pays"),
+    "InternetActivity": ("Internet activity", "Activité sur Internet"),
+    "SearchQuery": ("Search query", "Requête de recherche"),
+    "Interaction": ("Interactions", "Interactions"),
+    "EmailAddress": ("Email address", "Adresse électronique"),
+    "TelephoneNumber": ("Telephone number", "Numéro de téléphone"),
+    "Name": ("Name", "Nom"),
+    "Username": ("Username", "Nom d'utilisateur"),
+    "Password": ("Password", "Mot de passe"),
+    "Age": ("Age", "Âge"),
+    "Gender": ("Gender", "Genre"),
+    "Purchase": ("Purchases", "Achats"),
+    "Transactional": ("Transactions", "Transactions"),
+    "Health": ("Health", "Santé"),
+    "HealthRecord": ("Health record", "Dossier médical"),
+    "MedicalHealth": ("Medical health", "Santé (médicale)"),
+    "MentalHealth": ("Mental health", "Santé mentale"),
+    "Genetic": ("Genetic data", "Données génétiques"),
+    "Biometric": ("Biometric data", "Données biométriques"),
+    "Religion": ("Religion", "Religion"),
+    "PhilosophicalBelief": ("Philosophical belief", "Convictions philosophiques"),
+    "PoliticalAffiliation": ("Political affiliation", "Opinions politiques"),
+    "PoliticalOpinion": ("Political opinion", "Opinions politiques"),
+    "TradeUnionMembership": ("Trade union membership", "Appartenance syndicale"),
+    "Race": ("Racial origin", "Origine raciale"),
+    "Ethnicity": ("Ethnic origin", "Origine ethnique"),
+    "SexualOrientation": ("Sexual orientation", "Orientation sexuelle"),
+    "SexualHistory": ("Sex life", "Vie sexuelle"),
+    "CriminalOffense": ("Criminal offences", "Infractions pénales"),
+}
+
+# --- service categories (purpose hints) -----------------------------------------------------
+
+_SERVICE_HINTS: dict[str, tuple[str, str]] = {
+    "analytics": ("audience measurement / analytics", "mesure d'audience / statistiques"),
+    "audience-measurement": ("audience measurement", "mesure d'audience"),
+    "advertising": ("advertising", "publicité"),
+    "ads": ("advertising", "publicité"),
+    "marketing": ("marketing", "marketing"),
+    "cdn": ("content delivery", "diffusion de contenu (CDN)"),
+    "hosting": ("hosting", "hébergement"),
+    "cloud": ("cloud hosting", "hébergement en nuage"),
+    "storage": ("file storage", "stockage de fichiers"),
+    "media": ("image and media delivery", "diffusion d'images et de médias"),
+    "images": ("image delivery", "diffusion d'images"),
+    "video": ("video", "vidéo"),
+    "fonts": ("web fonts", "polices de caractères"),
+    "maps": ("maps", "cartographie"),
+    "consent": ("consent management", "gestion du consentement"),
+    "cmp": ("consent management", "gestion du consentement"),
+    "error-monitoring": ("error monitoring", "surveillance des erreurs"),
+    "monitoring": ("monitoring", "surveillance technique"),
+    "apm": ("performance monitoring", "surveillance des performances"),
+    "tag-manager": ("tag management", "gestion de balises"),
+    "social": ("social media", "réseaux sociaux"),
+    "chat": ("chat / customer support", "messagerie / support client"),
+    "support": ("customer support", "support client"),
+    "payment": ("payment", "paiement"),
+    "payments": ("payment", "paiement"),
+    "security": ("security / bot protection", "sécurité / protection anti-robots"),
+    "captcha": ("bot protection (captcha)", "protection anti-robots (captcha)"),
+    "session-replay": ("session recording", "enregistrement de session"),
+    "ab-testing": ("A/B testing", "tests A/B"),
+    "search": ("site search", "recherche sur le site"),
+    "booking": ("appointment booking", "prise de rendez-vous"),
+    "email": ("email delivery", "envoi de courriels"),
+}
+
+# --- countries ------------------------------------------------------------------------------
+
+EEA: frozenset[str] = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
+    "IS LI NO".split()
+)
+# EU outermost regions and Åland have ISO codes of their own (TFEU Art. 349, 355(4)).
+EU_TERRITORIES: frozenset[str] = frozenset("RE GP MQ GF YT MF AX".split())
+UK_TRANSITION_END = dt.date(2020, 12, 31)
+
+_COUNTRIES: dict[str, tuple[str, str]] = {
+    "AT": ("Austria", "Autriche"),
+    "BE": ("Belgium", "Belgique"),
+    "BG": ("Bulgaria", "Bulgarie"),
+    "HR": ("Croatia", "Croatie"),
+    "CY": ("Cyprus", "Chypre"),
+    "CZ": ("Czechia", "Tchéquie"),
+    "DK": ("Denmark", "Danemark"),
+    "EE": ("Estonia", "Estonie"),
+    "FI": ("Finland", "Finlande"),
+    "FR": ("France", "France"),
+    "DE": ("Germany", "Allemagne"),
+    "GR": ("Greece", "Grèce"),
+    "HU": ("Hungary", "Hongrie"),
+    "IE": ("Ireland", "Irlande"),
+    "IT": ("Italy", "Italie"),
+    "LV": ("Latvia", "Lettonie"),
+    "LT": ("Lithuania", "Lituanie"),
+    "LU": ("Luxembourg", "Luxembourg"),
+    "MT": ("Malta", "Malte"),
+    "NL": ("Netherlands", "Pays-Bas"),
+    "PL": ("Poland", "Pologne"),
+    "PT": ("Portugal", "Portugal"),
+    "RO": ("Romania", "Roumanie"),
+    "SK": ("Slovakia", "Slovaquie"),
+    "SI": ("Slovenia", "Slovénie"),
+    "ES": ("Spain", "Espagne"),
+    "SE": ("Sweden", "Suède"),
+    "IS": ("Iceland", "Islande"),
+    "LI": ("Liechtenstein", "Liechtenstein"),
+    "NO": ("Norway", "Norvège"),
+    "CH": ("Switzerland", "Suisse"),
+    "GB": ("United Kingdom", "Royaume-Uni"),
+    "US": ("United States", "États-Unis"),
+    "CA": ("Canada", "Canada"),
+    "MX": ("Mexico", "Mexique"),
+    "BR": ("Brazil", "Brésil"),
+    "AR": ("Argentina", "Argentine"),
+    "UY": ("Uruguay", "Uruguay"),
+    "CL": ("Chile", "Chili"),
+    "IL": ("Israel", "Israël"),
+    "AE": ("United Arab Emirates", "Émirats arabes unis"),
+    "SA": ("Saudi Arabia", "Arabie saoudite"),
+    "TR": ("Türkiye", "Turquie"),
+    "UA": ("Ukraine", "Ukraine"),
+    "RU": ("Russia", "Russie"),
+    "BY": ("Belarus", "Biélorussie"),
+    "RS": ("Serbia", "Serbie"),
+    "IN": ("India", "Inde"),
+    "CN": ("China", "Chine"),
+    "HK": ("Hong Kong", "Hong Kong"),
+    "TW": ("Taiwan", "Taïwan"),
+    "JP": ("Japan", "Japon"),
+    "KR": ("South Korea", "Corée du Sud"),
+    "SG": ("Singapore", "Singapour"),
+    "MY": ("Malaysia", "Malaisie"),
+    "ID": ("Indonesia", "Indonésie"),
+    "PH": ("Philippines", "Philippines"),
+    "VN": ("Vietnam", "Viêt Nam"),
+    "TH": ("Thailand", "Thaïlande"),
+    "AU": ("Australia", "Australie"),
+    "NZ": ("New Zealand", "Nouvelle-Zélande"),
+    "ZA": ("South Africa", "Afrique du Sud"),
+    "NG": ("Nigeria", "Nigeria"),
+    "EG": ("Egypt", "Égypte"),
+    "MA": ("Morocco", "Maroc"),
+    "TN": ("Tunisia", "Tunisie"),
+    "AD": ("Andorra", "Andorre"),
+    "FO": ("Faroe Islands", "Îles Féroé"),
+    "GG": ("Guernsey", "Guernesey"),
+    "JE": ("Jersey", "Jersey"),
+    "IM": ("Isle of Man", "Île de Man"),
+    "MC": ("Monaco", "Monaco"),
+    "SM": ("San Marino", "Saint-Marin"),
+    "VA": ("Vatican City", "Vatican"),
+    "KY": ("Cayman Islands", "Îles Caïmans"),
+    "BM": ("Bermuda", "Bermudes"),
+    "PA": ("Panama", "Panama"),
+    "SC": ("Seychelles", "Seychelles"),
+    "BZ": ("Belize", "Belize"),
+    "VG": ("British Virgin Islands", "Îles Vierges britanniques"),
+}
+
+# --- dates ------------------------------------------------------------------------------------
+
+_MONTHS = {
+    "en": (
+        "January February March April May June July August September October November December"
+    ).split(),
+    "fr": (
+        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+    ).split(),
+}
+
+
+def format_date(value: dt.date | dt.datetime | None, lang: str) -> str:
+    """``5 December 2022`` / ``5 décembre 2022`` (``1er`` for the first day in French)."""
+    check_lang(lang)
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = _utc(value).date()
+    day = str(value.day)
+    if lang == "fr" and value.day == 1:
+        day = "1er"
+    return f"{day} {_MONTHS[lang][value.month - 1]} {value.year}"
+
+
+def format_datetime(value: dt.datetime | None, lang: str) -> str:
+    """Date as :func:`format_date`, then the time; aware times are shown in UTC."""
+    check_lang(lang)
+    if value is None:
+        return ""
+    aware = value.tzinfo is not None and value.utcoffset() is not None
+    value = _utc(value)
+    sep = ", " if lang == "en" else " à "
+    zone = " UTC" if aware else ""
+    return f"{format_date(value, lang)}{sep}{value:%H:%M:%S}{zone}"
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        return value.astimezone(dt.UTC)
+    return value
+
+
+# --- lookups ----------------------------------------------------------------------------------
+
+
+def strings(lang: str) -> Mapping[str, str]:
+    return _STRINGS[check_lang(lang)]
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """The fixed string ``key`` in ``lang``, with ``{placeholders}`` filled from ``values``."""
+    text = _STRINGS[check_lang(lang)][key]
+    return text.format(**values) if values else text
+
+
+def _word(verdict: Verdict | str) -> str:
+    return verdict.value if isinstance(verdict, Verdict) else str(verdict)
+
+
+def verdict_label(verdict: Verdict | str, lang: str) -> str:
+    """The verdict word, followed in French by its translation: ``unlawful (illicite)``."""
+    check_lang(lang)
+    word = _word(verdict)
+    if lang == "en" or word not in _VERDICT_FR:
+        return word
+    return f"{word} ({_VERDICT_FR[word]})"
+
+
+def verdict_meaning(verdict: Verdict | str, lang: str) -> str:
+    return _VERDICT_MEANING[check_lang(lang)].get(_word(verdict), "")
+
+
+def severity_label(severity: Severity | str, lang: str) -> str:
+    check_lang(lang)
+    severity = Severity(severity)
+    if lang == "en":
+        return severity.value
+    return f"{severity.value} ({_SEVERITY_FR[severity]})"
+
+
+def _fragment(iri: str) -> str:
+    return re.split(r"[#/:]", iri.rstrip("#/"))[-1]
+
+
+def _humanise(token: str) -> str:
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", token).split()
+    if not words:
+        return token
+    out = [words[0]] + [w if w.isupper() and len(w) > 1 else w.lower() for w in words[1:]]
+    return " ".join(out)
+
+
+def _vocab_label(iri: str, lang: str) -> str | None:
+    """The label the classifier's vocabulary gives ``iri`` (kept in step with the JSON)."""
+    try:
+        from .. import vocab
+    except ImportError:  # pragma: no cover - vocabulary module absent
+        return None
+    cats = getattr(vocab, "CATEGORIES", {})
+    cat = cats.get(iri) if isinstance(cats, dict) else None
+    text = getattr(cat, lang, None) if cat is not None else None
+    if not isinstance(text, str) or not text:
+        return None
+    return text[0].upper() + text[1:]
+
+
+def category_label(iri: str, lang: str, fallback: str | None = None) -> str:
+    """Human label of a DPV personal-data category IRI: the classifier vocabulary's label,
+    else this module's, else ``fallback`` (the assessment's own label), else the IRI's last
+    segment made readable."""
+    check_lang(lang)
+    known = _vocab_label(iri, lang)
+    if known:
+        return known
+    if iri.startswith(DPV_PD):
+        mine = _CATEGORIES.get(iri[len(DPV_PD) :])
+        if mine:
+            return mine[LANGUAGES.index(lang)]
+    if fallback:
+        return fallback
+    return _humanise(_fragment(iri)) or iri
+
+
+_ART9_SUFFIX = re.compile(r"\s*\((?:GDPR\s+|RGPD\s+)?art\.?\s*9\)\s*$", re.IGNORECASE)
+
+
+def without_art9(label: str) -> str:
+    """``Health data (Art. 9)`` -> ``Health data`` (for places that show an Art. 9 tag)."""
+    return _ART9_SUFFIX.sub("", label) or label
+
+
+def category_curie(iri: str) -> str:
+    """``pd:Health`` for a DPV personal-data IRI, the IRI itself otherwise."""
+    if iri.startswith(DPV_PD):
+        return "pd:" + iri[len(DPV_PD) :]
+    return iri
+
+
+def service_hint(category: str | None, lang: str) -> str | None:
+    """A purpose hint for a service category (``analytics`` -> audience measurement)."""
+    check_lang(lang)
+    if not category:
+        return None
+    known = _SERVICE_HINTS.get(category.strip().lower())
+    if known:
+        return known[LANGUAGES.index(lang)]
+    return category
+
+
+@lru_cache(maxsize=1)
+def _jurisdiction_names() -> dict[str, tuple[str, str]]:
+    """ISO code -> (en, fr) names from the bundled ``jurisdictions.ttl`` (CLDR names)."""
+    try:
+        from ..resources import bundled_dir
+
+        text = (bundled_dir("ontologies") / "jurisdictions.ttl").read_text(encoding="utf-8")
+    except (OSError, KeyError):
+        return {}
+    out = {}
+    pattern = re.compile(
+        r'gm:isoCode "([A-Z]{2})" ;\s*rdfs:label "((?:[^"\\]|\\.)*)"@en, "((?:[^"\\]|\\.)*)"@fr'
+    )
+    for code, en, fr in pattern.findall(text):
+        out[code] = (en, fr)
+    return out
+
+
+def country_name(code: str | None, lang: str) -> str:
+    """Localised name of an ISO 3166-1 alpha-2 code; the code itself when unknown."""
+    check_lang(lang)
+    if not code:
+        return t(lang, "unknown_country")
+    code = code.upper()
+    known = _COUNTRIES.get(code) or _jurisdiction_names().get(code)
+    return known[LANGUAGES.index(lang)] if known else code
+
+
+def is_eea(code: str | None, as_of: dt.date | None = None) -> bool:
+    """EU/EEA territory (outermost regions included; the United Kingdom until 2020-12-31)."""
+    if not code:
+        return False
+    code = code.upper()
+    if code in EEA or code in EU_TERRITORIES:
+        return True
+    return code == "GB" and as_of is not None and as_of <= UK_TRANSITION_END
+
+
+def country_status(code: str | None, lang: str, as_of: dt.date | None = None) -> str:
+    """``EU/EEA``, ``third country`` or ``unknown`` (geography only, not an adequacy claim)."""
+    if not code:
+        return t(lang, "unknown_country")
+    return t(lang, "eea") if is_eea(code, as_of) else t(lang, "third_country")
+
+
+class Translator:
+    """Bundle of the helpers above bound to one language, handed to templates as ``_``."""
+
+    def __init__(self, lang: str, as_of: dt.date | None = None) -> None:
+        self.lang = check_lang(lang)
+        self.as_of = as_of
+
+    def __call__(self, key: str, **values: object) -> str:
+        return t(self.lang, key, **values)
+
+    def label(self, key: str, **values: object) -> str:
+        """The string followed by a colon, French style (``Hôtes :``) in French."""
+        return t(self.lang, key, **values) + COLON[self.lang]
+
+    def verdict(self, verdict: Verdict | str) -> str:
+        return verdict_label(verdict, self.lang)
+
+    def meaning(self, verdict: Verdict | str) -> str:
+        return verdict_meaning(verdict, self.lang)
+
+    def step_kind(self, kind: str) -> str:
+        key = f"step_{kind}"
+        return t(self.lang, key) if key in _STRINGS[self.lang] else kind
+
+    def severity(self, severity: Severity | str) -> str:
+        return severity_label(severity, self.lang)
+
+    def category(self, iri: str, fallback: str | None = None) -> str:
+        return category_label(iri, self.lang, fallback)
+
+    def country(self, code: str | None) -> str:
+        return country_name(code, self.lang)
+
+    def status(self, code: str | None) -> str:
+        return country_status(code, self.lang, self.as_of)
+
+    def eea(self, code: str | None) -> bool:
+        return is_eea(code, self.as_of)
+
+    def date(self, value: dt.date | dt.datetime | None) -> str:
+        return format_date(value, self.lang)
+
+    def datetime(self, value: dt.datetime | None) -> str:
+        return format_datetime(value, self.lang)
