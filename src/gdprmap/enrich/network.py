@@ -1,0 +1,296 @@
+"""Enrichers that add network facts to judged recipients: IP data and registration data.
+
+The ``Enricher`` seam (design notes, "Extension seams"): an enricher has a stable ``id``, says
+what it ``provides``, and ``enrich``-es one recipient into an ``Additions`` record (facts,
+informational findings, server countries). Built-ins register in ``ENRICHERS`` through the
+same ``register`` a third party would use; ``enricher_for(id)`` refuses unknown ids.
+
+Neither enricher changes a verdict. The verdict rests on the receiving legal entity from the
+knowledge base. Four countries are kept apart: the entity's (``organisation.country``), its
+ultimate parent's (``organisation.parent_country``), the servers' (``server_countries``, from IP
+data, indicative) and the registrant's (a ``Fact`` from WHOIS/RDAP). When the servers' country
+is none of the places the knowledge base records, an informational finding shows both sources.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..errors import UsageError
+from ..models import Evidence, Fact, Finding, Recipient, Severity
+from .ipdb import INDICATIVE, IpDatabase, IpInfo
+from .registrant import Registration
+
+EEA = frozenset(["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO"])
+RULE_SERVER_LOCATION = "GM-INFO-SERVER-LOCATION"
+RULE_REGISTRANT = "GM-INFO-REGISTRANT"
+
+
+@dataclass(frozen=True)
+class Additions:
+    facts: tuple[Fact, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    server_countries: tuple[str, ...] = ()
+
+
+@dataclass
+class EnrichContext:
+    lang: str = "en"
+    sample: Callable[[Recipient], tuple[Evidence, ...]] = lambda r: ()
+
+
+class Enricher(Protocol):
+    id: str
+    provides: tuple[str, ...]
+
+    def enrich(self, recipient: Recipient, context: EnrichContext) -> Additions: ...
+
+
+ENRICHERS: dict[str, Callable[..., Enricher]] = {}
+
+
+def register(enricher_id: str, factory: Callable[..., Enricher]) -> None:
+    ENRICHERS[enricher_id] = factory
+
+
+def enricher_for(enricher_id: str, *args: object, **kwargs: object) -> Enricher:
+    try:
+        factory = ENRICHERS[enricher_id]
+    except KeyError:
+        raise UsageError(f"unknown enricher {enricher_id!r} "
+                         f"(known: {', '.join(sorted(ENRICHERS))})") from None
+    return factory(*args, **kwargs)
+
+
+class IpSource(Protocol):
+    data_date: str | None
+
+    def lookup(self, address: str) -> IpInfo: ...
+
+
+class RegistrationSource(Protocol):
+    def lookup(self, domain: str) -> Registration | None: ...
+
+
+# --- IP data --------------------------------------------------------------------------------
+
+
+@dataclass
+class IpDataEnricher:
+    """Server IPs -> ASN, AS organisation, country (bundled ip-location-db, offline)."""
+
+    database: IpSource = field(default_factory=IpDatabase)
+    id: str = "ip-data"
+    provides: tuple[str, ...] = ("server_countries", "facts")
+
+    def enrich(self, recipient: Recipient, context: EnrichContext) -> Additions:
+        facts: list[Fact] = []
+        countries: list[str] = []
+        date = _date(self.database.data_date)
+        for ip in recipient.server_ips:
+            try:
+                info = self.database.lookup(ip)
+            except Exception:  # noqa: BLE001 - an unparsable address is left unexplained
+                continue
+            source = info.source
+            if info.special:
+                facts.append(Fact(value=f"{info.ip}: {info.special} address, no country",
+                                  source="ipaddress (IANA special-purpose registries)",
+                                  subject=info.ip))
+                continue
+            parts = []
+            if info.asn:
+                parts.append(f"AS{info.asn}" + (f" {info.as_org}" if info.as_org else ""))
+            parts.append(f"country {info.country}" if info.country else "no country recorded")
+            facts.append(Fact(value=f"{info.ip}: " + ", ".join(parts), source=source,
+                              reference="npm @ip-location-db/asn, "
+                                        "@ip-location-db/geo-whois-asn-country",
+                              checked=date, subject=info.ip, note=INDICATIVE))
+            if info.country and info.country not in countries:
+                countries.append(info.country)
+        findings = []
+        conflict = _location_conflict(recipient, countries, context.lang, source_label=(
+            f"ip-location-db {self.database.data_date or ''}".strip()))
+        if conflict:
+            findings.append(conflict)
+        return Additions(tuple(facts), tuple(findings), tuple(sorted(countries)))
+
+
+def _location_conflict(recipient: Recipient, server_countries: list[str], lang: str,
+                       source_label: str) -> Finding | None:
+    org = recipient.organisation
+    if org is None or not server_countries:
+        return None
+    kb_places = {d.country for d in recipient.destinations} or {org.country}
+    outside = [c for c in server_countries if c not in kb_places]
+    if not outside:
+        return None
+    kb_text = ", ".join(sorted(kb_places))
+    srv_text = ", ".join(outside)
+    eea_note = ""
+    if kb_places <= EEA and any(c not in EEA for c in outside):
+        eea_note = (" The knowledge base places processing in the EEA." if lang == "en" else
+                    " La base de connaissances situe le traitement dans l'EEE.")
+    if lang == "fr":
+        title = "Pays des serveurs différent des lieux de traitement connus (indicatif)"
+        text = (f"Les adresses IP des serveurs sont enregistrées en {srv_text} ({source_label}),"
+                f" la base de connaissances indique {kb_text} (kb:organisations.toml)."
+                f"{eea_note} Les plages CDN et anycast sont souvent mal localisées ; le verdict "
+                "repose sur l'entité destinataire, pas sur l'emplacement des serveurs.")
+    else:
+        title = "Server country differs from the known processing places (indicative)"
+        text = (f"The server IP addresses are registered in {srv_text} ({source_label}); "
+                f"the knowledge base records {kb_text} (kb:organisations.toml).{eea_note} "
+                "CDN and anycast ranges are often mislocated; the verdict rests on the "
+                "receiving entity, not on the server location.")
+    return Finding(rule=RULE_SERVER_LOCATION, title=title, severity=Severity.INFO,
+                   explanation=text)
+
+
+# --- registration data ----------------------------------------------------------------------
+
+
+@dataclass
+class RegistrationEnricher:
+    """For recipients the knowledge base does not know: the domain's registrant (RDAP/WHOIS).
+
+    The registrant is evidence of who holds the domain, not of who receives the data (a CDN
+    customer, a brand-protection registrar or a privacy proxy may hold it), so it becomes a
+    ``Fact`` and an informational finding; it never fills ``organisation`` and never changes the
+    ``unknown`` verdict.
+    """
+
+    source: RegistrationSource
+    id: str = "registration"
+    provides: tuple[str, ...] = ("facts", "findings")
+
+    def enrich(self, recipient: Recipient, context: EnrichContext) -> Additions:
+        if recipient.organisation is not None or not recipient.id.startswith("domain:"):
+            return Additions()
+        domain = recipient.id.split(":", 1)[1]
+        reg = self.source.lookup(domain)
+        if reg is None:
+            return Additions()
+        facts = _registration_facts(reg)
+        if not facts:
+            return Additions()
+        return Additions(tuple(facts), (_registrant_finding(reg, context.lang),))
+
+
+def _registration_facts(reg: Registration) -> list[Fact]:
+    checked = _date(reg.retrieved[:10]) if reg.retrieved else None
+    ref = f"{reg.protocol} {reg.server}"
+    facts = []
+    if reg.organisation:
+        facts.append(Fact(value=f"registrant organisation of {reg.domain}: {reg.organisation}",
+                          source=reg.protocol, reference=ref, checked=checked,
+                          subject=reg.domain, note="registration data: names the domain "
+                          "holder, not necessarily the entity receiving the data"))
+    if reg.country:
+        facts.append(Fact(value=f"registrant country of {reg.domain}: {reg.country}",
+                          source=reg.protocol, reference=ref, checked=checked,
+                          subject=reg.domain, note="registration data"))
+    for kind in reg.redacted:
+        facts.append(Fact(value=f"registrant {kind} of {reg.domain}: redacted for privacy",
+                          source=reg.protocol, reference=ref, checked=checked,
+                          subject=reg.domain, note="withheld by the registry or registrar"))
+    for note in reg.notes:
+        facts.append(Fact(value=f"{reg.domain}: {note}", source=reg.protocol, reference=ref,
+                          checked=checked, subject=reg.domain))
+    return facts
+
+
+def _registrant_finding(reg: Registration, lang: str) -> Finding:
+    when = reg.retrieved[:10] if reg.retrieved else "?"
+    proto = reg.protocol.upper()
+    if lang == "fr":
+        who = (f"le titulaire est {reg.organisation}" if reg.organisation
+               else "le titulaire n'est pas publié (masqué)" if reg.redacted
+               else "le titulaire n'est pas indiqué")
+        where = f", pays {reg.country}" if reg.country else ""
+        title = "Titulaire du domaine selon les données d'enregistrement (non vérifié)"
+        text = (f"Selon {proto} ({reg.server}, {when}), {who}{where} pour {reg.domain}. Le "
+                "titulaire d'un domaine n'est pas forcément l'entité qui reçoit les données ; "
+                "la base de connaissances ne l'identifie pas, le verdict reste « unknown ».")
+    else:
+        who = (f"the registrant is {reg.organisation}" if reg.organisation
+               else "the registrant is withheld (redacted)" if reg.redacted
+               else "no registrant is stated")
+        where = f", country {reg.country}" if reg.country else ""
+        title = "Domain holder according to registration data (not verified)"
+        text = (f"According to {proto} ({reg.server}, {when}), {who}{where} for {reg.domain}. "
+                "A domain's holder is not necessarily the entity that receives the data; the "
+                "knowledge base does not identify it, so the verdict stays 'unknown'.")
+    return Finding(rule=RULE_REGISTRANT, title=title, severity=Severity.INFO, explanation=text)
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+register("ip-data", IpDataEnricher)
+register("registration", RegistrationEnricher)
+
+
+def apply(recipients: dict[str, Recipient], enrichers: list[Enricher],
+          context: EnrichContext) -> dict[str, Recipient]:
+    """Recipients with every enricher's additions folded in (verdicts untouched)."""
+    out: dict[str, Recipient] = {}
+    for rid, rec in recipients.items():
+        facts, findings, countries = list(rec.facts), list(rec.findings), list(
+            rec.server_countries)
+        for enricher in enrichers:
+            add = enricher.enrich(rec, context)
+            facts += add.facts
+            findings += add.findings
+            countries += [c for c in add.server_countries if c not in countries]
+        update: dict[str, object] = {"facts": tuple(facts), "findings": tuple(findings),
+                                     "server_countries": tuple(countries)}
+        if rec.organisation is not None and rec.organisation.source is None:
+            update["organisation"] = rec.organisation.model_copy(
+                update={"source": "kb"})
+        out[rid] = rec.model_copy(update=update)
+    return out
+
+
+@dataclass(frozen=True)
+class NetworkResult:
+    recipients: dict[str, Recipient]
+    lookups: tuple = ()  # tuple[Lookup, ...]
+    ipdb_date: str | None = None
+
+
+def enrich_recipients(recipients: dict[str, Recipient], *, lang: str = "en",
+                      ip_data: bool = True, online: bool = False, online_options: object = None,
+                      registration_source: RegistrationSource | None = None,
+                      ip_source: IpSource | None = None) -> NetworkResult:
+    """The assessment's network step: IP data (offline, on by default) and, with ``online``
+    or an injected ``registration_source``, registration lookups (RDAP/WHOIS)."""
+    enrichers: list[Enricher] = []
+    ipdb_date = None
+    if ip_data:
+        db = ip_source if ip_source is not None else _default_ipdb()
+        enrichers.append(IpDataEnricher(db))
+        ipdb_date = db.data_date
+    source = registration_source
+    if source is None and online:
+        from .online import OnlineOptions, RegistrationLookup
+
+        source = RegistrationLookup(online_options or OnlineOptions())
+    if source is not None:
+        enrichers.append(RegistrationEnricher(source))
+    out = apply(recipients, enrichers, EnrichContext(lang=lang))
+    lookups = tuple(getattr(source, "lookups", ()) or ())
+    return NetworkResult(out, lookups, ipdb_date)
+
+
+def _default_ipdb() -> IpSource:
+    from .ipdb import default_database
+
+    return default_database()
