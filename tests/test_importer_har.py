@@ -5,8 +5,8 @@ import json
 import zlib
 
 import pytest
-
 from conftest import CORPUS, EXAMPLE, SECRETS, entry, har
+
 from gdprmap.errors import InputError
 from gdprmap.importers import open_capture
 
@@ -124,3 +124,110 @@ def test_real_broken_files_give_clean_errors():
             read(CORPUS / "har" / "corrupted" / name)
     flows, info = read(CORPUS / "har" / "corrupted" / "compressed.zhar")
     assert info.format == "har+zlib" and flows
+
+
+# --- issue #3: hardening, skipping, keeping secrets, faithful representation -------------
+
+from importer_helpers import FIXTURES
+from importer_helpers import read as read_with
+
+
+def test_redirects_initiators_and_addresses_are_faithful():
+    flows, _info, _ = read_with(FIXTURES / "chrome-devtools.har")
+    redirect, _document, ga, api, data, blob, v6, loop, cdn = flows
+    assert redirect.status == 301
+    assert redirect.redirect_to == "https://www.clinic.example/rdv/cardiologue?session=[redacted]"
+    assert ga.initiator_type == "script" and ga.initiator_chain == (
+        "https://www.googletagmanager.com/gtag/js?id=[redacted]",
+        "https://www.clinic.example/app.js")  # async parent frames too
+    assert ga.server_ip == "2a00:1450:4007:80e::200e"
+    assert api.server_ip == "10.0.3.7"  # private addresses are kept as they are
+    assert (data.host, data.scheme, blob.host, blob.scheme) == (None, "data", None, "blob")
+    assert (v6.host, v6.port, v6.server_ip) == ("2001:db8::1", 8080, "2001:db8::1")
+    assert (loop.host, loop.server_ip) == ("127.0.0.1", "127.0.0.1")
+    assert cdn.server_ip is None and cdn.initiator_type == "parser"
+
+
+def test_har_1_1_with_header_object_and_document_title():
+    flows, info, _ = read_with(FIXTURES / "firebug-1.1.har")
+    assert info.producer == "Firebug 1.12" and len(flows) == 3
+    assert flows[0].page_title == "Cabinet médical - prise de rendez-vous"
+    assert flows[2].cookies == ("_fbp",) and flows[2].referrer == "https://www.cabinet.example/"
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    (b'{"log": {"version": 1.2, "entries": []}}', "log.version: not a string"),
+    (b'{"log": {"version": "1.2", "entries": {}}}', "log.entries: not a list"),
+    (b'{"log": {"version": "1.2"}}', "log.entries: not a HAR file"),
+    (b'{"log": {"version": "2.0", "entries": []}}', "log.version: unsupported HAR version"),
+    (b'{"log": {"version": "1.2", "entries": [{"startedDateTime": "\xff\xfe"}]}}',
+     "not UTF-8 text"),
+])
+def test_bad_log_structure(write_har, raw, message):
+    path = write_har(None, raw=raw)
+    with pytest.raises(InputError) as err:
+        read(path)
+    assert str(err.value).startswith(str(path)) and message in str(err.value)
+
+
+@pytest.mark.parametrize(("mutate", "where"), [
+    (lambda e: e.update(startedDateTime="2024-02-30T10:00:00Z"), "startedDateTime"),
+    (lambda e: e.update(startedDateTime=1700000000), "startedDateTime"),
+    (lambda e: e["response"].update(redirectURL=5), "response.redirectURL"),
+    (lambda e: e.update(response="x"), "response"),
+    (lambda e: e["request"].update(postData={"text": 5}), "request.postData.text"),
+    (lambda e: e["request"].update(cookies=[{"value": "x"}]), "request.cookies[0]"),
+])
+def test_wrong_types_name_the_field(write_har, mutate, where):
+    bad = entry("https://b.example/")
+    mutate(bad)
+    path = write_har(har([entry("https://a.example/"), bad]))
+    with pytest.raises(InputError) as err:
+        read(path)
+    assert str(err.value).startswith(f"{path}: entry 1: {where}: ")
+
+
+def test_a_100_mb_field_is_refused_with_file_entry_and_field(tmp_path):
+    path = tmp_path / "huge.har"
+    doc = json.dumps(har([entry("https://a.example/", headers=[("X-Big", "@@BIG@@")])]))
+    with path.open("w") as out:
+        head, tail = doc.split("@@BIG@@")
+        out.write(head)
+        for _ in range(100):
+            out.write("A" * (1 << 20))
+        out.write(tail)
+    with pytest.raises(InputError) as err:
+        read(path)
+    assert str(err.value).startswith(f"{path}: entry 0: request.headers[0]: longer than")
+
+
+def test_skip_bad_entries_lists_each_and_keeps_the_rest(write_har):
+    bad1, bad2 = entry("https://b.example/"), entry("https://c.example/")
+    bad1.pop("startedDateTime")
+    bad2["request"]["url"] = ["x"]
+    path = write_har(har([entry("https://a.example/"), bad1, entry("https://d.example/"), bad2]))
+    flows, info, skipped = read_with(path, skip_bad_entries=True)
+    assert [f.entry for f in flows] == [0, 2] and info.entries == 2 and info.skipped == 2
+    assert [(s.input, s.entry) for s in skipped] == [(str(path), 1), (str(path), 3)]
+    assert skipped[0].reason == "startedDateTime: missing or not an ISO 8601 date-time"
+
+
+def test_skip_bad_entries_does_not_hide_a_broken_file(write_har):
+    raw = json.dumps(har([entry(f"https://a.example/{i}") for i in range(5)])).encode()
+    with pytest.raises(InputError, match="not valid JSON"):
+        read_with(write_har(None, raw=raw[: len(raw) // 2]), skip_bad_entries=True)
+
+
+def test_keep_secrets_keeps_raw_values_and_says_so():
+    flows, info, _ = read_with(FIXTURES / "chrome-devtools.har", keep_secrets=True)
+    text = "".join(f.model_dump_json() for f in flows)
+    assert "SECRET-SESSION-7f3a9c" in text and "SECRET-BEARER" in text
+    assert "alice@mail.example" in text and info.secrets_kept is True
+    flows, info, _ = read_with(FIXTURES / "chrome-devtools.har")
+    text = "".join(f.model_dump_json() for f in flows)
+    assert "SECRET-SESSION-7f3a9c" not in text and info.secrets_kept is False
+
+
+def test_response_bodies_are_never_kept():
+    flows, _info, _ = read_with(FIXTURES / "chrome-devtools.har")
+    assert "BODY-NEVER-KEPT" not in "".join(f.model_dump_json() for f in flows)

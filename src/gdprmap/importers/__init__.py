@@ -1,43 +1,62 @@
 """Importers: each knows one capture format and yields ``Flow`` records; nothing after them sees
-a capture format. Formats are chosen by sniffing content, not by file name."""
+a capture format. Formats are chosen by sniffing content (and, for folders, the files they
+hold), not by file name. Built-ins register through ``REGISTRY`` like a third party would."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
 
 from ..errors import InputError
 from ..models import CaptureInfo, Flow
-from . import har
+from . import har, pcapdroid, register, trackercontrol, wec
+from .base import Capture, Importer, ImportOptions
 
+SNIFF_BYTES = 8192
 
-class Capture(Protocol):
-    """An open capture: iterate it for flows; ``info()`` is complete after iteration."""
-
-    def __iter__(self): ...  # type: ignore[no-untyped-def]
-
-    def info(self) -> CaptureInfo: ...
-
-
-# id -> (sniff(head bytes) -> bool, factory(path, display) -> Capture); tried in order.
-REGISTRY = {
-    "har": (har.sniff, har.HarCapture),
+# Tried in order: the most specific content signature first, the HAR catch-all after them.
+REGISTRY: dict[str, Importer] = {
+    imp.id: imp
+    for imp in (
+        Importer("register", "declared processing register (YAML or JSON)", register.sniff,
+                 register.open_register),
+        Importer("wec", "EDPS Website Evidence Collector or Blacklight output folder "
+                 "(inspection.json + requests.har)", wec.sniff, wec.open_inspection),
+        Importer("har", "HAR 1.1/1.2, also gzip/zlib compressed (browsers, mitmproxy, Charles, "
+                 "Fiddler, PCAPdroid ...)", har.sniff, har.open_har),
+        Importer("pcapdroid-csv", "PCAPdroid connections CSV export", pcapdroid.sniff,
+                 pcapdroid.open_csv),
+        Importer("trackercontrol-csv", "TrackerControl CSV export (one app or all apps)",
+                 trackercontrol.sniff, trackercontrol.open_csv),
+    )
 }
 
 
-def open_capture(path: Path, display: str | None = None) -> Capture:
+def open_capture(path: Path, display: str | None = None,
+                 options: ImportOptions | None = None) -> Capture:
+    """Open ``path`` with the first importer whose sniffer recognises it."""
     display = display or str(path)
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(8192)
-    except OSError as e:
-        raise InputError(display, f"cannot read: {e.strerror or e}") from e
-    if not head.strip():
-        raise InputError(display, "empty file")
-    for sniff, factory in REGISTRY.values():
-        if sniff(head):
-            return factory(path, display)
+    options = options or ImportOptions()
+    head = b""
+    if not path.is_dir():
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(SNIFF_BYTES)
+        except OSError as e:
+            raise InputError(display, f"cannot read: {e.strerror or e}") from e
+        if not head.strip():
+            raise InputError(display, "empty file")
+    for importer in REGISTRY.values():
+        if importer.sniff(path, head):
+            return importer.open(path, display, options)
     raise InputError(display, f"unrecognised capture format (known: {', '.join(REGISTRY)})")
 
 
-__all__ = ["Capture", "Flow", "REGISTRY", "open_capture"]
+__all__ = [
+    "REGISTRY",
+    "Capture",
+    "CaptureInfo",
+    "Flow",
+    "ImportOptions",
+    "Importer",
+    "open_capture",
+]

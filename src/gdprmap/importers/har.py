@@ -1,11 +1,15 @@
-"""HAR 1.1/1.2 importer, streaming: entries are parsed one at a time and never held together.
+"""HAR 1.1/1.2 importer, streaming: entries are parsed one at a time and never held together,
+and response bodies are dropped as soon as their entry is read.
 
 Producer quirks handled here (and nowhere else):
 - Fiddler writes a UTF-8 byte order mark.
-- ``.zhar`` / ``.har.gz`` files are gzip streams.
+- ``.zhar`` / ``.har.gz`` files are gzip streams; mitmproxy's ``.zhar`` is a bare zlib stream.
 - Firefox often omits ``serverIPAddress`` or writes IPv6 in brackets.
 - Chrome writes the page URL as ``pages[].title``; Firefox writes the document title.
 - Safari and Charles variants write headers or cookies as objects instead of lists.
+- chrome-har (WEC, Blacklight, puppeteer-har) writes ``_initiator`` as a URL string with
+  ``_initiator_type``; Chrome DevTools writes an object ``{type, url, stack{callFrames}}``.
+- PCAPdroid (creator.name "PCAPdroid") writes HTTP data of decrypted connections only.
 - ``data:`` and ``blob:`` URLs have no host.
 """
 
@@ -13,8 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import hashlib
-import ipaddress
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,17 +24,36 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from .. import redact
+from pydantic import ValidationError
+
 from ..errors import InputError
-from ..models import CaptureInfo, Flow, Header
+from ..models import CaptureInfo, Flow, Header, SkippedEntry
+from ..redact import Redactor
+from .base import (
+    EntryGuard,
+    HashingReader,
+    ImportOptions,
+    Memo,
+    first_bad_text,
+    ip_or_none,
+    is_unicode,
+    parse_time,
+    short,
+)
 
 GZIP_MAGIC = b"\x1f\x8b"
 BOM = b"\xef\xbb\xbf"
 MAX_URL = 1 << 20  # a longer URL is hostile or broken, not a capture
+MAX_FIELD = 1 << 20  # header, cookie and parameter values: the same bound
 MAX_BODY = 256 << 10  # request bodies are classified on their first 256 KiB
+MAX_INITIATOR_FRAMES = 20
+# yajl re-copies a token that spans read buffers, so one huge string costs O(size^2 / buffer):
+# 64 KiB (ijson's default) takes a minute on a 100 MB field, 1 MiB about a second.
+READ_BUFFER = 1 << 20
+HOSTLESS_SCHEMES = ("data", "blob", "about", "javascript")
 
 
-def sniff(head: bytes) -> bool:
+def sniff(path: Path, head: bytes) -> bool:
     if head.startswith(GZIP_MAGIC) or _is_zlib(head):
         return True  # compressed: the JSON inside is checked when it is read
     head = head.removeprefix(BOM).lstrip()
@@ -44,16 +65,8 @@ def _is_zlib(head: bytes) -> bool:
     return len(head) >= 2 and head[0] == 0x78 and (head[0] << 8 | head[1]) % 31 == 0
 
 
-class _HashingReader:
-    """A file wrapper that hashes what it reads, so the SHA-256 costs no second pass."""
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self.raw, self.sha = raw, hashlib.sha256()
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.raw.read(n)
-        self.sha.update(data)
-        return data
+def open_har(path: Path, display: str, options: ImportOptions) -> HarCapture:
+    return HarCapture(path, display, options=options)
 
 
 @dataclass
@@ -62,6 +75,7 @@ class HarCapture:
 
     path: Path
     display: str
+    options: ImportOptions = field(default_factory=ImportOptions)
     format: str = "har"
     producer: str | None = None
     version: str | None = None
@@ -70,6 +84,7 @@ class HarCapture:
     first_seen: dt.datetime | None = None
     last_seen: dt.datetime | None = None
     sha256: str | None = None
+    skipped: list[SkippedEntry] = field(default_factory=list)
     _page_urls: dict[str, str] = field(default_factory=dict)
 
     # -- opening ---------------------------------------------------------------------------
@@ -81,7 +96,7 @@ class HarCapture:
         return fh
 
     def _text_stream(self, raw: Any) -> Any:
-        """The JSON text: gunzipped when the file is gzip, without a byte order mark."""
+        """The JSON text: inflated when the file is gzip or zlib, without a byte order mark."""
         first = raw.read(3)
         unzipped: Any = None
         if first[:2] == GZIP_MAGIC:
@@ -95,22 +110,32 @@ class HarCapture:
         return _Prefixed(first.removeprefix(BOM), raw)
 
     def _read_header(self) -> None:
-        """Read ``log.version``, ``log.creator`` and ``log.pages`` before the entries."""
+        """Read ``log.version``, ``log.creator`` and ``log.pages`` before the entries, and check
+        that ``log.entries`` is there and is a list."""
         import ijson
 
+        seen_pages = seen_entries = False
         with self._open() as raw:
             builder: Any = None
-            seen_pages = False
             try:
-                for prefix, event, value in ijson.parse(self._text_stream(raw), use_float=True):
-                    if prefix == "log.entries" and event == "start_array":
+                for prefix, event, value in ijson.parse(self._text_stream(raw), use_float=True, buf_size=READ_BUFFER):
+                    if prefix == "log.entries" and event in ("start_array", "start_map", "string",
+                                                             "number", "boolean", "null"):
+                        if event != "start_array":
+                            raise InputError(self.display, "not a list", field="log.entries")
+                        seen_entries = True
                         break
-                    if prefix == "log.version" and event == "string":
+                    if prefix == "log.version" and event not in ("map_key",):
+                        if event != "string":
+                            raise InputError(self.display, "not a string", field="log.version")
                         self.version = value
+                    elif prefix.startswith("log.creator.") and event == "string" and (
+                            not is_unicode(value)):
+                        raise InputError(self.display, "not valid Unicode", field=prefix)
                     elif prefix == "log.creator.name" and event == "string":
-                        self.producer = value
+                        self.producer = value[:200]
                     elif prefix == "log.creator.version" and event == "string" and self.producer:
-                        self.producer = f"{self.producer} {value}"
+                        self.producer = f"{self.producer} {value[:100]}"
                     elif prefix == "log.pages" and event == "start_array":
                         seen_pages = True
                     elif prefix.startswith("log.pages.item"):
@@ -122,9 +147,17 @@ class HarCapture:
                                 self._add_page(builder.value)
                                 builder = None
             except (ijson.JSONError, ijson.IncompleteJSONError) as e:
-                raise InputError(self.display, f"not valid JSON: {_short(e)}") from e
+                what = "not UTF-8 text" if "UTF8" in short(e) else f"not valid JSON: {short(e)}"
+                raise InputError(self.display, what) from e
             except (OSError, EOFError, zlib.error) as e:
-                raise InputError(self.display, f"cannot decompress: {_short(e)}") from e
+                raise InputError(self.display, f"cannot decompress: {short(e)}") from e
+            except UnicodeDecodeError as e:
+                raise InputError(self.display, "not UTF-8 text") from e
+        if self.version is not None and self.version not in ("1.1", "1.2"):
+            raise InputError(self.display, f"unsupported HAR version {self.version[:20]!r} "
+                             "(known: 1.1, 1.2)", field="log.version")
+        if not seen_entries:
+            raise InputError(self.display, "not a HAR file (no log.entries)", field="log.entries")
         if not seen_pages:
             self._read_late_pages()
 
@@ -134,34 +167,41 @@ class HarCapture:
 
         with self._open() as raw:
             try:
-                for page in ijson.items(self._text_stream(raw), "log.pages.item", use_float=True):
+                for page in ijson.items(self._text_stream(raw), "log.pages.item", use_float=True, buf_size=READ_BUFFER):
                     self._add_page(page)
-            except (ijson.JSONError, ijson.IncompleteJSONError, OSError, EOFError, zlib.error):
+            except (ijson.JSONError, ijson.IncompleteJSONError, OSError, EOFError, zlib.error,
+                    UnicodeDecodeError):
                 return  # the main pass reports the error with its entry index
 
     def _add_page(self, page: Any) -> None:
+        if isinstance(page, dict) and (bad := first_bad_text(page)) is not None:
+            raise InputError(self.display, "not valid Unicode", field=f"log.pages[].{bad}")
         if isinstance(page, dict) and isinstance(page.get("id"), str):
             self.pages[page["id"]] = page
             title = page.get("title")
             if isinstance(title, str) and title.startswith(("http://", "https://")):
-                self._page_urls[page["id"]] = title  # Chrome: the title is the URL
+                self._page_urls[page["id"]] = title[:MAX_URL]  # Chrome: the title is the URL
 
     # -- reading ---------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Flow]:
         import ijson
 
         self._read_header()
-        if self.version is not None and self.version not in ("1.1", "1.2"):
-            raise InputError(self.display, f"unsupported HAR version {self.version!r}",
-                             field="log.version")
+        guard = EntryGuard(self.display, self.options)
+        self.skipped = guard.skipped
+        reader = EntryReader(self.display, self.options.redactor(), self.pages, self._page_urls)
         with self._open() as raw:
-            hashing = _HashingReader(raw)
+            hashing = HashingReader(raw)
             index = -1
             try:
-                for index, entry in enumerate(
-                    ijson.items(self._text_stream(hashing), "log.entries.item", use_float=True)
-                ):
-                    flow = self._flow(index, entry)
+                entries = ijson.items(self._text_stream(hashing), "log.entries.item",
+                                      use_float=True, buf_size=READ_BUFFER)
+                for index, entry in enumerate(entries):
+                    try:
+                        flow = reader.flow(index, entry)
+                    except InputError as e:
+                        guard.skip(e)
+                        continue
                     self.entries += 1
                     if self.first_seen is None or flow.started < self.first_seen:
                         self.first_seen = flow.started
@@ -171,103 +211,192 @@ class HarCapture:
                 while hashing.read(1 << 20):
                     pass  # hash what follows the entries too
             except (ijson.JSONError, ijson.IncompleteJSONError) as e:
-                raise InputError(self.display, f"not valid JSON after entry {index}: {_short(e)}",
-                                 entry=index + 1) from e
+                # yajl reports bad UTF-8 as a JSON error; say what it is
+                what = "not UTF-8 text" if "UTF8" in short(e) else f"not valid JSON: {short(e)}"
+                raise InputError(self.display, what, entry=index + 1) from e
             except (OSError, EOFError, zlib.error) as e:
-                raise InputError(self.display, f"cannot decompress: {_short(e)}") from e
+                raise InputError(self.display, f"cannot decompress: {short(e)}") from e
             except UnicodeDecodeError as e:
                 raise InputError(self.display, "not UTF-8 text", entry=index + 1) from e
             self.sha256 = hashing.sha.hexdigest()
-        if self.entries == 0 and self.version is None:
-            raise InputError(self.display, "not a HAR file (no log.entries)", field="log")
 
     def info(self) -> CaptureInfo:
+        redactor = self.options.redactor()
         return CaptureInfo(
             path=self.display, sha256=self.sha256 or "", format=self.format,
             producer=self.producer, entries=self.entries,
             first_seen=self.first_seen, last_seen=self.last_seen,
-            pages=tuple(redact.url(u) for u in self._page_urls.values()),
+            pages=tuple(redactor.url(u) for u in self._page_urls.values()),
+            skipped=len(self.skipped), secrets_kept=self.options.keep_secrets,
         )
+
+
+@dataclass
+class EntryReader:
+    """Turns one HAR entry (a dict) into a redacted ``Flow``, or raises ``InputError`` naming
+    the field. Shared by every importer whose flows come from a HAR."""
+
+    display: str
+    redactor: Redactor
+    pages: dict[str, dict[str, Any]]
+    page_urls: dict[str, str]
+
+    def __post_init__(self) -> None:
+        # Header values and page/initiator URLs repeat from entry to entry: redact each once.
+        # (Not the request URL or its query: those rarely repeat and would only fill the cache.)
+        self.header = Memo(self.redactor.header)
+        self.memo_url = Memo(self.redactor.url, 1024)
+
+    def fail(self, index: int, field_name: str, reason: str) -> InputError:
+        return InputError(self.display, reason, entry=index, field=field_name)
+
+    def flow(self, index: int, entry: Any) -> Flow:
+        try:
+            return self._flow(index, entry)
+        except ValidationError as e:  # a value our checks let through but the model refuses
+            err = e.errors()[0]
+            where = ".".join(str(p) for p in err.get("loc", ()))
+            raise self.fail(index, where, f"invalid value: {err.get('msg', 'invalid')}") from e
+        except RecursionError as e:
+            raise self.fail(index, "", "nested too deeply") from e
 
     def _flow(self, index: int, entry: Any) -> Flow:
         def fail(field_name: str, reason: str) -> InputError:
-            return InputError(self.display, reason, entry=index, field=field_name)
+            return self.fail(index, field_name, reason)
 
+        r = self.redactor
         if not isinstance(entry, dict):
             raise fail("", "entry is not an object")
         request = entry.get("request")
         if not isinstance(request, dict):
             raise fail("request", "missing or not an object")
-        started = _parse_time(entry.get("startedDateTime"))
+        started = parse_time(entry.get("startedDateTime"))
         if started is None:
             raise fail("startedDateTime", "missing or not an ISO 8601 date-time")
         method, raw_url = request.get("method"), request.get("url")
-        if not isinstance(method, str) or not method:
-            raise fail("request.method", "missing or not a string")
+        if not isinstance(method, str) or not method or len(method) > 64:
+            raise fail("request.method", "missing or not a short string")
         if not isinstance(raw_url, str) or not raw_url:
             raise fail("request.url", "missing or not a string")
         if len(raw_url) > MAX_URL:
             raise fail("request.url", f"longer than {MAX_URL} characters")
         try:
             parts = urlsplit(raw_url)
-            host = parts.hostname
-            port = parts.port
+            scheme = parts.scheme.lower()
+            hostless = scheme in HOSTLESS_SCHEMES
+            host = None if hostless else parts.hostname
+            port = None if hostless else parts.port
         except ValueError as e:
-            raise fail("request.url", f"not a URL: {e}") from e
-        headers = tuple(redact.header(n, v) for n, v in _pairs(request.get("headers"),
-                                                                fail, "request.headers"))
-        cookies = tuple(sorted({n for n, _ in _pairs(request.get("cookies"), fail,
-                                                     "request.cookies")}))
-        cookie_header = next((h for h in headers if h.name.lower() == "cookie"), None)
-        if cookie_header is not None:
-            cookies = tuple(sorted(set(cookies) | _cookie_names(request, fail)))
-        body, body_text = (), None
-        post = request.get("postData")
-        if isinstance(post, dict):
-            text = post.get("text")
-            mime = post.get("mimeType") if isinstance(post.get("mimeType"), str) else ""
-            if isinstance(text, str) and text:
-                body, body_text = redact.body_params(mime, text[:MAX_BODY])
-            elif isinstance(post.get("params"), list):
-                body = tuple(redact.param(n, v) for n, v in _pairs(post["params"], fail,
-                                                                   "request.postData.params"))
-        response = entry.get("response") if isinstance(entry.get("response"), dict) else {}
+            raise fail("request.url", f"not a URL: {short(e)}") from e
+        raw_headers = list(_pairs(request.get("headers"), fail, "request.headers"))
+        headers = tuple(self.header(n, v) for n, v in raw_headers)
+        cookies = {n for n, _ in _pairs(request.get("cookies"), fail, "request.cookies")}
+        for name, value in raw_headers:
+            if name.lower() == "cookie":  # some producers leave request.cookies empty
+                cookies |= {c.split("=", 1)[0].strip() for c in value.split(";")} - {""}
+        body, body_text = self._body(request.get("postData"), fail)
+        response = entry.get("response")
+        if response is None:
+            response = {}
+        elif not isinstance(response, dict):
+            raise fail("response", "not an object")
         status = response.get("status")
+        redirect = response.get("redirectURL")
+        if redirect is not None and not isinstance(redirect, str):
+            raise fail("response.redirectURL", "not a string")
+        if redirect and len(redirect) > MAX_URL:
+            raise fail("response.redirectURL", f"longer than {MAX_URL} characters")
         pageref = entry.get("pageref") if isinstance(entry.get("pageref"), str) else None
-        page_url = self._page_urls.get(pageref) if pageref else None
-        if pageref and page_url is None and parts.scheme in ("http", "https"):
-            page_url = self._page_urls.setdefault(pageref, raw_url)  # first entry: the document
+        page_url = self.page_urls.get(pageref) if pageref else None
+        if pageref and page_url is None and scheme in ("http", "https"):
+            page_url = self.page_urls.setdefault(pageref, raw_url)  # first entry: the document
         page_title = None
         if pageref and pageref in self.pages:
             title = self.pages[pageref].get("title")
             if isinstance(title, str) and not title.startswith(("http://", "https://")):
-                page_title = redact.scrub_text(title)
-        initiator = entry.get("_initiator")
-        if isinstance(initiator, dict):
-            initiator = initiator.get("url") or initiator.get("type")
+                page_title = r.scrub_text(title[:1000])
+        initiator, initiator_type, chain = _initiator(entry)
+        # JSON may escape a lone surrogate ("\ud800"); it would break every output later.
+        for where, text in (("request.url", raw_url), ("request.method", method),
+                            ("response.redirectURL", redirect or ""),
+                            ("_initiator", initiator or ""), ("_initiator", "".join(chain)),
+                            ("_initiator_type", initiator_type or ""),
+                            ("_resourceType", _str(entry.get("_resourceType")) or "")):
+            if not is_unicode(text):
+                raise fail(where, "not valid Unicode (a lone surrogate escape)")
+        url, query = r.url_and_query(raw_url)
         referrer = next((h.value for h in headers if h.name.lower() == "referer"), None)
         return Flow(
             input=self.display,
             entry=index,
             started=started,
             method=method.upper(),
-            url=redact.url(raw_url),
-            scheme=parts.scheme.lower(),
-            host=host.lower().rstrip(".") if host and parts.scheme not in ("data", "blob") else None,
+            url=url,
+            scheme=scheme,
+            host=host.lower().rstrip(".") if host else None,
             port=port,
-            server_ip=_ip(entry.get("serverIPAddress")),
+            server_ip=ip_or_none(entry.get("serverIPAddress")),
             status=status if isinstance(status, int) and not isinstance(status, bool) else None,
             resource_type=_str(entry.get("_resourceType")),
-            initiator=redact.url(initiator) if isinstance(initiator, str) else None,
-            page_url=redact.url(page_url) if page_url else None,
+            initiator=self.memo_url(initiator) if initiator else None,
+            page_url=self.memo_url(page_url) if page_url else None,
             page_title=page_title,
             referrer=referrer,
             headers=headers,
-            cookies=cookies,
-            query=redact.query_params(parts.query),
+            cookies=tuple(sorted(cookies)),
+            query=query,
             body=body,
             body_text=body_text,
+            redirect_to=r.url(redirect) if redirect else None,
+            initiator_type=initiator_type,
+            initiator_chain=tuple(self.memo_url(u) for u in chain),
         )
+
+    def _body(self, post: Any, fail: Any) -> tuple[tuple[Any, ...], str | None]:
+        if post is None:
+            return (), None
+        if not isinstance(post, dict):
+            raise fail("request.postData", "not an object")
+        text = post.get("text")
+        mime = post.get("mimeType") if isinstance(post.get("mimeType"), str) else ""
+        if text is not None and not isinstance(text, str):
+            raise fail("request.postData.text", "not a string")
+        if text:
+            if not is_unicode(text[:MAX_BODY]):
+                raise fail("request.postData.text", "not valid Unicode (a lone surrogate escape)")
+            return self.redactor.body_params(mime[:200], text[:MAX_BODY])
+        if post.get("params") is not None:
+            pairs = _pairs(post["params"], fail, "request.postData.params")
+            return tuple(self.redactor.param(n, v) for n, v in pairs), None
+        return (), None
+
+
+def _initiator(entry: dict[str, Any]) -> tuple[str | None, str | None, list[str]]:
+    """The URL that caused the request, its type, and the script URLs of its stack."""
+    raw = entry.get("_initiator")
+    kind = _str(entry.get("_initiator_type"))
+    chain: list[str] = []
+    url: str | None = None
+    if isinstance(raw, str):  # chrome-har: a URL
+        url = raw
+    elif isinstance(raw, dict):  # DevTools: {type, url, lineNumber, stack: {callFrames, parent}}
+        kind = _str(raw.get("type")) or kind
+        url = _str(raw.get("url"))
+        stack = raw.get("stack")
+        depth = 0
+        while isinstance(stack, dict) and depth < MAX_INITIATOR_FRAMES:
+            frames = stack.get("callFrames")
+            for frame in frames if isinstance(frames, list) else ():
+                frame_url = frame.get("url") if isinstance(frame, dict) else None
+                if isinstance(frame_url, str) and frame_url and frame_url not in chain:
+                    chain.append(frame_url[:MAX_URL])
+            stack, depth = stack.get("parent"), depth + 1  # async parents: the whole chain
+        chain = chain[:MAX_INITIATOR_FRAMES]
+        if url is None and chain:
+            url = chain[0]
+    if url is not None and (not url or len(url) > MAX_URL):
+        url = None
+    return url, kind[:40] if kind else None, chain
 
 
 class _Inflating:
@@ -308,18 +437,6 @@ class _Prefixed:
         return out
 
 
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)  # no offset written: read as UTC
-    return parsed
-
-
 def _pairs(value: Any, fail: Any, where: str) -> Iterator[tuple[str, str]]:
     """Name/value pairs from a HAR list, or from the object form some producers write."""
     if value is None:
@@ -332,41 +449,16 @@ def _pairs(value: Any, fail: Any, where: str) -> Iterator[tuple[str, str]]:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise fail(f"{where}[{i}]", "not a {name, value} object")
         v = item.get("value", "")
-        yield item["name"], v if isinstance(v, str) else "" if v is None else str(v)
-
-
-def _cookie_names(request: dict[str, Any], fail: Any) -> set[str]:
-    names = set()
-    for name, value in _pairs(request.get("headers"), fail, "request.headers"):
-        if name.lower() == "cookie":
-            for part in value.split(";"):
-                cname = part.split("=", 1)[0].strip()
-                if cname:
-                    names.add(cname)
-    return names
-
-
-def _ip(value: Any) -> str | None:
-    if not isinstance(value, str) or not value:
-        return None
-    value = value.strip().removeprefix("[").split("]")[0]  # Firefox: "[2001:db8::1]"
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
+        v = v if isinstance(v, str) else "" if v is None else str(v)
+        if len(v) > MAX_FIELD or len(item["name"]) > MAX_FIELD:
+            raise fail(f"{where}[{i}]", f"longer than {MAX_FIELD} characters")
+        if not (is_unicode(v) and is_unicode(item["name"])):
+            raise fail(f"{where}[{i}]", "not valid Unicode (a lone surrogate escape)")
+        yield item["name"], v
 
 
 def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    return value[:200] if isinstance(value, str) else None
 
 
-def _short(e: BaseException) -> str:
-    """The first line of an error, printable: parser messages may quote raw input bytes."""
-    text = e.args[0] if e.args else ""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    text = str(text).strip().splitlines()[0] if str(text).strip() else type(e).__name__
-    return "".join(c if c.isprintable() else "?" for c in text)[:160]
-
-
-__all__ = ["HarCapture", "Header", "sniff"]
+__all__ = ["HarCapture", "Header", "open_har", "sniff"]

@@ -1,0 +1,212 @@
+"""What every importer shares: the options a run passes in, the record of skipped entries,
+and small parsers for values producers write in more than one way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from ..errors import InputError
+from ..models import CaptureInfo, Flow, SkippedEntry
+from ..redact import Redactor
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """Choices that change what an importer yields. Both default to the safe behaviour."""
+
+    keep_secrets: bool = False  # debug only: raw values, and every output says so
+    skip_bad_entries: bool = False  # leave out broken entries of a sound file, listing each
+
+    def redactor(self) -> Redactor:
+        return Redactor(keep_secrets=self.keep_secrets)
+
+
+class Capture(Protocol):
+    """An open capture: iterate it for flows; ``info()`` and ``skipped`` are complete after
+    iteration."""
+
+    skipped: list[SkippedEntry]
+
+    def __iter__(self) -> Iterator[Flow]: ...
+
+    def info(self) -> CaptureInfo: ...
+
+
+@dataclass(frozen=True)
+class Importer:
+    """One capture format. ``sniff`` looks at the path (folders) and the first 8 KiB of a
+    file and answers whether this format is it; ``open`` returns a ``Capture``."""
+
+    id: str
+    description: str
+    sniff: Callable[[Path, bytes], bool]
+    open: Callable[[Path, str, ImportOptions], Capture]
+
+
+@dataclass
+class EntryGuard:
+    """Turns a broken entry into an error, or - with ``skip_bad_entries`` - into a listed
+    ``SkippedEntry``. Never silent: what is skipped is counted and shown."""
+
+    display: str
+    options: ImportOptions
+    skipped: list[SkippedEntry] = field(default_factory=list)
+
+    def skip(self, error: InputError) -> None:
+        """Re-raise ``error`` unless bad entries may be skipped; then record it."""
+        if not self.options.skip_bad_entries or error.entry is None:
+            raise error
+        where = f"{error.field}: " if error.field else ""
+        self.skipped.append(SkippedEntry(input=self.display, entry=error.entry,
+                                         reason=f"{where}{error.reason}"))
+
+
+class HashingReader:
+    """A file wrapper that hashes what it reads, so the SHA-256 costs no second pass."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw, self.sha = raw, hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        self.sha.update(data)
+        return data
+
+
+def sha256_file(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def read_bytes(path: Path, display: str, limit: int) -> bytes:
+    """A small side file (CSV, register, inspection.json) read whole, refusing huge ones."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(display, f"larger than {limit >> 20} MiB; not a file of this kind")
+        return path.read_bytes()
+    except OSError as e:
+        raise InputError(display, f"cannot read: {e.strerror or e}") from e
+
+
+def decode_text(raw: bytes, display: str) -> str:
+    """UTF-8 text without a byte order mark (Excel and Fiddler write one)."""
+    try:
+        return raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise InputError(display, f"not UTF-8 text (byte {e.start}, line {line})") from e
+
+
+def parse_time(value: Any) -> dt.datetime | None:
+    """An ISO 8601 date-time; without an offset it is read as UTC (and only then)."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"  # Python 3.11 reads "Z", older producers' "z" too
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed
+
+
+def parse_epoch(value: Any, *, millis: bool) -> dt.datetime | None:
+    """Seconds or milliseconds since 1970 (NetGuard/TrackerControl write milliseconds)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if millis:
+        number /= 1000
+    try:
+        return dt.datetime.fromtimestamp(number, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def ip_or_none(value: Any) -> str | None:
+    """An IP address in canonical form, from plain or bracketed (Firefox: "[2001:db8::1]")
+    text, with an optional zone id dropped; anything else is None."""
+    if not isinstance(value, str) or not value or len(value) > 64:
+        return None
+    text = value.strip()
+    if text.startswith("["):
+        text = text[1:].split("]", 1)[0]
+    try:
+        return str(ipaddress.ip_address(text.split("%", 1)[0]))
+    except ValueError:
+        return None
+
+
+def short(e: BaseException) -> str:
+    """The first line of an error, printable: parser messages may quote raw input bytes."""
+    text = e.args[0] if e.args else ""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    text = str(text).strip().splitlines()[0] if str(text).strip() else type(e).__name__
+    return "".join(c if c.isprintable() else "?" for c in text)[:160]
+
+
+class Memo:
+    """A bounded cache for redaction results that repeat across entries (User-Agent, Accept,
+    the page URL, the initiating script): redaction is the importer's main cost. Values are
+    frozen models or strings, so sharing them between flows is safe."""
+
+    def __init__(self, func: Callable[..., Any], size: int = 4096) -> None:
+        self.func, self.size, self.cache = func, size, {}  # type: ignore[var-annotated]
+
+    def __call__(self, *key: Any) -> Any:
+        try:
+            return self.cache[key]
+        except KeyError:
+            pass
+        if len(self.cache) >= self.size:
+            self.cache.clear()  # cheap and bounded; real captures repeat within a page
+        value = self.cache[key] = self.func(*key)
+        return value
+
+
+def is_unicode(text: str) -> bool:
+    """False for a string holding a lone surrogate: JSON may escape one (``"\\ud800"``), Python
+    keeps it, and it fails later when any output is written. ASCII is the fast path."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def first_bad_text(node: Any, path: str = "", depth: int = 0) -> str | None:
+    """The JSON path of the first key or string that is not valid Unicode, or None. For small
+    documents read whole (inspection.json, registers)."""
+    if depth > 200:
+        return path or "$"
+    if isinstance(node, str):
+        return None if is_unicode(node) else (path or "$")
+    if isinstance(node, dict):
+        for key, value in node.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and not is_unicode(key):
+                return path or "$"
+            if (found := first_bad_text(value, where, depth + 1)) is not None:
+                return found
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            if (found := first_bad_text(value, f"{path}[{i}]", depth + 1)) is not None:
+                return found
+    return None

@@ -1,0 +1,99 @@
+"""Flows for captures that saw connections, not HTTP requests (mobile VPN-based tools such as
+TrackerControl and PCAPdroid): a host, maybe an IP and port, a time, the app that connected.
+
+Such a flow's URL is synthetic - ``https://<host>/`` says "a connection to this host", not
+"this page was fetched" - and is marked so: method ``CONNECT`` and
+``resource_type="connection"``. Nothing is invented beyond host, address, port and time.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator
+
+from ..errors import InputError
+from ..models import Flow
+from .base import EntryGuard, ip_or_none
+
+CONNECTION = "connection"
+MAX_CSV = 512 << 20  # a connection log larger than this is not one
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,62}[a-z0-9_])?"
+                       r"(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}[a-z0-9_])?)*\.?$")
+_PACKAGE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
+
+
+def developer_domain(package: str) -> str | None:
+    """The app developer's own registrable domain, read from the reversed-domain package name:
+    ``com.example.app`` -> ``example.com``, ``uk.co.bbc.iplayer`` -> ``bbc.co.uk``. A hint, not
+    a proof: package names are chosen freely (the capture info calls it a hint)."""
+    from ..enrich.domains import registrable_domain
+
+    if not _PACKAGE.match(package or ""):
+        return None
+    domain = registrable_domain(".".join(reversed(package.lower().split("."))))
+    return domain if "." in domain else None
+
+
+def host_or_ip(daddr: str) -> tuple[str | None, str | None]:
+    """(host, ip) from a column that holds a hostname or, when unresolved, an IP address."""
+    text = daddr.strip()
+    ip = ip_or_none(text)
+    if ip is not None:
+        return ip, ip
+    host = text.lower().rstrip(".")
+    return (host, None) if _HOSTNAME.match(host) else (None, None)
+
+
+def connection_flow(display: str, index: int, started: dt.datetime, host: str, *,
+                    ip: str | None = None, port: int | None = None, scheme: str = "https",
+                    app: str | None = None, notes: tuple[str, ...] = (),
+                    resource_type: str = CONNECTION) -> Flow:
+    authority = f"[{host}]" if ":" in host else host  # IPv6 literal
+    default = {"https": 443, "http": 80}.get(scheme)
+    netloc = authority if port in (None, default) else f"{authority}:{port}"
+    return Flow(
+        input=display, entry=index, started=started, method="CONNECT",
+        url=f"{scheme}://{netloc}/", scheme=scheme, host=host, port=port, server_ip=ip,
+        resource_type=resource_type, app=app, notes=notes,
+    )
+
+
+def csv_rows(text: str, display: str) -> Iterator[tuple[int, dict[str, str] | InputError]]:
+    """Rows of a CSV with a header, as (0-based row index, {column: value}); a row with the
+    wrong number of cells comes as an ``InputError`` naming it, so the caller may skip it and
+    go on. A CSV the reader cannot parse at all raises (csv's own field limit of 128 KiB
+    stops hostile huge cells here)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError(display, "empty CSV") from None
+    except csv.Error as e:
+        raise InputError(display, f"not a CSV file: {e}") from e
+    names = [h.strip() for h in header]
+    index = -1
+    try:
+        for index, row in enumerate(reader):
+            if not row:
+                continue
+            if len(row) != len(names):
+                yield index, InputError(display, f"{len(row)} cells, the header has "
+                                        f"{len(names)}", entry=index, field="row")
+                continue
+            yield index, dict(zip(names, row, strict=True))
+    except csv.Error as e:
+        raise InputError(display, f"not valid CSV: {e}", entry=index + 1) from e
+
+
+def good_rows(text: str, display: str,
+              guard: EntryGuard) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows, with malformed ones (wrong cell count) raised, or skipped and listed when the run
+    allows it."""
+    for index, row in csv_rows(text, display):
+        if isinstance(row, InputError):
+            guard.skip(row)
+            continue
+        yield index, row

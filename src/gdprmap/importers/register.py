@@ -1,0 +1,126 @@
+"""The declared processing register (YAML or JSON, ``gdprmap.register``) as a capture: every
+declared recipient host becomes one flow with ``origin="declared"``, method ``DECLARED`` and
+``resource_type="declared"``, carrying the declared data categories, so the graph holds what
+the controller says next to what was observed. Declared flows have no capture time: the
+register's ``updated`` date stands in for ``started`` (midnight UTC) and does not set the
+assessment's as-of date (``first_seen`` stays empty).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import InputError
+from ..models import CaptureInfo, Flow, SkippedEntry
+from ..register import Register
+from .base import ImportOptions, decode_text, first_bad_text, read_bytes, short
+
+MAX_REGISTER = 16 << 20
+_YAML_KEY = re.compile(rb"^register_version\s*:", re.MULTILINE)
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"{"):
+        return b'"register_version"' in text
+    return bool(_YAML_KEY.search(text))
+
+
+def open_register(path: Path, display: str, options: ImportOptions) -> RegisterCapture:
+    return RegisterCapture(path, display, options)
+
+
+def load_register(path: Path, display: str | None = None) -> Register:
+    """Read and validate a register file; every problem is an ``InputError`` naming the field."""
+    display = display or str(path)
+    raw = read_bytes(path, display, MAX_REGISTER)
+    return validate(_parse(decode_text(raw, display), display), display)
+
+
+def validate(doc: Any, display: str) -> Register:
+    if (bad := first_bad_text(doc)) is not None:
+        raise InputError(display, "not valid Unicode (a lone surrogate escape)", field=bad)
+    try:
+        return Register.model_validate(doc)
+    except ValidationError as e:
+        errors = e.errors()
+        first = errors[0]
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise InputError(display, f"{first['msg']}{more}",
+                         field=where.lstrip(".") or "register") from e
+
+
+def _parse(text: str, display: str) -> Any:
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)
+        except ValueError as e:
+            raise InputError(display, f"not valid JSON: {short(e)}") from e
+        except RecursionError as e:
+            raise InputError(display, "nested too deeply") from e
+    import yaml
+
+    try:
+        # Aliases let a few lines expand into an exponential document ("billion laughs");
+        # a register never needs them.
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                raise InputError(display, "YAML aliases (*name) are not allowed in a register")
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or short(e)
+        raise InputError(display, f"not valid YAML{where}: {problem}") from e
+    except RecursionError as e:
+        raise InputError(display, "nested too deeply") from e
+
+
+@dataclass
+class RegisterCapture:
+    path: Path
+    display: str
+    options: ImportOptions
+    skipped: list[SkippedEntry] = field(default_factory=list)  # a register is valid or refused
+    _info: CaptureInfo | None = None
+
+    def __iter__(self) -> Iterator[Flow]:
+        raw = read_bytes(self.path, self.display, MAX_REGISTER)
+        register = validate(_parse(decode_text(raw, self.display), self.display), self.display)
+        started = dt.datetime.combine(register.updated, dt.time(), tzinfo=dt.UTC)
+        index = 0
+        for activity in register.activities:
+            for recipient in activity.recipients:
+                safeguards = ", ".join(s.type for s in recipient.safeguard_list()) or "none"
+                note = (f"declared in register: activity {activity.id} ({activity.name}); "
+                        f"recipient {recipient.name} ({recipient.role}"
+                        + (f", knowledge-base entity {recipient.entity}" if recipient.entity
+                           else "") + f"); declared safeguards: {safeguards}")
+                for host in recipient.hosts:
+                    yield Flow(
+                        input=self.display, entry=index, started=started, method="DECLARED",
+                        url=f"https://{host}/", scheme="https", host=host,
+                        resource_type="declared", origin="declared", notes=(note,),
+                        declared_data=tuple(activity.data_categories),
+                    )
+                    index += 1
+        self._info = CaptureInfo(
+            path=self.display, sha256=hashlib.sha256(raw).hexdigest(), format="register",
+            producer=f"declared register of {register.controller.name}", entries=index,
+            declared=register.model_dump(mode="json"),
+        )
+
+    def info(self) -> CaptureInfo:
+        if self._info is None:
+            raise RuntimeError("info() is complete only after iteration")
+        return self._info
