@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from gdprmap.models import Entity
-from gdprmap.rules.engine import deciding_matches, load_ruleset
-from gdprmap.rules.facts import Candidate, candidate_iri, to_rdf
+from gdprmap.rules.engine import load_ruleset
+from gdprmap.rules.facts import Candidate, candidate_iri
 
 CASES = tomllib.loads((Path(__file__).parent / "rule_cases" / "transfers.toml").read_text())["case"]
 
@@ -27,10 +27,13 @@ def _chain(spec: list[str]) -> tuple[Entity, ...]:
 def evaluate(case: dict) -> tuple[str, list[str]]:
     ruleset = load_ruleset()
     cand = Candidate("c", "r", case.get("destination"), _chain(case["chain"]),
-                     case.get("in_clear", True), "test", case.get("category"))
-    matches = ruleset.evaluate(to_rdf([cand], {"r": set()}), case["as_of"], case.get("scenario"))
-    deciding = deciding_matches(matches).get(candidate_iri("c"))
-    fired = [m.rule.id for m in matches if m.subject == candidate_iri("c")]
+                     case.get("in_clear", True), "test", case.get("category"),
+                     case.get("observed", True), tuple(case.get("safeguards", ())))
+    evaluation = ruleset.evaluate([cand], {"r": set()}, case["as_of"], case.get("scenario"),
+                                  doctrine=case.get("doctrine", "exposure-is-risk"))
+    subject = candidate_iri("c") + ("/via-parent" if case.get("derived") else "")
+    deciding = evaluation.deciding().get(subject)
+    fired = [m.rule.id for m in evaluation.matches if m.subject == subject]
     return (deciding.rule.verdict if deciding else "none"), [deciding.rule.id if deciding else "", *fired]
 
 
@@ -77,5 +80,5 @@ def test_scenario_file_overlay(tmp_path):
 """)
     ruleset = load_ruleset()
     cand = Candidate("c", "r", "CN", _chain(["x:CN"]), True, "test")
-    matches = ruleset.evaluate(to_rdf([cand], {"r": set()}), dt.date(2022, 12, 5), None, overlay)
-    assert deciding_matches(matches)[candidate_iri("c")].rule.verdict == "adequate"
+    evaluation = ruleset.evaluate([cand], {"r": set()}, dt.date(2022, 12, 5), None, overlay)
+    assert evaluation.deciding()[candidate_iri("c")].rule.verdict == "adequate"

@@ -20,6 +20,7 @@ from ..resources import bundled_dir
 
 GM = "https://w3id.org/gdprmap/ns#"
 SCENARIOS_DIR = "scenarios"
+DOCTRINES = {"exposure-is-risk": "ExposureIsRisk", "exposure-is-transfer": "ExposureIsTransfer"}
 ONTOLOGY_FILES = ("gdprmap.ttl", "law.ttl", "jurisdictions.ttl", "rules.ttl")
 PREFIXES = {
     "gm": GM,
@@ -31,6 +32,7 @@ PREFIXES = {
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "dct": "http://purl.org/dc/terms/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
 }
 
 
@@ -46,10 +48,12 @@ class Rule:
     priority: int
     subject: str  # "candidate" | "recipient"
     severity: str
+    special_severity: str | None  # severity when special-category data are involved
     verdict: str | None
     titles: dict[str, str]
     explanations: dict[str, str]
     citations: tuple[CitationRef, ...]
+    doctrine: str | None  # the rule applies only under this doctrine (IRI)
     query_file: str
     query_text: str
     query: Any  # prepared rdflib query
@@ -60,6 +64,35 @@ class Match:
     rule: Rule
     subject: str  # candidate or recipient IRI
     bindings: dict[str, Any]
+
+
+@dataclass
+class Evaluation:
+    """Rule matches in rule order, candidates a doctrine derived (derived -> origin IRI), and
+    the graph they were evaluated on (ontology + scenario + facts), for labels and sources."""
+
+    matches: list[Match]
+    derived: dict[str, str]
+    graph: Any
+
+    def deciding(self) -> dict[str, Match]:
+        """Per candidate, the verdict rule that decides it: the first in priority order."""
+        deciding: dict[str, Match] = {}
+        for m in self.matches:
+            if m.rule.verdict and m.rule.subject == "candidate":
+                deciding.setdefault(m.subject, m)
+        return deciding
+
+
+@dataclass(frozen=True)
+class LegalNode:
+    """What the ontology says about a legal node a rule matched (instrument, period, regime)."""
+
+    label: str
+    valid_from: str | None
+    valid_until: str | None
+    eli: str | None
+    sources: tuple[str, ...]
 
 
 class Ruleset:
@@ -79,6 +112,7 @@ class Ruleset:
             except Exception as e:  # rdflib raises many types for bad Turtle
                 raise OntologyError(f"{path}: {e}") from e
         self.rules = self._load_rules()
+        self.derivations = self._load_derivations(digest)
         for rule in self.rules:
             digest.update(rule.query_text.encode())
         self.sha256 = digest.hexdigest()
@@ -121,20 +155,82 @@ class Ruleset:
             except Exception as e:
                 raise OntologyError(f"rule {rule_id}: {path}: invalid SPARQL: {e}") from e
             verdict = g.value(node, gm.verdict)
+            special = g.value(node, gm.severityWithSpecialCategory)
+            only = g.value(node, gm.doctrine)
             rules.append(Rule(
                 id=rule_id,
                 priority=int(one(gm.priority)),
                 subject=str(one(gm.subject)),
                 severity=str(one(gm.severity)),
+                special_severity=str(special) if special else None,
                 verdict=str(verdict) if verdict else None,
                 titles=by_lang(DCTERMS.title),
                 explanations=by_lang(gm.explanation),
                 citations=tuple(citations),
+                doctrine=str(only) if only else None,
                 query_file=query_file,
                 query_text=text,
                 query=prepared,
             ))
         return sorted(rules, key=lambda r: (r.priority, r.id))
+
+    def _load_derivations(self, digest: Any) -> list[tuple[str | None, Any]]:
+        """(doctrine IRI or None, prepared CONSTRUCT) in priority order, run before the rules."""
+        from rdflib import RDF, URIRef
+        from rdflib.plugins.sparql import prepareQuery
+
+        gm = lambda name: URIRef(GM + name)  # noqa: E731
+        found = []
+        for node in self.graph.subjects(RDF.type, gm("Derivation")):
+            file, priority = self.graph.value(node, gm("query")), self.graph.value(node, gm("priority"))
+            if file is None or priority is None:
+                raise OntologyError(f"derivation {node}: needs gm:query and gm:priority")
+            doctrine = self.graph.value(node, gm("doctrine"))
+            path = self.directory / str(file)
+            try:
+                text = path.read_text(encoding="utf-8")
+                prepared = prepareQuery(text, initNs=PREFIXES)
+            except OSError as e:
+                raise OntologyError(f"derivation {node}: cannot read {path}") from e
+            except Exception as e:
+                raise OntologyError(f"derivation {node}: {path}: invalid SPARQL: {e}") from e
+            digest.update(text.encode())
+            found.append((int(priority), str(node), str(doctrine) if doctrine else None, prepared))
+        return [(doctrine, q) for _, _, doctrine, q in sorted(found)]
+
+    def describe(self, graph: Any, node: Any, lang: str) -> LegalNode:
+        """Label, validity dates, ELI and cited sources of a legal node."""
+        from rdflib import URIRef
+        from rdflib.namespace import DCTERMS
+
+        ref = URIRef(str(node))
+        gm = lambda name: URIRef(GM + name)  # noqa: E731
+
+        def first(*preds: URIRef) -> str | None:
+            for p in preds:
+                value = graph.value(ref, p)
+                if value is not None:
+                    return str(value)
+            return None
+
+        sources = tuple(self.label(graph, s, lang) for s in graph.objects(ref, DCTERMS.source))
+        return LegalNode(
+            label=self.label(graph, ref, lang),
+            valid_from=first(gm("inForceFrom"), gm("from")),
+            valid_until=first(gm("inForceUntil"), gm("until")),
+            eli=first(gm("eli")),
+            sources=tuple(sorted(sources)),
+        )
+
+    def law_status(self) -> str:
+        """The latest date any legal instrument or period in the ontology starts or ends."""
+        from rdflib import URIRef
+
+        dates = [str(o) for p in ("inForceFrom", "inForceUntil", "from", "until")
+                 for o in self.graph.objects(None, URIRef(GM + p))]
+        instruments = len(set(self.graph.subjects(URIRef(GM + "inForceFrom"), None)))
+        latest = max((d for d in dates if d <= dt.date.today().isoformat()), default="-")
+        return f"{instruments} adequacy instruments; latest legal change recorded: {latest}"
 
     def scenarios(self) -> list[str]:
         return sorted(p.stem for p in (self.directory / SCENARIOS_DIR).glob("*.ttl"))
@@ -158,25 +254,42 @@ class Ruleset:
                 raise UsageError(f"{extra}: not a valid Turtle scenario file: {e}") from e
         return g
 
-    def evaluate(self, facts: Any, as_of: dt.date, scenario: str | None = None,
-                 scenario_file: Path | None = None) -> list[Match]:
-        """Every rule match over ontology + scenario + facts, in rule order."""
-        from rdflib import Literal, XSD
+    def evaluate(self, candidates: list[Any], received: dict[str, set[str]], as_of: dt.date,
+                 scenario: str | None = None, scenario_file: Path | None = None,
+                 doctrine: str = "exposure-is-risk") -> Evaluation:
+        """Every rule match over ontology + scenario + the candidates' facts, in rule order.
 
+        ``received`` maps recipient id -> DPV personal-data IRIs it receives. The facts are
+        written straight into a copy of the (small) ontology graph: copying the ontology is
+        cheap, copying thousands of fact triples is not."""
+        from .facts import to_rdf
+
+        from rdflib import XSD, Literal, URIRef
+
+        if doctrine not in DOCTRINES:
+            raise UsageError(f"unknown doctrine {doctrine!r} (known: {', '.join(DOCTRINES)})")
         graph = self.scenario_graph(scenario, scenario_file)
-        graph += facts
+        to_rdf(candidates, received, into=graph)
+        doctrine_iri = URIRef(GM + DOCTRINES[doctrine])
+        bindings_in = {"asOf": Literal(as_of.isoformat(), datatype=XSD.date),
+                       "doctrine": doctrine_iri}
+        for only, query in self.derivations:
+            if only is None or only == str(doctrine_iri):
+                for triple in list(graph.query(query, initBindings=bindings_in)):
+                    graph.add(triple)
+        derived = {str(d): str(o) for d, o in graph.subject_objects(URIRef(GM + "derivedFrom"))}
         matches = []
         for rule in self.rules:
-            for row in graph.query(rule.query, initBindings={
-                "asOf": Literal(as_of.isoformat(), datatype=XSD.date)
-            }):
+            if rule.doctrine and rule.doctrine != str(doctrine_iri):
+                continue
+            for row in graph.query(rule.query, initBindings=bindings_in):
                 bindings = {str(k): v for k, v in row.asdict().items()}
                 subject = bindings.get("cand") if rule.subject == "candidate" else bindings.get(
                     "recipient")
                 if subject is None:
                     raise OntologyError(f"rule {rule.id}: query binds no ?cand/?recipient")
                 matches.append(Match(rule, str(subject), bindings))
-        return matches
+        return Evaluation(matches, derived, graph)
 
     def label(self, graph: Any, node: Any, lang: str) -> str:
         """A human label for an IRI in the ontology or facts."""
@@ -191,15 +304,6 @@ class Ruleset:
                 if getattr(o, "language", None) == wanted:
                     return str(o)
         return str(labels[0]) if labels else str(node).rsplit("#", 1)[-1]
-
-
-def deciding_matches(matches: list[Match]) -> dict[str, Match]:
-    """Per candidate, the verdict rule that decides it: the first in priority order."""
-    deciding: dict[str, Match] = {}
-    for m in matches:  # already in rule priority order
-        if m.rule.verdict and m.rule.subject == "candidate":
-            deciding.setdefault(m.subject, m)
-    return deciding
 
 
 @lru_cache(maxsize=4)

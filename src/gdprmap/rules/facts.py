@@ -28,6 +28,8 @@ class Candidate:
     data_in_clear: bool
     basis: str
     category: str | None = None  # service category from the knowledge base
+    observed: bool = True  # False: only declared in the controller's register
+    safeguards: tuple[str, ...] = ()  # IRIs of declared transfer tools and measures
 
 
 def recipient_iri(rid: str) -> str:
@@ -42,12 +44,13 @@ def entity_iri(eid: str) -> str:
     return f"urn:gdprmap:entity:{quote(eid, safe='')}"
 
 
-def to_rdf(candidates: list[Candidate], received: dict[str, set[str]]) -> Any:
-    """``received`` maps recipient id -> DPV personal-data IRIs it receives."""
+def to_rdf(candidates: list[Candidate], received: dict[str, set[str]], into: Any = None) -> Any:
+    """The facts as RDF, added to ``into`` (a new graph when None). ``received`` maps recipient
+    id -> DPV personal-data IRIs it receives."""
     from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 
     gm, dpv, loc = Namespace(GM), Namespace(PREFIXES["dpv"]), Namespace(PREFIXES["loc"])
-    g = Graph()
+    g = Graph() if into is None else into
     for rid, categories in received.items():
         r = URIRef(recipient_iri(rid))
         g.add((r, RDF.type, dpv.Recipient))
@@ -59,14 +62,27 @@ def to_rdf(candidates: list[Candidate], received: dict[str, set[str]]) -> Any:
         g.add((c, RDF.type, gm.TransferCandidate))
         g.add((c, gm.recipient, URIRef(recipient_iri(cand.recipient))))
         g.add((c, gm.dataInClear, Literal(cand.data_in_clear)))
+        g.add((c, gm.observed, Literal(cand.observed)))
         if cand.category:
             g.add((c, gm.serviceCategory, gm[f"category-{cand.category}"]))
+        for iri in cand.safeguards:
+            g.add((c, gm.declaredSafeguard, URIRef(iri)))
+        g.add((c, gm.destinationKnown, Literal(cand.destination is not None)))
         if cand.destination:
             g.add((c, gm.destination, loc[cand.destination]))
         if not cand.chain:
             continue
         top = URIRef(entity_iri(cand.chain[-1].id))
-        g.add((c, gm.importer, URIRef(entity_iri(cand.chain[0].id))))
+        importer = cand.chain[0]
+        g.add((c, gm.importer, URIRef(entity_iri(importer.id))))
+        # The importer's facts again on the candidate: rules then read one star of triples
+        # around ?cand, which rdflib joins fast, instead of chains through the entities.
+        g.add((c, gm.importerCountry, loc[importer.country]))
+        g.add((c, gm.ultimateParent, top))
+        g.add((c, gm.parentCountry, loc[cand.chain[-1].country]))
+        g.add((c, gm.dpfStatus, gm[_DPF[importer.dpf]]))
+        g.add((c, gm.privacyShieldStatus, gm[_PS[importer.privacy_shield]]))
+        g.add((c, gm.fisa702, gm[_FISA[importer.fisa702]]))
         for ent in cand.chain:
             e = URIRef(entity_iri(ent.id))
             g.add((e, RDF.type, dpv.LegalEntity))

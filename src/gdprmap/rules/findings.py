@@ -1,0 +1,202 @@
+"""Turn rule matches into verdicts and findings, each with its explanation chain.
+
+A recipient's verdict is the most serious verdict among its candidate transfers (including those
+a doctrine derived). Every verdict finding carries the steps that produced it - the observed
+facts, the attribution facts with their sources, the legal facts with their ELI, the rule and
+its citations, and the conclusion - so that it can be used verbatim in a complaint annex.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from .. import vocab
+from ..enrich.kb import HostMatch
+from ..models import Citation, DataCategory, Evidence, Finding, Severity, Step, Transfer, Verdict
+from .engine import Evaluation, Match, Ruleset
+from .facts import Candidate, candidate_iri, entity_iri, recipient_iri
+
+LEGAL_VARIABLES = ("instrument", "period", "regime", "tool", "measure")
+LOC = "https://w3id.org/dpv/loc#"
+
+
+@dataclass
+class RecipientCase:
+    """Everything the findings of one recipient may cite."""
+
+    id: str
+    candidates: list[Candidate]
+    matches: list[HostMatch]  # knowledge-base attribution of its hosts
+    data: list[DataCategory]
+    sample: list[Evidence]  # the first requests, as evidence for verdicts
+
+    @property
+    def special(self) -> bool:
+        return any(d.special for d in self.data)
+
+
+@dataclass
+class Judge:
+    ruleset: Ruleset
+    evaluation: Evaluation
+    lang: str
+    as_of: dt.date
+
+    def __post_init__(self) -> None:
+        self._by_subject: dict[str, list[Match]] = {}
+        for m in self.evaluation.matches:
+            self._by_subject.setdefault(m.subject, []).append(m)
+        self._deciding = self.evaluation.deciding()
+        self._derived_by_origin: dict[str, list[str]] = {}
+        for derived, origin in self.evaluation.derived.items():
+            self._derived_by_origin.setdefault(origin, []).append(derived)
+
+    def judge(self, case: RecipientCase) -> tuple[Verdict, list[Transfer], list[Finding]]:
+        names = {entity_iri(e.id): e.name for c in case.candidates for e in c.chain}
+        findings: list[Finding] = []
+        transfers: list[Transfer] = []
+        for cand in case.candidates:
+            origin = candidate_iri(cand.key)
+            for subject in (origin, *sorted(self._derived_by_origin.get(origin, []))):
+                deciding = self._deciding.get(subject)
+                derived = subject != origin
+                receiver = cand.chain[-1] if derived else (cand.chain[0] if cand.chain else None)
+                transfers.append(Transfer(
+                    country=receiver.country if derived and receiver else cand.destination,
+                    entity=receiver.id if receiver else None,
+                    entity_name=receiver.name if receiver else None,
+                    verdict=Verdict(deciding.rule.verdict) if deciding else Verdict.UNKNOWN,
+                    rule=deciding.rule.id if deciding else None,
+                    derived=derived,
+                ))
+                labels = names if subject == origin else _through_control(names, cand)
+                for m in self._by_subject.get(subject, []):
+                    if m.rule.verdict and m is not deciding:
+                        continue  # superseded by a verdict rule of higher priority
+                    steps = self._steps(m, cand, case, names) if m is deciding else ()
+                    findings.append(self._finding(m, case, labels if m.rule.verdict else names,
+                                                  case.sample, steps))
+        for m in _merge_categories(self._by_subject.get(recipient_iri(case.id), [])):
+            evidence_of = {d.iri: d.evidence for d in case.data}
+            ev = [e for iri in m.bindings["category"] for e in evidence_of.get(iri, ())[:2]]
+            findings.append(self._finding(m, case, names, ev, ()))
+        worst = max((t.verdict for t in transfers), key=lambda v: v.rank, default=Verdict.UNKNOWN)
+        return worst, list(dict.fromkeys(transfers)), list(dict.fromkeys(findings))
+
+    def _country(self, code: str) -> str:
+        return self.ruleset.label(self.evaluation.graph, LOC + code, self.lang)
+
+    # -- findings ---------------------------------------------------------------------------
+    def _values(self, m: Match, names: dict[str, str]) -> dict[str, str]:
+        values: dict[str, str] = {"asOf": self.as_of.isoformat()}
+        graph = self.evaluation.graph
+        for key, value in m.bindings.items():
+            if key == "category" and isinstance(value, list):
+                values[key] = ", ".join(vocab.label(i, self.lang) for i in value)
+            elif str(value) in names:
+                values[key] = names[str(value)]
+            else:
+                values[key] = self.ruleset.label(graph, value, self.lang)
+        return values
+
+    def _finding(self, m: Match, case: RecipientCase, names: dict[str, str],
+                 evidence: list[Evidence], steps: tuple[Step, ...]) -> Finding:
+        rule = m.rule
+        template = rule.explanations.get(self.lang) or rule.explanations["en"]
+        severity = rule.special_severity if case.special and rule.special_severity else rule.severity
+        return Finding(
+            rule=rule.id,
+            title=rule.titles.get(self.lang) or rule.titles["en"],
+            severity=Severity(severity),
+            verdict=Verdict(rule.verdict) if rule.verdict else None,
+            citations=tuple(Citation(label=c.label, iri=c.iri) for c in rule.citations),
+            explanation=template.format_map(_Missing(self._values(m, names))),
+            evidence=tuple(evidence),
+            steps=steps,
+        )
+
+    def _steps(self, m: Match, cand: Candidate, case: RecipientCase,
+               names: dict[str, str]) -> tuple[Step, ...]:
+        steps: list[Step] = []
+        first = case.sample[0] if case.sample else None
+        cats = ", ".join(d.label for d in case.data) or "-"
+        requests = sum(d.flows for d in case.data if d.iri == vocab.IP_ADDRESS.iri)
+        steps.append(Step(kind="fact", text=(
+            f"{requests} observed request(s) reached this recipient and disclosed: {cats}."),
+            source="capture",
+            reference=f"{first.input}, entry {first.entry}" if first else None))
+        for match in _unique_services(case.matches):
+            svc = match.service
+            steps.append(Step(kind="fact", text=(
+                f"{', '.join(svc.domains[:3])} belong to {svc.name}, operated by "
+                f"{match.chain[0].name} for EEA customers."),
+                source=f"knowledge base, service {svc.id}", reference=svc.sources[0]))
+        for ent in cand.chain:
+            text = f"{ent.name} is incorporated in {self._country(ent.country)}"
+            if ent.parent:
+                parent = names.get(entity_iri(ent.parent), ent.parent).rstrip(".")
+                text += f"; its parent is {parent}"
+            if ent.dpf != "unknown" or ent.country == "US":
+                checked = f", checked {ent.dpf_checked}" if ent.dpf_checked else ""
+                text += f"; DPF List status: {ent.dpf}{checked}"
+            steps.append(Step(kind="fact", text=text + ".",
+                              source=f"knowledge base, entity {ent.id}",
+                              reference=ent.sources[0] if ent.sources else None))
+        if cand.destination and not (cand.chain and cand.destination == cand.chain[0].country):
+            steps.append(Step(kind="fact", text=f"The data are received in "
+                              f"{self._country(cand.destination)}: {cand.basis.rstrip('.')}.",
+                              source="knowledge base"))
+        graph = self.evaluation.graph
+        for var in LEGAL_VARIABLES:
+            node = m.bindings.get(var)
+            if node is None:
+                continue
+            legal = self.ruleset.describe(graph, node, self.lang)
+            period = ""
+            if legal.valid_from:
+                period = f" (from {legal.valid_from}" + (
+                    f" to {legal.valid_until})" if legal.valid_until else ")")
+            steps.append(Step(kind="law", text=f"{legal.label}{period}.",
+                              source="; ".join(legal.sources) or None, reference=legal.eli))
+        steps.append(Step(kind="rule", text=f"{m.rule.id}: {m.rule.titles.get(self.lang) or m.rule.titles['en']}.",
+                          source="; ".join(c.label for c in m.rule.citations),
+                          reference=f"ontologies/{m.rule.query_file}"))
+        steps.append(Step(kind="conclusion",
+                          text=f"Verdict for this transfer as of {self.as_of}: {m.rule.verdict}."))
+        return tuple(steps)
+
+
+def _through_control(names: dict[str, str], cand: Candidate) -> dict[str, str]:
+    """Labels for a candidate a doctrine derived: the parent receives 'through its control'."""
+    top, receiver = cand.chain[-1], cand.chain[0]
+    label = f"{top.name} (through its control of {receiver.name})"
+    return {**names, entity_iri(top.id): label}
+
+
+def _unique_services(matches: list[HostMatch]) -> list[HostMatch]:
+    seen: dict[str, HostMatch] = {}
+    for match in matches:
+        seen.setdefault(match.service.id, match)
+    return list(seen.values())
+
+
+def _merge_categories(matches: list[Match]) -> list[Match]:
+    """Recipient rules bind one row per category: one match per rule, categories as a list."""
+    merged: dict[str, Match] = {}
+    for m in matches:
+        cat = str(m.bindings.get("category"))
+        if m.rule.id in merged:
+            merged[m.rule.id].bindings["category"].append(cat)
+        else:
+            merged[m.rule.id] = Match(m.rule, m.subject, {**m.bindings, "category": [cat]})
+    return list(merged.values())
+
+
+class _Missing(dict):  # type: ignore[type-arg]
+    """Template values; a placeholder the rule did not bind reads as 'not established'."""
+
+    def __missing__(self, key: str) -> str:
+        return "(not established)"
+
+
+__all__ = ["Judge", "RecipientCase"]
