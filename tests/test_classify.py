@@ -79,5 +79,6 @@ def test_accents_and_case_are_folded():
         "chirurgie viscerale", "gynecologue"]
 
 
-def test_health_is_the_only_special_category():
-    assert [c.iri for c in vocab.CATEGORIES.values() if c.special] == [vocab.HEALTH.iri]
+def test_special_categories_are_the_art9_ones():
+    assert {c.iri.rsplit("#", 1)[1] for c in vocab.CATEGORIES.values() if c.special} == {
+        "Health", "Religion", "Sexual", "PoliticalOpinion", "TradeUnionMembership"}

@@ -19,16 +19,46 @@ class Category(NamedTuple):
 IP_ADDRESS = Category(PD + "IPAddress", "IP address", "adresse IP")
 IDENTIFIER = Category(PD + "Identifier", "online identifier (cookie, ID)",
                       "identifiant en ligne (cookie, ID)")
-BROWSING = Category(PD + "BrowsingBehaviour", "browsing behaviour (pages visited, clicks)",
-                    "comportement de navigation (pages, clics)")
+BROWSING = Category(PD + "BrowsingBehaviour",
+                    "browsing behaviour (pages, titles, searches, interactions)",
+                    "comportement de navigation (pages, titres, recherches, interactions)")
 REFERRAL = Category(PD + "BrowsingReferral", "referring page URL", "URL de la page d'origine")
 USER_AGENT = Category(PD + "UserAgent", "user agent (browser, device)",
                       "agent utilisateur (navigateur, appareil)")
-EMAIL = Category(PD + "EmailAddress", "e-mail address", "adresse électronique")
+EMAIL = Category(PD + "EmailAddress", "e-mail address (also hashed)",
+                 "adresse électronique (y compris hachée)")
+PRIVACY_PREFERENCE = Category(PD + "PrivacyPreference", "consent string (IAB TCF TC string)",
+                              "chaîne de consentement (TC string IAB TCF)")
+LINK_CLICKED = Category(PD + "LinkClicked", "clicks (one beacon per click)",
+                        "clics (un envoi par clic)")
+DEVICE = Category(PD + "DeviceBased", "device data (screen, window)",
+                  "données de l'appareil (écran, fenêtre)")
+LANGUAGE = Category(PD + "Language", "language (browser or site setting)",
+                    "langue (du navigateur ou du site)")
+FINGERPRINT = Category(PD + "BrowserFingerprint", "browser fingerprint",
+                       "empreinte du navigateur")
+PHONE = Category(PD + "TelephoneNumber", "telephone number (also hashed)",
+                 "numéro de téléphone (y compris haché)")
+NAME = Category(PD + "Name", "name (also hashed)", "nom (y compris haché)")
+BIRTH_DATE = Category(PD + "BirthDate", "date of birth", "date de naissance")
+POSTAL_CODE = Category(PD + "PostalCode", "postal code", "code postal")
+LOCATION = Category(PD + "Location", "location (coordinates, city)",
+                    "localisation (coordonnées, ville)")
 HEALTH = Category(PD + "Health", "health data (Art. 9)", "données de santé (art. 9)", True)
+RELIGION = Category(PD + "Religion", "religion (Art. 9)", "religion (art. 9)", True)
+SEXUAL = Category(PD + "Sexual", "sex life or sexual orientation (Art. 9)",
+                  "vie sexuelle ou orientation sexuelle (art. 9)", True)
+POLITICAL_OPINION = Category(PD + "PoliticalOpinion", "political opinions (Art. 9)",
+                             "opinions politiques (art. 9)", True)
+TRADE_UNION = Category(PD + "TradeUnionMembership", "trade-union membership (Art. 9)",
+                       "appartenance syndicale (art. 9)", True)
 
-CATEGORIES = {c.iri: c for c in (IP_ADDRESS, IDENTIFIER, BROWSING, REFERRAL, USER_AGENT, EMAIL,
-                                 HEALTH)}
+# Report order: network and online identifiers, behaviour, device, contact and identity,
+# location, then the special categories.
+CATEGORIES = {c.iri: c for c in (
+    IP_ADDRESS, IDENTIFIER, PRIVACY_PREFERENCE, BROWSING, REFERRAL, LINK_CLICKED, USER_AGENT,
+    DEVICE, LANGUAGE, FINGERPRINT, EMAIL, PHONE, NAME, BIRTH_DATE, POSTAL_CODE, LOCATION,
+    HEALTH, RELIGION, SEXUAL, POLITICAL_OPINION, TRADE_UNION)}
 
 
 def label(iri: str, lang: str = "en") -> str:

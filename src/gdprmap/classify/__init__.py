@@ -1,119 +1,61 @@
 """Personal-data categories carried by a flow, each with the field that proves it.
 
-Detectors are small functions ``(flow) -> iterable of DataItem``; ``DETECTORS`` is the registry.
-They read only the redacted ``Flow``: secrets were replaced at the importer boundary, and what a
-redacted value looked like is in ``Param.kind``.
+Detectors are small functions ``(View) -> iterable of DataItem``, one concern each, driven by
+data files (``patterns.toml``, ``lexicons/<topic>.<lang>.txt``); ``DETECTORS`` is the registry
+and ``docs/detection.md`` documents each one's DPV IRI mapping and rules. They read only the
+redacted ``Flow``: secrets and personal values were replaced at the importer boundary, and what
+a redacted value looked like is in ``Param.kind``.
+
+| detector | DPV personal-data IRIs |
+|---|---|
+| ip-address, ip-in-payload | pd:IPAddress |
+| cookies, identifiers | pd:Identifier (cookies: pd:PrivacyPreference for TC-string cookies) |
+| tc-string | pd:PrivacyPreference |
+| referrer | pd:BrowsingReferral |
+| page, search-terms | pd:BrowsingBehaviour |
+| events | pd:LinkClicked (clicks), pd:BrowsingBehaviour (other interactions) |
+| user-agent | pd:UserAgent |
+| screen-language | pd:DeviceBased, pd:Language |
+| fingerprint | pd:BrowserFingerprint |
+| contact | pd:EmailAddress, pd:TelephoneNumber, pd:Name, pd:BirthDate, pd:PostalCode, pd:Location |
+| special-terms | pd:Health, pd:Religion, pd:Sexual, pd:PoliticalOpinion, pd:TradeUnionMembership |
+| (context) health-context | pd:Health with ``DataItem.context`` |
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from urllib.parse import unquote, urlsplit
+from ..models import DataItem, Flow
+from . import behaviour, contact, device, identifiers, network, special
+from .base import Detector, View
+from .special import HealthContext
 
-from ..models import DataItem, Evidence, Flow, Param
-from .. import vocab
-from .lexicon import Lexicon
-
-Detector = Callable[[Flow], Iterable[DataItem]]
-
-_EXCERPT = 300
-
-
-def _evidence(flow: Flow, field: str, excerpt: str | None = None) -> Evidence:
-    if excerpt and len(excerpt) > _EXCERPT:
-        excerpt = excerpt[:_EXCERPT] + "…"
-    return Evidence(input=flow.input, entry=flow.entry, field=field, excerpt=excerpt)
-
-
-def _param_field(flow: Flow, location: str, path: str) -> str:
-    return f"request.queryString[{path}]" if location == "query" else f"request.postData:{path}"
-
-
-def _params(flow: Flow) -> Iterator[tuple[str, str, Param]]:
-    for p in flow.query:
-        yield "query", _param_field(flow, "query", p.path), p
-    for p in flow.body:
-        yield "body", _param_field(flow, "body", p.path), p
-
-
-def ip_address(flow: Flow) -> Iterator[DataItem]:
-    """Every request discloses the sender's IP address to the server it reaches."""
-    yield DataItem(category=vocab.IP_ADDRESS.iri,
-                   evidence=_evidence(flow, "request (source address of the connection)",
-                                      f"{flow.method} {flow.url}"))
-
-
-def identifiers(flow: Flow) -> Iterator[DataItem]:
-    for name in flow.cookies:
-        yield DataItem(category=vocab.IDENTIFIER.iri,
-                       evidence=_evidence(flow, f"request.cookies[{name}]",
-                                          f"cookie {name} (value redacted)"))
-    for _, field, p in _params(flow):
-        if p.kind == "identifier":
-            yield DataItem(category=vocab.IDENTIFIER.iri,
-                           evidence=_evidence(flow, field, f"{p.path} (value redacted)"))
-        elif p.kind == "email":
-            yield DataItem(category=vocab.EMAIL.iri,
-                           evidence=_evidence(flow, field, f"{p.path} (value redacted)"))
-
-
-def browsing(flow: Flow) -> Iterator[DataItem]:
-    """The page the visitor is on, sent as Referer or inside the request (URL, body)."""
-    if flow.referrer:
-        yield DataItem(category=vocab.REFERRAL.iri,
-                       evidence=_evidence(flow, "request.headers[Referer]", flow.referrer))
-    for _, field, p in _params(flow):
-        value = p.value
-        if value.startswith(("http://", "https://")):
-            yield DataItem(category=vocab.BROWSING.iri,
-                           evidence=_evidence(flow, field, f"{p.path}={value}"))
-
-
-def device(flow: Flow) -> Iterator[DataItem]:
-    for h in flow.headers:
-        if h.name.lower() == "user-agent" and h.value:
-            yield DataItem(category=vocab.USER_AGENT.iri,
-                           evidence=_evidence(flow, "request.headers[User-Agent]", h.value))
-            return
-
-
-def health(flow: Flow) -> Iterator[DataItem]:
-    """Health terms (French, English) in what the request sends: its URL, the Referer, values
-    in its query or body. A probable link suffices (CJEU C-184/20, C-21/23)."""
-    lexicon = Lexicon.health()
-    seen: set[str] = set()
-
-    def scan(text: str, field: str, excerpt: str) -> Iterator[DataItem]:
-        for term in lexicon.find(text):
-            if term not in seen:
-                seen.add(term)
-                yield DataItem(category=vocab.HEALTH.iri, term=term,
-                               evidence=_evidence(flow, field, excerpt))
-
-    parts = urlsplit(flow.url)
-    yield from scan(unquote(parts.path), "request.url (path)", flow.url)
-    if flow.referrer:
-        yield from scan(unquote(urlsplit(flow.referrer).path), "request.headers[Referer]",
-                        flow.referrer)
-    for _, field, p in _params(flow):
-        if not p.redacted:
-            value = unquote(p.value)
-            yield from scan(value, field, f"{p.path}={p.value}")
-    if flow.body_text:
-        yield from scan(flow.body_text, "request.postData.text", flow.body_text)
-
+__all__ = ["DETECTORS", "Detector", "HealthContext", "View", "classify"]
 
 DETECTORS: dict[str, Detector] = {
-    "ip-address": ip_address,
-    "identifiers": identifiers,
-    "browsing": browsing,
-    "device": device,
-    "health": health,
+    "ip-address": network.ip_address,
+    "ip-in-payload": network.ip_in_payload,
+    "cookies": identifiers.cookies,
+    "identifiers": identifiers.parameters,
+    "tc-string": identifiers.tc_string,
+    "referrer": behaviour.referrer,
+    "page": behaviour.page,
+    "search-terms": behaviour.search_terms,
+    "events": behaviour.events,
+    "user-agent": device.user_agent,
+    "screen-language": device.screen_and_language,
+    "fingerprint": device.fingerprint,
+    "contact": contact.contact,
+    "special-terms": special.special_terms,
 }
 
 
-def classify(flow: Flow) -> list[DataItem]:
-    """All data items one flow discloses to the host it reaches."""
+def classify(flow: Flow, context: HealthContext | None = None) -> list[DataItem]:
+    """All data items one flow discloses to the host it reaches. ``context`` marks flows made
+    from a health service's pages (see ``special.HealthContext``)."""
     if flow.host is None:
         return []  # data: and blob: URLs never leave the browser
-    return [item for detect in DETECTORS.values() for item in detect(flow)]
+    view = View(flow)
+    items = [item for detect in DETECTORS.values() for item in detect(view)]
+    if context is not None:
+        items.extend(special.health_context(view, context))
+    return items

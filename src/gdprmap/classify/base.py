@@ -1,0 +1,57 @@
+"""What every detector shares: the ``View`` of a flow and the way a claim is written down."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from ..models import DataItem, Evidence, Flow, Param
+from .keys import leaf
+
+EXCERPT = 300
+HASHED_KINDS = frozenset({"token", "identifier"})  # what a redacted hash looks like
+
+
+class View:
+    """A flow with its parameters listed once: ``(field, param, normalised key)``.
+
+    Detectors read the view so the parameter walk and key normalisation are paid once per flow,
+    not once per detector (classification runs on every request of 100k-entry captures).
+    """
+
+    __slots__ = ("flow", "params")
+
+    def __init__(self, flow: Flow) -> None:
+        self.flow = flow
+        params: list[tuple[str, Param, str]] = []
+        for p in flow.query:
+            params.append((f"request.queryString[{p.path}]", p, leaf(p.path)))
+        for p in flow.body:
+            params.append((f"request.postData:{p.path}", p, leaf(p.path)))
+        self.params = params
+
+
+Detector = Callable[[View], Iterable[DataItem]]
+
+
+def evidence(flow: Flow, field: str, excerpt: str | None = None) -> Evidence:
+    if excerpt and len(excerpt) > EXCERPT:
+        excerpt = excerpt[:EXCERPT] + "…"
+    url = flow.url if len(flow.url) <= EXCERPT else flow.url[:EXCERPT] + "…"
+    # issue #7: the request itself, for the report's exhibits (time, method, URL, server)
+    return Evidence(input=flow.input, entry=flow.entry, field=field, excerpt=excerpt,
+                    time=flow.started, method=flow.method, url=url, server_ip=flow.server_ip)
+
+
+def item(flow: Flow, category: str, field: str, excerpt: str | None = None, *,
+         term: str | None = None, context: str | None = None,
+         digest: str | None = None) -> DataItem:
+    # (pydantic 2's model_construct is slower than validation for models this small)
+    ev = evidence(flow, field, excerpt)
+    if term is None and context is None and digest is None:
+        return DataItem(category=category, evidence=ev)
+    return DataItem(category=category, evidence=ev, term=term, context=context, digest=digest)
+
+
+def redacted(p: Param, what: str | None = None) -> str:
+    """The excerpt for a value that must not be shown: its name and what it looked like."""
+    return f"{p.path} ({what or p.kind or 'value'}, value redacted)"

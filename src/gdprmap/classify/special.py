@@ -1,0 +1,123 @@
+"""Special categories (GDPR Art. 9) revealed by what a request sends.
+
+Terms from ``lexicons/<topic>.<lang>.txt`` are looked for in the request URL path, the
+``Referer`` (host, path and query), every unredacted query or body value (page URLs, titles,
+search terms, event labels) and the unstructured body. A probable link suffices: data that
+*indirectly* reveal a special category are special-category data (CJEU C-184/20 *OT*, 1 Aug
+2022); data entered when ordering from a pharmacy are health data (C-21/23 *Lindenapotheke*,
+4 Oct 2024); visits to such pages collected by a third party can be Art. 9 processing
+(C-252/21 *Meta v Bundeskartellamt*). Each item names the matched term and the field.
+
+``TOPICS`` maps a lexicon topic to its DPV IRI:
+health -> ``pd:Health``, religion -> ``pd:Religion``, sexual -> ``pd:Sexual``,
+political -> ``pd:PoliticalOpinion``, union -> ``pd:TradeUnionMembership``.
+
+Health context: every flow from a page of a health service (knowledge base
+``health_service = true``, or declared with ``--health-context``) is a health-context flow
+(GDPR Recital 35: data collected when registering for or receiving health services), whatever
+its URL says; ``DataItem.context`` says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+from .. import vocab
+from ..models import DataItem
+from ..redact import url as redact_url
+from .base import View, item
+from .lexicon import Lexicon
+
+TOPICS: dict[str, vocab.Category] = {
+    "health": vocab.HEALTH,
+    "religion": vocab.RELIGION,
+    "sexual": vocab.SEXUAL,
+    "political": vocab.POLITICAL_OPINION,
+    "union": vocab.TRADE_UNION,
+}
+
+
+def special_terms(view: View) -> Iterator[DataItem]:
+    flow = view.flow
+    lexicon = Lexicon.special()
+    seen: set[tuple[str, str]] = set()
+
+    def scan(text: str, field: str, excerpt: str) -> Iterator[DataItem]:
+        for topic, term in lexicon.find_topics(text):
+            if (topic, term) not in seen:
+                seen.add((topic, term))
+                yield item(flow, TOPICS[topic].iri, field, excerpt, term=term)
+
+    path = urlsplit(flow.url).path
+    yield from scan(unquote(path) if "%" in path else path, "request.url (path)", flow.url)
+    if flow.referrer:
+        ref = flow.referrer
+        yield from scan(unquote(ref) if "%" in ref else ref, "request.headers[Referer]", ref)
+    for fld, p, _ in view.params:
+        if not p.redacted and p.value:
+            value = p.value
+            yield from scan(unquote(value) if "%" in value else value, fld,
+                            f"{p.path}={value}")
+    if flow.body_text:
+        yield from scan(flow.body_text, "request.postData.text", flow.body_text)
+
+
+_REASONS = {
+    "en": ("health-service site: {host} is operated by {operator}, recorded as a health service "
+           "in the knowledge base (GDPR Recital 35)",
+           "health-service site: declared by the user (--health-context): every page captured "
+           "is a health service's (GDPR Recital 35)"),
+    "fr": ("site d'un service de santé : {host} est exploité par {operator}, enregistré comme "
+           "service de santé dans la base de connaissances (RGPD, considérant 35)",
+           "site d'un service de santé : déclaré par l'utilisateur (--health-context) ; chaque "
+           "page capturée est celle d'un service de santé (RGPD, considérant 35)"),
+}
+
+
+@dataclass
+class HealthContext:
+    """Which pages are a health service's. ``lookup(host)`` returns the operator's name when
+    the knowledge base records it as a health service; ``declared`` makes every page one.
+    ``lang`` is the language of the reason written into ``DataItem.context``."""
+
+    declared: bool = False
+    lookup: Callable[[str], str | None] | None = None
+    lang: str = "en"
+    _cache: dict[str, str | None] = field(default_factory=dict)
+
+    def reason(self, page_host: str) -> str | None:
+        if page_host in self._cache:
+            return self._cache[page_host]
+        known, declared = _REASONS.get(self.lang, _REASONS["en"])
+        reason = None
+        operator = self.lookup(page_host) if self.lookup and page_host else None
+        if operator:
+            reason = known.format(host=page_host, operator=operator)
+        elif self.declared:
+            reason = declared
+        self._cache[page_host] = reason
+        return reason
+
+
+def health_context(view: View, context: HealthContext | None) -> Iterator[DataItem]:
+    if context is None:
+        return
+    flow = view.flow
+    page = flow.page_url or flow.referrer
+    host = _host(page) if page else None
+    if host is None and not context.declared:
+        return
+    reason = context.reason(host or "")
+    if reason:
+        yield item(flow, vocab.HEALTH.iri, "page (the document the request was made from)",
+                   redact_url(page) if page else "(page not recorded; declared health context)",
+                   context=reason)
+
+
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
