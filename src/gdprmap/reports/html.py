@@ -13,18 +13,20 @@ CSS strings escaped by :func:`css_string` and the SVG map, which escapes its own
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shlex
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..models import Assessment, Evidence, Finding, Recipient, Severity, Verdict
 from ..resources import bundled_dir
-from . import flowmap, i18n
+from . import flowmap, i18n, sections, worldmap
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
@@ -49,10 +51,18 @@ MAP_PAGE_HEIGHT_MM = 150.0
 LINK_SCHEMES = ("http", "https")
 
 
-def render_html(assessment: Assessment, lang: str = "en", *, standalone: bool = True) -> str:
+def render_html(
+    assessment: Assessment,
+    lang: str = "en",
+    *,
+    standalone: bool = True,
+    template_dir: str | os.PathLike[str] | None = None,
+) -> str:
     """The report as HTML. ``standalone``: a complete document with its CSS inline; otherwise
-    only the ``<article>`` element, for embedding in a page that includes :func:`stylesheet`."""
-    return render_document(assessment, lang, standalone=standalone)
+    only the ``<article>`` element, for embedding in a page that includes :func:`stylesheet`.
+    ``template_dir``: a folder whose templates override the built-in ones (see
+    :func:`environment`)."""
+    return render_document(assessment, lang, standalone=standalone, template_dir=template_dir)
 
 
 def stylesheet() -> str:
@@ -67,15 +77,19 @@ def render_document(
     standalone: bool = True,
     paged: bool = False,
     created: dt.datetime | None = None,
+    template_dir: str | os.PathLike[str] | None = None,
+    attachments: tuple[tuple[str, str], ...] = (),
 ) -> str:
     """:func:`render_html` with the options the PDF renderer needs: ``paged`` splits the map
-    into A4 landscape parts; ``created`` is written as ``dcterms.created``/``modified``."""
+    into A4 landscape parts; ``created`` is written as ``dcterms.created``/``modified``;
+    ``attachments`` lists (file name, description key) of files embedded in the PDF."""
     i18n.check_lang(lang)
-    env = _environment()
+    env = environment(template_dir)
     context = build_context(assessment, lang, paged=paged)
     context["standalone"] = standalone
     context["created"] = created.isoformat() if created else None
-    context["stylesheet"] = Markup(_stylesheet()) if standalone else None
+    context["stylesheet"] = Markup(_stylesheet(template_dir)) if standalone else None
+    context["attachments"] = [{"name": n, "what": i18n.t(lang, k)} for n, k in attachments]
     return env.get_template(TEMPLATE).render(context)
 
 
@@ -93,10 +107,28 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
+def environment(template_dir: str | os.PathLike[str] | None = None) -> Environment:
+    """The Jinja2 environment. With ``template_dir``, templates there come first (a
+    ``ChoiceLoader``): a user's ``report.html.j2`` may ``{% extends "builtin/report.html.j2" %}``
+    and override blocks, or replace the whole template; ``report.css`` there replaces the
+    stylesheet. Built-ins stay reachable as ``builtin/NAME``."""
+    key = str(Path(template_dir).resolve()) if template_dir else None
+    if key is not None and not Path(key).is_dir():
+        from ..errors import UsageError
+
+        raise UsageError(f"{template_dir}: template folder does not exist")
+    return _environment(key)
+
+
+@lru_cache(maxsize=8)
+def _environment(template_dir: str | None = None) -> Environment:
+    builtin = FileSystemLoader(str(bundled_dir("templates")))
+    loaders: list[Any] = [builtin]
+    if template_dir:
+        loaders.insert(0, FileSystemLoader(template_dir))
+    loaders.append(PrefixedBuiltin(builtin))
     env = Environment(
-        loader=FileSystemLoader(str(bundled_dir("templates"))),
+        loader=ChoiceLoader(loaders),
         autoescape=True,
         undefined=StrictUndefined,
         finalize=_finalize,
@@ -108,9 +140,27 @@ def _environment() -> Environment:
     return env
 
 
-@lru_cache(maxsize=1)
-def _stylesheet() -> str:
-    css = (bundled_dir("templates") / STYLESHEET).read_text(encoding="utf-8")
+class PrefixedBuiltin(FileSystemLoader):
+    """The built-in templates under the name ``builtin/NAME``, so that an override can extend
+    the template it replaces."""
+
+    def __init__(self, builtin: FileSystemLoader) -> None:
+        super().__init__(builtin.searchpath)
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Any]:
+        from jinja2 import TemplateNotFound
+
+        if not template.startswith("builtin/"):
+            raise TemplateNotFound(template)
+        return super().get_source(environment, template[len("builtin/"):])
+
+
+@lru_cache(maxsize=8)
+def _stylesheet(template_dir: str | os.PathLike[str] | None = None) -> str:
+    folder = bundled_dir("templates")
+    if template_dir and (Path(template_dir) / STYLESHEET).is_file():
+        folder = Path(template_dir)
+    css = (folder / STYLESHEET).read_text(encoding="utf-8")
     if "</" in css:
         raise ValueError(f"{STYLESHEET} must not contain '</'")
     return css
@@ -158,21 +208,31 @@ def _short(text: str | None, cap: int) -> str | None:
     return text[: cap - 1].rstrip() + "…"
 
 
-def _evidence(ev: Iterable[Evidence]) -> dict[str, Any]:
+def _evidence(
+    ev: Iterable[Evidence], book: sections.ExhibitBook | None = None, who: str = "",
+    numbered: int = EVIDENCE_CAP,
+) -> dict[str, Any]:
     items = list(ev)
+    labels = [
+        book.cite(e, who) if book is not None and i < numbered else None
+        for i, e in enumerate(items)
+    ]
     shown = [
         {
             "input": e.input,
             "entry": e.entry,
             "field": e.field,
             "excerpt": _short(e.excerpt, EXCERPT_CAP),
+            "exhibit": labels[i],
+            "exhibit_anchor": f"ex{labels[i][2:]}" if labels[i] else None,
         }
-        for e in items[:EVIDENCE_CAP]
+        for i, e in enumerate(items[:EVIDENCE_CAP])
     ]
     return {
         "rows": shown,
         "more": max(0, len(items) - EVIDENCE_CAP),
         "total": len(items),
+        "exhibits": list(dict.fromkeys(x for x in labels if x)),
         **_evidence_groups(items),
     }
 
@@ -217,7 +277,9 @@ def _finding_key(f: Finding) -> tuple:
 
 
 def _recipient_view(
-    r: Recipient, index: int, _: i18n.Translator, names: dict[str, str]
+    r: Recipient, index: int, _: i18n.Translator, names: dict[str, str],
+    book: sections.ExhibitBook | None = None, compact: bool = False,
+    registers: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     org = r.organisation
     jur = flowmap.recipient_jurisdictions(r)
@@ -272,7 +334,11 @@ def _recipient_view(
                     }
                     for c in f.citations
                 ],
-                "evidence": _evidence(f.evidence),
+                "evidence": _evidence(
+                    f.evidence, book, flowmap.recipient_name(r),
+                    sections.EXHIBITS_PER_FINDING_COMPACT if compact
+                    else sections.EXHIBITS_PER_FINDING,
+                ),
                 "steps": [
                     {
                         "kind": st.kind,
@@ -286,7 +352,22 @@ def _recipient_view(
             }
         )
     pname = flowmap.parent_name(org)
+    declared = sections.declared_for(r, registers or [])
+    deciding = next((f for f in findings if f["decides"]), findings[0] if findings else None)
+    groups = deciding["evidence"]["groups"] if deciding else []
     return {
+        "exhibits": list(dict.fromkeys(x for f in findings for x in f["evidence"]["exhibits"])),
+        "evidence_summary": groups[0] if groups else None,
+        "declared": [
+            {
+                "activity": d["activity"],
+                "role": d["recipient"].get("role"),
+                "country": d["recipient"].get("country"),
+                "safeguards": [sections.safeguard_text(s)
+                               for s in d["recipient"].get("safeguards", [])],
+            }
+            for d in declared
+        ],
         "anchor": f"r{index}",
         "index": index,
         "id": r.id,
@@ -456,7 +537,13 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
     recipients = flowmap.sort_recipients(assessment.recipients)
     compact = len(recipients) > COMPACT_ABOVE
     names = {r.id: flowmap.recipient_name(r) for r in recipients}
-    views = [_recipient_view(r, i, _, names) for i, r in enumerate(recipients, 1)]
+    book = sections.ExhibitBook(
+        sections.EXHIBITS_CAP_COMPACT if compact else sections.EXHIBITS_CAP)
+    registers = sections.declared_registers(assessment)
+    views = [_recipient_view(r, i, _, names, book, compact, registers)
+             for i, r in enumerate(recipients, 1)]
+    facts = sections.ip_facts(assessment.recipients)
+    exhibits = [sections.exhibit_view(x, facts, _) for x in book.exhibits()]
     counts = assessment.counts()
     generator = f"{assessment.generator.name} {assessment.generator.version}"
     special = [
@@ -530,6 +617,18 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
         "skipped_more": max(0, len(assessment.skipped) - SKIPPED_CAP),
         "verdict_css": _verdict_css(),
         "secrets_kept": bool(getattr(assessment, "secrets_kept", False)),
+        "controller_info": sections.controller_view(assessment, _),
+        "observed": sections.observed_view(assessment, _),
+        "art30": sections.art30_view(assessment, views, _),
+        "exhibits": exhibits,
+        "world_countries": sections.world_countries(assessment, _),
+        "exhibits_more": book.overflow,
+        "legal": sections.legal_appendix(assessment, lang),
+        "data_status": sections.data_status(assessment),
+        "ipdb_date": getattr(assessment.knowledge, "ipdb_date", None),
+        "worldmap": Markup(worldmap.render_worldmap_svg(assessment, lang))
+        if assessment.recipients else None,
+        "attachments": [],
         "legend": [
             {
                 "word": v.value,

@@ -174,7 +174,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "find_chain": "Chain of control",
         "find_facts": "Registration and network facts",
         "find_compact_intro": (
-            "{n} recipients: findings are grouped by rule, one row per recipient. The "
+            "{n} recipients: findings are grouped by rule, then one row per recipient. The "
             "explanation shown is the first recipient's; each recipient's own explanation, "
             "reasoning and evidence are in the JSON report."
         ),
@@ -383,7 +383,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "find_chain": "Chaîne de contrôle",
         "find_facts": "Données d'enregistrement et de réseau",
         "find_compact_intro": (
-            "{n} destinataires : les constats sont regroupés par règle, une ligne par "
+            "{n} destinataires : les constats sont regroupés par règle, puis une ligne par "
             "destinataire. L'explication affichée est celle du premier destinataire ; "
             "l'explication, le raisonnement et les preuves propres à chacun figurent dans le "
             "rapport JSON."
@@ -452,6 +452,222 @@ _STRINGS: dict[str, dict[str, str]] = {
         "skip_more": "et {n} autres entrées ignorées",
     },
 }
+
+# Issue #7: cover, world map, full Art. 30 record, exhibits, legal appendix, method, CSV.
+_STRINGS_7: dict[str, dict[str, str]] = {
+    "en": {
+        "cover_observed": "What was observed",
+        "obs_summary": "{inputs} input file(s), {entries} capture entries, {requests} requests to "
+                       "third parties",
+        "obs_range": "from {first} to {last}",
+        "obs_producers": "recorded by",
+        "ctl_src_option": "as stated with --controller",
+        "ctl_src_register": "from the declared processing register",
+        "ctl_src_kb": "operator of {domain} according to the knowledge base; to be confirmed by "
+                      "the controller",
+        "sec_worldmap": "World map of destinations",
+        "wmap_title": "Countries where recipients receive data, by most severe verdict",
+        "wmap_eea": "EU/EEA",
+        "wmap_parent": "country of an ultimate parent (no data received there)",
+        "wmap_note": "Colour: the most severe verdict among the places recipients receive the data "
+                     "in that country (knowledge base), not the servers' IP location.",
+        "wmap_missing": "Not drawn: {codes}.",
+        "wmap_source": "Country shapes: Natural Earth 1:110m (public domain) via the world-atlas "
+                       "package; equirectangular projection.",
+        "wmap_table": "Destination countries",
+        "art30_col_letter": "Art. 30(1)",
+        "art30_col_observed": "Established by observation",
+        "art30_col_declared": "Declared by the controller (register)",
+        "art30_c_data": "(c) Categories of personal data",
+        "art30_d": "(d) Categories of recipients",
+        "art30_e": "(e) Transfers to third countries",
+        "art30_obs_none": "not observable in traffic",
+        "art30_obs_b": "per recipient, a hint from the kind of service (column (b) below); "
+                       "not a purpose",
+        "art30_obs_d": "{n} recipients observed (table below)",
+        "art30_obs_e": "{n} of {total} recipients receive data in a third country: {countries}",
+        "art30_obs_e_none": "no recipient receives data in a third country",
+        "art30_obs_f": "lifetimes of {n} cookies readable by recipients (table below)",
+        "art30_obs_f_none": "no cookie lifetime in the capture",
+        "art30_no_register": "no register among the inputs",
+        "art30_decl_d": "{n} recipients declared (matched ones shown per recipient below)",
+        "art30_decl_e": "declared safeguards per recipient, column (e) below",
+        "art30_register": "register updated {dates}",
+        "art30_a_more": "joint controller, representative and data protection officer",
+        "art30_declared_safeguards": "declared safeguards",
+        "art30_declared_none": "not declared",
+        "art30_cookies": "Cookie lifetimes observed (Art. 30(1)(f) hint)",
+        "cookie_name": "Cookie",
+        "cookie_domain": "Domain",
+        "cookie_days": "Lifetime (days)",
+        "cookie_session": "session",
+        "cookie_source": "Recorded by",
+        "cookie_more": "and {n} more cookies (JSON report)",
+        "sec_exhibits": "Exhibits",
+        "ex_intro": (
+            "Each exhibit is one request of a capture that a finding cites; findings refer to it by "
+            "its number (E-n). URLs are shown as redacted by gdprmap. Server ASN and country "
+            "come from the bundled IP data and are indicative only."
+        ),
+        "ex_col_no": "No.",
+        "ex_col_request": "Request",
+        "ex_col_server": "Server",
+        "ex_col_cited": "Cited for",
+        "ex_more": "{n} further cited entries are not printed here; every evidence item is in the "
+                   "JSON report and the CSV register (attached to PDF/A-3 reports).",
+        "ex_none": "No finding cites a capture entry.",
+        "find_exhibit": "Exhibit",
+        "find_group_recipients": "Recipients ({n})",
+        "find_per_recipient": "Findings per recipient, with evidence and exhibits",
+        "find_decides_mark": "* the rule that decides the recipient's verdict. Evidence: the "
+                             "deciding finding's first field (count × field · entries).",
+        "sec_legal": "Legal appendix",
+        "legal_intro": (
+            "The rules behind the findings of this report, with their legal sources. Links are "
+            "European Legislation Identifiers (ELI) or official pages; they are printed, never "
+            "fetched."
+        ),
+        "legal_findings": "{n} findings",
+        "legal_verdict": "Verdict",
+        "legal_logic": "Logic",
+        "legal_sources": "Sources",
+        "legal_others": "Rules applied that gave no finding here",
+        "method_p6": (
+            "Server locations: each server IP address is looked up in the bundled IP data "
+            "(ip-location-db, data of {date}) for its autonomous system (ASN), the AS "
+            "organisation and the country the range is registered or announced from. CDN and "
+            "anycast ranges are often mislocated; these facts never decide a verdict."
+        ),
+        "method_p7": (
+            "The PDF aggregates per-request detail: findings show a bounded number of evidence "
+            "items and exhibits; the JSON report and the CSV register hold the full record and "
+            "are attached to PDF/A-3 reports."
+        ),
+        "method_status": "Installed data (gdprmap kb status)",
+        "method_status_match": "these are the data the assessment was made with (hashes match)",
+        "method_status_mismatch": (
+            "the installed data differ from those the assessment was made with (hashes differ): "
+            "the rows describe the installed data"
+        ),
+        "int_ipdb": "IP data date",
+        "int_rules": "Rule set",
+        "int_attachments": "Attached files",
+        "int_attachments_intro": "This PDF/A-3 document embeds (open the attachments panel "
+                                 "of a PDF reader):",
+        "att_json": "the assessment as JSON (full evidence)",
+        "att_csv": "the processing register as CSV, one row per recipient",
+    },
+    "fr": {
+        "cover_observed": "Ce qui a été observé",
+        "obs_summary": "{inputs} fichier(s) d'entrée, {entries} entrées de capture, {requests} "
+                       "requêtes vers des tiers",
+        "obs_range": "du {first} au {last}",
+        "obs_producers": "enregistré par",
+        "ctl_src_option": "tel qu'indiqué par --controller",
+        "ctl_src_register": "d'après le registre des traitements déclaré",
+        "ctl_src_kb": "exploitant de {domain} selon la base de connaissances ; à confirmer par "
+                      "le responsable du traitement",
+        "sec_worldmap": "Carte du monde des destinations",
+        "wmap_title": "Pays où les destinataires reçoivent des données, par verdict le plus grave",
+        "wmap_eea": "UE/EEE",
+        "wmap_parent": "pays d'une société mère ultime (aucune donnée reçue)",
+        "wmap_note": "Couleur : le verdict le plus grave parmi les lieux où les destinataires "
+                     "reçoivent les données dans ce pays (base de connaissances), non la "
+                     "localisation IP des serveurs.",
+        "wmap_missing": "Non dessinés : {codes}.",
+        "wmap_source": "Contours des pays : Natural Earth 1:110m (domaine public) via le paquet "
+                       "world-atlas ; projection équirectangulaire.",
+        "wmap_table": "Pays de destination",
+        "art30_col_letter": "Art. 30(1)",
+        "art30_col_observed": "Établi par l'observation",
+        "art30_col_declared": "Déclaré par le responsable (registre)",
+        "art30_c_data": "(c) Catégories de données à caractère personnel",
+        "art30_d": "(d) Catégories de destinataires",
+        "art30_e": "(e) Transferts vers des pays tiers",
+        "art30_obs_none": "non observable dans le trafic",
+        "art30_obs_b": "pour chaque destinataire, une indication tirée du type de service "
+                       "(colonne (b) ci-dessous) ; pas une finalité",
+        "art30_obs_d": "{n} destinataires observés (tableau ci-dessous)",
+        "art30_obs_e": "{n} destinataires sur {total} reçoivent des données dans un pays tiers : "
+                       "{countries}",
+        "art30_obs_e_none": "aucun destinataire ne reçoit de données dans un pays tiers",
+        "art30_obs_f": "durées de vie de {n} cookies lisibles par des destinataires (tableau "
+                       "ci-dessous)",
+        "art30_obs_f_none": "aucune durée de vie de cookie dans la capture",
+        "art30_no_register": "aucun registre parmi les fichiers d'entrée",
+        "art30_decl_d": "{n} destinataires déclarés (ceux qui correspondent figurent ci-dessous)",
+        "art30_decl_e": "garanties déclarées par destinataire, colonne (e) ci-dessous",
+        "art30_register": "registre mis à jour le {dates}",
+        "art30_a_more": "responsable conjoint, représentant et délégué à la protection des données",
+        "art30_declared_safeguards": "garanties déclarées",
+        "art30_declared_none": "non déclarées",
+        "art30_cookies": "Durées de vie des cookies observées (indication pour l'art. 30(1)(f))",
+        "cookie_name": "Cookie",
+        "cookie_domain": "Domaine",
+        "cookie_days": "Durée (jours)",
+        "cookie_session": "session",
+        "cookie_source": "Enregistré par",
+        "cookie_more": "et {n} autres cookies (rapport JSON)",
+        "sec_exhibits": "Pièces",
+        "ex_intro": (
+            "Chaque pièce est une requête d'une capture citée par un constat ; les constats y "
+            "renvoient par son numéro (E-n). Les URL sont montrées telles qu'expurgées par "
+            "gdprmap. L'ASN et le pays du serveur proviennent des données IP fournies et ne sont "
+            "qu'indicatifs."
+        ),
+        "ex_col_no": "N°",
+        "ex_col_request": "Requête",
+        "ex_col_server": "Serveur",
+        "ex_col_cited": "Citée pour",
+        "ex_more": "{n} autres entrées citées ne sont pas imprimées ici ; chaque élément de preuve "
+                   "figure dans le rapport JSON et le registre CSV (joints aux rapports PDF/A-3).",
+        "ex_none": "Aucun constat ne cite d'entrée de capture.",
+        "find_exhibit": "Pièce",
+        "find_group_recipients": "Destinataires ({n})",
+        "find_per_recipient": "Constats par destinataire, avec preuves et pièces",
+        "find_decides_mark": "* la règle qui décide du verdict du destinataire. Preuves : le "
+                             "premier champ du constat décisif (nombre × champ · entrées).",
+        "sec_legal": "Annexe juridique",
+        "legal_intro": (
+            "Les règles qui fondent les constats de ce rapport, avec leurs sources juridiques. "
+            "Les liens sont des identifiants européens de la législation (ELI) ou des pages "
+            "officielles ; ils sont imprimés, jamais consultés."
+        ),
+        "legal_findings": "{n} constats",
+        "legal_verdict": "Verdict",
+        "legal_logic": "Logique",
+        "legal_sources": "Sources",
+        "legal_others": "Règles appliquées sans constat ici",
+        "method_p6": (
+            "Localisation des serveurs : chaque adresse IP de serveur est recherchée dans les "
+            "données IP fournies (ip-location-db, données du {date}) pour son système autonome "
+            "(ASN), l'organisation de l'AS et le pays d'enregistrement ou d'annonce de la plage. "
+            "Les plages de CDN et anycast sont souvent mal localisées ; ces faits ne décident "
+            "jamais d'un verdict."
+        ),
+        "method_p7": (
+            "Le PDF agrège le détail par requête : les constats montrent un nombre borné "
+            "d'éléments de preuve et de pièces ; le rapport JSON et le registre CSV contiennent "
+            "l'intégralité et sont joints aux rapports PDF/A-3."
+        ),
+        "method_status": "Données installées (gdprmap kb status)",
+        "method_status_match": "ce sont les données avec lesquelles l'évaluation a été faite "
+                               "(empreintes identiques)",
+        "method_status_mismatch": (
+            "les données installées diffèrent de celles de l'évaluation (empreintes "
+            "différentes) : les lignes décrivent les données installées"
+        ),
+        "int_ipdb": "Date des données IP",
+        "int_rules": "Jeu de règles",
+        "int_attachments": "Fichiers joints",
+        "int_attachments_intro": "Ce document PDF/A-3 contient (panneau des pièces jointes du "
+                                 "lecteur PDF) :",
+        "att_json": "l'évaluation en JSON (preuves complètes)",
+        "att_csv": "le registre des traitements en CSV, une ligne par destinataire",
+    },
+}
+for _lang, _more in _STRINGS_7.items():
+    _STRINGS[_lang].update(_more)
 
 # --- verdicts and severities ---------------------------------------------------------------
 
@@ -599,11 +815,10 @@ _SERVICE_HINTS: dict[str, tuple[str, str]] = {
 # --- countries ------------------------------------------------------------------------------
 
 EEA: frozenset[str] = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
-    "IS LI NO".split()
+    ["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO"]
 )
 # EU outermost regions and Åland have ISO codes of their own (TFEU Art. 349, 355(4)).
-EU_TERRITORIES: frozenset[str] = frozenset("RE GP MQ GF YT MF AX".split())
+EU_TERRITORIES: frozenset[str] = frozenset(["RE", "GP", "MQ", "GF", "YT", "MF", "AX"])
 UK_TRANSITION_END = dt.date(2020, 12, 31)
 
 _COUNTRIES: dict[str, tuple[str, str]] = {
@@ -692,12 +907,8 @@ _COUNTRIES: dict[str, tuple[str, str]] = {
 # --- dates ------------------------------------------------------------------------------------
 
 _MONTHS = {
-    "en": (
-        "January February March April May June July August September October November December"
-    ).split(),
-    "fr": (
-        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
-    ).split(),
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"],
 }
 
 
@@ -724,6 +935,15 @@ def format_datetime(value: dt.datetime | None, lang: str) -> str:
     sep = ", " if lang == "en" else " à "
     zone = " UTC" if aware else ""
     return f"{format_date(value, lang)}{sep}{value:%H:%M:%S}{zone}"
+
+
+def format_number(value: float, lang: str, decimals: int = 0) -> str:
+    """``12,345.6`` in English, ``12 345,6`` in French (narrow no-break space)."""
+    check_lang(lang)
+    text = f"{value:,.{decimals}f}"
+    if lang == "fr":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -928,3 +1148,6 @@ class Translator:
 
     def datetime(self, value: dt.datetime | None) -> str:
         return format_datetime(value, self.lang)
+
+    def number(self, value: float, decimals: int = 0) -> str:
+        return format_number(value, self.lang, decimals)

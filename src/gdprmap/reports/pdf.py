@@ -9,6 +9,11 @@ Dates: WeasyPrint writes PDF dates only from ``dcterms.created``/``modified`` me
 ``SOURCE_DATE_EPOCH`` is set it is used for both; otherwise the PDF carries no date, so the same
 assessment always prints to the same bytes.
 
+PDF/A (``variant="pdf/a-3b"``, CLI ``--pdf-variant pdf/a-3b``): WeasyPrint's PDF/A writer with
+the JSON assessment and the CSV register embedded as associated files (``attachments``). Their
+dates are ``SOURCE_DATE_EPOCH`` when set, else the as-of date (midnight UTC), so that the same
+inputs give the same bytes.
+
 WeasyPrint is imported lazily (about 0.6 s) so that commands that do not print stay fast.
 """
 
@@ -78,12 +83,56 @@ def no_fetch_url_fetcher() -> Any:
     return NoFetchURLFetcher()
 
 
-def render_pdf(assessment: Assessment, path: str | os.PathLike[str], lang: str = "en") -> Path:
-    """Print the report of ``assessment`` in ``lang`` to ``path`` (written atomically)."""
-    i18n.check_lang(lang)
+PDF_VARIANTS: tuple[str, ...] = ("pdf/a-3b", "pdf/a-3u", "pdf/a-2b")
+ATTACHING_VARIANTS = ("pdf/a-3b", "pdf/a-3u")  # PDF/A-2 forbids non-PDF/A embedded files
+
+
+def check_variant(variant: str | None) -> str | None:
+    if variant is None or variant == "":
+        return None
+    v = variant.lower()
+    if v not in PDF_VARIANTS:
+        from ..errors import UsageError
+
+        raise UsageError(f"unknown PDF variant {variant!r} (known: {', '.join(PDF_VARIANTS)})")
+    return v
+
+
+def attachment_names(assessment: Assessment) -> tuple[tuple[str, str], ...]:
+    """(file name, description key) of the files a PDF/A-3 report embeds."""
+    return (("assessment.json", "att_json"), ("register.csv", "att_csv"))
+
+
+def _attachments(assessment: Assessment, lang: str, fetcher: Any) -> list[Any]:
+    import weasyprint
+
+    from .csv_report import render_csv_bytes
+    from .json_report import render_json
+
+    when = source_date() or dt.datetime.combine(assessment.as_of, dt.time(0), tzinfo=dt.UTC)
+    when = when.astimezone(dt.UTC).replace(tzinfo=None)  # WeasyPrint writes it as UTC ("Z")
+    payloads = {"assessment.json": render_json(assessment).encode("utf-8"),
+                "register.csv": render_csv_bytes(assessment)}
+    out = []
+    for name, key in attachment_names(assessment):
+        out.append(weasyprint.Attachment(
+            string=payloads[name], name=name, description=i18n.t(lang, key),
+            created=when, modified=when, relationship="Data", url_fetcher=fetcher))
+    return out
+
+
+def render_pdf(
+    assessment: Assessment,
+    path: str | os.PathLike[str],
+    lang: str = "en",
+    *,
+    variant: str | None = None,
+    template_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Print the report of ``assessment`` in ``lang`` to ``path`` (written atomically).
+    ``variant``: ``pdf/a-3b`` (or ``pdf/a-3u``) embeds the JSON and CSV reports."""
     target = Path(path)
-    html = render_document(assessment, lang, paged=True, created=source_date())
-    data = _print(html)
+    data = render_pdf_bytes(assessment, lang, variant=variant, template_dir=template_dir)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -99,18 +148,38 @@ def render_pdf(assessment: Assessment, path: str | os.PathLike[str], lang: str =
     return target
 
 
-def render_pdf_bytes(assessment: Assessment, lang: str = "en") -> bytes:
+def render_pdf_bytes(
+    assessment: Assessment,
+    lang: str = "en",
+    *,
+    variant: str | None = None,
+    template_dir: str | os.PathLike[str] | None = None,
+) -> bytes:
     """The PDF as bytes (same output as :func:`render_pdf`)."""
     i18n.check_lang(lang)
-    return _print(render_document(assessment, lang, paged=True, created=source_date()))
+    variant = check_variant(variant)
+    attaching = variant in ATTACHING_VARIANTS
+    html = render_document(
+        assessment, lang, paged=True, created=source_date(), template_dir=template_dir,
+        attachments=attachment_names(assessment) if attaching else (),
+    )
+    fetcher = no_fetch_url_fetcher()
+    attachments = _attachments(assessment, lang, fetcher) if attaching else None
+    return _print(html, fetcher, variant=variant, attachments=attachments)
 
 
-def _print(html: str, fetcher: Any = None) -> bytes:
+def _print(html: str, fetcher: Any = None, *, variant: str | None = None,
+           attachments: list[Any] | None = None) -> bytes:
     import weasyprint
 
     fetcher = fetcher or no_fetch_url_fetcher()
     document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
-    data = document.write_pdf(pdf_identifier=False, uncompressed_pdf=False)
+    options: dict[str, Any] = {}
+    if variant:
+        options["pdf_variant"] = variant
+    if attachments:
+        options["attachments"] = attachments
+    data = document.write_pdf(pdf_identifier=False, uncompressed_pdf=False, **options)
     if not isinstance(data, bytes):  # pragma: no cover - write_pdf() without target returns bytes
         raise RenderError("WeasyPrint returned no PDF")
     return data

@@ -1,0 +1,180 @@
+"""World map of destination countries, coloured by the worst verdict reaching each, as SVG.
+
+Shapes: ``data/world-110m.json`` (Natural Earth 1:110m admin-0, public domain, via the npm
+package ``world-atlas``; built by ``scripts/build_world_map.py``), equirectangular projection
+cropped to latitudes 84°N-58°S (Antarctica left out). Countries too small for 1:110m
+(Singapore, Hong Kong, Malta …) are drawn as dots at a bundled reference point, and a country
+with neither shape nor point is named under the map, never silently dropped.
+
+Only verdicts and country codes from the assessment reach the SVG; every text is escaped.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..models import Assessment, Verdict
+from ..resources import data_path
+from . import flowmap, i18n
+
+WIDTH = 1000.0
+LAT_TOP, LAT_BOTTOM = 84.0, -58.0
+SCALE = WIDTH / 360.0
+HEIGHT = (LAT_TOP - LAT_BOTTOM) * SCALE
+LEGEND_HEIGHT = 58.0
+LAND = "#e3e7eb"
+LAND_STROKE = "#ffffff"
+EEA_LAND = "#cfd8e0"
+PARENT_STROKE = "#1d232a"
+
+# Reference points (lon, lat) of territories missing from the 1:110m shapes.
+POINTS: dict[str, tuple[float, float]] = {
+    "SG": (103.8, 1.35), "HK": (114.2, 22.3), "MO": (113.5, 22.2), "MT": (14.4, 35.9),
+    "MC": (7.4, 43.7), "LI": (9.55, 47.15), "AD": (1.5, 42.5), "SM": (12.45, 43.94),
+    "VA": (12.45, 41.9), "BH": (50.55, 26.05), "BM": (-64.75, 32.3), "KY": (-81.25, 19.3),
+    "JE": (-2.13, 49.21), "GG": (-2.58, 49.45), "IM": (-4.5, 54.23), "GI": (-5.35, 36.14),
+    "MU": (57.55, -20.25), "SC": (55.45, -4.6), "BB": (-59.55, 13.15), "VG": (-64.6, 18.43),
+    "FO": (-6.9, 62.0), "AX": (19.9, 60.2), "RE": (55.5, -21.1), "GP": (-61.5, 16.2),
+    "MQ": (-61.0, 14.6), "YT": (45.15, -12.8), "MF": (-63.05, 18.07), "KN": (-62.75, 17.3),
+    "AG": (-61.8, 17.1), "LC": (-61.0, 13.9), "MV": (73.5, 4.2), "CV": (-23.6, 15.1),
+}
+
+
+@lru_cache(maxsize=1)
+def shapes() -> dict[str, list[list[list[float]]]]:
+    """ISO alpha-2 -> rings of [lon, lat] points (bundled, read once)."""
+    data = json.loads(data_path("world-110m.json").read_text(encoding="utf-8"))
+    return data["countries"]
+
+
+def project(lon: float, lat: float) -> tuple[float, float]:
+    return (lon + 180.0) * SCALE, (LAT_TOP - lat) * SCALE
+
+
+@lru_cache(maxsize=512)
+def country_path(code: str) -> str:
+    """The SVG path data of a country's outline ('' when not in the shapes)."""
+    parts = []
+    for ring in shapes().get(code, ()):
+        pts = [project(lon, max(min(lat, LAT_TOP), LAT_BOTTOM)) for lon, lat in ring]
+        parts.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in pts) + "Z")
+    return "".join(parts)
+
+
+@dataclass
+class CountryMark:
+    code: str
+    verdict: Verdict | None  # worst verdict of data received there; None: parent country only
+    recipients: list[str] = field(default_factory=list)
+    parent_of: list[str] = field(default_factory=list)
+
+
+def country_verdicts(assessment: Assessment) -> dict[str, CountryMark]:
+    """Country -> worst verdict among the places recipients receive data there (transfers,
+    else destinations with the recipient's verdict), plus countries of ultimate parents."""
+    marks: dict[str, CountryMark] = {}
+
+    def mark(code: str | None, verdict: Verdict | None, who: str, parent: bool = False) -> None:
+        if not code:
+            return
+        m = marks.setdefault(code.upper(), CountryMark(code.upper(), None))
+        if parent:
+            if who not in m.parent_of:
+                m.parent_of.append(who)
+            return
+        if m.verdict is None or (verdict is not None and verdict.rank > m.verdict.rank):
+            m.verdict = verdict
+        if who not in m.recipients:
+            m.recipients.append(who)
+
+    for r in assessment.recipients:
+        name = flowmap.recipient_name(r)
+        if r.transfers:
+            for t in r.transfers:
+                mark(t.country, t.verdict, name)
+        else:
+            for d in r.destinations:
+                mark(d.country, r.verdict, name)
+        org = r.organisation
+        if org is not None and org.parent_country:
+            mark(org.parent_country, None, name, parent=True)
+    return dict(sorted(marks.items()))
+
+
+def render_worldmap_svg(assessment: Assessment, lang: str = "en") -> str:
+    """The world map as a standalone ``<svg>`` element with its legend."""
+    _ = i18n.Translator(lang, assessment.as_of)
+    marks = country_verdicts(assessment)
+    known = shapes()
+    total_h = HEIGHT + LEGEND_HEIGHT
+    out = [
+        (f'<svg xmlns="http://www.w3.org/2000/svg" class="worldmap" role="img" '
+         f'viewBox="0 0 {WIDTH:.0f} {total_h:.0f}" width="{WIDTH:.0f}" height="{total_h:.0f}" '
+         f'font-family="{flowmap.FONT_FAMILY}">'),
+        f"<title>{flowmap.xml_text(_('wmap_title'))}</title>",
+        f'<rect x="0" y="0" width="{WIDTH:.0f}" height="{HEIGHT:.1f}" fill="#f7f9fb"/>',
+        '<g class="land">',
+    ]
+    for code in known:
+        if code in marks and marks[code].verdict is not None:
+            continue
+        fill = EEA_LAND if i18n.is_eea(code, assessment.as_of) else LAND
+        extra = ""
+        if code in marks:  # a parent company's country: outlined
+            extra = f' stroke="{PARENT_STROKE}" stroke-width="1.2" class="parent-country"'
+        else:
+            extra = f' stroke="{LAND_STROKE}" stroke-width="0.4"'
+        out.append(f'<path d="{country_path(code)}" fill="{fill}"{extra}>'
+                   f"<title>{flowmap.xml_text(_.country(code))}</title></path>")
+    out.append("</g>")
+    out.append('<g class="destinations">')
+    missing: list[str] = []
+    for code, m in marks.items():
+        if m.verdict is None:
+            continue
+        colour = flowmap.verdict_colour(m.verdict)
+        title = flowmap.xml_text(
+            f"{_.country(code)} ({code}): {_.verdict(m.verdict)} - {', '.join(m.recipients)}")
+        if code in known:
+            out.append(f'<path class="country v-{m.verdict.value}" data-code="{code}" '
+                       f'd="{country_path(code)}" fill="{colour}" stroke="#ffffff" '
+                       f'stroke-width="0.5"><title>{title}</title></path>')
+        elif code in POINTS:
+            x, y = project(*POINTS[code])
+            out.append(f'<circle class="country v-{m.verdict.value}" data-code="{code}" '
+                       f'cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}" stroke="#ffffff" '
+                       f'stroke-width="1"><title>{title}</title></circle>')
+        else:
+            missing.append(code)
+    out.append("</g>")
+    # legend: verdict colours present, then EEA / parent country / not drawn
+    y = HEIGHT + 16
+    x = 8.0
+    out.append('<g class="legend" font-size="12">')
+    present = sorted({m.verdict for m in marks.values() if m.verdict is not None},
+                     key=lambda v: -v.rank)
+    for v in present:
+        label = flowmap.xml_text(_.verdict(v))
+        out.append(f'<rect x="{x:.0f}" y="{y - 10:.0f}" width="14" height="11" '
+                   f'fill="{flowmap.verdict_colour(v)}"/>'
+                   f'<text x="{x + 18:.0f}" y="{y:.0f}">{label}</text>')
+        x += 26 + flowmap.text_width(_.verdict(v), 12)
+    for fill, stroke, key in ((EEA_LAND, None, "wmap_eea"), (LAND, PARENT_STROKE,
+                                                               "wmap_parent")):
+        if key == "wmap_parent" and not any(m.parent_of for m in marks.values()):
+            continue
+        s = f' stroke="{stroke}" stroke-width="1.2"' if stroke else ""
+        out.append(f'<rect x="{x:.0f}" y="{y - 10:.0f}" width="14" height="11" fill="{fill}"{s}/>'
+                   f'<text x="{x + 18:.0f}" y="{y:.0f}">{flowmap.xml_text(_(key))}</text>')
+        x += 26 + flowmap.text_width(_(key), 12)
+    note = _("wmap_note")
+    if missing:
+        note += " " + _("wmap_missing", codes=", ".join(missing))
+    out.append(f'<text x="8" y="{y + 22:.0f}" font-size="10.5" fill="{flowmap.MUTED_COLOUR}">'
+               f"{flowmap.xml_text(note)}</text>")
+    out.append(f'<text x="8" y="{y + 38:.0f}" font-size="9" fill="{flowmap.MUTED_COLOUR}">'
+               f"{flowmap.xml_text(_('wmap_source'))}</text>")
+    out.append("</g></svg>")
+    return "".join(out)
