@@ -1,0 +1,131 @@
+"""SPARQL over an assessment: ``Assessment.to_rdf()`` (DPV terms + the gdprmap ontology).
+
+The prefixes ``gm: gmr: gmc: gml: dpv: pd: loc: eu-gdpr: rdfs: xsd: dct: skos:`` are bound, so
+queries need no PREFIX lines (they may still declare their own).
+
+>>> from gdprmap.query import run_query                                     # doctest: +SKIP
+>>> result = run_query(assessment, "SELECT ?r WHERE { ?r dpv:hasPersonalData pd:Health }")
+>>> result.columns, result.rows[:1]                                         # doctest: +SKIP
+(('r',), (('urn:gdprmap:recipient:org%3Aat-internet',),))
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import UsageError
+
+if TYPE_CHECKING:
+    from .models import Assessment
+
+FORMATS = ("table", "csv", "json")
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Rows of a SPARQL SELECT (or the triples of a CONSTRUCT/DESCRIBE, as ``s p o`` rows, or
+    the answer of an ASK in ``boolean``). Values are strings: IRIs in full, literals as their
+    lexical form; ``None`` where a variable is unbound."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str | None, ...], ...]
+    boolean: bool | None = None
+
+    def records(self) -> list[dict[str, str | None]]:
+        """The rows as dictionaries, column -> value."""
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+    def column(self, name: str) -> list[str | None]:
+        """The values of one column, in row order."""
+        try:
+            index = self.columns.index(name)
+        except ValueError:
+            raise UsageError(f"no column {name!r} (columns: {', '.join(self.columns)})") from None
+        return [row[index] for row in self.rows]
+
+    def render(self, fmt: str = "table", compact: bool = True) -> str:
+        """The result as ``table`` (aligned, IRIs shortened with the bound prefixes),
+        ``csv`` or ``json`` (``{"columns": [...], "rows": [{...}]}``)."""
+        if fmt == "json":
+            if self.boolean is not None:
+                return json.dumps({"boolean": self.boolean}) + "\n"
+            return json.dumps({"columns": list(self.columns), "rows": self.records()},
+                              indent=2, ensure_ascii=False) + "\n"
+        if fmt == "csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            if self.boolean is not None:
+                writer.writerow(["boolean"])
+                writer.writerow(["true" if self.boolean else "false"])
+                return buffer.getvalue()
+            writer.writerow(self.columns)
+            writer.writerows([["" if v is None else v for v in row] for row in self.rows])
+            return buffer.getvalue()
+        if fmt == "table":
+            if self.boolean is not None:
+                return ("yes" if self.boolean else "no") + "\n"
+            return _table(self.columns, [[shorten(v) if compact else (v or "") for v in row]
+                                         for row in self.rows])
+        raise UsageError(f"unknown result format {fmt!r} (known: {', '.join(FORMATS)})")
+
+
+def shorten(value: str | None) -> str:
+    """An IRI with a bound prefix as ``prefix:name`` (recipient IRIs as their id)."""
+    from .export.rdf import NAMESPACES
+
+    if value is None:
+        return ""
+    if value.startswith("urn:gdprmap:recipient:"):
+        from urllib.parse import unquote
+
+        return unquote(value.removeprefix("urn:gdprmap:recipient:"))
+    for prefix, ns in sorted(NAMESPACES.items(), key=lambda kv: -len(kv[1])):
+        if value.startswith(ns) and value != ns:
+            return f"{prefix}:{value[len(ns):]}"
+    return value
+
+
+def _table(columns: tuple[str, ...], rows: list[list[str]]) -> str:
+    if not columns:
+        return ""
+    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def run_query(assessment: Assessment | Any, sparql: str) -> QueryResult:
+    """Run a SPARQL query over ``assessment.to_rdf()`` (or over an rdflib ``Graph`` given
+    instead of an assessment, to reuse one graph for many queries).
+
+    A malformed query is a ``UsageError`` naming the problem."""
+    from rdflib import Graph
+
+    from .export.rdf import NAMESPACES
+
+    graph = assessment if isinstance(assessment, Graph) else assessment.to_rdf()
+    try:
+        result = graph.query(sparql, initNs=NAMESPACES)
+    except Exception as e:  # pyparsing and rdflib raise many types for a bad query
+        raise UsageError(f"invalid SPARQL query: {_short(e)}") from e
+    if result.type == "ASK":
+        return QueryResult(columns=(), rows=(), boolean=bool(result.askAnswer))
+    rows_in: list[Any] = list(result)  # rdflib types rows loosely (triples, bools, rows)
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        triples = sorted((str(t[0]), str(t[1]), str(t[2])) for t in rows_in)
+        return QueryResult(columns=("subject", "predicate", "object"), rows=tuple(triples))
+    columns = tuple(str(v) for v in (result.vars or ()))
+    rows = tuple(tuple(None if row[i] is None else str(row[i]) for i in range(len(columns)))
+                 for row in rows_in)
+    return QueryResult(columns=columns, rows=rows)
+
+
+def _short(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    return text[:300] + ("…" if len(text) > 300 else "")
