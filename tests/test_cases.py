@@ -25,10 +25,18 @@ def _runs():
 def test_case(tmp_path, case, variant, expected):
     requests = variant.get("requests", case["input"]["requests"])
     capture = tmp_path / "capture.har"
-    capture.write_text(json.dumps(har([entry(u, when=case["input"]["date"]) for u in requests])))
+    referer = case["input"].get("referer")
+    headers = [("Referer", referer)] if referer else []
+    capture.write_text(json.dumps(har([entry(u, when=case["input"]["date"], headers=headers)
+                                        for u in requests])))
     options = {**case.get("options", {}),
                **{k: v for k, v in variant.items() if k not in ("expect", "requests")}}
     assessment = analyze(capture, **options)
     verdicts = {r.id: str(r.verdict) for r in assessment.recipients}
     assert {k: verdicts.get(k) for k in expected} == expected
+    by_id = {r.id: r for r in assessment.recipients}
+    for rid, wanted in case.get("expect_findings", {}).items():
+        assert set(wanted) <= {f.rule for f in by_id[rid].findings}
+    for rid, wanted in case.get("expect_special", {}).items():
+        assert set(wanted) <= set(by_id[rid].special_categories)
     assert not any(r.id.endswith("site.example") for r in assessment.recipients)

@@ -179,7 +179,9 @@ class Ruleset:
         from rdflib import RDF, URIRef
         from rdflib.plugins.sparql import prepareQuery
 
-        gm = lambda name: URIRef(GM + name)  # noqa: E731
+        def gm(name: str) -> URIRef:
+            return URIRef(GM + name)
+
         found = []
         for node in self.graph.subjects(RDF.type, gm("Derivation")):
             file, priority = self.graph.value(node, gm("query")), self.graph.value(node, gm("priority"))
@@ -195,7 +197,7 @@ class Ruleset:
             except Exception as e:
                 raise OntologyError(f"derivation {node}: {path}: invalid SPARQL: {e}") from e
             digest.update(text.encode())
-            found.append((int(priority), str(node), str(doctrine) if doctrine else None, prepared))
+            found.append((int(str(priority)), str(node), str(doctrine) if doctrine else None, prepared))
         return [(doctrine, q) for _, _, doctrine, q in sorted(found)]
 
     def describe(self, graph: Any, node: Any, lang: str) -> LegalNode:
@@ -204,7 +206,9 @@ class Ruleset:
         from rdflib.namespace import DCTERMS
 
         ref = URIRef(str(node))
-        gm = lambda name: URIRef(GM + name)  # noqa: E731
+
+        def gm(name: str) -> URIRef:
+            return URIRef(GM + name)
 
         def first(*preds: URIRef) -> str | None:
             for p in preds:
@@ -221,6 +225,13 @@ class Ruleset:
             eli=first(gm("eli")),
             sources=tuple(sorted(sources)),
         )
+
+    def safeguard_iris(self, register_type: str) -> list[str]:
+        """The transfer tools and measures a declared register's safeguard type stands for."""
+        from rdflib import Literal, URIRef
+
+        return sorted(str(s) for s in self.graph.subjects(URIRef(GM + "registerType"),
+                                                         Literal(register_type)))
 
     def law_status(self) -> str:
         """The latest date any legal instrument or period in the ontology starts or ends."""

@@ -65,7 +65,8 @@ class Judge:
                     country=receiver.country if derived and receiver else cand.destination,
                     entity=receiver.id if receiver else None,
                     entity_name=receiver.name if receiver else None,
-                    verdict=Verdict(deciding.rule.verdict) if deciding else Verdict.UNKNOWN,
+                    verdict=Verdict(deciding.rule.verdict) if deciding and deciding.rule.verdict
+                    else Verdict.UNKNOWN,  # a deciding rule always has a verdict
                     rule=deciding.rule.id if deciding else None,
                     derived=derived,
                 ))
@@ -189,6 +190,10 @@ def _merge_categories(matches: list[Match]) -> list[Match]:
             merged[m.rule.id].bindings["category"].append(cat)
         else:
             merged[m.rule.id] = Match(m.rule, m.subject, {**m.bindings, "category": [cat]})
+    # SPARQL rows come in hash order: the report order keeps runs byte-identical (issue #8)
+    order = {iri: i for i, iri in enumerate(vocab.CATEGORIES)}
+    for m in merged.values():
+        m.bindings["category"].sort(key=lambda iri: (order.get(iri, len(order)), iri))
     return list(merged.values())
 
 
