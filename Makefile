@@ -19,7 +19,7 @@ debian-packages:
 $(BIN)/gdprmap: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,dask]'  # dask: the batch's cluster test (issue #9)
 	@touch $@
 
 setup: debian-packages $(BIN)/gdprmap

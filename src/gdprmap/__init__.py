@@ -1,15 +1,56 @@
 """gdprmap: observed network traffic -> GDPR Chapter V evidence.
 
     >>> import gdprmap
-    >>> result = gdprmap.analyze("examples/health-booking/capture.har")  # doctest: +SKIP
-    >>> [r.verdict for r in result.assessment.recipients]                  # doctest: +SKIP
+    >>> a = gdprmap.analyze("examples/health-booking/capture.har")  # doctest: +SKIP
+    >>> [(r.id, str(r.verdict)) for r in a.recipients][:1]           # doctest: +SKIP
+    [('org:aws-emea-sarl', 'unlawful')]
+    >>> a.graph.recipients_of("https://w3id.org/dpv/pd#Health")     # doctest: +SKIP
+    >>> gdprmap.run_query(a, "SELECT ?r WHERE { ?r gm:verdict 'unlawful' }")  # doctest: +SKIP
+
+See docs/python.md for the guide. Every name in ``__all__`` is stable.
 """
 
 __version__ = "0.1.0"
 
-from .api import analyze, load  # noqa: E402
-from .errors import GdprmapError, InputError, UsageError  # noqa: E402
-from .models import Assessment, Verdict  # noqa: E402
+# Names are imported on first use (PEP 562), so that `import gdprmap` - and so `gdprmap
+# --help` - does not pay for pydantic models, networkx, rdflib and the classifiers (issue #9).
+# ``batch`` is bound eagerly (a light module): importing the submodule ``gdprmap.batch`` later
+# would otherwise rebind the package attribute ``batch`` from the function to the module.
+from .batch import BatchResult, batch  # noqa: E402
 
-__all__ = ["Assessment", "GdprmapError", "InputError", "UsageError", "Verdict", "__version__",
-           "analyze", "load"]
+_LAZY = {
+    "analyze": "api", "load": "api", "compare_captures": "api", "diff_assessments": "api",
+    "export_assessment": "api", "load_assessment": "api", "open_assessment": "api",
+    "run_query": "api", "Comparison": "compare", "compare_register": "compare",
+    "AssessmentDiff": "diff", "GdprmapError": "errors", "InputError": "errors",
+    "UsageError": "errors", "FlowGraph": "graph", "Assessment": "models", "Finding": "models",
+    "Recipient": "models", "Transfer": "models", "Verdict": "models", "QueryResult": "query",
+    "Register": "register",
+}
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    module = _LAZY.get(name)
+    if module is None:
+        try:  # a submodule not imported yet, e.g. ``gdprmap.api`` after ``import gdprmap``
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+__all__ = ["Assessment", "AssessmentDiff", "BatchResult", "Comparison", "Finding", "FlowGraph",
+           "GdprmapError", "InputError", "QueryResult", "Recipient", "Register", "Transfer",
+           "UsageError", "Verdict", "__version__", "analyze", "batch", "compare_captures",
+           "compare_register", "diff_assessments", "export_assessment", "load",
+           "load_assessment", "open_assessment", "run_query"]

@@ -8,27 +8,30 @@ candidates go to the rules as RDF, and the matches become verdicts and findings.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import __version__, vocab
-from .classify import classify
+from .classify import HealthContext, classify
+from .classify.cookies import cookie_lifetimes
+from .declared import DeclaredSafeguards, declared_items
 from .enrich.domains import registrable_domain
 from .enrich.kb import HostMatch, KnowledgeBase
+from .enrich.network import enrich_recipients
 from .errors import UsageError
 from .graph import FlowAggregator, HostStats, build_graph
-from .importers import open_capture
+from .importers import ImportOptions, open_capture
+from .importers.register import DeclaredCapture
 from .models import (
-    Assessment, CaptureInfo, Citation, DataCategory, Evidence, Finding, Generator,
-    KnowledgeInfo, Organisation, Recipient, Severity, Verdict,
+    Assessment, CaptureInfo, DataCategory, Generator, KnowledgeInfo, Organisation, Recipient,
+    SkippedEntry,
 )
-from .rules.engine import Match, Ruleset, deciding_matches, load_ruleset
-from .rules.facts import Candidate, candidate_iri, recipient_iri, to_rdf
+from .rules.engine import load_ruleset
+from .rules.findings import Judge, RecipientCase
+from .rules.facts import Candidate
 
 GDPR_APPLIES_FROM = dt.date(2018, 5, 25)
-DOCTRINE = "exposure-is-risk"
 EEA = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
                 "IS LI NO".split())
 LANGS = ("en", "fr")
@@ -39,11 +42,27 @@ class Options:
     as_of: dt.date | None = None
     scenario: str | None = None
     scenario_file: Path | None = None
+    doctrine: str = "exposure-is-risk"
     lang: str = "en"
     controller: str | None = None
     first_party: tuple[str, ...] = ()
     kb_overrides: tuple[Path, ...] = ()
     command: tuple[str, ...] = ()
+    keep_secrets: bool = False  # debug only: importers keep raw values; outputs are marked
+    skip_bad_entries: bool = False  # broken entries of sound files are listed, not fatal
+    # issue #5: IP data (bundled, offline) is on; registration lookups (RDAP/WHOIS) reach the
+    # network and run only with online=True or an injected registration_source (tests, fakes)
+    ip_data: bool = True
+    online: bool = False
+    online_options: Any = None  # enrich.online.OnlineOptions (None: defaults)
+    registration_source: Any = None  # e.g. gdprmap.testing.StaticWhois
+    ip_source: Any = None  # e.g. gdprmap.testing.StaticAsn
+    # issue #4: the captured site is a health service (every flow is a health-context flow)
+    health_context: bool = False
+    # a declared processing register given apart from the captures (analyze(register=...)):
+    # its files, or the validated model (gdprmap.register.Register); read as one more input
+    register_paths: tuple[Path, ...] = ()
+    register: Any = None
 
 
 @dataclass
@@ -69,16 +88,31 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     aggregator = FlowAggregator()
     infos: list[CaptureInfo] = []
     first_hosts: list[str] = []
-    for path in paths:
-        capture = open_capture(path, str(path))
+    skipped: list[SkippedEntry] = []
+    import_options = ImportOptions(keep_secrets=options.keep_secrets,
+                                   skip_bad_entries=options.skip_bad_entries)
+    context = _health_context(kb, options.health_context, options.lang)
+    # A register given apart from the captures (analyze(register=...)) is one more input.
+    sources: list[Any] = [*paths, *(p for p in options.register_paths if p not in paths)]
+    if options.register is not None and not options.register_paths:
+        sources.append(DeclaredCapture(options.register))
+    for source in sources:
+        capture = (open_capture(source, str(source), import_options)
+                   if isinstance(source, Path) else source)
         first_document: str | None = None
         for flow in capture:
-            aggregator.add(flow, classify(flow))
+            items = declared_items(flow) if flow.origin == "declared" else classify(flow, context)
+            aggregator.add(flow, items)
+            # Only a request the producer marks as a document: in app traffic without pages
+            # (mitmproxy har_dump, PCAPdroid HAR) the first request is often a tracker, and
+            # taking its host as first party would hide that recipient (issue #3).
             if first_document is None and flow.host and (
-                    flow.resource_type in (None, "document", "Document")):
+                    flow.resource_type in ("document", "Document")):
                 first_document = flow.host
         info = capture.info()
         infos.append(info)
+        skipped += capture.skipped
+        first_hosts += info.first_party_hints  # e.g. an app's developer domain, WEC's split
         page_hosts = [_host_of(u) for u in info.pages]
         start = next((h for h in page_hosts if h), first_document)
         if start:
@@ -87,19 +121,28 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     as_of, basis = _as_of(infos, options.as_of)
     first_party = _first_party(first_hosts, options.first_party, aggregator.hosts, kb)
     groups, attribution = _group(aggregator.hosts, first_party, kb)
-    candidates = _candidates(groups, kb)
+    safeguards = DeclaredSafeguards(infos, ruleset.safeguard_iris)
+    candidates = _candidates(groups, kb, aggregator.hosts, safeguards)
     received = {g.id: _categories(aggregator.hosts, g.hosts) for g in groups.values()}
-    matches = ruleset.evaluate(to_rdf(candidates, {k: set(v) for k, v in received.items()}),
-                               as_of, options.scenario, options.scenario_file)
-    recipients = _judge(groups, candidates, matches, aggregator.hosts, ruleset, as_of, options,
-                        received)
+    evaluation = ruleset.evaluate(candidates, {k: set(v) for k, v in received.items()},
+                                  as_of, options.scenario, options.scenario_file, options.doctrine)
+    judge = Judge(ruleset, evaluation, options.lang, as_of)
+    recipients = _recipients(groups, candidates, judge, aggregator.hosts, received, options.lang)
+    recipients = _shared_identifiers(recipients, groups, aggregator.hosts)
+    recipients = {rid: r.model_copy(update={"cookie_lifetimes": cookie_lifetimes(infos, r.hosts)})
+                  for rid, r in recipients.items()}  # issue #4: from the capture tool's records
+    network = enrich_recipients(recipients, lang=options.lang, ip_data=options.ip_data,
+                                online=options.online, online_options=options.online_options,
+                                registration_source=options.registration_source,
+                                ip_source=options.ip_source)  # facts only: verdicts unchanged
+    recipients = network.recipients
     assessment = Assessment(
         generator=Generator(version=__version__),
         inputs=tuple(infos),
         as_of=as_of,
         as_of_basis=basis,
         scenario=options.scenario,
-        doctrine=DOCTRINE,
+        doctrine=options.doctrine,
         language=options.lang,
         controller=options.controller,
         first_party_domains=tuple(sorted(first_party)),
@@ -110,14 +153,31 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             organisations_sha256=kb.sha256,
             ontology_sha256=ruleset.sha256,
             rules=tuple(r.id for r in ruleset.rules),
+            ipdb_date=network.ipdb_date,
         ),
         command=options.command,
+        extra=_controller_hint(first_party, kb),  # issue #7: the cover's fallback
+        lookups=network.lookups,
+        skipped=tuple(skipped),
+        secrets_kept=options.keep_secrets,
     )
     assessment._graph = build_graph(aggregator.hosts, attribution, recipients)
     return assessment
 
 
 # --- stages -------------------------------------------------------------------------------
+
+def _controller_hint(first_party: set[str], kb: KnowledgeBase) -> dict[str, object]:
+    """Issue #7: the knowledge base's operator of a first-party domain, for the report's cover
+    when no --controller was given (shown as such, never as the controller's own statement)."""
+    for domain in sorted(first_party):
+        match = kb.match(domain)
+        if match and match.chain:
+            operator = match.chain[0]
+            return {"controller_kb": {"name": operator.name, "entity": operator.id,
+                                      "country": operator.country, "domain": domain}}
+    return {}
+
 
 def _host_of(url: str) -> str | None:
     from urllib.parse import urlsplit
@@ -174,30 +234,71 @@ def _group(hosts: dict[str, HostStats], first_party: set[str],
     return groups, attribution
 
 
-def _candidates(groups: dict[str, _Group], kb: KnowledgeBase) -> list[Candidate]:
+def _candidates(groups: dict[str, _Group], kb: KnowledgeBase, hosts: dict[str, HostStats],
+                declared: DeclaredSafeguards) -> list[Candidate]:
     """Where each recipient receives data: its operator's country, and any processing location
-    the knowledge base records for its services or names in the host (e.g. a cloud region)."""
+    the knowledge base records for its services or names in the host (e.g. a cloud region);
+    with the safeguards a register declares for it, and whether the hosts that lead there were
+    observed in a capture or only declared."""
     out: list[Candidate] = []
     for group in groups.values():
+        entities = {e.id for m in group.matches for e in m.chain}
+        safeguards = declared.for_recipient(entities, group.hosts)
         if not group.matches:
             out.append(Candidate(f"{group.id}|?", group.id, None, (), True,
-                                 "no organisation identified for these hosts"))
+                                 "no organisation identified for these hosts",
+                                 observed=any(hosts[h].observed for h in group.hosts),
+                                 safeguards=safeguards))
             continue
-        seen: set[tuple[str, str]] = set()
+        places: dict[tuple[str, str], Candidate] = {}
         for match in group.matches:
             operator = match.chain[0]
-            places = [(operator.country, match.chain,
-                       f"{operator.name} operates {match.service.name} for EEA customers")]
-            for dest in match.destinations:
-                places.append((dest.country, kb.chain(dest.entity), dest.basis))
-            for country, chain, basis in places:
-                if (country, chain[0].id) in seen:
-                    continue
-                seen.add((country, chain[0].id))
-                out.append(Candidate(f"{group.id}|{country}|{chain[0].id}", group.id, country,
-                                     chain, match.service.data_in_clear, basis,
-                                     match.service.category))
+            observed = hosts[match.host].observed > 0
+            reached = [(operator.country, match.chain,
+                        f"{operator.name} operates {match.service.name} for EEA customers")]
+            reached += [(d.country, kb.chain(d.entity), d.basis) for d in match.destinations]
+            for country, chain, basis in reached:
+                key = (country, chain[0].id)
+                known = places.get(key)
+                if known is None:
+                    places[key] = Candidate(
+                        f"{group.id}|{country}|{chain[0].id}", group.id, country, chain,
+                        match.service.data_in_clear, basis, match.service.category, observed,
+                        safeguards)
+                elif observed and not known.observed:
+                    places[key] = replace(known, observed=True)
+        out += places.values()
     return out
+
+
+def _health_context(kb: KnowledgeBase, declared: bool, lang: str) -> HealthContext:
+    """Pages of a health service make every flow from them a health-context flow (issue #4)."""
+
+    def operator(host: str) -> str | None:
+        match = kb.match(host)
+        if match and kb.is_health_service(match.chain[0].id):
+            return match.chain[0].name
+        return None
+
+    return HealthContext(declared=declared, lookup=operator, lang=lang)
+
+
+def _shared_identifiers(recipients: dict[str, Recipient], groups: dict[str, _Group],
+                        hosts: dict[str, HostStats]) -> dict[str, Recipient]:
+    """Recipients that received the same identifier value (by the redactor's keyed digest):
+    a cross-site identifier. Each recipient lists the others (issue #4)."""
+    by_digest: dict[str, set[str]] = {}
+    for group in groups.values():
+        for h in group.hosts:
+            for d in hosts[h].identifier_digests:
+                by_digest.setdefault(d, set()).add(group.id)
+    shared: dict[str, set[str]] = {}
+    for ids in by_digest.values():
+        if len(ids) > 1:
+            for rid in ids:
+                shared.setdefault(rid, set()).update(ids - {rid})
+    return {rid: r.model_copy(update={"shared_identifiers": tuple(sorted(shared[rid]))})
+            if rid in shared else r for rid, r in recipients.items()}
 
 
 def _categories(hosts: dict[str, HostStats], names: list[str]) -> list[str]:
@@ -209,40 +310,21 @@ def _categories(hosts: dict[str, HostStats], names: list[str]) -> list[str]:
     return cats
 
 
-def _judge(groups: dict[str, _Group], candidates: list[Candidate], matches: list[Match],
-           hosts: dict[str, HostStats], ruleset: Ruleset, as_of: dt.date, options: Options,
-           received: dict[str, list[str]]) -> dict[str, Recipient]:
-    lang = options.lang
-    graph = ruleset.scenario_graph(options.scenario, options.scenario_file)
-    by_subject: dict[str, list[Match]] = defaultdict(list)
-    for m in matches:
-        by_subject[m.subject].append(m)
-    deciders = deciding_matches(matches)
-
+def _recipients(groups: dict[str, _Group], candidates: list[Candidate], judge: Judge,
+                hosts: dict[str, HostStats], received: dict[str, list[str]],
+                lang: str) -> dict[str, Recipient]:
     recipients: dict[str, Recipient] = {}
     for group in groups.values():
         stats = [hosts[h] for h in group.hosts]
-        sample = [e for s in stats for e in s.sample][:5]
         data = _data_categories(stats, lang)
-        evidence_of = {d.iri: d.evidence for d in data}
-        findings: list[Finding] = []
-        verdicts: list[Verdict] = []
-        names = _names(group, candidates)
-        for cand in (c for c in candidates if c.recipient == group.id):
-            cand_matches = by_subject.get(candidate_iri(cand.key), [])
-            deciding = deciders.get(candidate_iri(cand.key))
-            verdict = Verdict(deciding.rule.verdict) if deciding else Verdict.UNKNOWN
-            verdicts.append(verdict)
-            for m in cand_matches:
-                if m.rule.verdict and m is not deciding:
-                    continue  # a later verdict rule that the deciding one supersedes
-                findings.append(_finding(m, graph, ruleset, lang, as_of, names, sample,
-                                         Verdict(m.rule.verdict) if m.rule.verdict else None))
-        for m in _grouped(by_subject.get(recipient_iri(group.id), [])):
-            cats = m.bindings["category"]
-            ev = tuple(e for iri in cats for e in evidence_of.get(iri, ())[:2])
-            findings.append(_finding(m, graph, ruleset, lang, as_of, names, list(ev), None))
-        worst = max(verdicts, key=lambda v: v.rank)
+        case = RecipientCase(
+            id=group.id,
+            candidates=[c for c in candidates if c.recipient == group.id],
+            matches=group.matches,
+            data=data,
+            sample=[e for s in stats for e in s.sample][:5],
+        )
+        verdict, transfers, findings = judge.judge(case)
         first = group.matches[0] if group.matches else None
         recipients[group.id] = Recipient(
             id=group.id,
@@ -254,85 +336,32 @@ def _judge(groups: dict[str, _Group], candidates: list[Candidate], matches: list
             server_countries=(),
             destinations=tuple(dict.fromkeys(d for m in group.matches for d in m.destinations)),
             requests=sum(s.flows for s in stats),
+            observed_requests=sum(s.observed for s in stats),
             data_categories=tuple(received[group.id]),
-            special_categories=tuple(i for i in received[group.id]
-                                     if vocab.CATEGORIES.get(i, vocab.IP_ADDRESS).special),
+            special_categories=tuple(d.iri for d in data if d.special),
             data=tuple(data),
-            verdict=worst,
-            findings=tuple(_dedupe(findings)),
+            verdict=verdict,
+            transfers=tuple(transfers),
+            findings=tuple(findings),
         )
     return recipients
-
-
-def _names(group: _Group, candidates: list[Candidate]) -> dict[str, str]:
-    from .rules.facts import entity_iri
-
-    names: dict[str, str] = {}
-    for cand in candidates:
-        if cand.recipient == group.id:
-            for ent in cand.chain:
-                names[entity_iri(ent.id)] = ent.name
-    return names
-
-
-def _grouped(matches: list[Match]) -> list[Match]:
-    """Recipient rules bind one row per category: one match per rule, categories as a list."""
-    merged: dict[str, Match] = {}
-    for m in matches:
-        cat = m.bindings.get("category")
-        if m.rule.id in merged:
-            merged[m.rule.id].bindings["category"].append(str(cat))
-        else:
-            merged[m.rule.id] = Match(m.rule, m.subject, {**m.bindings, "category": [str(cat)]})
-    return list(merged.values())
-
-
-def _finding(m: Match, graph: Any, ruleset: Ruleset, lang: str, as_of: dt.date,
-             names: dict[str, str], evidence: list[Evidence], verdict: Verdict | None) -> Finding:
-    values: dict[str, str] = {"asOf": as_of.isoformat()}
-    for key, value in m.bindings.items():
-        if key == "category":
-            values[key] = ", ".join(vocab.label(i, lang) for i in value)
-        elif str(value) in names:
-            values[key] = names[str(value)]
-        else:
-            values[key] = ruleset.label(graph, value, lang)
-    template = m.rule.explanations.get(lang) or m.rule.explanations["en"]
-    return Finding(
-        rule=m.rule.id,
-        title=m.rule.titles.get(lang) or m.rule.titles["en"],
-        severity=Severity(m.rule.severity),
-        verdict=verdict,
-        citations=tuple(Citation(label=c.label, iri=c.iri) for c in m.rule.citations),
-        explanation=template.format_map(_Missing(values)),
-        evidence=tuple(evidence),
-    )
-
-
-class _Missing(dict):  # type: ignore[type-arg]
-    """Template values; a placeholder the rule did not bind reads as 'not established'."""
-
-    def __missing__(self, key: str) -> str:
-        return "(not established)"
-
-
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    return list(dict.fromkeys(findings))
 
 
 def _data_categories(stats: list[HostStats], lang: str) -> list[DataCategory]:
     merged: dict[str, dict[str, Any]] = {}
     for s in stats:
         for iri, cat in s.categories.items():
-            m = merged.setdefault(iri, {"flows": 0, "terms": [], "evidence": []})
+            m = merged.setdefault(iri, {"flows": 0, "terms": [], "evidence": [], "contexts": []})
             m["flows"] += cat.flows
             m["terms"] += [t for t in cat.terms if t not in m["terms"]]
+            m["contexts"] += [c for c in cat.contexts if c not in m["contexts"]]
             m["evidence"] += cat.evidence
     order = list(vocab.CATEGORIES)
     return [
         DataCategory(iri=iri, label=vocab.label(iri, lang),
                      special=vocab.CATEGORIES.get(iri, vocab.IP_ADDRESS).special,
-                     flows=m["flows"], terms=tuple(m["terms"]), evidence=tuple(m["evidence"][:10]))
+                     flows=m["flows"], terms=tuple(m["terms"]), evidence=tuple(m["evidence"][:10]),
+                     contexts=tuple(m["contexts"]))
         for iri, m in sorted(merged.items(), key=lambda kv: order.index(kv[0])
                              if kv[0] in order else len(order))
     ]

@@ -1,6 +1,7 @@
 """The command line: parse options, call the library, print, exit. Nothing else lives here.
 
-Exit codes: 0 ok; 1 a recipient at or above --fail-on; 2 usage or input error; 3 internal error.
+Exit codes: 0 ok; 1 a recipient at or above --fail-on; 2 usage or input error; 3 internal error;
+4 (batch) some captures failed, the others were done.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,6 +18,7 @@ from . import __version__
 
 VERDICTS = ("no-transfer", "adequate", "exposed", "safeguards-required", "unknown", "unlawful")
 EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 1, 2, 3
+EXIT_BATCH_FAILURES = 4  # batch: some captures failed (listed in failures.csv)
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -40,6 +43,9 @@ class _Group(click.Group):
             ctx.exit(EXIT_ERROR)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:  # e.g. `gdprmap rules | head`: the reader left, nothing to say
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except KeyboardInterrupt:
             click.echo("gdprmap: interrupted", err=True)
             ctx.exit(130)
@@ -59,13 +65,28 @@ def main() -> None:
 
 @main.command()
 @click.argument("captures", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, path_type=Path))
+                type=click.Path(dir_okay=True, path_type=Path))
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
-              help="Report file; the format follows the extension: .pdf, .html or .json.")
+              help="Report file; the format follows the extension: .pdf, .html, .json, .csv "
+                   "(or an export format).")
+@click.option("--pdf-variant", "pdf_variant", type=click.Choice(["pdf/a-3b", "pdf/a-3u",
+                                                                 "pdf/a-2b"]),
+              help="Write a PDF/A file; pdf/a-3b and pdf/a-3u embed the JSON assessment and "
+                   "the CSV register.")
+@click.option("--template-dir", "template_dir", metavar="DIR",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of report templates overriding the built-in ones (report.html.j2, "
+                   "report.css; see the README).")
 @click.option("--as-of", "as_of", callback=_date, metavar="DATE",
               help="Evaluate the law as of DATE (YYYY-MM-DD). Default: the capture's date.")
 @click.option("--scenario", metavar="NAME",
               help="What-if scenario, e.g. dpf-invalidated (the DPF decision annulled).")
+@click.option("--scenario-file", "scenario_file", metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A Turtle overlay defining your own what-if (see ontologies/scenarios/).")
+@click.option("--doctrine", type=click.Choice(["exposure-is-risk", "exposure-is-transfer"]),
+              default="exposure-is-risk", show_default=True,
+              help="How to read EEA processing by an entity controlled from abroad.")
 @click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
               help="Language of the report.")
 @click.option("--fail-on", "fail_on", type=click.Choice(VERDICTS), metavar="VERDICT",
@@ -77,19 +98,51 @@ def main() -> None:
 @click.option("--kb-override", "kb_override", multiple=True, metavar="FILE",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A TOML file of organisations merged over the bundled knowledge base.")
+@click.option("--skip-bad-entries", "skip_bad_entries", is_flag=True,
+              help="Leave out broken entries of otherwise sound captures; the report lists "
+                   "every one.")
+@click.option("--keep-secrets", "keep_secrets", is_flag=True,
+              help="DEBUG ONLY: do not redact cookie values, tokens, identifiers. The report "
+                   "is marked as holding secrets.")
+@click.option("--online", is_flag=True,
+              help="Look up registrants of domains the knowledge base does not know (RDAP, "
+                   "then WHOIS; cached in ~/.cache/gdprmap or $GDPRMAP_CACHE_DIR). Off by "
+                   "default: runs stay reproducible and private. Never changes a verdict.")
+@click.option("--health-context", "health_context", is_flag=True,
+              help="The captured site is a health service: every flow from its pages carries "
+                   "health data (GDPR Recital 35). Sites the knowledge base records as health "
+                   "services get this without the option.")
 def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
-           scenario: str | None, lang: str, fail_on: str | None, controller: str | None,
-           first_party: tuple[str, ...], kb_override: tuple[Path, ...]) -> None:
-    """Assess CAPTURES (HAR files) and write a report to OUTPUT."""
+           scenario: str | None, scenario_file: Path | None, doctrine: str, lang: str, fail_on: str | None, controller: str | None,
+           first_party: tuple[str, ...], kb_override: tuple[Path, ...],
+           skip_bad_entries: bool = False, keep_secrets: bool = False,
+           online: bool = False, health_context: bool = False,
+           pdf_variant: str | None = None, template_dir: Path | None = None) -> None:
+    """Assess CAPTURES and write a report to OUTPUT.
+
+    A capture is a HAR file (.har, .zhar, gzip), an EDPS Website Evidence Collector or
+    Blacklight output folder, a TrackerControl or PCAPdroid CSV export, or a declared
+    processing register (YAML/JSON); the format is recognised from the content.
+    """
     from .api import analyze
     from .models import Verdict
     from .reports import renderer_for
 
-    render = renderer_for(output)  # an unknown extension fails before any work
+    render = renderer_for(output, pdf_variant=pdf_variant,  # unknown extension: fails early
+                          template_dir=template_dir)
     assessment = analyze(*captures, as_of=as_of, scenario=scenario, lang=lang,
+                         scenario_file=scenario_file, doctrine=doctrine,
                          controller=controller, first_party=first_party,
-                         kb_override=kb_override, command=_command())
+                         kb_override=kb_override, command=_command(),
+                         skip_bad_entries=skip_bad_entries, keep_secrets=keep_secrets,
+                         online=online, health_context=health_context)
     render(assessment, output)
+    if assessment.skipped:
+        click.echo(f"gdprmap: warning: {len(assessment.skipped)} broken entries skipped "
+                   "(listed in the report)", err=True)
+    if assessment.secrets_kept:
+        click.echo(f"gdprmap: warning: {output} holds UNREDACTED secrets (--keep-secrets); "
+                   "do not share it", err=True)
     counts = ", ".join(f"{n} {v}" for v, n in assessment.counts().items() if n)
     click.echo(f"{output}: {len(assessment.recipients)} recipients ({counts or 'none'}) "
                f"as of {assessment.as_of}", err=True)
@@ -98,11 +151,334 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
 
 
 @main.command()
-def schema() -> None:
+@click.option("--register", "register", is_flag=True,
+              help="Print the schema of the declared processing register instead.")
+def schema(register: bool = False) -> None:
     """Print the JSON Schema of the report's JSON format."""
+    if register:
+        from .api import register_schema
+
+        click.echo(register_schema(), nl=False)
+        return
     from .reports.json_report import json_schema
 
     click.echo(json_schema(), nl=False)
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def rules(ctx: click.Context) -> None:
+    """List the transfer rules with their ids, titles and citations."""
+    if ctx.invoked_subcommand is None:
+        from .api import list_rules
+
+        for rule in list_rules():
+            verdict = f" -> {rule.verdict}" if rule.verdict else ""
+            click.echo(f"{rule.id}  [{rule.severity}{verdict}]  {rule.titles['en']}")
+            for c in rule.citations:
+                click.echo(f"    {c.label}" + (f" <{c.iri}>" if c.iri else ""))
+
+
+@rules.command("show")
+@click.argument("rule_id")
+def rules_show(rule_id: str) -> None:
+    """Print one rule with its citations and its SPARQL logic."""
+    from .api import get_rule
+
+    rule = get_rule(rule_id)
+    click.echo(f"{rule.id}: {rule.titles['en']}")
+    click.echo(f"French: {rule.titles.get('fr', '-')}")
+    click.echo(f"severity: {rule.severity}" + (f" ({rule.special_severity} with special-category "
+                                                 "data)" if rule.special_severity else ""))
+    click.echo(f"verdict: {rule.verdict or '(adds a finding)'}; priority {rule.priority}")
+    click.echo("citations:")
+    for c in rule.citations:
+        click.echo(f"  - {c.label}" + (f" <{c.iri}>" if c.iri else ""))
+    click.echo(f"explanation: {rule.explanations['en']}")
+    click.echo(f"logic (ontologies/{rule.query_file}):")
+    click.echo(rule.query_text.rstrip())
+
+
+@main.group()
+def kb() -> None:
+    """The bundled legal and organisation data."""
+
+
+@kb.command("status")
+@click.option("--kb-override", "kb_override", multiple=True, metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def kb_status(kb_override: tuple[Path, ...]) -> None:
+    """Show the dates and hashes of the legal and organisation data."""
+    from .api import knowledge_status
+
+    for key, value in knowledge_status(kb_override=kb_override).items():
+        click.echo(f"{key}: {value}")
+
+
+# --- issue #8: query, compare, diff, export (thin: the logic is in the library) -------------
+
+def _analysis_options(f: Any) -> Any:
+    """The options that shape an assessment, shared by commands that analyse captures."""
+    options = [
+        click.option("--as-of", "as_of", callback=_date, metavar="DATE",
+                     help="Evaluate the law as of DATE (YYYY-MM-DD). Default: the capture's "
+                          "date."),
+        click.option("--scenario", metavar="NAME",
+                     help="What-if scenario, e.g. dpf-invalidated."),
+        click.option("--scenario-file", "scenario_file", metavar="FILE",
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="A Turtle overlay defining your own what-if."),
+        click.option("--doctrine", type=click.Choice(["exposure-is-risk",
+                                                      "exposure-is-transfer"]),
+                     default="exposure-is-risk", show_default=True,
+                     help="How to read EEA processing by an entity controlled from abroad."),
+        click.option("--lang", type=click.Choice(["en", "fr"]), default="en",
+                     show_default=True, help="Language of finding titles and explanations."),
+        click.option("--first-party", "first_party", multiple=True, metavar="DOMAIN",
+                     help="A domain that belongs to the site itself (repeatable)."),
+        click.option("--kb-override", "kb_override", multiple=True, metavar="FILE",
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="A TOML file of organisations merged over the knowledge base."),
+        click.option("--health-context", "health_context", is_flag=True,
+                     help="The captured site is a health service (GDPR Recital 35)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _analysis(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The analysis options of a command as keyword arguments of ``gdprmap.analyze``."""
+    keys = ("as_of", "scenario", "scenario_file", "doctrine", "lang", "first_party",
+            "kb_override", "health_context")
+    return {k: kwargs.pop(k) for k in keys if k in kwargs}
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"{output}: written", err=True)
+
+
+@main.command()
+@click.argument("args", nargs=-1, required=True, metavar="INPUT... [SPARQL]")
+@click.option("--file", "-f", "query_file", metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the query from FILE (e.g. docs/queries/*.rq); then every argument "
+                   "is an input.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="Result format.")
+@click.option("--full-iris", "full_iris", is_flag=True,
+              help="Table format: print IRIs in full instead of prefix:name.")
+@_analysis_options
+def query(args: tuple[str, ...], query_file: Path | None, fmt: str, full_iris: bool,
+          **kwargs: Any) -> None:
+    """Run a SPARQL query over the assessment's RDF (DPV terms + the gdprmap ontology).
+
+    The last argument is the query (or a .rq file) unless --file is given. The prefixes
+    gm: gmr: gmc: gml: dpv: pd: loc: eu-gdpr: rdfs: xsd: dct: skos: are bound. INPUT is one
+    saved JSON assessment (`gdprmap report -o x.json`) or captures, assessed first with the
+    analysis options. Documented examples: docs/queries/*.rq. Example:
+
+        gdprmap query capture.har 'SELECT ?id WHERE { ?r gm:recipientId ?id ;
+        dpv:hasPersonalData pd:Health }'
+    """
+    from .api import open_assessment, run_query
+    from .errors import UsageError
+
+    inputs = list(args)
+    if query_file is None and inputs and inputs[-1].endswith((".rq", ".sparql")) and Path(
+            inputs[-1]).is_file():
+        query_file = Path(inputs.pop())  # `gdprmap query capture.har docs/queries/x.rq`
+    if query_file is not None:
+        sparql = query_file.read_text(encoding="utf-8")
+    else:
+        if len(inputs) < 2:
+            raise UsageError("give INPUT... and a SPARQL query (or --file FILE)")
+        sparql = inputs.pop()
+    if not inputs:
+        raise UsageError("give at least one INPUT (captures or a saved JSON assessment)")
+    assessment = open_assessment(*inputs, **_analysis(kwargs))
+    result = run_query(assessment, sparql)
+    click.echo(result.render(fmt, compact=not full_iris), nl=False)
+
+
+@main.command()
+@click.argument("register", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("captures", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=True, path_type=Path))
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), metavar="FILE",
+              help="Write the comparison to FILE: JSON for .json, text otherwise.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Format on standard output (without -o).")
+@click.option("--fail-on", "fail_on", multiple=True, metavar="KIND",
+              type=click.Choice(["undeclared", "not-observed", "safeguards", "data", "any"]),
+              help="Exit 1 when the comparison finds this kind of gap (repeatable): "
+                   "undeclared (recipients observed, not declared), not-observed (declared, "
+                   "not observed), safeguards (declared safeguards the verdict contradicts, "
+                   "or none where one is needed), data (categories beyond those declared), "
+                   "any.")
+@_analysis_options
+def compare(register: Path, captures: tuple[Path, ...], output: Path | None, fmt: str,
+            fail_on: tuple[str, ...], **kwargs: Any) -> None:
+    """Set a declared processing REGISTER against the traffic of CAPTURES.
+
+    Lists recipients observed but not declared, declared but not observed, declared
+    safeguards that do not match the verdict (SCCs for a transfer judged unlawful, DPF where
+    the knowledge base shows no DPF listing, ...) and data categories observed beyond those
+    declared. CAPTURES may also be one saved JSON assessment.
+    """
+    from .api import compare_captures
+
+    comparison = compare_captures(register, *captures, **_analysis(kwargs))
+    if output is not None:
+        as_json = output.suffix.lower() == ".json"
+        _emit(comparison.to_json() if as_json else comparison.render_text(), output)
+    else:
+        _emit(comparison.to_json() if fmt == "json" else comparison.render_text(), None)
+    if comparison.triggered(fail_on):
+        sys.exit(EXIT_FINDINGS)
+
+
+@main.command()
+@click.argument("old", type=click.Path(exists=True, dir_okay=True, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, dir_okay=True, path_type=Path))
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), metavar="FILE",
+              help="Write the differences to FILE: JSON for .json, text otherwise.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Format on standard output (without -o).")
+@click.option("--fail-on", "fail_on", multiple=True, metavar="KIND",
+              type=click.Choice(["new-unlawful", "new-recipient", "worse-verdict", "new-data",
+                                 "new-special", "any"]),
+              help="Exit 1 when the difference holds this kind of change (repeatable): "
+                   "new-unlawful (a recipient unlawful in NEW that was not in OLD), "
+                   "new-recipient, worse-verdict, new-data, new-special (special-category "
+                   "data newly received), any.")
+@_analysis_options
+def diff(old: Path, new: Path, output: Path | None, fmt: str, fail_on: tuple[str, ...],
+         **kwargs: Any) -> None:
+    """Compare two assessments: new and gone recipients, verdict changes, new data.
+
+    OLD and NEW are each a capture or a saved JSON assessment; captures are assessed with
+    the same analysis options (each at its own capture date unless --as-of is given). A saved
+    assessment is not assessed again: an analysis option given with one is an error. In CI:
+
+        gdprmap diff baseline.json today.har --fail-on new-unlawful
+    """
+    from .api import diff_assessments, open_assessment
+
+    options = _analysis(kwargs)
+    difference = diff_assessments(open_assessment(old, **options),
+                                  open_assessment(new, **options))
+    if output is not None:
+        as_json = output.suffix.lower() == ".json"
+        _emit(difference.to_json() if as_json else difference.render_text(), output)
+    else:
+        _emit(difference.to_json() if fmt == "json" else difference.render_text(), None)
+    if difference.triggered(fail_on):
+        sys.exit(EXIT_FINDINGS)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=True, path_type=Path))
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              metavar="FILE",
+              help="Output file; the format follows the extension: .graphml (flow graph for "
+                   "Gephi/yEd), .ttl (Turtle), .jsonld (JSON-LD), .json (the JSON report).")
+@_analysis_options
+def export(inputs: tuple[Path, ...], output: Path, **kwargs: Any) -> None:
+    """Export the assessment of INPUTS as a graph or as RDF in W3C DPV terms.
+
+    INPUTS are captures or one saved JSON assessment. The same input gives byte-identical
+    output.
+    """
+    from .api import EXPORT_FORMATS, export_assessment, open_assessment
+    from .errors import UsageError
+
+    if output.suffix.lower() not in EXPORT_FORMATS:  # fail before any work
+        raise UsageError(f"{output}: unknown export format {output.suffix or '(none)'!r} "
+                         f"(known: {', '.join(EXPORT_FORMATS)})")
+    assessment = open_assessment(*inputs, **_analysis(kwargs))
+    export_assessment(assessment, output)
+    click.echo(f"{output}: {len(assessment.recipients)} recipients as of {assessment.as_of}",
+               err=True)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path),
+              metavar="OUTDIR", help="Folder for the per-site reports and the summary.")
+@click.option("--format", "formats", default="json", show_default=True, metavar="LIST",
+              help="Per-site report formats, comma-separated: json, pdf, html.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes (each assesses one site at a time).")
+@click.option("--executor", type=click.Choice(["process", "dask"]), default="process",
+              show_default=True, help="process: worker processes on this machine; dask: a "
+              "Dask distributed cluster (pip install 'gdprmap[dask]').")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask).")
+@click.option("--force", is_flag=True, help="Redo sites an earlier run finished.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--as-of", "as_of", callback=_date, metavar="DATE",
+              help="Evaluate the law as of DATE (YYYY-MM-DD). Default: each capture's date.")
+@click.option("--scenario", metavar="NAME", help="What-if scenario, e.g. dpf-invalidated.")
+@click.option("--doctrine", type=click.Choice(["exposure-is-risk", "exposure-is-transfer"]),
+              default="exposure-is-risk", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--kb-override", "kb_override", multiple=True, metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-bad-entries", "skip_bad_entries", is_flag=True,
+              help="Leave out broken entries of otherwise sound captures.")
+@click.option("--fail-on", "fail_on", type=click.Choice(VERDICTS), metavar="VERDICT",
+              help="Exit 1 when a recipient of any site is VERDICT or worse.")
+def batch(inputs: tuple[str, ...], outdir: Path, formats: str, jobs: int, executor: str,
+          scheduler: str | None, force: bool, quiet: bool, fail_on: str | None,
+          **options: Any) -> None:
+    """Assess many sites: one capture per site, one report per site, a cross-site summary.
+
+    INPUTS are folders (their *.har, *.zhar, *.har.gz files and WEC folders), globs, list
+    files (*.txt, *.lst: one path per line) or captures. Finished sites (same input sha256,
+    same options) are skipped; a failing capture is recorded in failures.csv and never stops
+    the batch. Exit: 0 done, 1 --fail-on reached, 2 usage error, 4 some captures failed.
+    """
+    from .api import batch as run_batch
+    from .models import Verdict
+
+    bar: Any = None
+    show = not quiet and sys.stderr.isatty()
+
+    def progress(site: Any, total: int) -> None:
+        nonlocal bar
+        if not show:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label="sites", file=sys.stderr,
+                                    show_pos=True, show_eta=True)
+            bar.__enter__()
+        bar.update(1)
+
+    try:
+        result = run_batch(inputs, outdir, formats=formats.split(","), jobs=jobs,
+                           executor=executor, scheduler=scheduler, force=force,
+                           progress=progress, **options)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo(f"{outdir}: {len(result.sites)} sites: {len(result.done)} done, "
+               f"{len(result.skipped)} already done, {len(result.failed)} failed "
+               f"({result.seconds:.1f} s); summary in {outdir / 'summary.csv'}", err=True)
+    for failure in result.failed[:10]:
+        click.echo(f"gdprmap: failed: {failure.site}: {failure.error}", err=True)
+    if len(result.failed) > 10:
+        click.echo(f"gdprmap: ... and {len(result.failed) - 10} more in "
+                   f"{outdir / 'failures.csv'}", err=True)
+    if result.failed:
+        sys.exit(EXIT_BATCH_FAILURES)
+    if fail_on and (worst := result.worst()) and Verdict(worst).rank >= Verdict(fail_on).rank:
+        sys.exit(EXIT_FINDINGS)
 
 
 def _command() -> tuple[str, ...]:

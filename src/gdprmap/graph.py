@@ -26,9 +26,14 @@ class CategoryStats:
     flows: int = 0
     terms: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    contexts: list[str] = field(default_factory=list)  # issue #4: e.g. a health service's page
 
     def add(self, item: DataItem, new_flow: bool) -> None:
         self.flows += new_flow
+        if item.context and item.context not in self.contexts:
+            self.contexts.append(item.context)
+            self.evidence.append(item.evidence)  # the context keeps its proof
+            return
         if item.term and item.term not in self.terms:
             self.terms.append(item.term)
             if len(self.evidence) < EVIDENCE_PER_CATEGORY * 2:
@@ -48,9 +53,13 @@ class HostStats:
     last_seen: dt.datetime | None = None
     categories: dict[str, CategoryStats] = field(default_factory=dict)
     sample: list[Evidence] = field(default_factory=list)  # the first requests, for verdicts
+    observed: int = 0  # flows seen in captures (the others were declared in a register)
+    # issue #4: keyed digests of identifier values sent (never rendered), for cross-site matching
+    identifier_digests: set[str] = field(default_factory=set)
 
     def add(self, flow: Flow, items: Iterable[DataItem]) -> None:
         self.flows += 1
+        self.observed += flow.origin == "observed"
         self.inputs.add(flow.input)
         if flow.server_ip:
             self.server_ips.add(flow.server_ip)
@@ -60,12 +69,16 @@ class HostStats:
             self.last_seen = flow.started
         if len(self.sample) < EVIDENCE_PER_CATEGORY:
             self.sample.append(Evidence(input=flow.input, entry=flow.entry, field="request.url",
-                                        excerpt=f"{flow.method} {flow.url}"[:300]))
+                                        excerpt=f"{flow.method} {flow.url}"[:300],
+                                        time=flow.started, method=flow.method,  # issue #7
+                                        url=flow.url[:300], server_ip=flow.server_ip))
         counted: set[str] = set()
         for item in items:
             stats = self.categories.setdefault(item.category, CategoryStats())
             stats.add(item, item.category not in counted)
             counted.add(item.category)
+            if item.digest:
+                self.identifier_digests.add(item.digest)
 
 
 class FlowAggregator:
@@ -86,9 +99,16 @@ class FlowAggregator:
 
 
 class FlowGraph:
-    """Typed queries over the networkx graph of an assessment."""
+    """Typed queries over the networkx graph of an assessment.
 
-    def __init__(self, graph: nx.DiGraph) -> None:
+    >>> g = gdprmap.analyze("capture.har").graph                   # doctest: +SKIP
+    >>> g.recipients_of("https://w3id.org/dpv/pd#Health")           # doctest: +SKIP
+    ['org:at-internet', 'org:aws-emea-sarl', ...]
+    >>> g.recipients_in_country("US", basis="parent")               # doctest: +SKIP
+    >>> g.nx.number_of_nodes()                                      # doctest: +SKIP
+    """
+
+    def __init__(self, graph: nx.DiGraph[str]) -> None:
         self.nx = graph
 
     @staticmethod
@@ -145,6 +165,121 @@ class FlowGraph:
             return []
         return [list(p) for p in nx.all_simple_paths(self.nx, src, dst, cutoff=6)]
 
+    # --- issue #8: more typed queries -----------------------------------------------------
+
+    def recipients(self) -> list[str]:
+        """Every recipient id (``org:<entity>`` or ``domain:<registrable domain>``)."""
+        return sorted(n.split(":", 1)[1] for n in self._nodes("recipient"))
+
+    def recipients_in_country(self, country: str, basis: str = "entity") -> list[str]:
+        """Recipient ids tied to a country (ISO code). ``basis``: ``entity`` (the receiving
+        entity's country of incorporation), ``parent`` (its ultimate parent's), ``destination``
+        (a place the data are received or processed) or ``server`` (server IP country,
+        indicative only)."""
+        if basis not in RECIPIENT_COUNTRY_BASES:
+            raise ValueError(f"unknown basis {basis!r} (known: "
+                             f"{', '.join(RECIPIENT_COUNTRY_BASES)})")
+        attr = RECIPIENT_COUNTRY_BASES[basis]
+        code = country.upper()
+        out = []
+        for n in self._nodes("recipient"):
+            value = self.nx.nodes[n].get(attr)
+            values = value if isinstance(value, (list, tuple)) else [value]
+            if code in values:
+                out.append(n.split(":", 1)[1])
+        return sorted(out)
+
+    def shares_identifier_with(self, recipient_id: str) -> list[str]:
+        """The other recipients that received the same identifier value as ``recipient_id``
+        (matched by the redactor's keyed digest; the value itself is never kept)."""
+        node = self.node("recipient", recipient_id)
+        if node not in self.nx:
+            return []
+        return sorted(v.split(":", 1)[1] for _, v, d in self.nx.out_edges(node, data=True)
+                      if d.get("kind") == "shares_identifier")
+
+    def identifier_links(self) -> list[tuple[str, str]]:
+        """Pairs of recipients (sorted, each pair once) that received a same identifier."""
+        pairs = {tuple(sorted((u.split(":", 1)[1], v.split(":", 1)[1])))
+                 for u, v, d in self.nx.edges(data=True) if d.get("kind") == "shares_identifier"}
+        return sorted((a, b) for a, b in pairs)
+
+    @classmethod
+    def from_assessment(cls, assessment: Any) -> FlowGraph:
+        """Rebuild the graph from an ``Assessment`` alone (e.g. one loaded from JSON).
+
+        A saved assessment records data categories per recipient, not per host: in the rebuilt
+        graph each category is linked to every host of a recipient that received it (edges
+        marked ``approximate=True``). Recipient-level queries give the same answers as on the
+        graph built by the pipeline."""
+        import networkx as nx
+
+        g: nx.DiGraph[str] = nx.DiGraph(rebuilt=True)
+        node = cls.node
+        for rec in assessment.recipients:
+            _add_recipient(g, rec)
+            chain = rec.organisation.chain if rec.organisation else ()
+            for h in rec.hosts:
+                hn = node("host", h)
+                g.add_node(hn, kind="host", name=h, recipient=rec.id)
+                g.add_edge(hn, node("recipient", rec.id), kind="part_of")
+                for cat in rec.data:
+                    c = node("category", cat.iri)
+                    g.add_node(c, kind="category", iri=cat.iri)
+                    g.add_edge(c, hn, kind="sent_to", flows=cat.flows, approximate=True)
+                if chain:
+                    g.add_edge(hn, node("entity", chain[0].id), kind="operated_by",
+                               source=rec.organisation.source or "kb")
+                for dest in rec.destinations:
+                    g.add_node(node("jurisdiction", dest.country), kind="jurisdiction",
+                               code=dest.country)
+                    g.add_edge(hn, node("jurisdiction", dest.country), kind="processed_in",
+                               entity=dest.entity, basis=dest.basis)
+            _add_chain(g, chain)
+        _add_identifier_links(g, assessment.recipients)
+        return cls(g)
+
+
+# FlowGraph.recipients_in_country: basis -> recipient node attribute
+RECIPIENT_COUNTRY_BASES = {"entity": "country", "parent": "parent_country",
+                           "destination": "destination_countries", "server": "server_countries"}
+
+
+def _add_recipient(g: Any, rec: Any) -> None:
+    """A recipient node with the attributes the typed queries read."""
+    org = rec.organisation
+    g.add_node(FlowGraph.node("recipient", rec.id), kind="recipient", verdict=str(rec.verdict),
+               name=org.name if org else rec.id,
+               country=org.country if org else None,
+               parent_country=(org.parent_country or org.country) if org else None,
+               destination_countries=sorted({d.country for d in rec.destinations}
+                                            | {t.country for t in rec.transfers if t.country}),
+               server_countries=sorted(rec.server_countries),
+               requests=rec.requests)
+
+
+def _add_chain(g: Any, chain: Any) -> None:
+    node = FlowGraph.node
+    for child, parent in zip(chain, chain[1:]):
+        g.add_edge(node("entity", child.id), node("entity", parent.id), kind="subsidiary_of")
+    for ent in chain:
+        g.add_node(node("entity", ent.id), kind="entity", name=ent.name, country=ent.country)
+        g.add_node(node("jurisdiction", ent.country), kind="jurisdiction", code=ent.country)
+        g.add_edge(node("entity", ent.id), node("jurisdiction", ent.country),
+                   kind="incorporated_in")
+
+
+def _add_identifier_links(g: Any, recipients: Iterable[Any]) -> None:
+    """Recipient -> recipient edges (both ways) for a shared identifier (issue #4 data)."""
+    node = FlowGraph.node
+    for rec in recipients:
+        for other in getattr(rec, "shared_identifiers", ()):
+            if node("recipient", other) in g:
+                g.add_edge(node("recipient", rec.id), node("recipient", other),
+                           kind="shares_identifier")
+                g.add_edge(node("recipient", other), node("recipient", rec.id),
+                           kind="shares_identifier")
+
 
 def build_graph(hosts: dict[str, HostStats], attribution: dict[str, Any],
                 recipients: dict[str, Any]) -> FlowGraph:
@@ -155,11 +290,10 @@ def build_graph(hosts: dict[str, HostStats], attribution: dict[str, Any],
     """
     import networkx as nx
 
-    g = nx.DiGraph()
+    g: nx.DiGraph[str] = nx.DiGraph()
     node = FlowGraph.node
     for rid, rec in recipients.items():
-        g.add_node(node("recipient", rid), kind="recipient", verdict=str(rec.verdict),
-                   name=rec.organisation.name if rec.organisation else rid)
+        _add_recipient(g, rec)  # issue #8: countries and counts for the typed queries
         for h in rec.hosts:
             g.add_node(node("host", h), kind="host", name=h, recipient=rid)
             g.add_edge(node("host", h), node("recipient", rid), kind="part_of")
@@ -189,4 +323,5 @@ def build_graph(hosts: dict[str, HostStats], attribution: dict[str, Any],
             g.add_node(node("jurisdiction", dest.country), kind="jurisdiction", code=dest.country)
             g.add_edge(h, node("jurisdiction", dest.country), kind="processed_in",
                        entity=dest.entity, basis=dest.basis)
+    _add_identifier_links(g, recipients.values())
     return FlowGraph(g)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: verdict "safeguarded", finding steps, doctrine choice
 
 
 class Record(BaseModel):
@@ -26,6 +26,7 @@ class Verdict(StrEnum):
 
     NO_TRANSFER = "no-transfer"
     ADEQUATE = "adequate"
+    SAFEGUARDED = "safeguarded"
     EXPOSED = "exposed"
     SAFEGUARDS_REQUIRED = "safeguards-required"
     UNKNOWN = "unknown"
@@ -88,6 +89,14 @@ class Flow(Record):
     query: tuple[Param, ...] = ()
     body: tuple[Param, ...] = ()  # structured body values (form / JSON), redacted
     body_text: str | None = None  # unstructured body excerpt, redacted and truncated
+    # Added for issue #3 (importers); all optional so older JSON and callers keep working.
+    origin: Literal["observed", "declared"] = "observed"  # declared: from a DPO's register
+    redirect_to: str | None = None  # HAR response.redirectURL (redacted), when the server redirected
+    initiator_type: str | None = None  # "script", "parser", "other" ... as the producer wrote it
+    initiator_chain: tuple[str, ...] = ()  # script URLs of the initiator stack, innermost first
+    app: str | None = None  # mobile captures: the app package that made the connection
+    notes: tuple[str, ...] = ()  # producer claims kept verbatim (e.g. a tracker list's label)
+    declared_data: tuple[str, ...] = ()  # register: DPV IRIs the controller declares as sent
 
 
 class CaptureInfo(Record):
@@ -99,6 +108,78 @@ class CaptureInfo(Record):
     first_seen: dt.datetime | None = None
     last_seen: dt.datetime | None = None
     pages: tuple[str, ...] = ()  # page URLs (redacted), in order
+    # Added for issue #3 (importers); all optional.
+    files: tuple[InputFile, ...] = ()  # every file read, when the input is a folder
+    apps: tuple[str, ...] = ()  # mobile captures: app packages seen (they are the first party)
+    first_party_hints: tuple[str, ...] = ()  # domains the capture says are the first party's
+    run: RunInfo | None = None  # the capturing tool's own record of the run
+    cookies: tuple[StoredCookie, ...] = ()  # cookies the tool saw set (values never kept)
+    local_storage: tuple[StorageItem, ...] = ()
+    beacons: tuple[Beacon, ...] = ()
+    declared: dict[str, Any] | None = None  # a validated processing register (register.py)
+    skipped: int = 0  # entries left out with --skip-bad-entries (listed in Assessment.skipped)
+    secrets_kept: bool = False  # read with keep_secrets: values are NOT redacted
+
+
+class InputFile(Record):
+    path: str
+    sha256: str
+
+
+class RunInfo(Record):
+    """Provenance a capture tool records about its run (e.g. the EDPS Website Evidence
+    Collector): which tool, which browser, when."""
+
+    tool: str
+    tool_version: str | None = None
+    browser: str | None = None
+    browser_version: str | None = None
+    user_agent: str | None = None
+    started: dt.datetime | None = None
+    ended: dt.datetime | None = None
+    start_url: str | None = None  # redacted
+    first_party_uris: tuple[str, ...] = ()
+
+
+class StoredCookie(Record):
+    """A cookie a capture tool saw set. The value is never kept, only whether there was one."""
+
+    name: str
+    domain: str
+    path: str = "/"
+    expires: dt.datetime | None = None  # None: session cookie
+    session: bool = False
+    first_party: bool | None = None  # as the capture tool classified it
+    http_only: bool | None = None
+    secure: bool | None = None
+    same_site: str | None = None
+    set_by: str | None = None  # "Cookie.HTTP" (response header) or "Cookie.JS" (script)
+    set_at: str | None = None  # URL of the script or page that set it (redacted)
+
+
+class CookieLifetime(Record):
+    """Issue #4: a cookie a recipient can read and how long it lives (Art. 30(1)(f) hint)."""
+
+    name: str
+    domain: str
+    days: float | None = None  # None: a session cookie
+    source: str  # the capture that recorded it ("EDPS Website Evidence Collector 2.1.1")
+    set_by_script: str | None = None  # a first-party cookie set by this recipient's script (URL)
+
+
+class StorageItem(Record):
+    origin: str
+    key: str
+    first_party: bool | None = None
+
+
+class Beacon(Record):
+    """A request a capture tool matched against a tracker list (WEC: EasyPrivacy)."""
+
+    url: str  # redacted
+    filter: str | None = None
+    list_name: str | None = None
+    occurrences: int = 1
 
 
 # --- evidence and data --------------------------------------------------------------------
@@ -111,6 +192,11 @@ class Evidence(Record):
     entry: int
     field: str
     excerpt: str | None = None
+    # issue #7 (report exhibits); optional: the request this evidence was read from
+    time: dt.datetime | None = None  # when the request started (the capture's own offset)
+    method: str | None = None
+    url: str | None = None  # the redacted URL
+    server_ip: str | None = None
 
 
 class DataItem(Record):
@@ -119,6 +205,9 @@ class DataItem(Record):
     category: str  # DPV IRI
     evidence: Evidence
     term: str | None = None  # the lexicon term that matched (special categories)
+    # Added for issue #4 (classification); optional.
+    context: str | None = None  # why the flow is special by context (e.g. a health service's page)
+    digest: str | None = None  # keyed digest of the identifier sent (never rendered), for matching
 
 
 class DataCategory(Record):
@@ -130,6 +219,7 @@ class DataCategory(Record):
     flows: int
     terms: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()  # the first few; ``flows`` counts them all
+    contexts: tuple[str, ...] = ()  # issue #4: why flows count by context (health-service site)
 
 
 # --- attribution --------------------------------------------------------------------------
@@ -142,6 +232,9 @@ class Fact(Record):
     source: str  # "kb:organisations.toml", "whois", "rdap", "asn-db", "user-override", ...
     reference: str | None = None  # URL or document the source relies on
     checked: dt.date | None = None
+    # issue #5 (registration and IP data); optional
+    subject: str | None = None  # the host, domain or IP address the fact is about
+    note: str | None = None  # caveat, e.g. "indicative: CDN and anycast ranges are often mislocated"
 
 
 class Entity(Record):
@@ -167,6 +260,10 @@ class Organisation(Record):
     parent: str | None = None
     parent_country: str | None = None
     chain: tuple[Entity, ...] = ()  # the entity, then each parent up to the ultimate one
+    # issue #5: where the attribution comes from; the knowledge base is the only source that
+    # identifies the legal entity (registration data stays a Fact, see Recipient.facts)
+    source: str | None = None  # "kb"
+    confidence: str | None = None  # "high" (kb) | "low"
 
 
 class Destination(Record):
@@ -186,6 +283,15 @@ class Citation(Record):
     iri: str | None = None  # ELI or ECLI IRI where one exists
 
 
+class Step(Record):
+    """One link of a verdict's explanation chain: a fact, a legal rule, or the conclusion."""
+
+    kind: str  # "fact" | "law" | "rule" | "conclusion"
+    text: str
+    source: str | None = None  # where the fact comes from, or the legal source
+    reference: str | None = None  # URL, ELI or capture location
+
+
 class Finding(Record):
     rule: str
     title: str
@@ -194,6 +300,18 @@ class Finding(Record):
     citations: tuple[Citation, ...] = ()
     explanation: str
     evidence: tuple[Evidence, ...] = ()
+    steps: tuple[Step, ...] = ()  # the explanation chain, usable verbatim in a complaint annex
+
+
+class Transfer(Record):
+    """One place a recipient's data are received, and the verdict the rules gave it."""
+
+    country: str | None  # ISO code; None when not identified
+    entity: str | None  # receiving entity id
+    entity_name: str | None = None
+    verdict: Verdict
+    rule: str | None = None  # the deciding rule
+    derived: bool = False  # added by the doctrine exposure-is-transfer
 
 
 class Recipient(Record):
@@ -206,11 +324,19 @@ class Recipient(Record):
     server_countries: tuple[str, ...] = ()
     destinations: tuple[Destination, ...] = ()
     requests: int
+    observed_requests: int | None = None  # requests seen in captures (None: not recorded)
     data_categories: tuple[str, ...]
     special_categories: tuple[str, ...]
     data: tuple[DataCategory, ...] = ()
     verdict: Verdict
+    transfers: tuple[Transfer, ...] = ()  # per destination; ``verdict`` is the worst of them
     findings: tuple[Finding, ...] = ()
+    # issue #4: other recipients that received the same identifier value (cross-site identifier)
+    shared_identifiers: tuple[str, ...] = ()
+    # issue #4: cookies the recipient's hosts can read, with the lifetime the capture recorded
+    cookie_lifetimes: tuple[CookieLifetime, ...] = ()
+    # issue #5: registration (WHOIS/RDAP) and IP data (ASN, country) facts with provenance
+    facts: tuple[Fact, ...] = ()
 
 
 class Generator(Record):
@@ -225,6 +351,20 @@ class KnowledgeInfo(Record):
     organisations_sha256: str
     ontology_sha256: str
     rules: tuple[str, ...]
+    ipdb_date: str | None = None  # issue #5: date of the bundled IP data (ip-location-db)
+
+
+class Lookup(Record):
+    """One registration lookup (issue #5): which protocol asked which server, when, and how it
+    ended. ``status``: ok | not-found | timeout | rate-limited | error | skipped."""
+
+    protocol: str  # "rdap" | "whois"
+    query: str  # the registrable domain asked about
+    server: str | None = None  # RDAP origin or WHOIS host:port (None when none is known)
+    time: dt.datetime  # when the answer was retrieved (cached answers keep their own time)
+    status: str
+    cached: bool = False
+    detail: str | None = None  # the failure, when there was one
 
 
 class SkippedEntry(Record):
@@ -251,12 +391,65 @@ class Assessment(Record):
     skipped: tuple[SkippedEntry, ...] = ()
     command: tuple[str, ...] = ()  # the command line that reproduces the report
     extra: dict[str, Any] = Field(default_factory=dict)
+    secrets_kept: bool = False  # True: run with --keep-secrets, values NOT redacted (debug only)
+    lookups: tuple[Lookup, ...] = ()  # issue #5: registration lookups made with --online
     _graph: Any = PrivateAttr(default=None)
 
     @property
     def graph(self) -> Any:
-        """The ``FlowGraph`` the assessment was drawn from (None once loaded from JSON)."""
+        """The ``FlowGraph`` the assessment was drawn from; for an assessment loaded from JSON,
+        one rebuilt from its recipients (``FlowGraph.from_assessment``)."""
+        if self._graph is None:
+            from .graph import FlowGraph
+
+            self._graph = FlowGraph.from_assessment(self)
         return self._graph
+
+    # --- issue #8: programmatic use ---------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the data are equal: the cached ``graph`` is derived and does not count
+        (an assessment read back with ``from_json`` equals the one written)."""
+        if not isinstance(other, Assessment):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = Record.__hash__  # defining __eq__ would otherwise drop it
+
+    def to_json(self) -> str:
+        """The JSON report (the versioned contract); ``Assessment.from_json`` reads it back.
+
+        >>> again = Assessment.from_json(assessment.to_json())  # doctest: +SKIP
+        >>> again == assessment                                  # doctest: +SKIP
+        True
+        """
+        from .reports.json_report import render_json
+
+        return render_json(self)
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> Assessment:
+        """An assessment from its JSON report (``to_json`` or ``gdprmap report -o x.json``)."""
+        return cls.model_validate_json(data)
+
+    def to_rdf(self, include_ontology: bool = True) -> Any:
+        """The assessment as an rdflib ``Graph`` in W3C DPV terms (transfers as
+        ``dpv:CrossBorderTransfer``, recipients as ``dpv:Recipient``/``dpv:LegalEntity``,
+        verdicts and findings in ``https://w3id.org/gdprmap/ns#``), with the gdprmap ontology
+        (law, jurisdictions, rules and citations) unless ``include_ontology`` is False.
+
+        >>> g = assessment.to_rdf()                       # doctest: +SKIP
+        >>> g.query("SELECT ?r WHERE { ?r a dpv:Recipient }")  # doctest: +SKIP
+        """
+        from .export.rdf import assessment_to_rdf
+
+        return assessment_to_rdf(self, include_ontology=include_ontology)
+
+    def _repr_html_(self) -> str:
+        """A compact table of recipients and verdicts for notebooks (all text escaped)."""
+        from .export.html import assessment_table
+
+        return assessment_table(self)
 
     def counts(self) -> dict[Verdict, int]:
         counts = {v: 0 for v in Verdict}

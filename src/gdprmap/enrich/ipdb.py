@@ -26,6 +26,7 @@ import threading
 from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import GdprmapError
 from ..resources import data_path
@@ -91,11 +92,11 @@ class IpDatabase:
         self.path = Path(path or env or data_path("ipdb.bin"))
         self._lock = threading.Lock()
         self._loaded = False
-        self._meta: dict | None = None
+        self._meta: dict[str, Any] | None = None
 
     # -- metadata (cheap: reads only the header line) -------------------------------------
     @property
-    def meta(self) -> dict:
+    def meta(self) -> dict[str, Any]:
         if self._meta is None:
             self._meta, _ = self._read_header()
         return self._meta
@@ -108,7 +109,7 @@ class IpDatabase:
     def source_label(self) -> str:
         return f"ip-location-db {self.data_date or '(undated)'}"
 
-    def _read_header(self) -> tuple[dict, int]:
+    def _read_header(self) -> tuple[dict[str, Any], int]:
         try:
             with self.path.open("rb") as fh:
                 head = fh.read(len(MAGIC))
@@ -144,9 +145,9 @@ class IpDatabase:
             nonlocal pos
             (n,) = struct.unpack_from("<I", body, pos)
             pos += 4
-            return n
+            return int(n)
 
-        def column(code: str, n: int) -> array.array:
+        def column(code: str, n: int) -> array.array[int]:
             nonlocal pos
             col = array.array(code)
             size = col.itemsize * n

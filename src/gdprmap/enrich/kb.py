@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -117,7 +117,7 @@ class KnowledgeBase:
         bundled = data_path("organisations.toml")
         bundled_files = bundled_paths()
         paths = (*bundled_files, *overrides)
-        merged: dict = {"meta": {}, "entities": {}, "services": {}, "regions": {}}
+        merged: dict[str, Any] = {"meta": {}, "entities": {}, "services": {}, "regions": {}}
         digest = hashlib.sha256()
         owner: dict[str, Path] = {}  # bundled entity/service id or domain -> file defining it
         for path in paths:
@@ -249,7 +249,7 @@ def bundled_paths() -> tuple[Path, ...]:
     return (data_path("organisations.toml"), *extra)
 
 
-def _check_bundled_unique(path: Path, raw: dict, owner: dict[str, Path]) -> None:
+def _check_bundled_unique(path: Path, raw: dict[str, Any], owner: dict[str, Path]) -> None:
     """Bundled files may not redefine each other's entities, services or host suffixes: a silent
     last-one-wins between two bundled files would hide a conflict. (Overrides may, on purpose.)"""
     keys = [f"entity {e}" for e in raw.get("entities", {})]
@@ -266,7 +266,7 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _read_toml(path: Path) -> dict:
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..errors import UsageError
 from ..models import Evidence, Fact, Finding, Recipient, Severity
@@ -66,7 +66,8 @@ def enricher_for(enricher_id: str, *args: object, **kwargs: object) -> Enricher:
 
 
 class IpSource(Protocol):
-    data_date: str | None
+    @property
+    def data_date(self) -> str | None: ...
 
     def lookup(self, address: str) -> IpInfo: ...
 
@@ -262,12 +263,12 @@ def apply(recipients: dict[str, Recipient], enrichers: list[Enricher],
 @dataclass(frozen=True)
 class NetworkResult:
     recipients: dict[str, Recipient]
-    lookups: tuple = ()  # tuple[Lookup, ...]
+    lookups: tuple[Any, ...] = ()  # tuple[Lookup, ...]
     ipdb_date: str | None = None
 
 
 def enrich_recipients(recipients: dict[str, Recipient], *, lang: str = "en",
-                      ip_data: bool = True, online: bool = False, online_options: object = None,
+                      ip_data: bool = True, online: bool = False, online_options: Any = None,
                       registration_source: RegistrationSource | None = None,
                       ip_source: IpSource | None = None) -> NetworkResult:
     """The assessment's network step: IP data (offline, on by default) and, with ``online``

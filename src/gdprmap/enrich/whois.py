@@ -18,6 +18,7 @@ import re
 import socket
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from .registrant import Registration, pick
 
@@ -164,7 +165,7 @@ def parse(domain: str, text: str, server: str, retrieved: str) -> Registration:
 REGISTRANT_SCOPED = re.compile(r"registrant|holder|owner|titular|titulaire", re.IGNORECASE)
 
 
-def _registrant_field(entry: dict, keys: tuple[str, ...], notes: list[str],
+def _registrant_field(entry: dict[str, Any], keys: tuple[str, ...], notes: list[str],
                       kind: str) -> object:
     """The first non-empty registrant field, trusted only when it belongs to the registrant.
 

@@ -21,7 +21,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
@@ -101,7 +101,7 @@ class HarCapture:
         unzipped: Any = None
         if first[:2] == GZIP_MAGIC:
             self.format = "har+gzip"
-            unzipped = gzip.GzipFile(fileobj=_Prefixed(first, raw))  # type: ignore[arg-type]
+            unzipped = gzip.GzipFile(fileobj=_Prefixed(first, raw))  # type: ignore[call-overload]
         elif _is_zlib(first):
             self.format = "har+zlib"  # mitmproxy's .zhar: a bare zlib stream
             unzipped = _Inflating(_Prefixed(first, raw))
@@ -358,7 +358,7 @@ class EntryReader:
         if not isinstance(post, dict):
             raise fail("request.postData", "not an object")
         text = post.get("text")
-        mime = post.get("mimeType") if isinstance(post.get("mimeType"), str) else ""
+        mime = str(post.get("mimeType")) if isinstance(post.get("mimeType"), str) else ""
         if text is not None and not isinstance(text, str):
             raise fail("request.postData.text", "not a string")
         if text:
@@ -427,14 +427,14 @@ class _Prefixed:
 
     def read(self, n: int = -1) -> bytes:
         if not self.prefix:
-            return self.rest.read(n)
+            return cast(bytes, self.rest.read(n))
         if n < 0:
             out, self.prefix = self.prefix + self.rest.read(), b""
-            return out
+            return cast(bytes, out)
         out, self.prefix = self.prefix[:n], self.prefix[n:]
         if len(out) < n:
             out += self.rest.read(n - len(out))
-        return out
+        return cast(bytes, out)
 
 
 def _pairs(value: Any, fail: Any, where: str) -> Iterator[tuple[str, str]]:
@@ -452,7 +452,8 @@ def _pairs(value: Any, fail: Any, where: str) -> Iterator[tuple[str, str]]:
         v = v if isinstance(v, str) else "" if v is None else str(v)
         if len(v) > MAX_FIELD or len(item["name"]) > MAX_FIELD:
             raise fail(f"{where}[{i}]", f"longer than {MAX_FIELD} characters")
-        if not (is_unicode(v) and is_unicode(item["name"])):
+        if not (v.isascii() and item["name"].isascii()  # the common case, without a call
+                or is_unicode(v) and is_unicode(item["name"])):
             raise fail(f"{where}[{i}]", "not valid Unicode (a lone surrogate escape)")
         yield item["name"], v
 

@@ -97,30 +97,57 @@ class RegisterCapture:
     def __iter__(self) -> Iterator[Flow]:
         raw = read_bytes(self.path, self.display, MAX_REGISTER)
         register = validate(_parse(decode_text(raw, self.display), self.display), self.display)
-        started = dt.datetime.combine(register.updated, dt.time(), tzinfo=dt.UTC)
-        index = 0
-        for activity in register.activities:
-            for recipient in activity.recipients:
-                safeguards = ", ".join(s.type for s in recipient.safeguard_list()) or "none"
-                note = (f"declared in register: activity {activity.id} ({activity.name}); "
-                        f"recipient {recipient.name} ({recipient.role}"
-                        + (f", knowledge-base entity {recipient.entity}" if recipient.entity
-                           else "") + f"); declared safeguards: {safeguards}")
-                for host in recipient.hosts:
-                    yield Flow(
-                        input=self.display, entry=index, started=started, method="DECLARED",
-                        url=f"https://{host}/", scheme="https", host=host,
-                        resource_type="declared", origin="declared", notes=(note,),
-                        declared_data=tuple(activity.data_categories),
-                    )
-                    index += 1
-        self._info = CaptureInfo(
-            path=self.display, sha256=hashlib.sha256(raw).hexdigest(), format="register",
-            producer=f"declared register of {register.controller.name}", entries=index,
-            declared=register.model_dump(mode="json"),
-        )
+        yield from declared_flows(register, self.display)
+        self._info = declared_info(register, self.display, hashlib.sha256(raw).hexdigest())
 
     def info(self) -> CaptureInfo:
         if self._info is None:
             raise RuntimeError("info() is complete only after iteration")
         return self._info
+
+
+def declared_flows(register: Register, display: str) -> Iterator[Flow]:
+    """One ``origin="declared"`` flow per declared recipient host, dated by ``updated``."""
+    started = dt.datetime.combine(register.updated, dt.time(), tzinfo=dt.UTC)
+    index = 0
+    for activity in register.activities:
+        for recipient in activity.recipients:
+            safeguards = ", ".join(s.type for s in recipient.safeguard_list()) or "none"
+            note = (f"declared in register: activity {activity.id} ({activity.name}); "
+                    f"recipient {recipient.name} ({recipient.role}"
+                    + (f", knowledge-base entity {recipient.entity}" if recipient.entity
+                       else "") + f"); declared safeguards: {safeguards}")
+            for host in recipient.hosts:
+                yield Flow(
+                    input=display, entry=index, started=started, method="DECLARED",
+                    url=f"https://{host}/", scheme="https", host=host,
+                    resource_type="declared", origin="declared", notes=(note,),
+                    declared_data=tuple(activity.data_categories),
+                )
+                index += 1
+
+
+def declared_info(register: Register, display: str, sha256: str) -> CaptureInfo:
+    entries = sum(len(r.hosts) for a in register.activities for r in a.recipients)
+    return CaptureInfo(
+        path=display, sha256=sha256, format="register",
+        producer=f"declared register of {register.controller.name}", entries=entries,
+        declared=register.model_dump(mode="json"),
+    )
+
+
+@dataclass
+class DeclaredCapture:
+    """A register handed over as a model (``analyze(register=Register(...))``), read like a file:
+    its SHA-256 is that of its canonical JSON."""
+
+    register: Register
+    display: str = "<declared register>"
+    skipped: list[SkippedEntry] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Flow]:
+        return declared_flows(self.register, self.display)
+
+    def info(self) -> CaptureInfo:
+        canonical = json.dumps(self.register.model_dump(mode="json"), sort_keys=True).encode()
+        return declared_info(self.register, self.display, hashlib.sha256(canonical).hexdigest())

@@ -1,0 +1,538 @@
+"""Assess many sites in one run: one capture per site, one report per site, a cross-site summary.
+
+    result = gdprmap.batch(["captures/"], "out/", formats=("json",), jobs=4)
+    result.failed        # [SiteResult(site=..., error="captures/x.har: not valid JSON: ...")]
+
+Inputs are folders (every ``*.har``, ``*.zhar``, ``*.har.gz`` file and every WEC/Blacklight
+output folder inside, not recursive), globs (``"captures/**/*.har"``), list files (``*.txt``,
+``*.lst``, ``*.list``: one path or glob per line, ``#`` comments, relative to the list) or
+capture paths. Each capture is one site, named after its file (``shop.example.har`` ->
+``shop.example``; a clash gets the parent folder's name in front).
+
+Layout of ``outdir``::
+
+    sites/<site>.json [.pdf .html]   one assessment per site (the formats asked)
+    sites/<site>.manifest.json       written last: input sha256, options, summary of the site
+    summary.json                     every site: status, verdict counts, recipients and data
+    summary.csv                      one row per (site, recipient): who receives what, verdict
+    sites.csv, recipients.csv        verdict counts per site / per recipient across sites
+    failures.csv                     site, input, one-line error (only when some failed)
+
+Resumable: a site whose manifest records the same input sha256 and the same options, and
+whose outputs all exist, is skipped (its summary is read back from the manifest); a changed
+capture or changed options redo it. A failing capture is recorded (summary and
+``failures.csv``) and never stops the batch.
+
+Executors: ``"process"`` (``concurrent.futures.ProcessPoolExecutor`` with ``jobs`` workers;
+``jobs=1`` runs in this process), ``"dask"`` (``dask.distributed``: ``scheduler`` is the
+address of a running scheduler, e.g. ``tcp://10.0.0.5:8786``, or a ``distributed.Client``;
+workers need gdprmap installed and ``outdir`` and the inputs on a shared file system).
+Each task carries only paths and options; each worker reads its capture, writes its reports
+and manifest, and returns a small summary, so nothing large crosses the network.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import glob
+import hashlib
+import io
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import GdprmapError, UsageError
+
+FORMATS = ("json", "pdf", "html")
+EXECUTORS = ("process", "dask")
+LIST_SUFFIXES = (".txt", ".lst", ".list")
+CAPTURE_SUFFIXES = (".har", ".zhar", ".har.gz")
+# analyze() keywords that make sense for every site of a batch (not: controller, first_party)
+ANALYZE_OPTIONS = frozenset({"as_of", "scenario", "scenario_file", "lang", "doctrine",
+                             "kb_override", "skip_bad_entries", "health_context", "ip_data"})
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SiteTask:
+    """What one worker needs: paths and options only (small, picklable)."""
+
+    site: str
+    input: str
+    input_sha256: str
+    outdir: str
+    formats: tuple[str, ...]
+    options: dict[str, Any]
+    options_key: str
+
+
+@dataclass
+class SiteResult:
+    site: str
+    input: str
+    status: str  # "done" | "skipped" (finished by an earlier run) | "failed"
+    sha256: str = ""
+    error: str | None = None
+    seconds: float = 0.0
+    outputs: list[str] = field(default_factory=list)
+    as_of: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)  # verdict -> recipients
+    recipients: list[dict[str, Any]] = field(default_factory=list)
+
+    def worst(self) -> str | None:
+        from .models import Verdict
+
+        present = [Verdict(v) for v, n in self.counts.items() if n]
+        return str(max(present, key=lambda v: v.rank)) if present else None
+
+
+@dataclass
+class BatchResult:
+    outdir: Path
+    sites: list[SiteResult]
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[SiteResult]:
+        return [s for s in self.sites if s.status == "failed"]
+
+    @property
+    def done(self) -> list[SiteResult]:
+        return [s for s in self.sites if s.status == "done"]
+
+    @property
+    def skipped(self) -> list[SiteResult]:
+        return [s for s in self.sites if s.status == "skipped"]
+
+    def worst(self) -> str | None:
+        """The most serious verdict of any recipient of any site."""
+        from .models import Verdict
+
+        verdicts = [Verdict(w) for s in self.sites if (w := s.worst())]
+        return str(max(verdicts, key=lambda v: v.rank)) if verdicts else None
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The captures named by folders, globs, list files and paths, in order, without repeats."""
+    out: list[Path] = []
+    for raw in inputs:
+        out += _expand(str(raw), Path.cwd(), depth=0)
+    seen: set[Path] = set()
+    unique = []
+    for p in out:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    if not unique:
+        raise UsageError("no capture found in the batch inputs")
+    return unique
+
+
+def _expand(raw: str, base: Path, depth: int) -> list[Path]:
+    if depth > 5:
+        raise UsageError(f"{raw}: list files nest too deeply")
+    path = Path(raw) if Path(raw).is_absolute() else base / raw
+    if glob.has_magic(raw):
+        matches = sorted(glob.glob(str(path), recursive=True))
+        if not matches:
+            raise UsageError(f"{raw}: no file matches this pattern")
+        return [Path(m) for m in matches if _is_capture(Path(m))]
+    if path.is_dir():
+        if _is_wec_folder(path):
+            return [path]
+        found = sorted(p for p in path.iterdir() if not p.name.startswith(".")
+                       and (p.is_file() and p.name.lower().endswith(CAPTURE_SUFFIXES)
+                            or p.is_dir() and _is_wec_folder(p)))
+        if not found:
+            raise UsageError(f"{raw}: no capture (*.har, *.zhar, *.har.gz or WEC folder) "
+                             "in this folder")
+        return found
+    if not path.exists():
+        raise UsageError(f"{raw}: no such file or folder")
+    if path.suffix.lower() in LIST_SUFFIXES:
+        out: list[Path] = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                out += _expand(line, path.parent, depth + 1)
+        return out
+    return [path]
+
+
+def _is_capture(path: Path) -> bool:
+    return path.is_file() or path.is_dir() and _is_wec_folder(path)
+
+
+def _is_wec_folder(path: Path) -> bool:
+    return (path / "inspection.json").is_file() or (path / "requests.har").is_file()
+
+
+def site_names(paths: list[Path]) -> list[str]:
+    """A file-system-safe, unique name per capture, from its file name."""
+
+    def stem(p: Path) -> str:
+        name = p.name
+        for suffix in (".har.gz", ".zhar", ".har", ".gz", ".json", ".csv"):
+            if name.lower().endswith(suffix) and len(name) > len(suffix):
+                name = name[: -len(suffix)]
+                break
+        return _safe(name)
+
+    names = [stem(p) for p in paths]
+    counts: dict[str, int] = {}
+    for n in names:
+        counts[n] = counts.get(n, 0) + 1
+    out, used = [], set()
+    for p, n in zip(paths, names):
+        if counts[n] > 1:
+            n = f"{_safe(p.resolve().parent.name)}_{n}"
+        base, k = n, 2
+        while n in used:
+            n, k = f"{base}-{k}", k + 1
+        used.add(n)
+        out.append(n)
+    return out
+
+
+def _safe(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in name).strip(".")
+    return cleaned[:150] or "site"
+
+
+def input_sha256(path: Path) -> str:
+    """The SHA-256 of a capture file, or of a folder's files (relative names and contents)."""
+    sha = hashlib.sha256()
+    if path.is_dir():
+        for f in sorted(p for p in path.rglob("*") if p.is_file()):
+            sha.update(f.relative_to(path).as_posix().encode() + b"\0")
+            _hash_file(f, sha)
+    else:
+        _hash_file(path, sha)
+    return sha.hexdigest()
+
+
+def _hash_file(path: Path, sha: Any) -> None:
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            sha.update(chunk)
+
+
+# --- one site (runs in a worker) ----------------------------------------------------------
+
+def run_site(task: SiteTask) -> SiteResult:
+    """Assess one capture, write its reports and then its manifest. Never raises: a failure is
+    returned as ``status="failed"`` with a one-line error."""
+    started = time.perf_counter()
+    result = SiteResult(site=task.site, input=task.input, status="done", sha256=task.input_sha256)
+    try:
+        from .api import analyze
+        from .reports import renderer_for
+
+        sites = Path(task.outdir) / "sites"
+        assessment = analyze(task.input, command=("gdprmap", "batch", task.input),
+                             **task.options)
+        for fmt in task.formats:
+            out = sites / f"{task.site}.{fmt}"
+            renderer_for(out)(assessment, out)
+            result.outputs.append(out.name)
+        result.as_of = str(assessment.as_of)
+        result.counts = {str(v): n for v, n in assessment.counts().items()}
+        result.recipients = [_recipient_row(r) for r in assessment.recipients]
+    except GdprmapError as e:
+        result.status, result.error = "failed", _one_line(str(e))
+    except Exception as e:  # a bug or a broken capture we did not foresee: never stop the batch
+        result.status = "failed"
+        result.error = _one_line(f"internal error: {type(e).__name__}: {e}")
+    result.seconds = round(time.perf_counter() - started, 3)
+    if result.status == "done":
+        _write_manifest(task, result)
+    return result
+
+
+def _recipient_row(r: Any) -> dict[str, Any]:
+    org = r.organisation
+    return {"recipient": r.id, "organisation": org.name if org else None,
+            "country": org.country if org else None,
+            "parent_country": org.parent_country if org else None,
+            "verdict": str(r.verdict), "requests": r.requests,
+            "data_categories": list(r.data_categories),
+            "special_categories": list(r.special_categories)}
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line[:500]
+
+
+def _manifest_path(outdir: Path, site: str) -> Path:
+    return outdir / "sites" / f"{site}.manifest.json"
+
+
+def _write_manifest(task: SiteTask, result: SiteResult) -> None:
+    data = {"manifest_version": MANIFEST_VERSION, "generator": __version__,
+            "site": task.site, "input": task.input, "sha256": task.input_sha256,
+            "options": task.options_key, "formats": list(task.formats),
+            "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "result": asdict(result)}
+    _atomic_write(_manifest_path(Path(task.outdir), task.site), json.dumps(data, indent=1))
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def finished(task: SiteTask) -> SiteResult | None:
+    """The earlier result of a site, if its manifest matches this input and these options and
+    every output it lists still exists."""
+    outdir = Path(task.outdir)
+    try:
+        data = json.loads(_manifest_path(outdir, task.site).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if (not isinstance(data, dict) or data.get("manifest_version") != MANIFEST_VERSION
+            or data.get("sha256") != task.input_sha256 or data.get("options") != task.options_key
+            or not set(task.formats) <= set(data.get("formats", ()))):
+        return None
+    if not all((outdir / "sites" / f"{task.site}.{fmt}").is_file() for fmt in task.formats):
+        return None
+    try:
+        result = SiteResult(**data["result"])
+    except (KeyError, TypeError):
+        return None
+    result.status, result.input = "skipped", task.input
+    return result
+
+
+# --- the batch ----------------------------------------------------------------------------
+
+def batch(inputs: Iterable[str | os.PathLike[str]], outdir: str | os.PathLike[str], *,
+          formats: Iterable[str] = ("json",), jobs: int = 1, executor: str = "process",
+          scheduler: Any = None, force: bool = False,
+          progress: Callable[[SiteResult, int], None] | None = None,
+          **analyze_options: Any) -> BatchResult:
+    """Assess every capture of ``inputs`` as one site and write ``outdir`` (see the module
+    docstring). ``analyze_options`` are ``analyze()`` keywords applied to every site (as_of,
+    scenario, scenario_file, lang, doctrine, kb_override, skip_bad_entries, health_context).
+    ``progress(site_result, total)`` is called once per site as it finishes (skipped and
+    failed ones included; ``total`` is the number of sites). ``force``
+    redoes finished sites."""
+    started = time.perf_counter()
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
+    if not formats or (bad := [f for f in formats if f not in FORMATS]):
+        raise UsageError(f"unknown batch format(s) {', '.join(bad) if formats else '(none)'} "
+                         f"(known: {', '.join(FORMATS)})")
+    if executor not in EXECUTORS:
+        raise UsageError(f"unknown executor {executor!r} (known: {', '.join(EXECUTORS)})")
+    if executor == "dask" and scheduler is None:
+        raise UsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+    if executor != "dask" and scheduler is not None:
+        raise UsageError("--scheduler is only for --executor dask")
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1 (got {jobs})")
+    if unknown := sorted(set(analyze_options) - ANALYZE_OPTIONS):
+        raise UsageError(f"option(s) not available in a batch: {', '.join(unknown)} "
+                         f"(available: {', '.join(sorted(ANALYZE_OPTIONS))})")
+    options = _normalise_options(analyze_options)
+    paths = expand_inputs(inputs)
+    out = Path(outdir)
+    try:
+        (out / "sites").mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"{out}: cannot create the output folder: {e.strerror or e}") from e
+    options_key = hashlib.sha256(json.dumps(
+        {"options": options, "version": __version__}, sort_keys=True).encode()).hexdigest()[:16]
+
+    results: dict[str, SiteResult] = {}
+    total = len(paths)
+    todo: list[SiteTask] = []
+    for path, site in zip(paths, site_names(paths)):
+        try:
+            sha = input_sha256(path)
+        except OSError as e:
+            results[site] = SiteResult(site, str(path), "failed",
+                                       error=_one_line(f"{path}: cannot read: {e.strerror or e}"))
+            if progress:
+                progress(results[site], total)
+            continue
+        task = SiteTask(site, str(path), sha, str(out), formats, options, options_key)
+        earlier = None if force else finished(task)
+        if earlier is not None:
+            results[site] = earlier
+            if progress:
+                progress(earlier, total)
+        else:
+            todo.append(task)
+
+    run = _run_dask if executor == "dask" else _run_processes
+    for result in run(todo, jobs, scheduler):
+        results[result.site] = result
+        if progress:
+            progress(result, total)
+
+    order = site_names(paths)
+    ordered = [results[s] for s in order if s in results]
+    result = BatchResult(out, ordered, round(time.perf_counter() - started, 3))
+    write_summary(result, options)
+    return result
+
+
+def _normalise_options(options: dict[str, Any]) -> dict[str, Any]:
+    """JSON-able analyze() keywords (dates and paths as strings), for tasks and the key."""
+    out: dict[str, Any] = {}
+    for key, value in sorted(options.items()):
+        if value is None or value == () or value is False and key != "ip_data":
+            continue
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, os.PathLike):
+            value = str(value)
+        elif isinstance(value, (tuple, list)):
+            value = [str(v) for v in value]
+        out[key] = value
+    return out
+
+
+def _run_processes(tasks: list[SiteTask], jobs: int, _scheduler: Any) -> Iterator[SiteResult]:
+    if jobs == 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield run_site(task)
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    import multiprocessing
+
+    # fork where there is one: workers inherit the loaded modules and never re-run the caller's
+    # main module (spawn would, and a script without a __main__ guard would recurse). Worker
+    # memory stays bounded without recycling: each site's data is dropped when it is done.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
+        futures: dict[Future[SiteResult], SiteTask] = {pool.submit(run_site, t): t
+                                                        for t in tasks}
+        for future in as_completed(futures):
+            task = futures[future]
+            try:
+                yield future.result()
+            except BrokenProcessPool as e:  # a worker killed (e.g. out of memory)
+                yield _lost(task, f"worker process died ({e})")
+
+
+def _run_dask(tasks: list[SiteTask], jobs: int, scheduler: Any) -> Iterator[SiteResult]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as e:
+        raise UsageError("--executor dask needs dask.distributed: "
+                         "pip install 'gdprmap[dask]'") from e
+    own = not isinstance(scheduler, Client)
+    try:
+        client = Client(scheduler, timeout="20s") if own else scheduler
+    except (OSError, TimeoutError, ValueError) as e:
+        raise UsageError(f"cannot reach the Dask scheduler {scheduler}: {e}") from e
+    try:
+        futures = {}
+        for task in tasks:
+            future = client.submit(run_site, task, pure=False,
+                                   key=f"gdprmap-site-{task.site}-{os.urandom(4).hex()}")
+            futures[future] = task
+        for future in as_completed(list(futures)):
+            task = futures[future]
+            try:
+                yield future.result()
+            except Exception as e:  # KilledWorker, lost connection: this site only
+                yield _lost(task, f"dask task failed: {type(e).__name__}: {e}")
+            finally:
+                future.release()
+    finally:
+        if own:
+            client.close()
+
+
+def _lost(task: SiteTask, why: str) -> SiteResult:
+    return SiteResult(task.site, task.input, "failed", sha256=task.input_sha256,
+                      error=_one_line(why))
+
+
+# --- summary ------------------------------------------------------------------------------
+
+def write_summary(result: BatchResult, options: dict[str, Any]) -> None:
+    from .models import Verdict
+
+    out = result.outdir
+    verdicts = [str(v) for v in Verdict]
+    per_recipient: dict[str, dict[str, Any]] = {}
+    for site in result.sites:
+        for r in site.recipients:
+            agg = per_recipient.setdefault(r["recipient"], {
+                "recipient": r["recipient"], "organisation": r["organisation"],
+                "country": r["country"], "sites": 0, "requests": 0,
+                "verdicts": {v: 0 for v in verdicts}, "data_categories": set()})
+            agg["sites"] += 1
+            agg["requests"] += r["requests"]
+            agg["verdicts"][r["verdict"]] += 1
+            agg["data_categories"].update(r["data_categories"])
+    recipients = sorted(per_recipient.values(), key=lambda a: (-a["sites"], a["recipient"]))
+    for agg in recipients:
+        agg["data_categories"] = sorted(agg["data_categories"])
+    summary = {
+        "generator": {"name": "gdprmap", "version": __version__},
+        "options": options,
+        "seconds": result.seconds,
+        "counts": {"sites": len(result.sites), "done": len(result.done),
+                   "skipped": len(result.skipped), "failed": len(result.failed)},
+        "sites": [asdict(s) for s in result.sites],
+        "recipients": recipients,
+    }
+    _atomic_write(out / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False))
+
+    rows = [[s.site, s.input, s.status, r["recipient"], r["organisation"] or "",
+             r["country"] or "", r["verdict"], r["requests"], " ".join(r["data_categories"]),
+             " ".join(r["special_categories"])]
+            for s in result.sites for r in s.recipients]
+    _write_csv(out / "summary.csv", ["site", "input", "status", "recipient", "organisation",
+                                     "country", "verdict", "requests", "data_categories",
+                                     "special_categories"], rows)
+    _write_csv(out / "sites.csv", ["site", "input", "status", "as_of", "recipients", *verdicts,
+                                   "error"],
+               [[s.site, s.input, s.status, s.as_of or "", len(s.recipients),
+                 *(s.counts.get(v, 0) for v in verdicts), s.error or ""] for s in result.sites])
+    _write_csv(out / "recipients.csv", ["recipient", "organisation", "country", "sites",
+                                        "requests", *verdicts, "data_categories"],
+               [[a["recipient"], a["organisation"] or "", a["country"] or "", a["sites"],
+                 a["requests"], *(a["verdicts"][v] for v in verdicts),
+                 " ".join(a["data_categories"])] for a in recipients])
+    failures = out / "failures.csv"
+    if result.failed:
+        _write_csv(failures, ["site", "input", "error"],
+                   [[s.site, s.input, s.error or ""] for s in result.failed])
+    elif failures.exists():
+        failures.unlink()  # a re-run that fixed every failure
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    _atomic_write(path, buffer.getvalue())
+
+
+__all__ = ["BatchResult", "SiteResult", "SiteTask", "batch", "expand_inputs", "run_site"]
