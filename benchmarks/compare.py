@@ -151,8 +151,8 @@ def measure(plan: list[tuple[str, str, list[str]]], repeat: int,
 
 
 def table(rows: dict[tuple[str, str], Row], captures: dict[str, tuple[float, int]]) -> str:
-    lines = ["| capture | MB | entries | contender | wall (median) | CPU | peak RSS | "
-             "wall / json.load | wall / ijson | wall / haralyzer |",
+    lines = [("| capture | MB | entries | contender | wall (median) | CPU | peak RSS | "
+              "wall / json.load | wall / ijson | wall / haralyzer |"),
              "|---|---|---|---|---|---|---|---|---|---|"]
     for cap, (size, entries) in captures.items():
         base = {n: rows[(cap, n)].median("wall") for n in ("json.load", "ijson", "haralyzer")

@@ -55,10 +55,12 @@ def test_batch_writes_a_report_per_site_and_a_summary(sites: Path, tmp_path: Pat
     assert not (out / "sites" / "broken.json").exists()
     # who receives what from which site
     rows = read_csv(out / "summary.csv")
-    aws = [r for r in rows if r["site"] == "health.example" and r["recipient"] == "org:aws-emea-sarl"]
+    aws = [r for r in rows
+           if r["site"] == "health.example" and r["recipient"] == "org:aws-emea-sarl"]
     assert aws and aws[0]["verdict"] == "unlawful" and "pd#Health" in aws[0]["special_categories"]
     per_site = {r["site"]: r for r in read_csv(out / "sites.csv")}
-    assert per_site["health.example"]["unlawful"] == "5" and per_site["broken"]["status"] == "failed"
+    assert per_site["health.example"]["unlawful"] == "5"
+    assert per_site["broken"]["status"] == "failed"
     per_recipient = {r["recipient"]: r for r in read_csv(out / "recipients.csv")}
     assert per_recipient["org:aws-emea-sarl"]["sites"] in ("1", "2")
     failures = read_csv(out / "failures.csv")
@@ -145,7 +147,7 @@ def test_cli_batch_exit_codes(sites: Path, tmp_path: Path) -> None:
 def test_batch_on_a_local_dask_cluster(sites: Path, tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+                                  host="127.0.0.1", dashboard_address=":0") as cluster:
         result = gdprmap.batch([sites], tmp_path / "out", executor="dask",
                                scheduler=cluster.scheduler_address)
     local = gdprmap.batch([sites], tmp_path / "local")

@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 # --help` - does not pay for pydantic models, networkx, rdflib and the classifiers (issue #9).
 # ``batch`` is bound eagerly (a light module): importing the submodule ``gdprmap.batch`` later
 # would otherwise rebind the package attribute ``batch`` from the function to the module.
-from .batch import BatchResult, batch  # noqa: E402
+from .batch import BatchResult, batch
 
 _LAZY = {
     "analyze": "api", "load": "api", "compare_captures": "api", "diff_assessments": "api",

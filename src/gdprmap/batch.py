@@ -251,7 +251,7 @@ def run_site(task: SiteTask) -> SiteResult:
         result.recipients = [_recipient_row(r) for r in assessment.recipients]
     except GdprmapError as e:
         result.status, result.error = "failed", _one_line(str(e))
-    except Exception as e:  # a bug or a broken capture we did not foresee: never stop the batch
+    except Exception as e:  # noqa: BLE001 - a bug or a broken capture: never stop the batch
         result.status = "failed"
         result.error = _one_line(f"internal error: {type(e).__name__}: {e}")
     result.seconds = round(time.perf_counter() - started, 3)
@@ -283,7 +283,7 @@ def _write_manifest(task: SiteTask, result: SiteResult) -> None:
     data = {"manifest_version": MANIFEST_VERSION, "generator": __version__,
             "site": task.site, "input": task.input, "sha256": task.input_sha256,
             "options": task.options_key, "formats": list(task.formats),
-            "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "result": asdict(result)}
     _atomic_write(_manifest_path(Path(task.outdir), task.site), json.dumps(data, indent=1))
 
@@ -382,16 +382,16 @@ def batch(inputs: Iterable[str | os.PathLike[str]], outdir: str | os.PathLike[st
             todo.append(task)
 
     run = _run_dask if executor == "dask" else _run_processes
-    for result in run(todo, jobs, scheduler):
-        results[result.site] = result
+    for site_result in run(todo, jobs, scheduler):
+        results[site_result.site] = site_result
         if progress:
-            progress(result, total)
+            progress(site_result, total)
 
     order = site_names(paths)
     ordered = [results[s] for s in order if s in results]
-    result = BatchResult(out, ordered, round(time.perf_counter() - started, 3))
-    write_summary(result, options)
-    return result
+    batch_result = BatchResult(out, ordered, round(time.perf_counter() - started, 3))
+    write_summary(batch_result, options)
+    return batch_result
 
 
 def _normalise_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -415,10 +415,9 @@ def _run_processes(tasks: list[SiteTask], jobs: int, _scheduler: Any) -> Iterato
         for task in tasks:
             yield run_site(task)
         return
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
-
-    import multiprocessing
 
     # fork where there is one: workers inherit the loaded modules and never re-run the caller's
     # main module (spawn would, and a script without a __main__ guard would recurse). Worker
@@ -444,7 +443,8 @@ def _run_dask(tasks: list[SiteTask], jobs: int, scheduler: Any) -> Iterator[Site
                          "pip install 'gdprmap[dask]'") from e
     own = not isinstance(scheduler, Client)
     try:
-        client = Client(scheduler, timeout="20s") if own else scheduler
+        client = (Client(scheduler, timeout="20s")  # type: ignore[no-untyped-call]
+                  if own else scheduler)
     except (OSError, TimeoutError, ValueError) as e:
         raise UsageError(f"cannot reach the Dask scheduler {scheduler}: {e}") from e
     try:
@@ -453,11 +453,11 @@ def _run_dask(tasks: list[SiteTask], jobs: int, scheduler: Any) -> Iterator[Site
             future = client.submit(run_site, task, pure=False,
                                    key=f"gdprmap-site-{task.site}-{os.urandom(4).hex()}")
             futures[future] = task
-        for future in as_completed(list(futures)):
+        for future in as_completed(list(futures)):  # type: ignore[no-untyped-call]
             task = futures[future]
             try:
                 yield future.result()
-            except Exception as e:  # KilledWorker, lost connection: this site only
+            except Exception as e:  # noqa: BLE001 - KilledWorker, lost connection: this site
                 yield _lost(task, f"dask task failed: {type(e).__name__}: {e}")
             finally:
                 future.release()
