@@ -30,8 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from .diff import RecipientSummary
-from .errors import UsageError
+from .diff import RecipientSummary, triggered_kinds
 from .models import Record, Verdict
 from .vocab import PD, label
 
@@ -131,14 +130,7 @@ class Comparison(Record):
                  "safeguards": bool(self.safeguard_mismatches),
                  "data": bool(self.undeclared_data)}
         tests["any"] = any(tests.values())
-        out = []
-        for kind in kinds:
-            if kind not in tests:
-                raise UsageError(f"unknown --fail-on kind {kind!r} "
-                                 f"(known: {', '.join(COMPARE_FAIL_ON)})")
-            if tests[kind]:
-                out.append(kind)
-        return out
+        return triggered_kinds(tests, kinds, COMPARE_FAIL_ON)
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"

@@ -102,14 +102,7 @@ class AssessmentDiff(Record):
             or any(c.special_added for c in self.data_changes),
             "any": self.changed(),
         }
-        out = []
-        for kind in kinds:
-            if kind not in tests:
-                raise UsageError(f"unknown --fail-on kind {kind!r} "
-                                 f"(known: {', '.join(DIFF_FAIL_ON)})")
-            if tests[kind]:
-                out.append(kind)
-        return out
+        return triggered_kinds(tests, kinds, DIFF_FAIL_ON)
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
@@ -172,3 +165,15 @@ def diff_assessments(old: Assessment, new: Assessment) -> AssessmentDiff:
         gone_recipients=tuple(RecipientSummary.of(before[k]) for k in sorted(before.keys()
                                                                               - after.keys())),
         verdict_changes=tuple(changes), data_changes=tuple(data))
+
+
+def triggered_kinds(tests: dict[str, bool], kinds: Iterable[str],
+                    known: tuple[str, ...]) -> list[str]:
+    """The ``--fail-on`` kinds asked for whose test holds; an unknown kind is a usage error."""
+    out = []
+    for kind in kinds:
+        if kind not in tests:
+            raise UsageError(f"unknown --fail-on kind {kind!r} (known: {', '.join(known)})")
+        if tests[kind]:
+            out.append(kind)
+    return out

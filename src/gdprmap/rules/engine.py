@@ -121,7 +121,6 @@ class Ruleset:
         from rdflib import RDF, Literal, Namespace, URIRef
         from rdflib.collection import Collection
         from rdflib.namespace import DCTERMS, RDFS
-        from rdflib.plugins.sparql import prepareQuery
 
         gm = Namespace(GM)
         g = self.graph
@@ -146,14 +145,7 @@ class Ruleset:
                 eli = g.value(c, gm.eli)
                 citations.append(CitationRef(str(label), str(eli) if eli else None))
             query_file = str(one(gm.query))
-            path = self.directory / query_file
-            try:
-                text = path.read_text(encoding="utf-8")
-                prepared = prepareQuery(text, initNs=PREFIXES)
-            except OSError as e:
-                raise OntologyError(f"rule {rule_id}: cannot read {path}") from e
-            except Exception as e:
-                raise OntologyError(f"rule {rule_id}: {path}: invalid SPARQL: {e}") from e
+            text, prepared = self._query(f"rule {rule_id}", query_file)
             verdict = g.value(node, gm.verdict)
             special = g.value(node, gm.severityWithSpecialCategory)
             only = g.value(node, gm.doctrine)
@@ -174,10 +166,22 @@ class Ruleset:
             ))
         return sorted(rules, key=lambda r: (r.priority, r.id))
 
+    def _query(self, owner: str, file: str) -> tuple[str, Any]:
+        """A SPARQL file of the ontology folder, read and prepared; errors name its owner."""
+        from rdflib.plugins.sparql import prepareQuery
+
+        path = self.directory / file
+        try:
+            text = path.read_text(encoding="utf-8")
+            return text, prepareQuery(text, initNs=PREFIXES)
+        except OSError as e:
+            raise OntologyError(f"{owner}: cannot read {path}") from e
+        except Exception as e:  # rdflib raises pyparsing errors of many types
+            raise OntologyError(f"{owner}: {path}: invalid SPARQL: {e}") from e
+
     def _load_derivations(self, digest: Any) -> list[tuple[str | None, Any]]:
         """(doctrine IRI or None, prepared CONSTRUCT) in priority order, run before the rules."""
         from rdflib import RDF, URIRef
-        from rdflib.plugins.sparql import prepareQuery
 
         def gm(name: str) -> URIRef:
             return URIRef(GM + name)
@@ -188,14 +192,7 @@ class Ruleset:
             if file is None or priority is None:
                 raise OntologyError(f"derivation {node}: needs gm:query and gm:priority")
             doctrine = self.graph.value(node, gm("doctrine"))
-            path = self.directory / str(file)
-            try:
-                text = path.read_text(encoding="utf-8")
-                prepared = prepareQuery(text, initNs=PREFIXES)
-            except OSError as e:
-                raise OntologyError(f"derivation {node}: cannot read {path}") from e
-            except Exception as e:
-                raise OntologyError(f"derivation {node}: {path}: invalid SPARQL: {e}") from e
+            text, prepared = self._query(f"derivation {node}", str(file))
             digest.update(text.encode())
             found.append((int(str(priority)), str(node), str(doctrine) if doctrine else None, prepared))
         return [(doctrine, q) for _, _, doctrine, q in sorted(found)]
