@@ -209,7 +209,7 @@ class _Inspection:
             expires = c.get("expires")
             session = bool(c.get("session")) or expires in (-1, None)
             when = None if session else parse_epoch(expires, millis=False)
-            log = c.get("log") if isinstance(c.get("log"), dict) else {}
+            log = _obj(c.get("log"))
             location = log.get("location") if isinstance(log.get("location"), str) else None
             out.append(StoredCookie(
                 name=c["name"][:500], domain=_clip(_s(c.get("domain"))) or "",
@@ -258,7 +258,7 @@ class _Inspection:
         for i, b in enumerate((self.get("beacons", list) or [])[:MAX_ITEMS]):
             if not isinstance(b, dict) or not isinstance(b.get("url"), str):
                 raise InputError(self.display, "no URL", field=f"beacons[{i}].url")
-            log = b.get("log") if isinstance(b.get("log"), dict) else {}
+            log = _obj(b.get("log"))
             when = parse_time(log.get("timestamp")) or start
             # the method is not recorded for beacons: say so rather than guess GET
             entry = {"startedDateTime": when.isoformat(),
@@ -294,12 +294,17 @@ def _b(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
+def _obj(value: Any) -> dict[Any, Any]:
+    """A JSON object as is; anything else (absent, wrong type) as an empty object."""
+    return value if isinstance(value, dict) else {}
+
+
 def _clip(value: str | None, n: int = 200) -> str | None:
     return value[:n] if value else None
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
-    names = {dict: "JSON object", list: "JSON list", str: "string"}
+    names: dict[type, str] = {dict: "JSON object", list: "JSON list", str: "string"}
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 

@@ -7,6 +7,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..errors import RenderError, UsageError
 from ..models import Assessment
@@ -20,7 +21,7 @@ def _json(assessment: Assessment, path: Path) -> None:
     path.write_text(render_json(assessment), encoding="utf-8")
 
 
-def _html(assessment: Assessment, path: Path, *, options: dict | None = None) -> None:
+def _html(assessment: Assessment, path: Path, *, options: dict[str, Any] | None = None) -> None:
     from .html import render_html
 
     opts = options or {}
@@ -28,7 +29,7 @@ def _html(assessment: Assessment, path: Path, *, options: dict | None = None) ->
                                 template_dir=opts.get("template_dir")), encoding="utf-8")
 
 
-def _pdf(assessment: Assessment, path: Path, *, options: dict | None = None) -> None:
+def _pdf(assessment: Assessment, path: Path, *, options: dict[str, Any] | None = None) -> None:
     from .pdf import render_pdf
 
     opts = options or {}

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from ..models import Assessment, Recipient
 from . import flowmap, i18n, sections
@@ -66,7 +67,7 @@ def _evidence(r: Recipient) -> list[str]:
     return list(seen)
 
 
-def row(r: Recipient, assessment: Assessment, registers: list[dict]) -> dict[str, str]:
+def row(r: Recipient, assessment: Assessment, registers: list[dict[str, Any]]) -> dict[str, str]:
     lang = assessment.language if assessment.language in i18n.LANGUAGES else "en"
     org = r.organisation
     third = sorted({c for c in flowmap.recipient_jurisdictions(r)

@@ -239,7 +239,7 @@ def sort_recipients(recipients: Iterable[Recipient]) -> list[Recipient]:
         key = group_key(r) or "single:" + r.id
         worst[key] = max(worst.get(key, -1), r.verdict.rank)
 
-    def key(r: Recipient) -> tuple:
+    def sort_key(r: Recipient) -> tuple[int, str, str, int, str, str]:
         g = group_key(r)
         gk = g or "single:" + r.id
         gname = (parent_name(r.organisation) or "") if g else recipient_name(r)
@@ -252,7 +252,7 @@ def sort_recipients(recipients: Iterable[Recipient]) -> list[Recipient]:
             r.id,
         )
 
-    return sorted(recipients, key=key)
+    return sorted(recipients, key=sort_key)
 
 
 # --- layout data -----------------------------------------------------------------------------
@@ -568,11 +568,11 @@ def _add_recipient(graph: _Graph, r: Recipient, _: i18n.Translator) -> None:
             graph.groups[gkey] = MapGroup(id=gkey, full_label=label, label=label, members=[])
         graph.groups[gkey].members.append(rid)
 
-    for iri, (label, special) in recipient_categories(r).items():
+    for iri, (cat_label, special) in recipient_categories(r).items():
         did = "data:" + iri
         node = graph.data.get(did)
         if node is None:
-            text = _.category(iri, label)
+            text = _.category(iri, cat_label)
             if special:
                 text = i18n.without_art9(text)
             node = graph.data[did] = MapNode(

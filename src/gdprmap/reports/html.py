@@ -88,7 +88,9 @@ def render_document(
     context = build_context(assessment, lang, paged=paged)
     context["standalone"] = standalone
     context["created"] = created.isoformat() if created else None
-    context["stylesheet"] = Markup(_stylesheet(template_dir)) if standalone else None
+    # the cache key is the folder as a string (a PathLike need not be hashable)
+    css_dir = os.fspath(template_dir) if template_dir is not None else None
+    context["stylesheet"] = Markup(_stylesheet(css_dir)) if standalone else None
     context["attachments"] = [{"name": n, "what": i18n.t(lang, k)} for n, k in attachments]
     return env.get_template(TEMPLATE).render(context)
 
@@ -156,7 +158,7 @@ class PrefixedBuiltin(FileSystemLoader):
 
 
 @lru_cache(maxsize=8)
-def _stylesheet(template_dir: str | os.PathLike[str] | None = None) -> str:
+def _stylesheet(template_dir: str | None = None) -> str:
     folder = bundled_dir("templates")
     if template_dir and (Path(template_dir) / STYLESHEET).is_file():
         folder = Path(template_dir)
@@ -208,6 +210,11 @@ def _short(text: str | None, cap: int) -> str | None:
     return text[: cap - 1].rstrip() + "…"
 
 
+def _exhibit_anchor(label: str | None) -> str | None:
+    """The HTML anchor of an exhibit label (``E-3`` -> ``ex3``)."""
+    return f"ex{label[2:]}" if label else None
+
+
 def _evidence(
     ev: Iterable[Evidence], book: sections.ExhibitBook | None = None, who: str = "",
     numbered: int = EVIDENCE_CAP,
@@ -224,7 +231,7 @@ def _evidence(
             "field": e.field,
             "excerpt": _short(e.excerpt, EXCERPT_CAP),
             "exhibit": labels[i],
-            "exhibit_anchor": f"ex{labels[i][2:]}" if labels[i] else None,
+            "exhibit_anchor": _exhibit_anchor(labels[i]),
         }
         for i, e in enumerate(items[:EVIDENCE_CAP])
     ]
@@ -272,7 +279,7 @@ def _evidence_groups(items: list[Evidence]) -> dict[str, Any]:
     }
 
 
-def _finding_key(f: Finding) -> tuple:
+def _finding_key(f: Finding) -> tuple[int, bool, str, str]:
     return (-i18n.SEVERITY_RANK[f.severity], f.verdict is None, f.rule, f.title)
 
 
@@ -283,7 +290,7 @@ def _recipient_view(
 ) -> dict[str, Any]:
     org = r.organisation
     jur = flowmap.recipient_jurisdictions(r)
-    cats = []
+    cats: list[dict[str, Any]] = []
     by_iri = {d.iri: d for d in r.data}
     for iri, (label, special) in flowmap.recipient_categories(r).items():
         d = by_iri.get(iri)
@@ -313,7 +320,7 @@ def _recipient_view(
         for d in r.destinations
     ]
     third = sorted(c for c in jur if not _.eea(c))
-    findings = []
+    findings: list[dict[str, Any]] = []
     for f in sorted(r.findings, key=_finding_key):
         findings.append(
             {
@@ -418,7 +425,7 @@ def _countries(recipients: list[Recipient], _: i18n.Translator) -> list[dict[str
     for r in recipients:
         for code in flowmap.recipient_jurisdictions(r):
             reached.setdefault(code, []).append(r)
-    out = []
+    out: list[dict[str, Any]] = []
     for code, rs in reached.items():
         worst = max((r.verdict for r in rs), key=lambda v: v.rank)
         out.append(
@@ -472,7 +479,7 @@ def _rule_groups(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _top_findings(views: list[dict[str, Any]], recipients: list[Recipient]) -> list[dict]:
+def _top_findings(views: list[dict[str, Any]], recipients: list[Recipient]) -> list[dict[str, Any]]:
     rows = []
     for view, r in zip(views, recipients, strict=True):
         for f in view["findings"]:

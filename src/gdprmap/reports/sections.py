@@ -312,8 +312,8 @@ def legal_appendix(assessment: Assessment, lang: str) -> dict[str, Any]:
         rule = meta.get(rid)
         cites = dict(used[rid]["citations"])
         if rule is not None:
-            for c in rule.citations:
-                cites.setdefault(c.label, c.iri)
+            for ref in rule.citations:
+                cites.setdefault(ref.label, ref.iri)
         rows.append({
             "id": rid,
             "anchor": "rule-" + re.sub(r"[^A-Za-z0-9-]", "-", rid),
@@ -361,7 +361,7 @@ def world_countries(assessment: Assessment, _: i18n.Translator) -> list[dict[str
     recipients receiving there and the most severe verdict there (the map's colour)."""
     from . import worldmap
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for code, m in worldmap.country_verdicts(assessment).items():
         if m.verdict is None:
             continue

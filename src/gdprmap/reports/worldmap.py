@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import cast
 
 from ..models import Assessment, Verdict
 from ..resources import data_path
@@ -46,7 +47,8 @@ POINTS: dict[str, tuple[float, float]] = {
 def shapes() -> dict[str, list[list[list[float]]]]:
     """ISO alpha-2 -> rings of [lon, lat] points (bundled, read once)."""
     data = json.loads(data_path("world-110m.json").read_text(encoding="utf-8"))
-    return data["countries"]
+    # the bundled file's "countries" maps ISO codes to rings of [lon, lat] pairs
+    return cast(dict[str, list[list[list[float]]]], data["countries"])
 
 
 def project(lon: float, lat: float) -> tuple[float, float]:
