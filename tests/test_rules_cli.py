@@ -72,3 +72,14 @@ def test_doctrine_exposure_is_transfer(tmp_path):
     at = next(r for r in doc["recipients"] if r["id"] == "org:at-internet")
     assert "GM-EXP-02" in {f["rule"] for f in at["findings"]}
     assert v_strict["org:axeptio"] == "no-transfer"
+
+
+def test_explanation_chain_in_french(tmp_path):
+    out = tmp_path / "r.json"
+    run("report", EXAMPLE, "-o", out, "--lang", "fr")
+    doc = json.loads(out.read_text())
+    cf = next(r for r in doc["recipients"] if r["id"] == "org:cloudflare-inc")
+    steps = next(f for f in cf["findings"] if f["verdict"] == "unlawful")["steps"]
+    assert "requête(s) observée(s)" in steps[0]["text"]
+    assert steps[-1]["text"].startswith("Verdict pour ce transfert à la date du 2022-12-05")
+    assert "est immatriculée" in " ".join(s["text"] for s in steps)

@@ -19,6 +19,46 @@ from .facts import Candidate, candidate_iri, entity_iri, recipient_iri
 LEGAL_VARIABLES = ("instrument", "period", "regime", "tool", "measure")
 LOC = "https://w3id.org/dpv/loc#"
 
+# The sentences of an explanation chain, per report language.
+STEP_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "observed": "{n} observed request(s) reached this recipient and disclosed: {cats}.",
+        "service": "{domains} belong to {service}, operated by {operator} for EEA customers.",
+        "entity": "{name} is incorporated in {country}",
+        "parent": "; its parent is {parent}",
+        "dpf": "; DPF List status: {status}",
+        "checked": ", checked {date}",
+        "received": "The data are received in {country}: {basis}.",
+        "from": " (from {start}",
+        "to": " to {end})",
+        "verdict": "Verdict for this transfer as of {date}: {verdict}.",
+        "through": "{parent} (through its control of {receiver})",
+        "entry": "{input}, entry {entry}",
+        "kb_service": "knowledge base, service {id}",
+        "kb_entity": "knowledge base, entity {id}",
+        "kb": "knowledge base",
+    },
+    "fr": {
+        "observed": "{n} requête(s) observée(s) ont atteint ce destinataire et communiqué : "
+                    "{cats}.",
+        "service": "{domains} relèvent de {service}, exploité par {operator} pour les clients "
+                   "de l'EEE.",
+        "entity": "{name} est immatriculée en/au {country}",
+        "parent": " ; sa société mère est {parent}",
+        "dpf": " ; statut sur la liste DPF : {status}",
+        "checked": ", vérifié le {date}",
+        "received": "Les données sont reçues en/au {country} : {basis}.",
+        "from": " (du {start}",
+        "to": " au {end})",
+        "verdict": "Verdict pour ce transfert à la date du {date} : {verdict}.",
+        "through": "{parent} (par son contrôle de {receiver})",
+        "entry": "{input}, entrée {entry}",
+        "kb_service": "base de connaissances, service {id}",
+        "kb_entity": "base de connaissances, entité {id}",
+        "kb": "base de connaissances",
+    },
+}
+
 
 @dataclass
 class RecipientCase:
@@ -70,7 +110,7 @@ class Judge:
                     rule=deciding.rule.id if deciding else None,
                     derived=derived,
                 ))
-                labels = names if subject == origin else _through_control(names, cand)
+                labels = names if subject == origin else _through_control(names, cand, self.lang)
                 for m in self._by_subject.get(subject, []):
                     if m.rule.verdict and m is not deciding:
                         continue  # superseded by a verdict rule of higher priority
@@ -104,7 +144,8 @@ class Judge:
                  evidence: list[Evidence], steps: tuple[Step, ...]) -> Finding:
         rule = m.rule
         template = rule.explanations.get(self.lang) or rule.explanations["en"]
-        severity = rule.special_severity if case.special and rule.special_severity else rule.severity
+        severity = rule.special_severity if case.special and rule.special_severity else None
+        severity = severity or rule.severity
         return Finding(
             rule=rule.id,
             title=rule.titles.get(self.lang) or rule.titles["en"],
@@ -122,31 +163,33 @@ class Judge:
         first = case.sample[0] if case.sample else None
         cats = ", ".join(d.label for d in case.data) or "-"
         requests = sum(d.flows for d in case.data if d.iri == vocab.IP_ADDRESS.iri)
-        steps.append(Step(kind="fact", text=(
-            f"{requests} observed request(s) reached this recipient and disclosed: {cats}."),
-            source="capture",
-            reference=f"{first.input}, entry {first.entry}" if first else None))
+        say = STEP_TEXT[self.lang if self.lang in STEP_TEXT else "en"]
+        steps.append(Step(kind="fact", text=say["observed"].format(n=requests, cats=cats),
+                          source="capture",
+                          reference=say["entry"].format(input=first.input, entry=first.entry)
+                          if first else None))
         for match in _unique_services(case.matches):
             svc = match.service
-            steps.append(Step(kind="fact", text=(
-                f"{', '.join(svc.domains[:3])} belong to {svc.name}, operated by "
-                f"{match.chain[0].name} for EEA customers."),
-                source=f"knowledge base, service {svc.id}", reference=svc.sources[0]))
+            steps.append(Step(kind="fact", text=say["service"].format(
+                domains=", ".join(svc.domains[:3]), service=svc.name,
+                operator=match.chain[0].name),
+                source=say["kb_service"].format(id=svc.id), reference=svc.sources[0]))
         for ent in cand.chain:
-            text = f"{ent.name} is incorporated in {self._country(ent.country)}"
+            text = say["entity"].format(name=ent.name, country=self._country(ent.country))
             if ent.parent:
                 parent = names.get(entity_iri(ent.parent), ent.parent).rstrip(".")
-                text += f"; its parent is {parent}"
+                text += say["parent"].format(parent=parent)
             if ent.dpf != "unknown" or ent.country == "US":
-                checked = f", checked {ent.dpf_checked}" if ent.dpf_checked else ""
-                text += f"; DPF List status: {ent.dpf}{checked}"
+                text += say["dpf"].format(status=ent.dpf)
+                if ent.dpf_checked:
+                    text += say["checked"].format(date=ent.dpf_checked)
             steps.append(Step(kind="fact", text=text + ".",
-                              source=f"knowledge base, entity {ent.id}",
+                              source=say["kb_entity"].format(id=ent.id),
                               reference=ent.sources[0] if ent.sources else None))
         if cand.destination and not (cand.chain and cand.destination == cand.chain[0].country):
-            steps.append(Step(kind="fact", text=f"The data are received in "
-                              f"{self._country(cand.destination)}: {cand.basis.rstrip('.')}.",
-                              source="knowledge base"))
+            steps.append(Step(kind="fact", text=say["received"].format(
+                country=self._country(cand.destination), basis=cand.basis.rstrip(".")),
+                source=say["kb"]))
         graph = self.evaluation.graph
         for var in LEGAL_VARIABLES:
             node = m.bindings.get(var)
@@ -155,22 +198,24 @@ class Judge:
             legal = self.ruleset.describe(graph, node, self.lang)
             period = ""
             if legal.valid_from:
-                period = f" (from {legal.valid_from}" + (
-                    f" to {legal.valid_until})" if legal.valid_until else ")")
+                period = say["from"].format(start=legal.valid_from) + (
+                    say["to"].format(end=legal.valid_until) if legal.valid_until else ")")
             steps.append(Step(kind="law", text=f"{legal.label}{period}.",
                               source="; ".join(legal.sources) or None, reference=legal.eli))
-        steps.append(Step(kind="rule", text=f"{m.rule.id}: {m.rule.titles.get(self.lang) or m.rule.titles['en']}.",
+        title = m.rule.titles.get(self.lang) or m.rule.titles["en"]
+        steps.append(Step(kind="rule", text=f"{m.rule.id}: {title}.",
                           source="; ".join(c.label for c in m.rule.citations),
                           reference=f"ontologies/{m.rule.query_file}"))
-        steps.append(Step(kind="conclusion",
-                          text=f"Verdict for this transfer as of {self.as_of}: {m.rule.verdict}."))
+        steps.append(Step(kind="conclusion", text=say["verdict"].format(
+            date=self.as_of, verdict=m.rule.verdict)))
         return tuple(steps)
 
 
-def _through_control(names: dict[str, str], cand: Candidate) -> dict[str, str]:
+def _through_control(names: dict[str, str], cand: Candidate, lang: str) -> dict[str, str]:
     """Labels for a candidate a doctrine derived: the parent receives 'through its control'."""
     top, receiver = cand.chain[-1], cand.chain[0]
-    label = f"{top.name} (through its control of {receiver.name})"
+    say = STEP_TEXT[lang if lang in STEP_TEXT else "en"]
+    label = say["through"].format(parent=top.name, receiver=receiver.name)
     return {**names, entity_iri(top.id): label}
 
 
