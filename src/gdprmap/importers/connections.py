@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..errors import InputError
-from ..models import Flow
-from .base import EntryGuard, ip_or_none
+from ..models import CaptureInfo, Flow, SkippedEntry
+from .base import EntryGuard, ImportOptions, decode_text, ip_or_none, read_bytes
 
 CONNECTION = "connection"
 MAX_CSV = 512 << 20  # a connection log larger than this is not one
@@ -97,3 +100,64 @@ def good_rows(text: str, display: str,
             guard.skip(row)
             continue
         yield index, row
+
+
+def csv_header(head: bytes) -> tuple[str, ...]:
+    """The column names of a CSV's first line (for sniffing)."""
+    line = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].strip().decode("utf-8", "replace")
+    return tuple(cell.strip().strip('"') for cell in line.split(","))
+
+
+@dataclass
+class ConnectionLog:
+    """A connection-log CSV read as flows. A format subclass names its producer, may look at
+    the raw file first (``_prepare``, returning the format label) and turns one row into a
+    flow and the time the connection ended, if known (``_row``)."""
+
+    path: Path
+    display: str
+    options: ImportOptions
+    skipped: list[SkippedEntry] = field(default_factory=list)
+    _info: CaptureInfo | None = None
+    producer = "connection log"
+
+    def _prepare(self, raw: bytes) -> str:
+        raise NotImplementedError
+
+    def _row(self, index: int, row: dict[str, str]) -> tuple[Flow, dt.datetime | None]:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[Flow]:
+        raw = read_bytes(self.path, self.display, MAX_CSV)
+        text = decode_text(raw, self.display)
+        fmt = self._prepare(raw)
+        guard = EntryGuard(self.display, self.options)
+        self.skipped = guard.skipped
+        apps: dict[str, None] = {}
+        first: dt.datetime | None = None
+        last: dt.datetime | None = None
+        count = 0
+        for index, row in good_rows(text, self.display, guard):
+            try:
+                flow, ended = self._row(index, row)
+            except InputError as e:
+                guard.skip(e)
+                continue
+            if flow.app:
+                apps.setdefault(flow.app)
+            first = flow.started if first is None else min(first, flow.started)
+            last = max(x for x in (last, flow.started, ended) if x is not None)
+            count += 1
+            yield flow
+        self._info = CaptureInfo(
+            path=self.display, sha256=hashlib.sha256(raw).hexdigest(), format=fmt,
+            producer=self.producer, entries=count, first_seen=first, last_seen=last,
+            apps=tuple(apps),
+            first_party_hints=tuple(dict.fromkeys(d for a in apps if (d := developer_domain(a)))),
+            skipped=len(self.skipped), secrets_kept=self.options.keep_secrets,
+        )
+
+    def info(self) -> CaptureInfo:
+        if self._info is None:
+            raise RuntimeError("info() is complete only after iteration")
+        return self._info

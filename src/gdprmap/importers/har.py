@@ -118,7 +118,8 @@ class HarCapture:
         with self._open() as raw:
             builder: Any = None
             try:
-                for prefix, event, value in ijson.parse(self._text_stream(raw), use_float=True, buf_size=READ_BUFFER):
+                events = ijson.parse(self._text_stream(raw), use_float=True, buf_size=READ_BUFFER)
+                for prefix, event, value in events:
                     if prefix == "log.entries" and event in ("start_array", "start_map", "string",
                                                              "number", "boolean", "null"):
                         if event != "start_array":
@@ -167,7 +168,9 @@ class HarCapture:
 
         with self._open() as raw:
             try:
-                for page in ijson.items(self._text_stream(raw), "log.pages.item", use_float=True, buf_size=READ_BUFFER):
+                pages = ijson.items(self._text_stream(raw), "log.pages.item", use_float=True,
+                                    buf_size=READ_BUFFER)
+                for page in pages:
                     self._add_page(page)
             except (ijson.JSONError, ijson.IncompleteJSONError, OSError, EOFError, zlib.error,
                     UnicodeDecodeError):

@@ -12,28 +12,16 @@ about recipients. PCAPdroid's HAR export is read by the HAR importer.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from ..models import CaptureInfo, Flow, SkippedEntry
+from ..models import Flow
 from .base import (
-    EntryGuard,
     ImportOptions,
-    decode_text,
     parse_epoch,
     parse_time,
-    read_bytes,
 )
-from .connections import (
-    MAX_CSV,
-    connection_flow,
-    developer_domain,
-    good_rows,
-    host_or_ip,
-)
+from .connections import ConnectionLog, connection_flow, csv_header, host_or_ip
 
 COLUMNS = ("IPProto", "SrcIP", "SrcPort", "DstIp", "DstPort", "UID", "App", "PackageName",
            "Proto", "Status", "Info", "BytesSent", "BytesRcvd", "PktsSent", "PktsRcvd",
@@ -41,13 +29,8 @@ COLUMNS = ("IPProto", "SrcIP", "SrcPort", "DstIp", "DstPort", "UID", "App", "Pac
 _TLS_PROTOS = frozenset({"tls", "https", "quic", "http/2", "http2", "ssl"})
 
 
-def _header(head: bytes) -> tuple[str, ...]:
-    line = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].strip().decode("utf-8", "replace")
-    return tuple(cell.strip().strip('"') for cell in line.split(","))
-
-
 def sniff(path: Path, head: bytes) -> bool:
-    header = _header(head)
+    header = csv_header(head)
     return header[: len(COLUMNS)] == COLUMNS and header[len(COLUMNS):] in ((), ("Malicious",))
 
 
@@ -55,42 +38,14 @@ def open_csv(path: Path, display: str, options: ImportOptions) -> PcapdroidCaptu
     return PcapdroidCapture(path, display, options)
 
 
-@dataclass
-class PcapdroidCapture:
-    path: Path
-    display: str
-    options: ImportOptions
-    skipped: list[SkippedEntry] = field(default_factory=list)
-    _info: CaptureInfo | None = None
+class PcapdroidCapture(ConnectionLog):
+    producer = "PCAPdroid"
 
-    def __iter__(self) -> Iterator[Flow]:
-        raw = read_bytes(self.path, self.display, MAX_CSV)
-        sha = hashlib.sha256(raw).hexdigest()
-        text = decode_text(raw, self.display)
-        guard = EntryGuard(self.display, self.options)
-        self.skipped = guard.skipped
-        apps: dict[str, None] = {}
-        first: dt.datetime | None = None
-        last: dt.datetime | None = None
-        count = 0
-        for index, row in good_rows(text, self.display, guard):
-            try:
-                flow, ended = self._flow(index, row)
-            except InputError as e:
-                guard.skip(e)
-                continue
-            if flow.app:
-                apps.setdefault(flow.app)
-            first = flow.started if first is None else min(first, flow.started)
-            last = max(x for x in (last, flow.started, ended) if x is not None)
-            count += 1
-            yield flow
-        self._info = CaptureInfo(
-            path=self.display, sha256=sha, format="pcapdroid-csv", producer="PCAPdroid",
-            entries=count, first_seen=first, last_seen=last, apps=tuple(apps),
-            first_party_hints=tuple(dict.fromkeys(d for a in apps if (d := developer_domain(a)))),
-            skipped=len(self.skipped), secrets_kept=self.options.keep_secrets,
-        )
+    def _prepare(self, raw: bytes) -> str:
+        return "pcapdroid-csv"
+
+    def _row(self, index: int, row: dict[str, str]) -> tuple[Flow, dt.datetime | None]:
+        return self._flow(index, row)
 
     def _flow(self, index: int, row: dict[str, str]) -> tuple[Flow, dt.datetime | None]:
         def fail(name: str, reason: str) -> InputError:
@@ -134,11 +89,6 @@ class PcapdroidCapture:
         host = info_host or dst_host or dst_ip
         return connection_flow(self.display, index, started, host, ip=dst_ip, port=port,
                                scheme=scheme, app=app, notes=tuple(notes)), ended
-
-    def info(self) -> CaptureInfo:
-        if self._info is None:
-            raise RuntimeError("info() is complete only after iteration")
-        return self._info
 
 
 def _time(value: str) -> dt.datetime | None:

@@ -14,82 +14,40 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from ..models import CaptureInfo, Flow, SkippedEntry
-from .base import EntryGuard, ImportOptions, decode_text, parse_epoch, read_bytes
-from .connections import (
-    MAX_CSV,
-    connection_flow,
-    developer_domain,
-    good_rows,
-    host_or_ip,
-)
+from ..models import Flow
+from .base import ImportOptions, parse_epoch
+from .connections import ConnectionLog, connection_flow, csv_header, host_or_ip
 
 ONE_APP = ("daddr", "time", "uncertain", "Tracker Name", "Tracker Category")
 ALL_APPS = ("uid", "daddr", "time", "uncertain", "Tracker", "Category", "Package", "App")
 _FILE_PACKAGE = re.compile(r"^(?P<package>[A-Za-z][\w.]*\.[\w.]+)_\d{8}\.csv$")
 
 
-def _header(head: bytes) -> tuple[str, ...]:
-    line = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].strip().decode("utf-8", "replace")
-    return tuple(cell.strip().strip('"') for cell in line.split(","))
-
-
 def sniff(path: Path, head: bytes) -> bool:
-    return _header(head) in (ONE_APP, ALL_APPS)
+    return csv_header(head) in (ONE_APP, ALL_APPS)
 
 
 def open_csv(path: Path, display: str, options: ImportOptions) -> TrackerControlCapture:
     return TrackerControlCapture(path, display, options)
 
 
-@dataclass
-class TrackerControlCapture:
-    path: Path
-    display: str
-    options: ImportOptions
-    skipped: list[SkippedEntry] = field(default_factory=list)
-    _info: CaptureInfo | None = None
+class TrackerControlCapture(ConnectionLog):
+    producer = "TrackerControl"
+    _layout = "one-app"
+    _file_package: str | None = None
 
-    def __iter__(self) -> Iterator[Flow]:
-        raw = read_bytes(self.path, self.display, MAX_CSV)
-        import hashlib
-
-        sha = hashlib.sha256(raw).hexdigest()
-        text = decode_text(raw, self.display)
-        layout = "all-apps" if _header(raw[:4096]) == ALL_APPS else "one-app"
-        file_package = None
-        if layout == "one-app":
+    def _prepare(self, raw: bytes) -> str:
+        self._layout = "all-apps" if csv_header(raw[:4096]) == ALL_APPS else "one-app"
+        if self._layout == "one-app":  # the package is only in the file name
             m = _FILE_PACKAGE.match(self.path.name)
-            file_package = m.group("package") if m else None
-        guard = EntryGuard(self.display, self.options)
-        self.skipped = guard.skipped
-        apps: dict[str, None] = {}
-        times: list[dt.datetime] = []
-        count = 0
-        for index, row in good_rows(text, self.display, guard):
-            try:
-                flow = self._flow(index, row, layout, file_package)
-            except InputError as e:
-                guard.skip(e)
-                continue
-            if flow.app:
-                apps.setdefault(flow.app)
-            times.append(flow.started)
-            count += 1
-            yield flow
-        hints = tuple(dict.fromkeys(d for a in apps if (d := developer_domain(a))))
-        self._info = CaptureInfo(
-            path=self.display, sha256=sha, format=f"trackercontrol-csv ({layout})",
-            producer="TrackerControl", entries=count,
-            first_seen=min(times, default=None), last_seen=max(times, default=None),
-            apps=tuple(apps), first_party_hints=hints, skipped=len(self.skipped),
-            secrets_kept=self.options.keep_secrets,
-        )
+            self._file_package = m.group("package") if m else None
+        return f"trackercontrol-csv ({self._layout})"
+
+    def _row(self, index: int, row: dict[str, str]) -> tuple[Flow, dt.datetime | None]:
+        return self._flow(index, row, self._layout, self._file_package), None
 
     def _flow(self, index: int, row: dict[str, str], layout: str,
               file_package: str | None) -> Flow:
@@ -115,8 +73,3 @@ class TrackerControlCapture:
             notes.append("TrackerControl: hostname attribution uncertain")
         return connection_flow(self.display, index, started, host, ip=ip, app=app,
                                notes=tuple(notes))
-
-    def info(self) -> CaptureInfo:
-        if self._info is None:
-            raise RuntimeError("info() is complete only after iteration")
-        return self._info
