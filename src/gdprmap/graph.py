@@ -312,13 +312,7 @@ def build_graph(hosts: dict[str, HostStats], attribution: dict[str, Any],
             continue
         chain = match.chain
         g.add_edge(h, node("entity", chain[0].id), kind="operated_by", source=match.facts[0].source)
-        for child, parent in zip(chain, chain[1:]):
-            g.add_edge(node("entity", child.id), node("entity", parent.id), kind="subsidiary_of")
-        for ent in chain:
-            g.add_node(node("entity", ent.id), kind="entity", name=ent.name, country=ent.country)
-            g.add_node(node("jurisdiction", ent.country), kind="jurisdiction", code=ent.country)
-            g.add_edge(node("entity", ent.id), node("jurisdiction", ent.country),
-                       kind="incorporated_in")
+        _add_chain(g, chain)
         for dest in match.destinations:
             g.add_node(node("jurisdiction", dest.country), kind="jurisdiction", code=dest.country)
             g.add_edge(h, node("jurisdiction", dest.country), kind="processed_in",

@@ -427,20 +427,23 @@ def count_crossings(
     return crossings
 
 
+def _barycentre(node: str, neighbours: dict[str, list[str]],
+                positions: tuple[dict[str, float], ...], current: dict[str, float]) -> float:
+    """Mean over the given columns of the mean position of the node's neighbours there; a node
+    with no neighbour keeps its current position."""
+    means = []
+    for pos in positions:
+        vals = [pos[n] for n in neighbours.get(node, ()) if n in pos]
+        if vals:
+            means.append(sum(vals) / len(vals))
+    return sum(means) / len(means) if means else current[node]
+
+
 def _barycentre_sort(
     order: list[str], neighbours: dict[str, list[str]], *positions: dict[str, float]
 ) -> list[str]:
     current = _positions(order)
-
-    def bary(node: str) -> float:
-        means = []
-        for pos in positions:
-            vals = [pos[n] for n in neighbours.get(node, ()) if n in pos]
-            if vals:
-                means.append(sum(vals) / len(vals))
-        return sum(means) / len(means) if means else current[node]
-
-    return sorted(order, key=lambda n: (bary(n), current[n]))
+    return sorted(order, key=lambda n: (_barycentre(n, neighbours, positions, current), current[n]))
 
 
 def _order_middle(
@@ -453,12 +456,7 @@ def _order_middle(
     current = _positions(order)
 
     def bary(node: str) -> float:
-        means = []
-        for pos in positions:
-            vals = [pos[n] for n in neighbours.get(node, ()) if n in pos]
-            if vals:
-                means.append(sum(vals) / len(vals))
-        return sum(means) / len(means) if means else current[node]
+        return _barycentre(node, neighbours, positions, current)
 
     blocks: dict[str, list[str]] = {}
     for node in order:
