@@ -231,3 +231,25 @@ def test_keep_secrets_keeps_raw_values_and_says_so():
 def test_response_bodies_are_never_kept():
     flows, _info, _ = read_with(FIXTURES / "chrome-devtools.har")
     assert "BODY-NEVER-KEPT" not in "".join(f.model_dump_json() for f in flows)
+
+
+def test_repeated_headers_are_redacted_once_and_read_for_every_entry(write_har):
+    """Issue #9: header pairs seen before are reused; what each entry says still counts
+    (its cookie names, its Referer), and HTTP/2's :path is the entry's own redacted URL."""
+    shared = [("User-Agent", "Mozilla/5.0"), ("Cookie", "_ga=GA1.2.3; sid=s3cr3t"),
+              ("Referer", "https://site.example/rdv?token=abcdef")]
+    doc = har([entry(f"https://t.example/c?cid={i}.77&v=2", headers=[
+        *shared, (":path", f"/c?cid={i}.77&v=2")]) for i in range(3)]
+        + [entry("https://t.example/d", headers=[("cookie", "other=1"), (":path", "/d")])])
+    flows, _ = read(write_har(doc))
+    for i, flow in enumerate(flows[:3]):
+        assert flow.cookies == ("_ga", "sid") and "abcdef" not in flow.referrer
+        path = next(h.value for h in flow.headers if h.name == ":path")
+        assert path == flow.url.removeprefix("https://t.example") and f"{i}.77" not in path
+        cookie = next(h for h in flow.headers if h.name == "Cookie")
+        assert cookie.redacted and "s3cr3t" not in cookie.value
+    assert flows[3].cookies == ("other",) and flows[3].referrer is None
+    bad = har([entry("https://t.example/", headers=shared), entry("https://t.example/")])
+    bad["log"]["entries"][1]["request"]["headers"] = [{"name": "User-Agent"}, ["X", "Y"]]
+    with pytest.raises(InputError, match=r"entry 1.*request\.headers\[1\]"):
+        read(write_har(bad, "bad.har"))

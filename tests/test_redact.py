@@ -57,3 +57,49 @@ def test_ndjson_envelope_and_free_text():
     assert {p.path for p in params} == {"[0].a", "[1].user.id"}
     _, text = redact.body_params("text/plain", "hello token=SECRET-1 a@SECRET-1.fr Bearer SECRET-1")
     assert "SECRET-1" not in text and "hello" in text
+
+
+# --- issue #9: the fast paths give exactly what the standard library's parsing gives -------
+
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_URL_TEXT = st.text(alphabet="ab9=&%+;/?#:@.[]é -_~2FC", max_size=40)
+
+
+def _reference_url_and_query(raw: str) -> tuple[str, tuple[redact.Param, ...]]:
+    """The importer's redaction written plainly with urlsplit / parse_qsl / urlunsplit."""
+    try:
+        parts = urlsplit(raw)
+    except ValueError:
+        return redact.scrub_text(raw), ()
+    if parts.scheme in ("data", "blob"):
+        return raw[:64] + ("…" if len(raw) > 64 else ""), ()
+    params = tuple(redact.param(n, v) for n, v in parse_qsl(parts.query, keep_blank_values=True))
+    query = "&".join(f"{quote(p.path, safe='[]._-')}="
+                     f"{p.value if p.redacted else quote(p.value, safe='/:,._-~')}" for p in params)
+    path = "/".join(redact.REDACTED if redact._JWT.search(s) or redact._LONG_TOKEN.fullmatch(s)
+                    and len(s) >= 32 else s for s in parts.path.split("/"))
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, netloc, path, query, "")), params
+
+
+@settings(max_examples=400, deadline=None)
+@given(_URL_TEXT)
+def test_split_query_is_parse_qsl(query):
+    assert redact.split_query(query) == parse_qsl(query, keep_blank_values=True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["https://", "http://", "//", "", "HTTPS://", "ftp://", "mailto:"]),
+       _URL_TEXT)
+def test_url_and_query_matches_the_plain_reference(prefix, rest):
+    raw = prefix + rest
+    assert redact.url_and_query(raw) == _reference_url_and_query(raw)
+
+
+def test_http2_path_header_is_redacted_like_the_url():
+    h = redact.header(":path", "/g/collect?cid=555.666&v=2&token=abc")
+    assert "555.666" not in h.value and "abc" not in h.value and "v=2" in h.value

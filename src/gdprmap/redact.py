@@ -17,7 +17,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
 
 from .models import Header, Param
 
@@ -152,7 +152,7 @@ def header(name: str, value: str) -> Header:
     lname = name.lower()
     if lname in SECRET_HEADERS or _SECRET_HEADER_WORDS.search(lname):
         return Header(name=name, value=REDACTED, redacted=True)
-    if lname in ("referer", "origin"):
+    if lname in ("referer", "origin", ":path"):  # HTTP/2's :path is the URL's path and query
         return Header(name=name, value=url(value))
     return Header(name=name, value=scrub_text(value))
 
@@ -189,23 +189,60 @@ def url(raw: str) -> str:
     return url_and_query(raw)[0]
 
 
-def url_and_query(raw: str) -> tuple[str, tuple[Param, ...]]:
-    """``url(raw)`` and the redacted query parameters, parsed once (importers need both)."""
-    try:
-        parts = urlsplit(raw)
-    except ValueError:
-        return scrub_text(raw), ()
-    if parts.scheme in ("data", "blob"):
+def url_and_query(raw: str, parts: SplitResult | None = None) -> tuple[str, tuple[Param, ...]]:
+    """``url(raw)`` and the redacted query parameters, parsed once (importers need both).
+    ``parts`` is ``urlsplit(raw)`` when the caller has it already."""
+    if parts is None:
+        try:
+            parts = urlsplit(raw)
+        except ValueError:
+            return scrub_text(raw), ()
+    scheme = parts.scheme
+    if scheme in ("data", "blob"):
         return raw[:64] + ("…" if len(raw) > 64 else ""), ()
-    netloc = parts.netloc.rsplit("@", 1)[-1]  # drop user:password@
-    path = "/".join(
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = netloc.rsplit("@", 1)[-1]  # drop user:password@
+    path = _path(parts.path)
+    params: tuple[Param, ...] = ()
+    query = ""
+    if parts.query:
+        pairs = [_raw_query_pair(piece) for piece in parts.query.split("&") if piece]
+        if pairs:
+            params, texts = zip(*pairs)
+            query = "&".join(texts)
+    if netloc and (not path or path[0] == "/"):  # what urlunsplit writes, without its checks
+        text = f"{scheme}://{netloc}{path}" if scheme else f"//{netloc}{path}"
+        return (f"{text}?{query}" if query else text), params
+    return urlunsplit((scheme, netloc, path, query, "")), params
+
+
+@functools.lru_cache(maxsize=4096)
+def _path(path: str) -> str:
+    """A URL path with JWT and long-token segments replaced; memoised (paths repeat)."""
+    return "/".join(
         REDACTED if (_JWT.search(seg) or _LONG_TOKEN.fullmatch(seg) and len(seg) >= 32) else seg
-        for seg in parts.path.split("/")
+        for seg in path.split("/")
     )
-    pairs = [_query_pair(name, value)
-             for name, value in parse_qsl(parts.query, keep_blank_values=True)]
-    query = "&".join(text for _, text in pairs)
-    return urlunsplit((parts.scheme, netloc, path, query, "")), tuple(p for p, _ in pairs)
+
+
+def split_query(query: str) -> list[tuple[str, str]]:
+    """``parse_qsl(query, keep_blank_values=True)``."""
+    return [_decode_pair(piece) for piece in query.split("&") if piece]
+
+
+def _decode_pair(piece: str) -> tuple[str, str]:
+    name, eq, value = piece.partition("=")
+    if "%" in piece or "+" in piece:
+        return unquote(name.replace("+", " ")), unquote(value.replace("+", " ")) if eq else ""
+    return name, value
+
+
+@functools.lru_cache(maxsize=16384)
+def _raw_query_pair(piece: str) -> tuple[Param, str]:
+    """``_query_pair`` of one ``name=value`` piece as it is in the URL: most pieces repeat
+    from request to request, and decoding them (``unquote``) was the costly part (issue #9)."""
+    return _query_pair(*_decode_pair(piece))
 
 
 @functools.lru_cache(maxsize=16384)
@@ -221,7 +258,7 @@ def _quote_value(p: Param) -> str:
 
 
 def query_params(query: str) -> tuple[Param, ...]:
-    return tuple(param(name, value) for name, value in parse_qsl(query, keep_blank_values=True))
+    return tuple(param(name, value) for name, value in split_query(query))
 
 
 def body_params(mime: str, text: str) -> tuple[tuple[Param, ...], str | None]:
@@ -287,11 +324,12 @@ class Redactor:
             return raw
         return url(raw)
 
-    def url_and_query(self, raw: str) -> tuple[str, tuple[Param, ...]]:
+    def url_and_query(self, raw: str, parts: SplitResult | None = None,
+                      ) -> tuple[str, tuple[Param, ...]]:
         if not self.keep_secrets:
-            return url_and_query(raw)
+            return url_and_query(raw, parts)
         try:
-            query = urlsplit(raw).query
+            query = (parts or urlsplit(raw)).query
         except ValueError:
             query = ""
         return self.url(raw), self.query_params(query)
@@ -303,7 +341,7 @@ class Redactor:
         return Param(path=path, value=value) if self.keep_secrets else param(path, value)
 
     def query_params(self, query: str) -> tuple[Param, ...]:
-        return tuple(self.param(n, v) for n, v in parse_qsl(query, keep_blank_values=True))
+        return tuple(self.param(n, v) for n, v in split_query(query))
 
     def body_params(self, mime: str, text: str) -> tuple[tuple[Param, ...], str | None]:
         if not self.keep_secrets:

@@ -4,6 +4,7 @@ and small parsers for values producers write in more than one way."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import ipaddress
 from collections.abc import Callable, Iterator
@@ -142,6 +143,12 @@ def ip_or_none(value: Any) -> str | None:
     text, with an optional zone id dropped; anything else is None."""
     if not isinstance(value, str) or not value or len(value) > 64:
         return None
+    return _canonical_ip(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical_ip(value: str) -> str | None:
+    # memoised (issue #9): a capture reaches few servers, and ipaddress parsing is slow
     text = value.strip()
     if text.startswith("["):
         text = text[1:].split("]", 1)[0]

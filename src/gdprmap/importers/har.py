@@ -21,7 +21,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, NamedTuple, cast
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
@@ -51,6 +51,13 @@ MAX_INITIATOR_FRAMES = 20
 # 64 KiB (ijson's default) takes a minute on a 100 MB field, 1 MiB about a second.
 READ_BUFFER = 1 << 20
 HOSTLESS_SCHEMES = ("data", "blob", "about", "javascript")
+KNOWN_HEADERS = 4096  # redacted header values kept for reuse (per capture)
+
+
+class _SeenHeader(NamedTuple):
+    header: Header
+    lname: str  # the name in lower case
+    cookie_names: frozenset[str]  # a Cookie header's cookie names
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -247,7 +254,7 @@ class EntryReader:
     def __post_init__(self) -> None:
         # Header values and page/initiator URLs repeat from entry to entry: redact each once.
         # (Not the request URL or its query: those rarely repeat and would only fill the cache.)
-        self.header = Memo(self.redactor.header)
+        self.known_headers: dict[tuple[str, str], _SeenHeader] = {}
         self.memo_url = Memo(self.redactor.url, 1024)
 
     def fail(self, index: int, field_name: str, reason: str) -> InputError:
@@ -283,6 +290,8 @@ class EntryReader:
             raise fail("request.url", "missing or not a string")
         if len(raw_url) > MAX_URL:
             raise fail("request.url", f"longer than {MAX_URL} characters")
+        if not is_unicode(raw_url):
+            raise fail("request.url", "not valid Unicode (a lone surrogate escape)")
         try:
             parts = urlsplit(raw_url)
             scheme = parts.scheme.lower()
@@ -291,12 +300,9 @@ class EntryReader:
             port = None if hostless else parts.port
         except ValueError as e:
             raise fail("request.url", f"not a URL: {short(e)}") from e
-        raw_headers = list(_pairs(request.get("headers"), fail, "request.headers"))
-        headers = tuple(self.header(n, v) for n, v in raw_headers)
+        url, query = r.url_and_query(raw_url, parts)
         cookies = {n for n, _ in _pairs(request.get("cookies"), fail, "request.cookies")}
-        for name, value in raw_headers:
-            if name.lower() == "cookie":  # some producers leave request.cookies empty
-                cookies |= {c.split("=", 1)[0].strip() for c in value.split(";")} - {""}
+        headers, referrer = self._headers(request.get("headers"), url, cookies, fail)
         body, body_text = self._body(request.get("postData"), fail)
         response = entry.get("response")
         if response is None:
@@ -319,41 +325,81 @@ class EntryReader:
             if isinstance(title, str) and not title.startswith(("http://", "https://")):
                 page_title = r.scrub_text(title[:1000])
         initiator, initiator_type, chain = _initiator(entry)
+        resource_type = _str(entry.get("_resourceType"))
         # JSON may escape a lone surrogate ("\ud800"); it would break every output later.
-        for where, text in (("request.url", raw_url), ("request.method", method),
-                            ("response.redirectURL", redirect or ""),
-                            ("_initiator", initiator or ""), ("_initiator", "".join(chain)),
-                            ("_initiator_type", initiator_type or ""),
-                            ("_resourceType", _str(entry.get("_resourceType")) or "")):
-            if not is_unicode(text):
-                raise fail(where, "not valid Unicode (a lone surrogate escape)")
-        url, query = r.url_and_query(raw_url)
-        referrer = next((h.value for h in headers if h.name.lower() == "referer"), None)
-        return Flow(
-            input=self.display,
-            entry=index,
-            started=started,
-            method=method.upper(),
-            url=url,
-            scheme=scheme,
-            host=host.lower().rstrip(".") if host else None,
-            port=port,
-            server_ip=ip_or_none(entry.get("serverIPAddress")),
-            status=status if isinstance(status, int) and not isinstance(status, bool) else None,
-            resource_type=_str(entry.get("_resourceType")),
-            initiator=self.memo_url(initiator) if initiator else None,
-            page_url=self.memo_url(page_url) if page_url else None,
-            page_title=page_title,
-            referrer=referrer,
-            headers=headers,
-            cookies=tuple(sorted(cookies)),
-            query=query,
-            body=body,
-            body_text=body_text,
-            redirect_to=r.url(redirect) if redirect else None,
-            initiator_type=initiator_type,
-            initiator_chain=tuple(self.memo_url(u) for u in chain),
+        texts = (("request.method", method),
+                 ("response.redirectURL", redirect or ""),
+                 ("_initiator", initiator or ""), ("_initiator", "".join(chain)),
+                 ("_initiator_type", initiator_type or ""), ("_resourceType", resource_type or ""))
+        if not "".join(text for _, text in texts).isascii():  # the common case: one check
+            for where, text in texts:
+                if not is_unicode(text):
+                    raise fail(where, "not valid Unicode (a lone surrogate escape)")
+        # Only the fields that are set: validating the defaults cost a quarter more (issue #9)
+        values: dict[str, Any] = {
+            "input": self.display, "entry": index, "started": started,
+            "method": method.upper(), "url": url, "scheme": scheme,
+            "host": host.lower().rstrip(".") if host else None,
+        }
+        optional = (
+            ("port", port),
+            ("server_ip", ip_or_none(entry.get("serverIPAddress"))),
+            ("status", status if isinstance(status, int) and not isinstance(status, bool)
+             else None),
+            ("resource_type", resource_type),
+            ("initiator", self.memo_url(initiator) if initiator else None),
+            ("page_url", self.memo_url(page_url) if page_url else None),
+            ("page_title", page_title),
+            ("referrer", referrer),
+            ("headers", headers),
+            ("cookies", tuple(sorted(cookies))),
+            ("query", query),
+            ("body", body),
+            ("body_text", body_text),
+            ("redirect_to", r.url(redirect) if redirect else None),
+            ("initiator_type", initiator_type),
+            ("initiator_chain", tuple(self.memo_url(u) for u in chain)),
         )
+        values.update((name, value) for name, value in optional if value is not None
+                      and value != ())
+        return Flow.model_validate(values)
+
+    def _headers(self, value: Any, url: str, cookies: set[str], fail: Any,
+                 ) -> tuple[tuple[Header, ...], str | None]:
+        """The redacted headers and the Referer; names of cookies sent in a ``Cookie`` header
+        are added to ``cookies`` (some producers leave ``request.cookies`` empty)."""
+        known = self.known_headers
+        headers = []
+        referrer = None
+        for i, pair in enumerate(_pair_list(value, fail, "request.headers")):
+            try:  # a pair seen before was checked and redacted then: the common case
+                seen = known.get((pair["name"], pair["value"]))
+            except (TypeError, KeyError):
+                seen = None
+            if seen is None:
+                seen = self._header(*_pair(pair, fail, f"request.headers[{i}]"), url)
+            header, lname, cookie_names = seen
+            if cookie_names:
+                cookies |= cookie_names
+            elif lname == "referer" and referrer is None:
+                referrer = header.value
+            headers.append(header)
+        return tuple(headers), referrer
+
+    def _header(self, name: str, value: str, url: str) -> _SeenHeader:
+        lname = name.lower()
+        path = _path_and_query(url) if lname == ":path" else None
+        if path is not None and not self.redactor.keep_secrets:
+            # unique per request, so not kept: the redacted URL's path and query
+            return _SeenHeader(Header(name=name, value=path), lname, frozenset())
+        names: frozenset[str] = frozenset()
+        if lname == "cookie":
+            names = frozenset(c.split("=", 1)[0].strip() for c in value.split(";")) - {""}
+        seen = _SeenHeader(self.redactor.header(name, value), lname, names)
+        if len(self.known_headers) >= KNOWN_HEADERS:
+            self.known_headers.clear()  # cheap and bounded; real captures repeat within a page
+        self.known_headers[(name, value)] = seen
+        return seen
 
     def _body(self, post: Any, fail: Any) -> tuple[tuple[Any, ...], str | None]:
         if post is None:
@@ -440,25 +486,46 @@ class _Prefixed:
         return cast(bytes, out)
 
 
-def _pairs(value: Any, fail: Any, where: str) -> Iterator[tuple[str, str]]:
+def _pairs(value: Any, fail: Any, where: str) -> list[tuple[str, str]]:
     """Name/value pairs from a HAR list, or from the object form some producers write."""
+    return [_pair(item, fail, f"{where}[{i}]")
+            for i, item in enumerate(_pair_list(value, fail, where))]
+
+
+def _pair_list(value: Any, fail: Any, where: str) -> list[Any]:
     if value is None:
-        return
+        return []
     if isinstance(value, dict):  # Safari/Charles variants: {"Name": "value"}
-        value = [{"name": k, "value": v} for k, v in value.items()]
+        return [{"name": k, "value": v} for k, v in value.items()]
     if not isinstance(value, list):
         raise fail(where, "not a list")
-    for i, item in enumerate(value):
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            raise fail(f"{where}[{i}]", "not a {name, value} object")
-        v = item.get("value", "")
-        v = v if isinstance(v, str) else "" if v is None else str(v)
-        if len(v) > MAX_FIELD or len(item["name"]) > MAX_FIELD:
-            raise fail(f"{where}[{i}]", f"longer than {MAX_FIELD} characters")
-        if not (v.isascii() and item["name"].isascii()  # the common case, without a call
-                or is_unicode(v) and is_unicode(item["name"])):
-            raise fail(f"{where}[{i}]", "not valid Unicode (a lone surrogate escape)")
-        yield item["name"], v
+    return value
+
+
+def _pair(item: Any, fail: Any, where: str) -> tuple[str, str]:
+    name = item.get("name") if isinstance(item, dict) else None
+    if not isinstance(name, str):
+        raise fail(where, "not a {name, value} object")
+    value = item.get("value", "")
+    if not isinstance(value, str):
+        value = "" if value is None else str(value)
+    if len(value) > MAX_FIELD or len(name) > MAX_FIELD:
+        raise fail(where, f"longer than {MAX_FIELD} characters")
+    if not (value.isascii() and name.isascii()  # the common case, without a call
+            or is_unicode(value) and is_unicode(name)):
+        raise fail(where, "not valid Unicode (a lone surrogate escape)")
+    return name, value
+
+
+def _path_and_query(url: str) -> str | None:
+    """``/path?query`` of an absolute URL (``scheme://host/path?query``), or None."""
+    start = url.find("://")
+    if start < 0:
+        return None
+    cut = min((i for i in (url.find("/", start + 3), url.find("?", start + 3)) if i >= 0),
+              default=len(url))
+    rest = url[cut:]
+    return rest if rest.startswith("/") else "/" + rest
 
 
 def _str(value: Any) -> str | None:
