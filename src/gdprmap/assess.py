@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, vocab
-from .classify import HealthContext, classify
+from .classify import HealthContext, claims
 from .classify.cookies import cookie_lifetimes
 from .declared import DeclaredSafeguards, declared_items
 from .enrich.domains import registrable_domain
@@ -101,7 +101,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
                    if isinstance(source, Path) else source)
         first_document: str | None = None
         for flow in capture:
-            items = declared_items(flow) if flow.origin == "declared" else classify(flow, context)
+            items = declared_items(flow) if flow.origin == "declared" else claims(flow, context)
             aggregator.add(flow, items)
             # Only a request the producer marks as a document: in app traffic without pages
             # (mitmproxy har_dump, PCAPdroid HAR) the first request is often a tracker, and

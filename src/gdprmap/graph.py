@@ -11,14 +11,30 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .models import DataItem, Evidence, Flow
+from .models import Evidence, Flow
 
 if TYPE_CHECKING:
     import networkx as nx
 
 EVIDENCE_PER_CATEGORY = 5  # kept per host and category; counts cover every flow
+
+
+class Item(Protocol):
+    """What the aggregator reads of a data item: a ``DataItem``, or a classifier's ``Claim``
+    whose evidence is built only if it is kept."""
+
+    @property
+    def category(self) -> str: ...
+    @property
+    def evidence(self) -> Evidence: ...
+    @property
+    def term(self) -> str | None: ...
+    @property
+    def context(self) -> str | None: ...
+    @property
+    def digest(self) -> str | None: ...
 
 
 @dataclass
@@ -28,7 +44,7 @@ class CategoryStats:
     evidence: list[Evidence] = field(default_factory=list)
     contexts: list[str] = field(default_factory=list)  # issue #4: e.g. a health service's page
 
-    def add(self, item: DataItem, new_flow: bool) -> None:
+    def add(self, item: Item, new_flow: bool) -> None:
         self.flows += new_flow
         if item.context and item.context not in self.contexts:
             self.contexts.append(item.context)
@@ -57,7 +73,7 @@ class HostStats:
     # issue #4: keyed digests of identifier values sent (never rendered), for cross-site matching
     identifier_digests: set[str] = field(default_factory=set)
 
-    def add(self, flow: Flow, items: Iterable[DataItem]) -> None:
+    def add(self, flow: Flow, items: Iterable[Item]) -> None:
         self.flows += 1
         self.observed += flow.origin == "observed"
         self.inputs.add(flow.input)
@@ -73,10 +89,14 @@ class HostStats:
                                         time=flow.started, method=flow.method,  # issue #7
                                         url=flow.url[:300], server_ip=flow.server_ip))
         counted: set[str] = set()
+        categories = self.categories
         for item in items:
-            stats = self.categories.setdefault(item.category, CategoryStats())
-            stats.add(item, item.category not in counted)
-            counted.add(item.category)
+            category = item.category
+            stats = categories.get(category)
+            if stats is None:  # (setdefault would build a CategoryStats for every item)
+                stats = categories[category] = CategoryStats()
+            stats.add(item, category not in counted)
+            counted.add(category)
             if item.digest:
                 self.identifier_digests.add(item.digest)
 
@@ -88,7 +108,7 @@ class FlowAggregator:
         self.hosts: dict[str, HostStats] = {}
         self.hostless = 0  # data:, blob: … requests that never left the browser
 
-    def add(self, flow: Flow, items: Iterable[DataItem]) -> None:
+    def add(self, flow: Flow, items: Iterable[Item]) -> None:
         if flow.host is None:
             self.hostless += 1
             return

@@ -1,6 +1,6 @@
 """Personal-data categories carried by a flow, each with the field that proves it.
 
-Detectors are small functions ``(View) -> iterable of DataItem``, one concern each, driven by
+Detectors are small functions ``(View) -> iterable of Claim``, one concern each, driven by
 data files (``patterns.toml``, ``lexicons/<topic>.<lang>.txt``); ``DETECTORS`` is the registry
 and ``docs/detection.md`` documents each one's DPV IRI mapping and rules. They read only the
 redacted ``Flow``: secrets and personal values were replaced at the importer boundary, and what
@@ -26,10 +26,10 @@ from __future__ import annotations
 
 from ..models import DataItem, Flow
 from . import behaviour, contact, device, identifiers, network, special
-from .base import Detector, View
+from .base import Claim, Detector, View
 from .special import HealthContext
 
-__all__ = ["DETECTORS", "Detector", "HealthContext", "View", "classify"]
+__all__ = ["DETECTORS", "Claim", "Detector", "HealthContext", "View", "claims", "classify"]
 
 DETECTORS: dict[str, Detector] = {
     "ip-address": network.ip_address,
@@ -52,10 +52,15 @@ DETECTORS: dict[str, Detector] = {
 def classify(flow: Flow, context: HealthContext | None = None) -> list[DataItem]:
     """All data items one flow discloses to the host it reaches. ``context`` marks flows made
     from a health service's pages (see ``special.HealthContext``)."""
+    return [claim.to_item() for claim in claims(flow, context)]
+
+
+def claims(flow: Flow, context: HealthContext | None = None) -> list[Claim]:
+    """``classify`` without building the evidence models: the pipeline's form (issue #9)."""
     if flow.host is None:
         return []  # data: and blob: URLs never leave the browser
     view = View(flow)
-    items = [item for detect in DETECTORS.values() for item in detect(view)]
+    found = [claim for detect in DETECTORS.values() for claim in detect(view)]
     if context is not None:
-        items.extend(special.health_context(view, context))
-    return items
+        found.extend(special.health_context(view, context))
+    return found

@@ -30,8 +30,6 @@ class View:
         self.params = params
 
 
-Detector = Callable[[View], Iterable[DataItem]]
-
 
 def evidence(flow: Flow, field: str, excerpt: str | None = None) -> Evidence:
     if excerpt and len(excerpt) > EXCERPT:
@@ -42,14 +40,34 @@ def evidence(flow: Flow, field: str, excerpt: str | None = None) -> Evidence:
                     time=flow.started, method=flow.method, url=url, server_ip=flow.server_ip)
 
 
+class Claim:
+    """A data item as a detector finds it. Its ``Evidence`` model is built only when asked
+    for (issue #9): the aggregator keeps a few per host and category and counts the rest, and
+    validating a model for every claim cost as much as the detectors themselves."""
+
+    __slots__ = ("category", "term", "context", "digest", "flow", "field", "excerpt")
+
+    def __init__(self, flow: Flow, category: str, field: str, excerpt: str | None,
+                 term: str | None, context: str | None, digest: str | None) -> None:
+        self.flow, self.category, self.field, self.excerpt = flow, category, field, excerpt
+        self.term, self.context, self.digest = term, context, digest
+
+    @property
+    def evidence(self) -> Evidence:
+        return evidence(self.flow, self.field, self.excerpt)
+
+    def to_item(self) -> DataItem:
+        return DataItem(category=self.category, evidence=self.evidence, term=self.term,
+                        context=self.context, digest=self.digest)
+
+
+Detector = Callable[[View], Iterable[Claim]]
+
+
 def item(flow: Flow, category: str, field: str, excerpt: str | None = None, *,
          term: str | None = None, context: str | None = None,
-         digest: str | None = None) -> DataItem:
-    # (pydantic 2's model_construct is slower than validation for models this small)
-    ev = evidence(flow, field, excerpt)
-    if term is None and context is None and digest is None:
-        return DataItem(category=category, evidence=ev)
-    return DataItem(category=category, evidence=ev, term=term, context=context, digest=digest)
+         digest: str | None = None) -> Claim:
+    return Claim(flow, category, field, excerpt, term, context, digest)
 
 
 def redacted(p: Param, what: str | None = None) -> str:

@@ -15,8 +15,7 @@ from collections.abc import Iterator
 from urllib.parse import parse_qsl
 
 from .. import vocab
-from ..models import DataItem
-from .base import View, item
+from .base import Claim, View, item
 from .keys import leaf, patterns
 
 _P = patterns()
@@ -30,13 +29,13 @@ _CLICK = _P.regex("behaviour", "click_pattern")
 _INTERACTION = _P.regex("behaviour", "interaction_pattern")
 
 
-def referrer(view: View) -> Iterator[DataItem]:
+def referrer(view: View) -> Iterator[Claim]:
     flow = view.flow
     if flow.referrer:
         yield item(flow, vocab.REFERRAL.iri, "request.headers[Referer]", flow.referrer)
 
 
-def page(view: View) -> Iterator[DataItem]:
+def page(view: View) -> Iterator[Claim]:
     """The page (URL, path or title) sent inside the request."""
     for field, p, key in view.params:
         if p.redacted or key in _NOT_PAGE:
@@ -48,7 +47,7 @@ def page(view: View) -> Iterator[DataItem]:
             yield item(view.flow, vocab.BROWSING.iri, field, f"{p.path}={value}")
 
 
-def search_terms(view: View) -> Iterator[DataItem]:
+def search_terms(view: View) -> Iterator[Claim]:
     """Search terms the visitor typed, sent to the recipient."""
     for field, p, key in view.params:
         if p.redacted:
@@ -69,7 +68,7 @@ def _is_search_text(value: str) -> bool:
             and not value.startswith(("http://", "https://")))
 
 
-def events(view: View) -> Iterator[DataItem]:
+def events(view: View) -> Iterator[Claim]:
     """Click and interaction events; one item per category and flow (flows are counted)."""
     clicked = interacted = False
     for field, p, key in view.params:

@@ -17,8 +17,7 @@ import re
 from collections.abc import Iterator
 
 from .. import vocab
-from ..models import DataItem
-from .base import HASHED_KINDS, View, item, redacted
+from .base import HASHED_KINDS, Claim, View, item, redacted
 from .keys import patterns
 
 _P = patterns()
@@ -46,7 +45,7 @@ _ANY_HASHED = frozenset().union(*(keys for keys, _, _ in _HASHED))
 _AVATAR_PATHS = tuple(_P.data("contact", "hashed_email_paths"))
 
 
-def contact(view: View) -> Iterator[DataItem]:
+def contact(view: View) -> Iterator[Claim]:
     url = view.flow.url
     for marker in _AVATAR_PATHS:
         if marker in url and f"{marker}[redacted]" in url or _avatar_hash(url, marker):

@@ -15,8 +15,7 @@ import re
 from collections.abc import Iterator
 
 from .. import vocab
-from ..models import DataItem
-from .base import View, item
+from .base import Claim, View, item
 from .keys import patterns, segments
 
 _P = patterns()
@@ -34,7 +33,7 @@ _NUMBER = re.compile(r"\d{1,5}(\.\d+)?")
 _LANG = re.compile(r"[a-z]{2,3}([-_][a-z]{2,4})?(,\s*[a-z]{2,3}([-_][a-z]{2,4})?)*", re.I)
 
 
-def user_agent(view: View) -> Iterator[DataItem]:
+def user_agent(view: View) -> Iterator[Claim]:
     flow = view.flow
     for h in flow.headers:
         if h.name.lower() == "user-agent" and h.value:
@@ -46,7 +45,7 @@ def user_agent(view: View) -> Iterator[DataItem]:
             break
 
 
-def screen_and_language(view: View) -> Iterator[DataItem]:
+def screen_and_language(view: View) -> Iterator[Claim]:
     screen = language = False
     for field, p, key in view.params:
         if p.redacted:
@@ -63,7 +62,7 @@ def screen_and_language(view: View) -> Iterator[DataItem]:
             yield item(view.flow, vocab.LANGUAGE.iri, field, f"{p.path}={value}")
 
 
-def fingerprint(view: View) -> Iterator[DataItem]:
+def fingerprint(view: View) -> Iterator[Claim]:
     # every segment of the path counts: FingerprintJS nests values ("components.canvas.value")
     props: dict[str, str] = {}
     for field, p, _ in view.params:

@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import vocab
-from ..models import DataItem
-from .base import View, item, redacted
+from .base import Claim, View, item, redacted
 from .keys import leaf, patterns
 
 _P = patterns()
@@ -34,7 +33,7 @@ _CONTACT_KEYS = frozenset().union(*(
         "hashed_postcode_keys", "hashed_location_keys")))
 
 
-def cookies(view: View) -> Iterator[DataItem]:
+def cookies(view: View) -> Iterator[Claim]:
     flow = view.flow
     for name in flow.cookies:
         key = leaf(name)
@@ -46,7 +45,7 @@ def cookies(view: View) -> Iterator[DataItem]:
                        f"cookie {name} (value redacted)")
 
 
-def parameters(view: View) -> Iterator[DataItem]:
+def parameters(view: View) -> Iterator[Claim]:
     for field, p, key in view.params:
         if not p.redacted or key in _TC_KEYS:
             continue
@@ -59,7 +58,7 @@ def parameters(view: View) -> Iterator[DataItem]:
                        digest=p.digest)
 
 
-def tc_string(view: View) -> Iterator[DataItem]:
+def tc_string(view: View) -> Iterator[Claim]:
     for field, p, key in view.params:
         # a TC string is long base64url: redacted as a token, or at least 20 characters
         if key in _TC_KEYS and (p.redacted and p.kind == "token" or len(p.value) >= 20

@@ -12,22 +12,21 @@ import re
 from collections.abc import Iterator
 
 from .. import vocab
-from ..models import DataItem
-from .base import View, item, redacted
+from .base import Claim, View, item, redacted
 from .keys import patterns
 
 _IP_KEYS = patterns().keys("network", "ip_keys")
 _IPV4 = re.compile(r"(\d{1,3}\.){3}(\d{1,3}|x{1,3}|\*)", re.I)
 
 
-def ip_address(view: View) -> Iterator[DataItem]:
+def ip_address(view: View) -> Iterator[Claim]:
     """Every request discloses the sender's IP address to the server it reaches."""
     flow = view.flow
     yield item(flow, vocab.IP_ADDRESS.iri, "request (source address of the connection)",
                f"{flow.method} {flow.url}")
 
 
-def ip_in_payload(view: View) -> Iterator[DataItem]:
+def ip_in_payload(view: View) -> Iterator[Claim]:
     for field, p, key in view.params:
         if p.kind in ("ip", "truncated-ip"):
             what = "truncated IP address" if p.kind == "truncated-ip" else "IP address"

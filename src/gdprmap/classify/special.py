@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from .. import vocab
-from ..models import DataItem
 from ..redact import url as redact_url
-from .base import View, item
+from .base import Claim, View, item
 from .lexicon import Lexicon
 
 TOPICS: dict[str, vocab.Category] = {
@@ -39,29 +39,41 @@ TOPICS: dict[str, vocab.Category] = {
 }
 
 
-def special_terms(view: View) -> Iterator[DataItem]:
+def special_terms(view: View) -> Iterator[Claim]:
     flow = view.flow
-    lexicon = Lexicon.special()
     seen: set[tuple[str, str]] = set()
 
-    def scan(text: str, field: str, excerpt: str) -> Iterator[DataItem]:
-        for topic, term in lexicon.find_topics(text):
+    def scan(text: str, field: str, excerpt: str) -> Iterator[Claim]:
+        for topic, term in _terms(text):
             if (topic, term) not in seen:
                 seen.add((topic, term))
                 yield item(flow, TOPICS[topic].iri, field, excerpt, term=term)
 
-    path = urlsplit(flow.url).path
-    yield from scan(unquote(path) if "%" in path else path, "request.url (path)", flow.url)
+    yield from scan(_url_path(flow.url), "request.url (path)", flow.url)
     if flow.referrer:
-        ref = flow.referrer
-        yield from scan(unquote(ref) if "%" in ref else ref, "request.headers[Referer]", ref)
+        yield from scan(flow.referrer, "request.headers[Referer]", flow.referrer)
     for fld, p, _ in view.params:
         if not p.redacted and p.value:
-            value = p.value
-            yield from scan(unquote(value) if "%" in value else value, fld,
-                            f"{p.path}={value}")
+            yield from scan(p.value, fld, f"{p.path}={p.value}")
     if flow.body_text:
         yield from scan(flow.body_text, "request.postData.text", flow.body_text)
+
+
+@lru_cache(maxsize=16384)
+def _terms(text: str) -> tuple[tuple[str, str], ...]:
+    """``(topic, term)`` pairs in a text, percent-decoded; memoised here, in one call, because
+    the same page URLs and labels come back in every request of a page (issue #9)."""
+    return tuple(Lexicon.special().find_topics(unquote(text) if "%" in text else text))
+
+
+def _url_path(url: str) -> str:
+    """The path of an absolute URL (``urlsplit(url).path``, which cost more than the scan)."""
+    start = url.find("://")
+    if start < 0:
+        return urlsplit(url).path
+    rest = url[start + 3:].split("#", 1)[0].split("?", 1)[0]
+    slash = rest.find("/")
+    return rest[slash:] if slash >= 0 else ""
 
 
 _REASONS = {
@@ -101,7 +113,7 @@ class HealthContext:
         return reason
 
 
-def health_context(view: View, context: HealthContext | None) -> Iterator[DataItem]:
+def health_context(view: View, context: HealthContext | None) -> Iterator[Claim]:
     if context is None:
         return
     flow = view.flow
