@@ -15,6 +15,14 @@ SECRETS = (
 )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_dir(tmp_path_factory):
+    """Derived-data caches (issue #9) go to a folder of this test session, not ~/.cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GDPRMAP_CACHE_DIR", str(tmp_path_factory.mktemp("gdprmap-cache")))
+        yield
+
+
 def har(entries, *, version="1.2", pages=None, creator="test"):
     """A minimal HAR document."""
     log = {"version": version, "creator": {"name": creator, "version": "1"}}

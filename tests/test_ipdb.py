@@ -11,6 +11,7 @@ import pytest
 from conftest import CORPUS, ROOT, entry, har
 
 from gdprmap import analyze
+from gdprmap.enrich import ipdb as ipdb_module
 from gdprmap.enrich.ipdb import INDICATIVE, IpDatabase, IpDataError, special_range
 from gdprmap.models import Verdict
 from gdprmap.testing import StaticAsn, StaticWhois
@@ -118,6 +119,107 @@ def test_builder_merges_and_prefers_the_most_specific_range(tmp_path):
     six = db.lookup("2a00::1")
     assert (six.asn, six.country) == (64502, "NL")
     assert db.meta["counts"]["intervals_v4"] < 10
+
+
+def _tables(builder):
+    """A small database: IPv4 and IPv6 intervals, pairs with and without an ASN or country."""
+    return builder.Tables(
+        pairs=[(0, ""), (64500, "FR"), (64501, ""), (0, "DE"), (15169, "US")],
+        v4=[(0, 0), (16777216, 1), (16777472, 2), (16777728, 3), (134744064, 4),
+            (134744320, 0), (3_000_000_000, 2)],
+        v6=[(0, 0), (0x2a00 << 112, 1), ((0x2a00 << 112) + 2**64, 3),
+            ((0x2a00 << 112) + 2**64 + 2**40, 4), ((0x2a00 << 112) + 2**65, 0)],
+        orgs={64500: "Example One", 64501: "Zwei GmbH \u00e9", 15169: "Google LLC"})
+
+
+def _v1_blob(builder, tables):
+    """The same content in format 1 (one LZMA stream), as the issue #5 builder wrote it."""
+    import array
+    import lzma
+    import struct
+
+    body = bytearray(struct.pack("<I", len(tables.pairs)))
+    body += array.array("I", [a for a, _ in tables.pairs]).tobytes()
+    body += b"".join((c or "\0\0").encode() for _, c in tables.pairs)
+    body += struct.pack("<I", len(tables.v4))
+    body += array.array("I", [s for s, _ in tables.v4]).tobytes()
+    body += array.array("I", [p for _, p in tables.v4]).tobytes()
+    body += struct.pack("<I", len(tables.v6))
+    body += array.array("Q", [s >> 64 for s, _ in tables.v6]).tobytes()
+    body += array.array("Q", [s & (2**64 - 1) for s, _ in tables.v6]).tobytes()
+    body += array.array("I", [p for _, p in tables.v6]).tobytes()
+    body += struct.pack("<I", len(tables.orgs))
+    for asn, name in sorted(tables.orgs.items()):
+        body += struct.pack("<IH", asn, len(name.encode())) + name.encode()
+    meta = {"format": 1, "data_date": "2026-06-17", "counts": {"input_ranges_v4": 9}}
+    return builder.MAGIC_V1 + json.dumps(meta).encode() + b"\n" + lzma.compress(bytes(body))
+
+
+EXPECTED = {  # address -> (asn, as_org, country) for _tables()
+    "1.0.0.1": (64500, "Example One", "FR"), "1.0.1.255": (64501, "Zwei GmbH \u00e9", None),
+    "1.0.2.0": (None, None, "DE"), "8.8.8.8": (15169, "Google LLC", "US"),
+    "8.8.9.1": (None, None, None), "0.1.2.3": (None, None, None),
+    "180.0.0.1": (64501, "Zwei GmbH \u00e9", None), "223.255.255.254": (64501, "Zwei GmbH \u00e9", None),
+    "2a00::1": (64500, "Example One", "FR"), "2a00:0:0:1::": (None, None, "DE"),
+    "2a00:0:0:1:0:100::": (15169, "Google LLC", "US"), "2a00:0:0:2::1": (None, None, None),
+    "2001:4860::1": (None, None, None),
+}
+
+
+@pytest.mark.parametrize("rows_per_block", [1, 2, 3, 4096])
+def test_blocks_of_any_size_give_the_same_answers(tmp_path, monkeypatch, rows_per_block):
+    builder = _builder()
+    monkeypatch.setattr(builder, "BLOCK_ROWS", rows_per_block)
+    blob, meta = builder.encode(_tables(builder), {"data_date": "2026-06-17"})
+    path = tmp_path / "ipdb.bin"
+    path.write_bytes(blob)
+    db = IpDatabase(path)
+    assert meta["format"] == 2 and meta["counts"]["block_rows"] == rows_per_block
+    for ip, want in EXPECTED.items():
+        info = db.lookup(ip)
+        assert (info.asn, info.as_org, info.country) == want, ip
+
+
+def test_a_lookup_inflates_only_the_blocks_it_needs():
+    fresh = IpDatabase()
+    fresh.lookup("8.8.8.8")
+    assert len(fresh._v4.keys) > 100
+    assert [len(t.decoded) for t in (fresh._v4, fresh._v6, fresh._pairs, fresh._orgs)] == [
+        1, 0, 1, 1]
+
+
+def test_a_format_1_file_is_refused_and_converts_exactly(tmp_path):
+    builder = _builder()
+    old = tmp_path / "old.bin"
+    old.write_bytes(_v1_blob(builder, _tables(builder)))
+    with pytest.raises(IpDataError, match="--convert"):
+        IpDatabase(old).lookup("8.8.8.8")
+    new = tmp_path / "new.bin"
+    assert builder.main(["--convert", str(old), "-o", str(new)]) == 0
+    db = IpDatabase(new)
+    assert db.data_date == "2026-06-17" and db.meta["format"] == 2
+    assert db.meta["counts"]["input_ranges_v4"] == 9 and db.meta["counts"]["intervals_v4"] == 7
+    for ip, want in EXPECTED.items():
+        info = db.lookup(ip)
+        assert (info.asn, info.as_org, info.country) == want, ip
+
+
+def test_a_damaged_block_is_an_error(tmp_path):
+    blob = bytearray(DB.read_bytes())
+    blob[-200:-100] = bytes(100)  # inside the last blocks (organisation names)
+    bad = tmp_path / "ipdb.bin"
+    bad.write_bytes(bytes(blob))
+    db = IpDatabase(bad)
+    with pytest.raises(IpDataError, match="damaged"):
+        for asn_ip in ("8.8.8.8", "1.1.1.1", "2001:4860:4860::8888", "9.9.9.9", "104.16.80.73",
+                       "13.107.42.14", "31.13.64.35", "185.60.216.35", "52.95.110.1"):
+            db.lookup(asn_ip)
+        for name_block in range(len(db._orgs.keys)):
+            db._block(db._orgs, name_block, ipdb_module._decode_orgs)
+    truncated = tmp_path / "short.bin"
+    truncated.write_bytes(DB.read_bytes()[:5000])
+    with pytest.raises(IpDataError, match="damaged"):
+        IpDatabase(truncated).lookup("8.8.8.8")
 
 
 # --- the shared corpus of recorded IP WHOIS answers (skipped when absent) --------------------

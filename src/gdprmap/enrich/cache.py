@@ -12,15 +12,15 @@ captures except the domain names that were looked up.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GdprmapError
+from ..resources import ENV_CACHE_DIR, cache_dir
 
-ENV_DIR = "GDPRMAP_CACHE_DIR"
+ENV_DIR = ENV_CACHE_DIR
 DEFAULT_TTL = dt.timedelta(days=7)
 FAILURE_TTL = dt.timedelta(minutes=30)
 
@@ -43,10 +43,7 @@ class CacheError(GdprmapError):
 
 
 def default_cache_dir() -> Path:
-    if env := os.environ.get(ENV_DIR):
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "gdprmap"
+    return cache_dir()
 
 
 @dataclass(frozen=True)

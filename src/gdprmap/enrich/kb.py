@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import KnowledgeBaseError
 from ..models import Destination, Entity, Fact
-from ..resources import data_path
+from ..resources import DerivedCache, data_path
+from ..resources import digest as _digest
 
 COUNTRY = r"^[A-Z]{2}$"
 
@@ -113,27 +115,49 @@ class KnowledgeBase:
 
     # -- loading ------------------------------------------------------------------------
     @classmethod
-    def load(cls, overrides: tuple[Path, ...] = ()) -> KnowledgeBase:
+    def load(cls, overrides: tuple[Path, ...] = (), cache: bool = True) -> KnowledgeBase:
+        """The bundled files merged in order, then each override over them, validated.
+
+        The merge of the bundled files (TOML parsing is most of the ~0.1 s this takes) comes
+        from the user's cache folder when an entry for exactly these files exists (issue #9);
+        ``cache=False`` reads the TOML files and neither reads nor writes the cache."""
+        return cls._load(overrides, read_cache=cache, write_cache=cache)
+
+    @classmethod
+    def _load(cls, overrides: tuple[Path, ...], read_cache: bool,
+              write_cache: bool) -> KnowledgeBase:
         bundled = data_path("organisations.toml")
         bundled_files = bundled_paths()
         paths = (*bundled_files, *overrides)
-        merged: dict[str, Any] = {"meta": {}, "entities": {}, "services": {}, "regions": {}}
+        contents = {path: _read_bytes(path) for path in bundled_files}
         digest = hashlib.sha256()
+        for path in bundled_files:
+            digest.update(contents[path])
+        entry = _merged_cache(bundled_files, contents) if read_cache or write_cache else None
+        merged = _read_merged(entry) if entry is not None and read_cache else None
+        from_cache = merged is not None
+        pending: bytes | None = None
         owner: dict[str, Path] = {}  # bundled entity/service id or domain -> file defining it
-        for path in paths:
+        if merged is None:
+            merged = {"meta": {}, "entities": {}, "services": {}, "regions": {}}
+            for path in bundled_files:
+                raw = _parse_toml(path, contents[path])
+                _check_bundled_unique(path, raw, owner)
+                _merge(merged, raw)
+            pending = _encode_merged(merged) if entry is not None and write_cache else None
+        for path in overrides:
             raw = _read_toml(path)
             digest.update(path.read_bytes())
-            if path in bundled_files:
-                _check_bundled_unique(path, raw, owner)
-            merged["meta"].update(raw.get("meta", {}))
-            merged["entities"].update(raw.get("entities", {}))
-            merged["regions"].update(raw.get("regions", {}))
-            for svc in raw.get("services", []):
-                merged["services"][svc.get("id")] = svc
+            _merge(merged, raw)
         merged["services"] = list(merged["services"].values())
         try:
             data = KnowledgeFile.model_validate(merged)
-        except ValidationError as e:
+            kb = cls(data, digest.hexdigest(), tuple(str(p) for p in paths))
+        except (ValidationError, KnowledgeBaseError) as e:
+            if from_cache:  # again from the files: rewrites a bad entry, or names the culprit
+                return cls._load(overrides, read_cache=False, write_cache=write_cache)
+            if isinstance(e, KnowledgeBaseError):
+                raise
             first = e.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             culprit: Path = paths[-1] if overrides else bundled
@@ -143,7 +167,9 @@ class KnowledgeBase:
                        f"service {merged['services'][int(loc[1])].get('id')}")
                 culprit = owner.get(key, bundled)
             raise KnowledgeBaseError(f"{culprit}: {where}: {first['msg']}") from e
-        return cls(data, digest.hexdigest(), tuple(str(p) for p in paths))
+        if entry is not None and pending is not None:
+            entry.write(pending)
+        return kb
 
     def _check_references(self) -> None:
         ents = self.data.entities
@@ -266,11 +292,95 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_bytes(path: Path) -> bytes:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        return path.read_bytes()
     except OSError as e:
         raise KnowledgeBaseError(f"{path}: cannot read: {e.strerror}") from e
+
+
+def _parse_toml(path: Path, content: bytes) -> dict[str, Any]:
+    try:
+        return tomllib.loads(content.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise KnowledgeBaseError(f"{path}: not valid TOML: not UTF-8 ({e})") from e
     except tomllib.TOMLDecodeError as e:
         raise KnowledgeBaseError(f"{path}: not valid TOML: {e}") from e
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    return _parse_toml(path, _read_bytes(path))
+
+
+def _merge(merged: dict[str, Any], raw: dict[str, Any]) -> None:
+    """One file over the merge so far: a later entity, region or service id replaces one."""
+    merged["meta"].update(raw.get("meta", {}))
+    merged["entities"].update(raw.get("entities", {}))
+    merged["regions"].update(raw.get("regions", {}))
+    for svc in raw.get("services", []):
+        merged["services"][svc.get("id")] = svc
+
+
+# --- the merged bundled files, cached as JSON (issue #9) --------------------------------------
+# JSON, not pickle: the entry is plain TOML data (dates tagged) and loading it runs no code; it
+# is validated by the models on every load like the files themselves, and only read when the
+# current user owns it (resources.DerivedCache). A damaged entry is rejected and rewritten.
+
+_CACHE_FORMAT = "gdprmap-kb-cache-1"
+_TAG = "$toml"
+
+
+def _merged_cache(files: tuple[Path, ...], contents: dict[Path, bytes]) -> DerivedCache:
+    parts: list[bytes | str] = [_CACHE_FORMAT, Path(__file__).read_bytes()]  # merge code too
+    for path in files:
+        parts += [path.name, contents[path]]
+    return DerivedCache("kb", _digest(*parts))
+
+
+def _read_merged(entry: DerivedCache) -> dict[str, Any] | None:
+    raw = entry.read()
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw, object_hook=_untag)
+        merged = value["merged"]
+        if value["format"] != _CACHE_FORMAT or set(merged) != {
+                "meta", "entities", "services", "regions"}:
+            return None
+        merged["services"] = {svc.get("id"): svc for svc in merged["services"]}
+    except (ValueError, KeyError, TypeError, AttributeError):  # damaged: a miss
+        return None
+    return merged  # type: ignore[no-any-return]
+
+
+def _encode_merged(merged: dict[str, Any]) -> bytes | None:
+    """The entry for the merged bundled files; None if it would not read back equal."""
+    state = {**merged, "services": list(merged["services"].values())}
+    try:
+        text = json.dumps({"format": _CACHE_FORMAT, "merged": state}, default=_tag,
+                          ensure_ascii=False)
+    except (TypeError, ValueError):  # a TOML value JSON cannot hold: no cache
+        return None
+    if json.loads(text, object_hook=_untag)["merged"] != state:
+        return None  # e.g. a table with a "$toml" key, or NaN: would not read back equal
+    return text.encode("utf-8")
+
+
+def _tag(value: object) -> dict[str, str]:
+    for kind, cls in (("datetime", dt.datetime), ("date", dt.date), ("time", dt.time)):
+        if isinstance(value, cls):
+            return {_TAG: kind, "value": value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not a TOML value")
+
+
+def _untag(obj: dict[str, Any]) -> Any:
+    if _TAG in obj and len(obj) == 2 and "value" in obj:
+        kind, value = obj[_TAG], obj["value"]
+        if kind == "datetime":
+            return dt.datetime.fromisoformat(value)
+        if kind == "date":
+            return dt.date.fromisoformat(value)
+        if kind == "time":
+            return dt.time.fromisoformat(value)
+        raise ValueError(f"unknown tag {kind!r}")
+    return obj

@@ -96,26 +96,50 @@ class LegalNode:
 
 
 class Ruleset:
-    """The ontology graph and the prepared rules, loaded once per process."""
+    """The ontology graph and the prepared rules, loaded once per process.
 
-    def __init__(self, directory: Path) -> None:
+    The parsed graph and the prepared queries come from the user's cache folder when an entry
+    for exactly these ontology files exists (``rules/cache.py``, issue #9); ``cache=False``
+    parses everything afresh and neither reads nor writes it."""
+
+    def __init__(self, directory: Path, cache: bool = True) -> None:
         from rdflib import Graph
 
+        from . import cache as parsed
+
         self.directory = directory
-        self.graph = Graph()
-        digest = hashlib.sha256()
+        sources: dict[str, bytes] = {}
         for name in ONTOLOGY_FILES:
             path = directory / name
-            digest.update(path.read_bytes())
             try:
-                self.graph.parse(path, format="turtle")
-            except Exception as e:  # rdflib raises many types for bad Turtle
-                raise OntologyError(f"{path}: {e}") from e
+                sources[name] = path.read_bytes()
+            except OSError as e:
+                raise OntologyError(f"{path}: cannot read: {e.strerror}") from e
+        entry = parsed.cache_for(sources, PREFIXES) if cache else None
+        hit = parsed.load(entry) if entry is not None else None
+        self._prepared: dict[str, Any] = hit[1] if hit else {}
+        self._used: set[str] = set()
+        self._new_queries = 0
+        if hit:
+            self.graph = hit[0]
+        else:
+            self.graph = Graph()
+            for name in ONTOLOGY_FILES:
+                path = directory / name
+                try:
+                    self.graph.parse(path, format="turtle")
+                except Exception as e:  # rdflib raises many types for bad Turtle
+                    raise OntologyError(f"{path}: {e}") from e
+        digest = hashlib.sha256()
+        for name in ONTOLOGY_FILES:
+            digest.update(sources[name])
         self.rules = self._load_rules()
         self.derivations = self._load_derivations(digest)
         for rule in self.rules:
             digest.update(rule.query_text.encode())
         self.sha256 = digest.hexdigest()
+        if entry is not None and (hit is None or self._new_queries):
+            parsed.store(entry, self.graph, {t: self._prepared[t] for t in self._used})
 
     def _load_rules(self) -> list[Rule]:
         from rdflib import RDF, Literal, Namespace, URIRef
@@ -173,7 +197,12 @@ class Ruleset:
         path = self.directory / file
         try:
             text = path.read_text(encoding="utf-8")
-            return text, prepareQuery(text, initNs=PREFIXES)
+            self._used.add(text)
+            if text in self._prepared:
+                return text, self._prepared[text]
+            prepared = self._prepared[text] = prepareQuery(text, initNs=PREFIXES)
+            self._new_queries += 1
+            return text, prepared
         except OSError as e:
             raise OntologyError(f"{owner}: cannot read {path}") from e
         except Exception as e:  # rdflib raises pyparsing errors of many types
@@ -315,5 +344,6 @@ class Ruleset:
 
 
 @lru_cache(maxsize=4)
-def load_ruleset(directory: str | None = None) -> Ruleset:
-    return Ruleset(Path(directory) if directory else bundled_dir("ontologies"))
+def load_ruleset(directory: str | None = None, cache: bool = True) -> Ruleset:
+    """The ruleset of ``directory`` (default: the bundled ontology), once per process."""
+    return Ruleset(Path(directory) if directory else bundled_dir("ontologies"), cache)
