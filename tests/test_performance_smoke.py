@@ -63,3 +63,20 @@ def test_help_does_not_import_the_pipeline() -> None:
                          check=True, env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""}).stdout
     assert "HEAVY []" in out, out
     assert "batch" in out  # the command is listed
+
+
+def test_the_collector_is_put_back_after_analyses_even_concurrent(tmp_path: Path) -> None:
+    """The stream collects rarely (assess._few_collections); afterwards the process's collector
+    is as it was, also when threads (a Dask worker) run analyses at once."""
+    import gc
+    from concurrent.futures import ThreadPoolExecutor
+
+    capture = tmp_path / "site.har"
+    _generator().write_realistic(capture, 300, 100, 3)
+    before = gc.get_threshold(), gc.get_freeze_count()
+    gdprmap.analyze(capture)
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda _: gdprmap.analyze(capture), range(3)))
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+    assert len({r.model_dump_json(exclude={"command"}) for r in results}) == 1
