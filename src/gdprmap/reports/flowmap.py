@@ -892,21 +892,63 @@ def _f(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _text(t: MapText, anchor: str | None = None) -> str:
-    weight = ' font-weight="bold"' if t.bold else ""
-    anchor_attr = f' text-anchor="{anchor}"' if anchor else ""
-    return (
-        f'<text x="{_f(t.x)}" y="{_f(t.y)}" font-size="{_f(t.size)}"{weight}{anchor_attr} '
-        f'fill="{t.colour}">{xml_text(t.text)}</text>'
-    )
+@dataclass
+class Label:
+    """A text of the map handed to the caller instead of drawn as SVG ``<text>`` (see
+    :func:`svg_from_layout`): ``x``/``y`` the anchor point on the baseline, in map units."""
+
+    text: str
+    x: float
+    y: float
+    size: float
+    colour: str
+    bold: bool = False
+    italic: bool = False
+    anchor: str = "start"  # start, middle or end, as SVG text-anchor
+
+    @property
+    def width(self) -> float:
+        return text_width(self.text, self.size, self.bold)
 
 
-def svg_from_layout(layout: FlowMapLayout, *, edge_titles: bool = True) -> str:
+class _Texts:
+    """Writes map texts as SVG ``<text>``, or collects them as :class:`Label` s."""
+
+    def __init__(self, labels: list[Label] | None) -> None:
+        self.labels = labels
+
+    def __call__(self, text: str, x: float, y: float, size: float, colour: str, *,
+                 bold: bool = False, italic: bool = False, anchor: str | None = None) -> str:
+        if self.labels is not None:
+            self.labels.append(Label(text, x, y, size, colour, bold, italic, anchor or "start"))
+            return ""
+        weight = ' font-weight="bold"' if bold else ""
+        style = ' font-style="italic"' if italic else ""
+        anchor_attr = f' text-anchor="{anchor}"' if anchor else ""
+        return (
+            f'<text x="{_f(x)}" y="{_f(y)}" font-size="{_f(size)}"{weight}{style}{anchor_attr} '
+            f'fill="{colour}">{xml_text(text)}</text>'
+        )
+
+    def of(self, t: MapText) -> str:
+        return self(t.text, t.x, t.y, t.size, t.colour, bold=t.bold)
+
+
+def svg_from_layout(layout: FlowMapLayout, *, edge_titles: bool = True,
+                    labels: list[Label] | None = None) -> str:
     """Draw a computed layout. The result is a standalone SVG 1.1 document fragment.
 
     ``edge_titles``: give each edge a ``<title>`` tooltip (useless in print, where leaving
     them out saves WeasyPrint styling a few hundred elements per map); nodes always have one.
+
+    ``labels``: for print. The texts are appended to this list instead of drawn, and the
+    tooltips and grouping elements are left out: WeasyPrint 70 draws SVG text one letter at a
+    time (a text layout and a text run per character, about 0.2 s for this map's 55 texts),
+    so the HTML report places them over the drawing as HTML text (see
+    :mod:`gdprmap.reports.html`).
     """
+    text = _Texts(labels)
+    paged = labels is not None
     out: list[str] = []
     w, h = _f(layout.width), _f(layout.height)
     out.append(
@@ -917,19 +959,21 @@ def svg_from_layout(layout: FlowMapLayout, *, edge_titles: bool = True) -> str:
     out.append(f"<title>{xml_text(layout.title)}</title>")
 
     out.append('<g class="headers">')
-    out.extend(_text(t) for t in layout.headers)
+    out.extend(text.of(t) for t in layout.headers)
     out.append("</g>")
 
     out.append('<g class="groups">')
     for g in layout.groups:
         b = g.box
+        rect = (f'<rect x="{_f(b.x)}" y="{_f(b.y)}" width="{_f(b.w)}" height="{_f(b.h)}" rx="5" '
+                f'fill="#f3f4f8" stroke="#c9cdd8" stroke-width="0.8"/>')
+        label = text(g.label, g.header.x, g.header.y + 9, GROUP_SIZE, MUTED_COLOUR, italic=True)
+        if paged:
+            out.append(rect + label)
+            continue
         out.append(
             f'<g class="group" data-group="{xml_text(g.id)}">'
-            f"<title>{xml_text(g.full_label)}</title>"
-            f'<rect x="{_f(b.x)}" y="{_f(b.y)}" width="{_f(b.w)}" height="{_f(b.h)}" rx="5" '
-            f'fill="#f3f4f8" stroke="#c9cdd8" stroke-width="0.8"/>'
-            f'<text x="{_f(g.header.x)}" y="{_f(g.header.y + 9)}" font-size="{_f(GROUP_SIZE)}" '
-            f'font-style="italic" fill="{MUTED_COLOUR}">{xml_text(g.label)}</text></g>'
+            f"<title>{xml_text(g.full_label)}</title>{rect}{label}</g>"
         )
     out.append("</g>")
 
@@ -943,13 +987,17 @@ def svg_from_layout(layout: FlowMapLayout, *, edge_titles: bool = True) -> str:
         cls = f"edge {e.kind}" + (f" v-{e.verdict.value}" if e.verdict else "")
         cls += " special" if e.special else ""
         pts = " ".join(f"{_f(x)},{_f(y)}" for x, y in e.arrow)
+        shape = (f'<path d="{e.path}" stroke="{e.colour}" stroke-width="{_f(e.width)}"{dash} '
+                 f'fill="none" stroke-linecap="round"/>'
+                 f'<polygon points="{pts}" fill="{e.colour}" stroke="none"/>')
+        if paged:
+            out.append(shape)
+            continue
         out.append(
             f'<g class="{cls}" data-source="{xml_text(e.source)}" '
             f'data-target="{xml_text(e.target)}">'
             + (f"<title>{xml_text(e.title)}</title>" if edge_titles else "")
-            + f'<path d="{e.path}" stroke="{e.colour}" stroke-width="{_f(e.width)}"{dash} '
-            f'fill="none" stroke-linecap="round"/>'
-            f'<polygon points="{pts}" fill="{e.colour}" stroke="none"/></g>'
+            + shape + "</g>"
         )
     out.append("</g>")
 
@@ -959,7 +1007,7 @@ def svg_from_layout(layout: FlowMapLayout, *, edge_titles: bool = True) -> str:
         attrs = f'class="node {n.column}" data-node="{xml_text(n.id)}"'
         if n.verdict is not None:
             attrs += f' data-verdict="{n.verdict.value}"'
-        out.append(f"<g {attrs}><title>{xml_text(n.title)}</title>")
+        out.append("" if paged else f"<g {attrs}><title>{xml_text(n.title)}</title>")
         if n.column == "data":
             stroke = SPECIAL_EDGE_COLOUR if n.special else "#bcc5cf"
             sw = "1.4" if n.special else "0.8"
@@ -973,9 +1021,8 @@ def svg_from_layout(layout: FlowMapLayout, *, edge_titles: bool = True) -> str:
                 out.append(
                     f'<rect x="{_f(bb.x)}" y="{_f(bb.y)}" width="{_f(bb.w)}" height="{_f(bb.h)}" '
                     f'rx="3" fill="{SPECIAL_EDGE_COLOUR}"/>'
-                    f'<text x="{_f(bb.x + bb.w / 2)}" y="{_f(bb.y + bb.h - 3.6)}" '
-                    f'font-size="{_f(BADGE_SIZE)}" font-weight="bold" text-anchor="middle" '
-                    f'fill="#ffffff">{xml_text(n.badge)}</text>'
+                    + text(n.badge, bb.x + bb.w / 2, bb.y + bb.h - 3.6, BADGE_SIZE, "#ffffff",
+                           bold=True, anchor="middle")
                 )
         elif n.column == "recipient":
             colour = verdict_colour(n.verdict) if n.verdict else MUTED_COLOUR
@@ -990,9 +1037,7 @@ def svg_from_layout(layout: FlowMapLayout, *, edge_titles: bool = True) -> str:
                 out.append(
                     f'<rect x="{_f(bb.x)}" y="{_f(bb.y)}" width="{_f(bb.w)}" height="{_f(bb.h)}" '
                     f'rx="6" fill="{colour}"/>'
-                    f'<text x="{_f(bb.x + 4)}" y="{_f(bb.y + bb.h - 3.3)}" '
-                    f'font-size="{_f(BADGE_SIZE)}" font-weight="bold" fill="#ffffff">'
-                    f"{xml_text(n.badge)}</text>"
+                    + text(n.badge, bb.x + 4, bb.y + bb.h - 3.3, BADGE_SIZE, "#ffffff", bold=True)
                 )
         else:
             unknown = n.id == "country:?"
@@ -1004,23 +1049,21 @@ def svg_from_layout(layout: FlowMapLayout, *, edge_titles: bool = True) -> str:
                 f'<rect x="{_f(b.x)}" y="{_f(b.y)}" width="{_f(b.w)}" height="{_f(b.h)}" rx="4" '
                 f'fill="{fill}" stroke="{stroke}" stroke-width="1"{dash}/>'
             )
-        out.extend(_text(t) for t in n.texts)
-        out.append("</g>")
+        out.extend(text.of(t) for t in n.texts)
+        out.append("" if paged else "</g>")
     out.append("</g>")
 
     out.append('<g class="legend">')
-    out.append(_text(layout.legend_title))
+    out.append(text.of(layout.legend_title))
     for item in layout.legend:
         b = item.box
         y = b.y + b.h / 2
         dash = f' stroke-dasharray="{item.dash}"' if item.dash else ""
-        out.append(
-            f'<g class="legend-item"><path d="M{_f(b.x)},{_f(y)} C{_f(b.x + 8)},{_f(y)} '
-            f'{_f(b.x + 16)},{_f(y)} {_f(b.x + 24)},{_f(y)}" stroke="{item.colour}" '
-            f'stroke-width="{_f(item.width)}"{dash} fill="none"/>'
-            f'<text x="{_f(b.x + 29)}" y="{_f(b.y + 9.5)}" font-size="{_f(LEGEND_SIZE)}" '
-            f'fill="{TEXT_COLOUR}">{xml_text(item.label)}</text></g>'
-        )
+        shape = (f'<path d="M{_f(b.x)},{_f(y)} C{_f(b.x + 8)},{_f(y)} '
+                 f'{_f(b.x + 16)},{_f(y)} {_f(b.x + 24)},{_f(y)}" stroke="{item.colour}" '
+                 f'stroke-width="{_f(item.width)}"{dash} fill="none"/>'
+                 + text(item.label, b.x + 29, b.y + 9.5, LEGEND_SIZE, TEXT_COLOUR))
+        out.append(shape if paged else f'<g class="legend-item">{shape}</g>')
     out.append("</g>")
     out.append("</svg>")
     return "".join(out)

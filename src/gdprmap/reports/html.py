@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import jinja2
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2.bccache import Bucket, BytecodeCache
 from markupsafe import Markup
 
 from ..models import Assessment, Evidence, Finding, Recipient, Severity, Verdict
-from ..resources import bundled_dir
+from ..resources import DerivedCache, bundled_dir, digest
 from . import flowmap, i18n, sections, worldmap
 
 TEMPLATE = "report.html.j2"
@@ -137,9 +139,32 @@ def _environment(template_dir: str | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=TemplateCache(),
     )
     env.filters["css_string"] = css_string
     return env
+
+
+class TemplateCache(BytecodeCache):
+    """Compiled templates in the derived-data cache (``resources.DerivedCache``): compiling the
+    report template costs about 0.3 s in every new process, loading it a few milliseconds.
+    Jinja's bucket itself rejects code compiled from another source or by another Python."""
+
+    def _entry(self, bucket: Bucket) -> DerivedCache:
+        return DerivedCache(f"jinja-{bucket.key[:16]}",
+                            digest(bucket.key, bucket.checksum, jinja2.__version__))
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        data = self._entry(bucket).read()
+        if data is None:
+            return
+        try:
+            bucket.bytecode_from_string(data)
+        except Exception:  # noqa: BLE001 - a damaged entry is a miss: compile again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._entry(bucket).write(bucket.bytecode_to_string())
 
 
 class PrefixedBuiltin(FileSystemLoader):
@@ -172,11 +197,14 @@ def css_string(value: object) -> Markup:
     """A quoted CSS string with every non-alphanumeric character hex-escaped: safe inside a
     ``<style>`` element whatever ``value`` holds."""
     out = []
+    escaped = False  # a white space right after an escape would end it, not be printed
     for ch in flowmap.clean_text(value):
-        if ch.isascii() and (ch.isalnum() or ch == " "):
+        if ch.isascii() and (ch.isalnum() or (ch == " " and not escaped)):
             out.append(ch)
+            escaped = False
         else:
             out.append(f"\\{ord(ch):06x}")
+            escaped = True
     return Markup('"' + "".join(out) + '"')
 
 
@@ -232,16 +260,68 @@ def _evidence(
             "excerpt": _short(e.excerpt, EXCERPT_CAP),
             "exhibit": labels[i],
             "exhibit_anchor": _exhibit_anchor(labels[i]),
+            # the excerpt is the request line that the exhibit prints
+            "request_line": labels[i] is not None and _is_request_line(e),
         }
         for i, e in enumerate(items[:EVIDENCE_CAP])
     ]
     return {
         "rows": shown,
+        "table": _evidence_table(shown),
         "more": max(0, len(items) - EVIDENCE_CAP),
         "total": len(items),
         "exhibits": list(dict.fromkeys(x for x in labels if x)),
         **_evidence_groups(items),
     }
+
+
+def _is_request_line(e: Evidence) -> bool:
+    """Whether the excerpt of ``e`` is ``METHOD URL``, which its exhibit prints."""
+    if not e.excerpt:
+        return False
+    method, url = getattr(e, "method", None), getattr(e, "url", None)
+    if method and url:
+        return e.excerpt == f"{method} {url}"
+    return e.field == "request.url" and " " in e.excerpt  # evidence written before issue #7
+
+
+def _evidence_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The printed evidence rows: items with the same field and excerpt (the User-Agent of
+    every request, the same Referer cited twice) are one row listing their exhibits and
+    entries, in order of first citation; so are items of one field whose excerpt is the
+    request line of their exhibit (``request_line``: the exhibits table prints it)."""
+    table: dict[tuple[str, str, str | None], dict[str, Any]] = {}
+    for row in rows:
+        excerpt = None if row["request_line"] else row["excerpt"]
+        group = table.setdefault((row["input"], row["field"], excerpt), {
+            "input": row["input"], "field": row["field"], "excerpt": excerpt,
+            "request_line": row["request_line"], "exhibits": [], "entries": []})
+        if row["exhibit"] and row["exhibit"] not in (x["label"] for x in group["exhibits"]):
+            group["exhibits"].append({"label": row["exhibit"], "anchor": row["exhibit_anchor"]})
+        if row["entry"] not in group["entries"]:
+            group["entries"].append(row["entry"])
+    return list(table.values())
+
+
+def _fact_groups(facts: Iterable[Any], _: i18n.Translator) -> list[dict[str, Any]]:
+    """Registration and network facts grouped by provenance (source, date, reference, note),
+    each value once with the subjects (server addresses) it holds for: the IP data's source
+    and caveat are printed once per recipient, not once per address."""
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for fact in facts:
+        subject = getattr(fact, "subject", None)
+        note = getattr(fact, "note", None)
+        value = fact.value
+        if subject and value.startswith(subject + ": "):  # "192.0.2.7: AS64500 ..." says it
+            value = value[len(subject) + 2:]
+        group = groups.setdefault((fact.source, fact.checked, fact.reference, note), {
+            "source": fact.source, "reference": fact.reference, "note": note,
+            "checked": _.date(fact.checked) if fact.checked else None, "items": {}})
+        subjects = group["items"].setdefault(value, [])
+        if subject and subject not in subjects:
+            subjects.append(subject)
+    return [{**g, "items": [{"value": v, "subjects": s} for v, s in g["items"].items()]}
+            for g in groups.values()]
 
 
 def entry_ranges(entries: Iterable[int], cap: int = 6) -> str:
@@ -277,6 +357,81 @@ def _evidence_groups(items: list[Evidence]) -> dict[str, Any]:
         "groups": out[:EVIDENCE_GROUP_CAP],
         "groups_more": max(0, len(out) - EVIDENCE_GROUP_CAP),
     }
+
+
+def _refer_repeated_steps(findings: list[dict[str, Any]]) -> None:
+    """A recipient's findings often share reasoning steps (the facts about the recipient and
+    its parent): a step printed in an earlier finding is printed again as a reference to it,
+    consecutive ones as one line (``Steps 1-6: as steps 1-6 of GM-UNL-02 above``).
+    ``f["printed_steps"]`` is what the template prints; ``f["steps"]`` keeps every step."""
+    seen: dict[tuple[Any, ...], tuple[str, int]] = {}
+    for f in findings:
+        out: list[dict[str, Any]] = []
+        for n, st in enumerate(f["steps"], 1):
+            key = (st["kind"], st["text"], st["source"], st["reference"])
+            earlier = seen.get(key)
+            if earlier is None:
+                seen[key] = (f["rule"], n)
+                out.append({**st, "n": n, "same_rule": None})
+                continue
+            last = out[-1] if out else None
+            if (last is not None and last.get("same_rule") == earlier[0]
+                    and last["last"] == n - 1 and last["same_last"] == earlier[1] - 1):
+                last["last"], last["same_last"] = n, earlier[1]
+                last["count"] += 1
+            else:
+                out.append({"n": n, "last": n, "same_rule": earlier[0], "same_first": earlier[1],
+                            "same_last": earlier[1], "count": 1})
+        f["printed_steps"] = out
+
+
+def _known_citations(assessment: Assessment) -> set[str]:
+    """Every citation label of the findings: the legal appendix prints each in full."""
+    return {c.label for r in assessment.recipients for f in r.findings for c in f.citations}
+
+
+def _short_sources(source: str | None, known: set[str]) -> str | None:
+    """A step's source that is a list of citations the legal appendix prints in full
+    (``label; label``), with each citation in its short form; any other text unchanged."""
+    if not source:
+        return source
+    parts: list[str] = []
+    rest = source
+    while rest:
+        for label in sorted((k for k in known if rest.startswith(k)), key=len, reverse=True):
+            tail = rest[len(label):]
+            if tail == "" or tail.startswith("; "):
+                parts.append(sections.short_citation(label))
+                rest = tail[2:]
+                break
+        else:
+            return source
+    return "; ".join(parts)
+
+
+def _refer_repeated_text(views: list[dict[str, Any]], known: set[str]) -> None:
+    """Texts that recur word for word across recipients are printed once: a finding whose
+    explanation, or whose legal references, equal those of the same rule's finding for an
+    earlier recipient refers to it (``explanation_as``, ``citations_as``: that recipient's
+    view). Step sources that only list citations get their short forms (each is in the
+    legal appendix in full)."""
+    explained: dict[tuple[str, str], dict[str, Any]] = {}
+    cited: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
+    for view in views:
+        for f in view["findings"]:
+            f["explanation_as"] = None
+            f["citations_as"] = None
+            key = (f["rule"], f["explanation"])
+            if key in explained and explained[key] is not view:
+                f["explanation_as"] = explained[key]
+            explained.setdefault(key, view)
+            ckey = (f["rule"], tuple(c["label"] for c in f["citations"]))
+            if f["citations"] and ckey in cited and cited[ckey] is not view:
+                f["citations_as"] = cited[ckey]
+            cited.setdefault(ckey, view)
+            for st in f.get("printed_steps", ()):
+                if st.get("same_rule") is None and st.get("kind") == "law":
+                    st["source"] = _short_sources(st["source"], known)
 
 
 def _finding_key(f: Finding) -> tuple[int, bool, str, str]:
@@ -322,6 +477,7 @@ def _recipient_view(
     third = sorted(c for c in jur if not _.eea(c))
     findings: list[dict[str, Any]] = []
     for f in sorted(r.findings, key=_finding_key):
+        cited = "; ".join(c.label for c in f.citations)
         findings.append(
             {
                 "rule": f.rule,
@@ -336,11 +492,13 @@ def _recipient_view(
                 "citations": [
                     {
                         "label": c.label,
+                        "short": sections.short_citation(c.label),
                         "href": safe_link(c.iri),
                         "iri": c.iri if not safe_link(c.iri) else None,
                     }
                     for c in f.citations
                 ],
+                "legal_anchor": sections.rule_anchor(f.rule),
                 "evidence": _evidence(
                     f.evidence, book, flowmap.recipient_name(r),
                     sections.EXHIBITS_PER_FINDING_COMPACT if compact
@@ -351,13 +509,16 @@ def _recipient_view(
                         "kind": st.kind,
                         "kind_label": _.step_kind(st.kind),
                         "text": st.text,
-                        "source": st.source,
+                        # the rule step's source is the finding's citations, printed below it
+                        "source": None if st.kind == "rule" and st.source == cited
+                        else st.source,
                         "reference": st.reference,
                     }
                     for st in getattr(f, "steps", ())
                 ],
             }
         )
+    _refer_repeated_steps(findings)
     pname = flowmap.parent_name(org)
     declared = sections.declared_for(r, registers or [])
     deciding = next((f for f in findings if f["decides"]), findings[0] if findings else None)
@@ -404,6 +565,7 @@ def _recipient_view(
             }
             for fact in getattr(r, "facts", ())[:FACTS_CAP]
         ],
+        "fact_groups": _fact_groups(getattr(r, "facts", ())[:FACTS_CAP], _),
         "hosts": list(r.hosts[:HOSTS_CAP]),
         "hosts_more": max(0, len(r.hosts) - HOSTS_CAP),
         "all_hosts": list(r.hosts),
@@ -511,15 +673,39 @@ def _map_views(assessment: Assessment, lang: str, paged: bool) -> list[dict[str,
         if height > MAP_PAGE_HEIGHT_MM:  # shrink to the page height, keep the aspect ratio
             width *= MAP_PAGE_HEIGHT_MM / height
             height = MAP_PAGE_HEIGHT_MM
+        labels: list[flowmap.Label] | None = [] if paged else None
+        svg = flowmap.svg_from_layout(layout, edge_titles=not paged, labels=labels)
         views.append(
             {
-                "svg": Markup(flowmap.svg_from_layout(layout, edge_titles=not paged)),
+                "svg": Markup(svg),
+                "labels": [_map_label(t, width / layout.width) for t in labels or ()],
                 "part": i18n.t(lang, "map_part", i=i, n=len(layouts)) if len(layouts) > 1 else None,
                 "width_mm": f"{width:.1f}",
                 "height_mm": f"{height:.1f}",
             }
         )
     return views
+
+
+# DejaVu Sans: ascender 0.928 em, descender 0.236 em; with line-height 1 the baseline lies
+# 0.928 - (1.164 - 1) / 2 = 0.846 em below the top of the line box.
+_BASELINE_EM = 0.846
+
+
+def _map_label(t: flowmap.Label, mm: float) -> dict[str, Any]:
+    """Where a flow-map text goes over the printed drawing (``mm``: millimetres per map unit):
+    a box as wide as the text, placed so that its baseline and anchor match the SVG text."""
+    width = t.width * mm
+    left = t.x * mm - {"middle": width / 2, "end": width}.get(t.anchor, 0.0)
+    style = (f"left:{left:.2f}mm;top:{(t.y - _BASELINE_EM * t.size) * mm:.2f}mm;"
+             f"width:{width:.2f}mm;font-size:{t.size * mm:.2f}mm;color:{t.colour}")
+    if t.anchor in ("middle", "end"):
+        style += ";text-align:" + ("center" if t.anchor == "middle" else "right")
+    if t.bold:
+        style += ";font-weight:bold"
+    if t.italic:
+        style += ";font-style:italic"
+    return {"text": t.text, "style": style}
 
 
 def _verdict_css() -> Markup:
@@ -549,6 +735,7 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
     registers = sections.declared_registers(assessment)
     views = [_recipient_view(r, i, _, names, book, compact, registers)
              for i, r in enumerate(recipients, 1)]
+    _refer_repeated_text(views, _known_citations(assessment))
     facts = sections.ip_facts(assessment.recipients)
     exhibits = [sections.exhibit_view(x, facts, _) for x in book.exhibits()]
     counts = assessment.counts()
@@ -628,13 +815,17 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
         "observed": sections.observed_view(assessment, _),
         "art30": sections.art30_view(assessment, views, _),
         "exhibits": exhibits,
+        "exhibit_servers": sections.exhibit_servers(exhibits),
+        "multi_input": len(assessment.inputs) > 1,
         "world_countries": sections.world_countries(assessment, _),
         "exhibits_more": book.overflow,
         "legal": sections.legal_appendix(assessment, lang),
         "data_status": sections.data_status(assessment),
         "ipdb_date": getattr(assessment.knowledge, "ipdb_date", None),
-        "worldmap": Markup(worldmap.render_worldmap_svg(assessment, lang))
+        "worldmap": Markup(worldmap.render_worldmap_svg(assessment, lang, paged=paged))
         if assessment.recipients else None,
+        "worldmap_legend": worldmap.legend(assessment, lang)
+        if assessment.recipients and paged else None,
         "attachments": [],
         "legend": [
             {

@@ -669,6 +669,39 @@ _STRINGS_7: dict[str, dict[str, str]] = {
 for _lang, _more in _STRINGS_7.items():
     _STRINGS[_lang].update(_more)
 
+# Issue #9: the condensed print layout (each citation in full once, servers once).
+_STRINGS_9: dict[str, dict[str, str]] = {
+    "en": {
+        "find_sources_full": "in full in the legal appendix",
+        "find_request_line": "the request line of the exhibit",
+        "find_evidence_cols": "exhibits, capture entries, field: excerpt",
+        "find_explanation_as": "Same explanation as for {name}:",
+        "find_citations_as": "as for {name}:",
+        "step_same": "Steps {first}–{last}: as steps {same_first}–{same_last} of {rule} above.",
+        "step_same_one": "Step {first}: as step {same_first} of {rule} above.",
+        "ex_inputs_one": "All exhibits are entries of {path}.",
+        "ex_servers": "Servers of the exhibits",
+        "ex_col_as": "Autonomous system (AS)",
+        "ex_col_source": "Source",
+    },
+    "fr": {
+        "find_sources_full": "texte complet dans l'annexe juridique",
+        "find_request_line": "la ligne de requête de la pièce",
+        "find_evidence_cols": "pièces, entrées de la capture, champ : extrait",
+        "find_explanation_as": "Même explication que pour {name} :",
+        "find_citations_as": "les mêmes que pour {name} :",
+        "step_same": "Étapes {first} à {last} : comme les étapes {same_first} à {same_last} de "
+                     "{rule} ci-dessus.",
+        "step_same_one": "Étape {first} : comme l'étape {same_first} de {rule} ci-dessus.",
+        "ex_inputs_one": "Toutes les pièces sont des entrées de {path}.",
+        "ex_servers": "Serveurs des pièces",
+        "ex_col_as": "Système autonome (AS)",
+        "ex_col_source": "Source",
+    },
+}
+for _lang, _more in _STRINGS_9.items():
+    _STRINGS[_lang].update(_more)
+
 # --- verdicts and severities ---------------------------------------------------------------
 
 _VERDICT_FR: dict[str, str] = {

@@ -14,14 +14,21 @@ the JSON assessment and the CSV register embedded as associated files (``attachm
 dates are ``SOURCE_DATE_EPOCH`` when set, else the as-of date (midnight UTC), so that the same
 inputs give the same bytes.
 
-WeasyPrint is imported lazily (about 0.6 s) so that commands that do not print stay fast.
+WeasyPrint is imported lazily (about 0.45 s, see :func:`_weasyprint`) so that commands that do
+not print stay fast. Print speed (issue #9, figures in benchmarks/README.md): WeasyPrint's cost
+follows the number of boxes and lines it lays out and draws (about 1 ms per line), so the
+template prints each text once; besides, the print copy of WeasyPrint's default stylesheet
+(:func:`_document`) and the maps (texts as HTML, simplified world outlines) avoid its slowest
+paths.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +50,44 @@ def source_date(environ: dict[str, str] | None = None) -> dt.datetime | None:
         raise RenderError(f"SOURCE_DATE_EPOCH must be a number of seconds, not {raw!r}") from exc
 
 
+# WeasyPrint opens its libraries by trying Windows and macOS names first ("libpango-1.0-0",
+# "libharfbuzz-0.dll" ...); on Linux cffi then asks ctypes.util.find_library, which runs
+# ldconfig, gcc and ld for each of these names that cannot exist there: about 16 subprocesses
+# and 0.3 s of the 0.7 s import. While WeasyPrint is imported, those names get their answer
+# (None) at once; every other name goes to find_library as before.
+_FOREIGN_LIBRARY_NAME = re.compile(r"-\d+$|\.dll$|\.dylib$")
+
+
+def _weasyprint() -> Any:
+    """``import weasyprint``, without the library look-ups that cannot succeed on Linux."""
+    import sys
+
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+        import weasyprint
+
+        return weasyprint
+    import ctypes.util
+
+    find_library = ctypes.util.find_library
+
+    def linux_find_library(name: str) -> str | None:
+        return None if _FOREIGN_LIBRARY_NAME.search(name) else find_library(name)
+
+    ctypes.util.find_library = linux_find_library
+    try:
+        import weasyprint
+    finally:
+        ctypes.util.find_library = find_library
+    return weasyprint
+
+
 def no_fetch_url_fetcher() -> Any:
     """A WeasyPrint URL fetcher that refuses every URL, whatever its scheme.
 
     WeasyPrint 70 wants a ``weasyprint.URLFetcher`` subclass (a plain function crashes it);
     older versions, without that class, take a function.
     """
-    import weasyprint
+    weasyprint = _weasyprint()
 
     base = getattr(weasyprint, "URLFetcher", None)
     if base is None:  # pragma: no cover - WeasyPrint < 66
@@ -104,7 +142,7 @@ def attachment_names(assessment: Assessment) -> tuple[tuple[str, str], ...]:
 
 
 def _attachments(assessment: Assessment, lang: str, fetcher: Any) -> list[Any]:
-    import weasyprint
+    weasyprint = _weasyprint()
 
     from .csv_report import render_csv_bytes
     from .json_report import render_json
@@ -168,12 +206,53 @@ def render_pdf_bytes(
     return _print(html, fetcher, variant=variant, attachments=attachments)
 
 
+# WeasyPrint's default stylesheet gives every element a ::marker, ::footnote-call,
+# ::footnote-marker, ::note-call, ::note-marker and ::note-callback style ("::marker { ... }"
+# applies to all elements), and WeasyPrint computes each of them: for this report about 17,000
+# of its 19,000 computed styles, half of the style cascade. A report has no footnotes and no
+# list items but <li>, so the copy used here limits those rules to <li>; documents that mention
+# footnotes, notes or other list items (a --template-dir override) keep the stock stylesheet.
+_UNIVERSAL_PSEUDO = re.compile(r"^::(marker|footnote-[a-z]+|note-[a-z]+) \{", re.M)
+_NEEDS_STOCK_UA = re.compile(r"footnote|float\s*:\s*note|::note|list-item\s*[;}]|"
+                             r"display\s*:\s*list-item|<summary", re.I)
+
+
+@lru_cache(maxsize=1)
+def _lean_ua_stylesheet() -> Any:
+    """WeasyPrint's HTML stylesheet with the universal pseudo-element rules limited to
+    ``li``; ``None`` when this WeasyPrint's stylesheet is not the expected one."""
+    weasyprint = _weasyprint()
+    from weasyprint.css.counters import CounterStyle
+
+    stock = getattr(getattr(weasyprint, "html", None), "UA", None)
+    if not isinstance(stock, str) or len(_UNIVERSAL_PSEUDO.findall(stock)) != 6:
+        return None
+    return weasyprint.CSS(string=_UNIVERSAL_PSEUDO.sub(r"li::\1 {", stock),
+                          counter_style=CounterStyle())
+
+
+def _document(html: str, fetcher: Any) -> Any:
+    """``weasyprint.HTML`` for ``html``, with the lean default stylesheet when it applies."""
+    weasyprint = _weasyprint()
+
+    lean = None if _NEEDS_STOCK_UA.search(html) else _lean_ua_stylesheet()
+    stock_ua = getattr(getattr(weasyprint, "html", None), "UA_STYLESHEET", None)
+    if lean is None or not hasattr(weasyprint.HTML, "_ua_stylesheets"):
+        return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
+
+    base: Any = weasyprint.HTML
+
+    class LeanHTML(base):  # type: ignore[misc]
+        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+            return [lean if s is stock_ua else s for s in super()._ua_stylesheets(forms)]
+
+    return LeanHTML(string=html, base_url=None, url_fetcher=fetcher)
+
+
 def _print(html: str, fetcher: Any = None, *, variant: str | None = None,
            attachments: list[Any] | None = None) -> bytes:
-    import weasyprint
-
     fetcher = fetcher or no_fetch_url_fetcher()
-    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
+    document = _document(html, fetcher)
     options: dict[str, Any] = {}
     if variant:
         options["pdf_variant"] = variant

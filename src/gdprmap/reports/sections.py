@@ -146,6 +146,19 @@ def exhibit_view(ex: Exhibit, facts: dict[str, Fact], _: i18n.Translator) -> dic
     }
 
 
+def exhibit_servers(exhibits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The server addresses that exhibits name, each once with what the IP data say about it
+    (the exhibits table prints only the address)."""
+    out: dict[str, dict[str, Any]] = {}
+    for x in exhibits:
+        ip = x["server_ip"]
+        if ip and ip not in out:
+            out[ip] = {"ip": ip, "asn": x["asn"], "as_org": x["as_org"], "country": x["country"],
+                       "country_name": x["country_name"], "ip_fact": x["ip_fact"],
+                       "source": x["ip_source"], "note": x["ip_note"]}
+    return list(out.values())
+
+
 # --- cover --------------------------------------------------------------------------------
 
 
@@ -316,7 +329,7 @@ def legal_appendix(assessment: Assessment, lang: str) -> dict[str, Any]:
                 cites.setdefault(ref.label, ref.iri)
         rows.append({
             "id": rid,
-            "anchor": "rule-" + re.sub(r"[^A-Za-z0-9-]", "-", rid),
+            "anchor": rule_anchor(rid),
             "title": rule.titles.get(lang, rule.titles.get("en")) if rule else used[rid]["title"],
             "verdict": rule.verdict if rule else None,
             "severity": rule.severity if rule else None,
@@ -328,6 +341,27 @@ def legal_appendix(assessment: Assessment, lang: str) -> dict[str, Any]:
         })
     others = [rid for rid in applied if rid not in used]
     return {"rules": rows, "others": others}
+
+
+def rule_anchor(rule: str) -> str:
+    """The HTML anchor of a rule's entry in the legal appendix."""
+    return "rule-" + re.sub(r"[^A-Za-z0-9-]", "-", rule)
+
+
+def short_citation(label: str) -> str:
+    """A citation without its gloss: ``"CJEU C-311/18 Schrems II, paras 126-135: exporters
+    must verify ..."`` -> ``"CJEU C-311/18 Schrems II, paras 126-135"``. Findings print the
+    short form; the legal appendix prints every citation in full. A colon inside parentheses
+    is not a gloss."""
+    depth = 0
+    for i, ch in enumerate(label):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif ch == ":" and depth == 0 and label[i + 1:i + 2] == " " and i > 0:
+            return label[:i]
+    return label
 
 
 def _link(iri: str | None) -> str | None:

@@ -6,6 +6,12 @@ cropped to latitudes 84°N-58°S (Antarctica left out). Countries too small for 
 (Singapore, Hong Kong, Malta …) are drawn as dots at a bundled reference point, and a country
 with neither shape nor point is named under the map, never silently dropped.
 
+Outlines are simplified (Douglas-Peucker, :data:`SIMPLIFY` map units, 0.27 mm on the printed
+page): 10,562 points become about 4,100. WeasyPrint parses and draws SVG paths in Python, about
+50 us per point, so this takes the map page from about 0.4 s to 0.2 s.
+For print (``paged=True``) the countries without data are one ``<path>`` per fill, without the
+per-country ``<title>`` tooltips a PDF cannot show.
+
 Only verdicts and country codes from the assessment reach the SVG; every text is escaped.
 """
 
@@ -17,7 +23,7 @@ from functools import lru_cache
 from typing import cast
 
 from ..models import Assessment, Verdict
-from ..resources import data_path
+from ..resources import DerivedCache, data_path, digest
 from . import flowmap, i18n
 
 WIDTH = 1000.0
@@ -29,6 +35,7 @@ LAND = "#e3e7eb"
 LAND_STROKE = "#ffffff"
 EEA_LAND = "#cfd8e0"
 PARENT_STROKE = "#1d232a"
+SIMPLIFY = 1.0  # map units (1000 across the page): farthest a dropped point may lie
 
 # Reference points (lon, lat) of territories missing from the 1:110m shapes.
 POINTS: dict[str, tuple[float, float]] = {
@@ -55,14 +62,69 @@ def project(lon: float, lat: float) -> tuple[float, float]:
     return (lon + 180.0) * SCALE, (LAT_TOP - lat) * SCALE
 
 
-@lru_cache(maxsize=512)
-def country_path(code: str) -> str:
-    """The SVG path data of a country's outline ('' when not in the shapes)."""
+def simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
+    """Douglas-Peucker: the points of a ring that keep every dropped point within
+    ``tolerance`` of the simplified outline (first and last points always kept)."""
+    if len(points) < 3:
+        return points
+    keep = [False] * len(points)
+    keep[0] = keep[-1] = True
+    limit = tolerance * tolerance
+    stack = [(0, len(points) - 1)]
+    while stack:
+        a, b = stack.pop()
+        ax, ay = points[a]
+        dx, dy = points[b][0] - ax, points[b][1] - ay
+        length = dx * dx + dy * dy
+        worst, at = -1.0, -1
+        for i in range(a + 1, b):
+            px, py = points[i][0] - ax, points[i][1] - ay
+            t = 0.0 if length == 0 else max(0.0, min(1.0, (px * dx + py * dy) / length))
+            d = (px - t * dx) ** 2 + (py - t * dy) ** 2
+            if d > worst:
+                worst, at = d, i
+        if worst > limit:
+            keep[at] = True
+            stack += [(a, at), (at, b)]
+    return [p for p, k in zip(points, keep, strict=True) if k]
+
+
+def _outline(code: str) -> str:
     parts = []
     for ring in shapes().get(code, ()):
-        pts = [project(lon, max(min(lat, LAT_TOP), LAT_BOTTOM)) for lon, lat in ring]
-        parts.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in pts) + "Z")
+        pts = simplify([project(lon, max(min(lat, LAT_TOP), LAT_BOTTOM)) for lon, lat in ring],
+                       SIMPLIFY)
+        text = [f"{x:.1f} {y:.1f}" for x, y in pts]
+        text = [t for i, t in enumerate(text) if i == 0 or t != text[i - 1]]
+        if len(text) >= 3:
+            parts.append("M" + "L".join(text) + "Z")
     return "".join(parts)
+
+
+@lru_cache(maxsize=1)
+def _outlines() -> dict[str, str]:
+    """Every country's simplified outline. Simplifying takes about 60 ms, so the result is
+    kept in the derived-data cache (``resources.DerivedCache``), named by a digest of the
+    shapes file and the tolerance."""
+    raw = data_path("world-110m.json").read_bytes()
+    cache = DerivedCache("worldmap", digest(raw, repr(SIMPLIFY), repr((WIDTH, LAT_TOP,
+                                                                       LAT_BOTTOM))))
+    data = cache.read()
+    if data is not None:
+        try:
+            found = json.loads(data)
+            if isinstance(found, dict) and set(found) == set(shapes()):
+                return {str(k): str(v) for k, v in found.items()}
+        except ValueError:
+            pass  # damaged entry: derive it again
+    outlines = {code: _outline(code) for code in shapes()}
+    cache.write(json.dumps(outlines, sort_keys=True).encode())
+    return outlines
+
+
+def country_path(code: str) -> str:
+    """The SVG path data of a country's outline ('' when not in the shapes), simplified."""
+    return _outlines().get(code, "")
 
 
 @dataclass
@@ -105,12 +167,15 @@ def country_verdicts(assessment: Assessment) -> dict[str, CountryMark]:
     return dict(sorted(marks.items()))
 
 
-def render_worldmap_svg(assessment: Assessment, lang: str = "en") -> str:
-    """The world map as a standalone ``<svg>`` element with its legend."""
+def render_worldmap_svg(assessment: Assessment, lang: str = "en", *, paged: bool = False) -> str:
+    """The world map as a standalone ``<svg>`` element with its legend. ``paged``: for print,
+    the countries without data are merged into one path per fill, without tooltips, and the
+    legend is left to the caller (:func:`legend`): WeasyPrint 70 lays out and draws SVG text
+    one letter at a time, about 0.15 s for this legend's 400 letters."""
     _ = i18n.Translator(lang, assessment.as_of)
     marks = country_verdicts(assessment)
     known = shapes()
-    total_h = HEIGHT + LEGEND_HEIGHT
+    total_h = HEIGHT + (0 if paged else LEGEND_HEIGHT)
     out = [
         (f'<svg xmlns="http://www.w3.org/2000/svg" class="worldmap" role="img" '
          f'viewBox="0 0 {WIDTH:.0f} {total_h:.0f}" width="{WIDTH:.0f}" height="{total_h:.0f}" '
@@ -119,20 +184,28 @@ def render_worldmap_svg(assessment: Assessment, lang: str = "en") -> str:
         f'<rect x="0" y="0" width="{WIDTH:.0f}" height="{HEIGHT:.1f}" fill="#f7f9fb"/>',
         '<g class="land">',
     ]
+    merged: dict[str, list[str]] = {}  # paged: fill -> path data of the plain countries
+    plain: list[str] = []
+    parents: list[str] = []  # drawn last, so that their outline stays on top
     for code in known:
         if code in marks and marks[code].verdict is not None:
             continue
         fill = EEA_LAND if i18n.is_eea(code, assessment.as_of) else LAND
-        extra = ""
+        title = "" if paged else f"<title>{flowmap.xml_text(_.country(code))}</title>"
         if code in marks:  # a parent company's country: outlined
-            extra = f' stroke="{PARENT_STROKE}" stroke-width="1.2" class="parent-country"'
+            parents.append(f'<path d="{country_path(code)}" fill="{fill}" '
+                           f'stroke="{PARENT_STROKE}" stroke-width="1.2" class="parent-country">'
+                           f"{title}</path>")
+        elif paged:
+            merged.setdefault(fill, []).append(country_path(code))
         else:
-            extra = f' stroke="{LAND_STROKE}" stroke-width="0.4"'
-        out.append(f'<path d="{country_path(code)}" fill="{fill}"{extra}>'
-                   f"<title>{flowmap.xml_text(_.country(code))}</title></path>")
+            plain.append(f'<path d="{country_path(code)}" fill="{fill}" stroke="{LAND_STROKE}" '
+                         f'stroke-width="0.4">{title}</path>')
+    plain += [f'<path d="{"".join(d)}" fill="{fill}" stroke="{LAND_STROKE}" '
+              f'stroke-width="0.4"/>' for fill, d in merged.items()]
+    out += plain + parents
     out.append("</g>")
     out.append('<g class="destinations">')
-    missing: list[str] = []
     for code, m in marks.items():
         if m.verdict is None:
             continue
@@ -148,35 +221,59 @@ def render_worldmap_svg(assessment: Assessment, lang: str = "en") -> str:
             out.append(f'<circle class="country v-{m.verdict.value}" data-code="{code}" '
                        f'cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}" stroke="#ffffff" '
                        f'stroke-width="1"><title>{title}</title></circle>')
-        else:
-            missing.append(code)
     out.append("</g>")
-    # legend: verdict colours present, then EEA / parent country / not drawn
+    if paged:  # the legend is printed as HTML under the map (see legend())
+        out.append("</svg>")
+        return "".join(out)
+    key = legend(assessment, lang, marks)
     y = HEIGHT + 16
     x = 8.0
     out.append('<g class="legend" font-size="12">')
+    for item in key.items:
+        s = f' stroke="{item.stroke}" stroke-width="1.2"' if item.stroke else ""
+        out.append(f'<rect x="{x:.0f}" y="{y - 10:.0f}" width="14" height="11" '
+                   f'fill="{item.fill}"{s}/>'
+                   f'<text x="{x + 18:.0f}" y="{y:.0f}">{flowmap.xml_text(item.label)}</text>')
+        x += 26 + flowmap.text_width(item.label, 12)
+    out.append(f'<text x="8" y="{y + 22:.0f}" font-size="10.5" fill="{flowmap.MUTED_COLOUR}">'
+               f"{flowmap.xml_text(key.note)}</text>")
+    out.append(f'<text x="8" y="{y + 38:.0f}" font-size="9" fill="{flowmap.MUTED_COLOUR}">'
+               f"{flowmap.xml_text(key.source)}</text>")
+    out.append("</g></svg>")
+    return "".join(out)
+
+
+@dataclass
+class LegendItem:
+    fill: str
+    stroke: str | None
+    label: str
+
+
+@dataclass
+class Legend:
+    """The map's key: verdict colours present, EU/EEA, parent countries; the note on what the
+    colours mean (and which countries could not be drawn) and the source of the shapes."""
+
+    items: list[LegendItem]
+    note: str
+    source: str
+
+
+def legend(assessment: Assessment, lang: str = "en",
+           marks: dict[str, CountryMark] | None = None) -> Legend:
+    _ = i18n.Translator(lang, assessment.as_of)
+    marks = country_verdicts(assessment) if marks is None else marks
     present = sorted({m.verdict for m in marks.values() if m.verdict is not None},
                      key=lambda v: -v.rank)
-    for v in present:
-        label = flowmap.xml_text(_.verdict(v))
-        out.append(f'<rect x="{x:.0f}" y="{y - 10:.0f}" width="14" height="11" '
-                   f'fill="{flowmap.verdict_colour(v)}"/>'
-                   f'<text x="{x + 18:.0f}" y="{y:.0f}">{label}</text>')
-        x += 26 + flowmap.text_width(_.verdict(v), 12)
-    for fill, stroke, key in ((EEA_LAND, None, "wmap_eea"), (LAND, PARENT_STROKE,
-                                                               "wmap_parent")):
-        if key == "wmap_parent" and not any(m.parent_of for m in marks.values()):
-            continue
-        s = f' stroke="{stroke}" stroke-width="1.2"' if stroke else ""
-        out.append(f'<rect x="{x:.0f}" y="{y - 10:.0f}" width="14" height="11" fill="{fill}"{s}/>'
-                   f'<text x="{x + 18:.0f}" y="{y:.0f}">{flowmap.xml_text(_(key))}</text>')
-        x += 26 + flowmap.text_width(_(key), 12)
+    items = [LegendItem(flowmap.verdict_colour(v), None, _.verdict(v)) for v in present]
+    items.append(LegendItem(EEA_LAND, None, _("wmap_eea")))
+    if any(m.parent_of for m in marks.values()):
+        items.append(LegendItem(LAND, PARENT_STROKE, _("wmap_parent")))
+    known = shapes()
+    missing = [code for code, m in marks.items()
+               if m.verdict is not None and code not in known and code not in POINTS]
     note = _("wmap_note")
     if missing:
         note += " " + _("wmap_missing", codes=", ".join(missing))
-    out.append(f'<text x="8" y="{y + 22:.0f}" font-size="10.5" fill="{flowmap.MUTED_COLOUR}">'
-               f"{flowmap.xml_text(note)}</text>")
-    out.append(f'<text x="8" y="{y + 38:.0f}" font-size="9" fill="{flowmap.MUTED_COLOUR}">'
-               f"{flowmap.xml_text(_('wmap_source'))}</text>")
-    out.append("</g></svg>")
-    return "".join(out)
+    return Legend(items, note, _("wmap_source"))
