@@ -17,7 +17,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, scheme_chars, unquote, urlsplit, urlunsplit
 
 from .models import Header, Param
 
@@ -187,6 +187,21 @@ def url(raw: str) -> str:
     """The URL with credentials, secret or identifying query values and token-like path
     segments replaced. Unparseable input is scrubbed as text."""
     return url_and_query(raw)[0]
+
+
+def after_host(url: str) -> str | None:
+    """What follows ``scheme://host`` in an absolute URL - path, query and fragment, cut
+    where ``urlsplit`` ends the host - or None when ``url`` does not start with a scheme and
+    ``//``. For URLs parsed once already (the importers' redacted ones), where ``urlsplit``
+    again would cost more than the work it serves."""
+    start = url.find(":")
+    if (start <= 0 or url[start + 1:start + 3] != "//" or not url[0].isascii()
+            or not url[0].isalpha() or url[:start].strip(scheme_chars)):
+        return None
+    rest = url[start + 3:]
+    cut = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0),
+              default=len(rest))
+    return rest[cut:]
 
 
 def url_and_query(raw: str, parts: SplitResult | None = None) -> tuple[str, tuple[Param, ...]]:

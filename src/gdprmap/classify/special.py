@@ -26,6 +26,7 @@ from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from .. import vocab
+from ..redact import after_host
 from ..redact import url as redact_url
 from .base import Claim, View, item
 from .lexicon import Lexicon
@@ -67,13 +68,11 @@ def _terms(text: str) -> tuple[tuple[str, str], ...]:
 
 
 def _url_path(url: str) -> str:
-    """The path of an absolute URL (``urlsplit(url).path``, which cost more than the scan)."""
-    start = url.find("://")
-    if start < 0:
+    """``urlsplit(url).path``, without parsing the URL again (it cost more than the scan)."""
+    rest = after_host(url)
+    if rest is None:
         return urlsplit(url).path
-    rest = url[start + 3:].split("#", 1)[0].split("?", 1)[0]
-    slash = rest.find("/")
-    return rest[slash:] if slash >= 0 else ""
+    return rest.split("#", 1)[0].split("?", 1)[0]
 
 
 _REASONS = {

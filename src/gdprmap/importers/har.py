@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from ..errors import InputError
 from ..models import CaptureInfo, Flow, Header, SkippedEntry
-from ..redact import Redactor
+from ..redact import Redactor, after_host
 from .base import (
     EntryGuard,
     HashingReader,
@@ -51,7 +51,6 @@ MAX_INITIATOR_FRAMES = 20
 # 64 KiB (ijson's default) takes a minute on a 100 MB field, 1 MiB about a second.
 READ_BUFFER = 1 << 20
 HOSTLESS_SCHEMES = ("data", "blob", "about", "javascript")
-KNOWN_HEADERS = 4096  # redacted header values kept for reuse (per capture)
 
 
 class _SeenHeader(NamedTuple):
@@ -254,7 +253,7 @@ class EntryReader:
     def __post_init__(self) -> None:
         # Header values and page/initiator URLs repeat from entry to entry: redact each once.
         # (Not the request URL or its query: those rarely repeat and would only fill the cache.)
-        self.known_headers: dict[tuple[str, str], _SeenHeader] = {}
+        self.header = Memo(self._seen_header)
         self.memo_url = Memo(self.redactor.url, 1024)
 
     def fail(self, index: int, field_name: str, reason: str) -> InputError:
@@ -368,16 +367,21 @@ class EntryReader:
                  ) -> tuple[tuple[Header, ...], str | None]:
         """The redacted headers and the Referer; names of cookies sent in a ``Cookie`` header
         are added to ``cookies`` (some producers leave ``request.cookies`` empty)."""
-        known = self.known_headers
+        known = self.header.cache  # looked up with the raw pair: no checks for a pair seen before
         headers = []
         referrer = None
         for i, pair in enumerate(_pair_list(value, fail, "request.headers")):
-            try:  # a pair seen before was checked and redacted then: the common case
+            try:
                 seen = known.get((pair["name"], pair["value"]))
             except (TypeError, KeyError):
                 seen = None
             if seen is None:
-                seen = self._header(*_pair(pair, fail, f"request.headers[{i}]"), url)
+                name, text = _pair(pair, fail, f"request.headers[{i}]")
+                path = (_path_and_query(url) if name.lower() == ":path"
+                        and not self.redactor.keep_secrets else None)
+                # :path is unique per request, so not memoised: the redacted URL's own
+                seen = (_SeenHeader(Header(name=name, value=path), ":path", frozenset())
+                        if path is not None else self.header(name, text))
             header, lname, cookie_names = seen
             if cookie_names:
                 cookies |= cookie_names
@@ -386,20 +390,12 @@ class EntryReader:
             headers.append(header)
         return tuple(headers), referrer
 
-    def _header(self, name: str, value: str, url: str) -> _SeenHeader:
+    def _seen_header(self, name: str, value: str) -> _SeenHeader:
         lname = name.lower()
-        path = _path_and_query(url) if lname == ":path" else None
-        if path is not None and not self.redactor.keep_secrets:
-            # unique per request, so not kept: the redacted URL's path and query
-            return _SeenHeader(Header(name=name, value=path), lname, frozenset())
         names: frozenset[str] = frozenset()
         if lname == "cookie":
             names = frozenset(c.split("=", 1)[0].strip() for c in value.split(";")) - {""}
-        seen = _SeenHeader(self.redactor.header(name, value), lname, names)
-        if len(self.known_headers) >= KNOWN_HEADERS:
-            self.known_headers.clear()  # cheap and bounded; real captures repeat within a page
-        self.known_headers[(name, value)] = seen
-        return seen
+        return _SeenHeader(self.redactor.header(name, value), lname, names)
 
     def _body(self, post: Any, fail: Any) -> tuple[tuple[Any, ...], str | None]:
         if post is None:
@@ -519,12 +515,9 @@ def _pair(item: Any, fail: Any, where: str) -> tuple[str, str]:
 
 def _path_and_query(url: str) -> str | None:
     """``/path?query`` of an absolute URL (``scheme://host/path?query``), or None."""
-    start = url.find("://")
-    if start < 0:
+    rest = after_host(url)
+    if rest is None:
         return None
-    cut = min((i for i in (url.find("/", start + 3), url.find("?", start + 3)) if i >= 0),
-              default=len(url))
-    rest = url[cut:]
     return rest if rest.startswith("/") else "/" + rest
 
 

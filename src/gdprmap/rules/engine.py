@@ -109,12 +109,14 @@ class Ruleset:
 
         self.directory = directory
         sources: dict[str, bytes] = {}
+        digest = hashlib.sha256()
         for name in ONTOLOGY_FILES:
             path = directory / name
             try:
                 sources[name] = path.read_bytes()
             except OSError as e:
                 raise OntologyError(f"{path}: cannot read: {e.strerror}") from e
+            digest.update(sources[name])
         entry = parsed.cache_for(sources, PREFIXES) if cache else None
         hit = parsed.load(entry) if entry is not None else None
         self._prepared: dict[str, Any] = hit[1] if hit else {}
@@ -130,9 +132,6 @@ class Ruleset:
                     self.graph.parse(path, format="turtle")
                 except Exception as e:  # rdflib raises many types for bad Turtle
                     raise OntologyError(f"{path}: {e}") from e
-        digest = hashlib.sha256()
-        for name in ONTOLOGY_FILES:
-            digest.update(sources[name])
         self.rules = self._load_rules()
         self.derivations = self._load_derivations(digest)
         for rule in self.rules:
