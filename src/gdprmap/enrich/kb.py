@@ -38,10 +38,22 @@ class EntityRecord(_Strict):
     name: str
     country: str = Field(pattern=COUNTRY)
     parent: str | None = None
+    # False: who controls the entity is not established (a missing fact, never "independent");
+    # True: the recorded parent, or no parent at all, is established from a source.
+    # None: not yet reviewed (issue 13 makes the loader require a value where parent is empty).
+    parent_established: bool | None = None
+    # What an adequacy decision's scope is judged on (Japan: private sector under the APPI;
+    # Canada: PIPEDA organisations; the EPO has its own decision).
+    sector: Literal["private", "public-body", "international-organisation"] | None = None
     dpf: Literal["active", "inactive", "not-listed", "unknown"] = "unknown"
     dpf_checked: dt.date | None = None
     dpf_source: str | None = None
+    dpf_id: str | None = None  # the List's participant id, where a source gives it
+    dpf_since: dt.date | None = None  # the List's "Install Date" (may predate 2023-07-10)
+    dpf_until: dt.date | None = None  # the List's "Inactive Start Date"
     privacy_shield: Literal["certified", "not-certified", "unknown"] = "unknown"
+    privacy_shield_checked: dt.date | None = None
+    privacy_shield_source: str | None = None
     fisa702: Literal["in-scope", "out-of-scope", "unknown"] = "unknown"
     fisa702_basis: str | None = None
     health_service: bool = False
