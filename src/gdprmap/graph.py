@@ -9,7 +9,7 @@ queries; ``.nx`` is the raw graph for anything the queries do not cover.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -111,10 +111,8 @@ class HostStats:
             self.tls = flow.tls
 
 
-class SignatureObserver(Protocol):
-    """Issue 15: names the vendor request signatures a flow matches (enrich.cloaking)."""
-
-    def __call__(self, flow: Flow) -> Iterable[str]: ...
+# Issue 15: names the vendor request signatures a flow matches (enrich.cloaking)
+SignatureObserver = Callable[[Flow], Iterable[str]]
 
 
 class FlowAggregator:
