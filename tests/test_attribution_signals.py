@@ -363,6 +363,7 @@ def test_kb_group_sister_operator(tmp_path, write_har):
 [entities.shopgroup]
 name = "Shop Group SA"
 country = "FR"
+parent_established = true
 sources = ["https://example.invalid/legal"]
 [entities.shop-example]
 name = "Shop Example SAS"
