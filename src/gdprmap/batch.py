@@ -428,7 +428,7 @@ def _run_processes(tasks: list[SiteTask], jobs: int, _scheduler: Any) -> Iterato
     # that had not started go to a new pool (issue 17).
     markers = Path(tempfile.mkdtemp(prefix=".running-", dir=Path(tasks[0].outdir) / "sites"))
     try:
-        pending, suspects = list(tasks), []
+        pending, suspects = list(tasks), list[SiteTask]()
         tries: dict[str, int] = {}
         while pending or suspects:
             if pending:

@@ -156,10 +156,10 @@ class HarCapture:
     def _set_creator(self, creator: Any) -> None:
         if not isinstance(creator, dict):
             return
-        for name in ("name", "version"):
-            value = creator.get(name)
+        for key in ("name", "version"):
+            value = creator.get(key)
             if isinstance(value, str) and not is_unicode(value):
-                raise InputError(self.display, "not valid Unicode", field=f"log.creator.{name}")
+                raise InputError(self.display, "not valid Unicode", field=f"log.creator.{key}")
         name, version = creator.get("name"), creator.get("version")
         if isinstance(name, str):
             self.producer = name[:200]

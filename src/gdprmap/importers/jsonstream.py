@@ -50,7 +50,7 @@ def _no_constant(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_no_constant)
-_scan = _DECODER.scan_once
+_scan: Any = _DECODER.scan_once  # type: ignore[attr-defined]  # the C scanner
 
 
 class JsonText:
