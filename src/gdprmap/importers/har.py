@@ -41,6 +41,7 @@ from .base import (
     parse_time,
     short,
 )
+from .tls import tls_info
 
 GZIP_MAGIC = b"\x1f\x8b"
 BOM = b"\xef\xbb\xbf"
@@ -380,6 +381,7 @@ class EntryReader:
             ("redirect_to", r.url(redirect) if redirect else None),
             ("initiator_type", initiator_type),
             ("initiator_chain", tuple(self.memo_url(u) for u in chain)),
+            ("tls", tls_info(entry["_tls"]) if "_tls" in entry else None),  # issue 15
         )
         values.update((name, value) for name, value in optional if value is not None
                       and value != ())
