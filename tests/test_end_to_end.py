@@ -64,7 +64,7 @@ def test_every_verdict_names_rule_law_and_evidence(report_2022):
 
 def test_json_contract_fields(report_2022):
     doc = report_2022
-    assert doc["schema_version"] == "1.1"
+    assert doc["schema_version"] == "1.2"
     assert doc["generator"]["name"] == "gdprmap"
     (inp,) = doc["inputs"]
     assert {"path", "sha256", "format", "entries", "first_seen", "last_seen"} <= inp.keys()
