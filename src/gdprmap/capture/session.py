@@ -144,7 +144,10 @@ def run_states(url: str, options: CaptureOptions, shots: Path, stem: str,
         args.append(f"--host-resolver-rules={options.host_resolver_rules}")
     if options.insecure:
         args.append("--ignore-certificate-errors")
-    marker = f"--gdprmap-run={uuid.uuid4().hex}"  # finds this run's processes (tests)
+    # marks this run's browser processes (the tests check that none is left behind);
+    # GDPRMAP_RUN_ID sets it, e.g. to trace a run
+    run_id = os.environ.get("GDPRMAP_RUN_ID") or uuid.uuid4().hex
+    marker = f"--gdprmap-run={''.join(c for c in run_id if c.isalnum() or c in '-_')[:64]}"
     args.append(marker)
     runs: list[StateRun] = []
     root = Path(tempfile.mkdtemp(prefix="gdprmap-capture-"))
