@@ -142,7 +142,10 @@ def load_rules() -> ConsentRuleset:
             raise OntologyError(f"rule {rule_id}: {query_file}: {e}") from e
         digest.update(text.encode())
         citations = []
-        for c in Collection(graph, graph.value(node, gm.cites)):
+        cites = graph.value(node, gm.cites)
+        if cites is None:
+            raise OntologyError(f"{path}: rule {rule_id}: no gm:cites")
+        for c in Collection(graph, cites):
             eli = graph.value(c, gm.eli)
             citations.append(Citation(label=str(graph.value(c, RDFS.label)),
                                       iri=str(eli) if eli else None))
@@ -194,10 +197,10 @@ def apply(recipients: dict[str, Recipient], hosts_of: dict[str, list[str]],
     pages = [p for info in infos for p in info.consent]
     out: dict[str, Recipient] = {}
     for rid, recipient in recipients.items():
-        seen = states.get(rid)
-        if not seen:
+        if rid not in states:
             out[rid] = recipient
             continue
+        seen = states[rid]
         findings = [_finding(rule, recipient, hosts_of[rid], tracker, pages, lang)
                     for rule in matched.get(recipient_iri(rid), [])]
         out[rid] = recipient.model_copy(update={

@@ -26,7 +26,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-AUTOCONSENT_CONFIG = {
+AUTOCONSENT_CONFIG: dict[str, Any] = {
     "enabled": True,
     "autoAction": None,  # gdprmap decides: none, optIn or optOut
     "disabledCmps": [],
@@ -216,8 +216,10 @@ class AutoconsentBridge:
     def _message(self, source: dict[str, Any], message: Any) -> None:
         if not isinstance(message, dict):
             return
-        frame = source.get("frame")
+        frame: Any = source.get("frame")
         kind = message.get("type")
+        if frame is None:
+            return
         try:
             if kind == "init":
                 frame.evaluate(

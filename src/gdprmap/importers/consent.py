@@ -87,7 +87,7 @@ class ConsentPages:
             if inside and candidate.is_file():
                 path = str(candidate)
                 sha = _sha256(candidate)
-        clicks = page.get("_clicks") if isinstance(page.get("_clicks"), list) else []
+        clicks: list[Any] = page["_clicks"] if isinstance(page.get("_clicks"), list) else []
         outcome = page.get("_outcome") if page.get("_outcome") in OUTCOMES else "unknown"
         title = _text(page.get("title"), 4000)
         return ConsentPage(
@@ -146,8 +146,9 @@ def run_info(capture: Any, producer: str | None, redactor: Redactor) -> RunInfo 
     if isinstance(tz, dict):
         zone = " ".join(str(tz.get(k, "")) for k in ("name", "utcOffset") if tz.get(k)) or None
     url = _text(capture.get("url"), 4000)
-    command = capture.get("command") if isinstance(capture.get("command"), list) else []
-    args = capture.get("browserArgs") if isinstance(capture.get("browserArgs"), list) else []
+    command: list[Any] = capture["command"] if isinstance(capture.get("command"), list) else []
+    args: list[Any] = (capture["browserArgs"] if isinstance(capture.get("browserArgs"), list)
+                       else [])
     browser = _text(capture.get("browser"), 300)
     return RunInfo(
         tool=(producer or "gdprmap").split(" ")[0], tool_version=(producer or "").partition(" ")[2]

@@ -143,7 +143,7 @@ def consent_view(assessment: Assessment, lang: str, names: dict[str, str]) -> di
             "mismatch": bool(page.screenshot_sha256 and page.screenshot_recorded_sha256
                              and page.screenshot_sha256 != page.screenshot_recorded_sha256),
         })
-    rows = []
+    rows: list[dict[str, Any]] = []
     for r in assessment.recipients:
         if not r.consent_states:
             continue
