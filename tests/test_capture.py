@@ -87,6 +87,23 @@ def _cns(recipient):
     return sorted(f.rule for f in recipient.findings if f.rule.startswith("GM-CNS"))
 
 
+def _check_har_1_2(log):
+    """The fields HAR 1.2 requires, with their types (http://www.softwareishard.com/blog/har-12-spec/)."""
+    for p in log["pages"]:
+        assert {"startedDateTime", "id", "title", "pageTimings"} <= set(p)
+    for e in log["entries"]:
+        assert {"startedDateTime", "time", "request", "response", "cache", "timings"} <= set(e)
+        assert isinstance(e["time"], (int, float))
+        req, resp = e["request"], e["response"]
+        assert {"method", "url", "httpVersion", "cookies", "headers", "queryString",
+                "headersSize", "bodySize"} <= set(req)
+        assert {"status", "statusText", "httpVersion", "cookies", "headers", "content",
+                "redirectURL", "headersSize", "bodySize"} <= set(resp)
+        assert {"size", "mimeType"} <= set(resp["content"])
+        assert all(isinstance(e["timings"][k], (int, float)) for k in ("send", "wait", "receive"))
+        assert all(set(h) == {"name", "value"} for h in req["headers"] + resp["headers"])
+
+
 # --- with a browser ------------------------------------------------------------------------
 
 
@@ -122,6 +139,7 @@ def test_audit_known_cmp_report_shows_three_states(sites, tmp_path, monkeypatch)
     consent_cookies = {c["name"] for c in pages["accept"]["_cookies"]}
     assert {"OptanonConsent", "OptanonAlertBoxClosed"} <= consent_cookies
     entries = doc["entries"]
+    _check_har_1_2(doc)
     assert {e["pageref"] for e in entries} == {p["id"] for p in doc["pages"]}
     assert all(e["serverIPAddress"] == "127.0.0.1" for e in entries if e["response"]["status"])
     assert all(set(e["timings"]) >= {"send", "wait", "receive"} for e in entries)
@@ -183,7 +201,10 @@ def test_french_banner_with_links(sites, tmp_path):
 
 @browser
 def test_tracking_before_consent(sites, tmp_path):
-    result, _ = _capture(sites, "www.early.example", ("none",), tmp_path)
+    result, doc = _capture(sites, "www.early.example", ("none",), tmp_path, pages=1)
+    page = doc["log"]["pages"][0]
+    assert [v.rsplit("/", 1)[-1] for v in page["_visited"]] == ["", "produits"]  # --pages 1
+    assert any(e["request"]["url"].endswith("/produits") for e in doc["log"]["entries"])
     from gdprmap.api import analyze
 
     a = analyze(result.har)
@@ -407,6 +428,13 @@ def test_report_flags_a_changed_screenshot(tmp_path):
     assert view["pages"][0]["mismatch"] is True
     (tmp_path / "site-reject.png").write_bytes(b"\x89PNG\r\n\x1a\nchanged")
     assert consent_view(a, "en", {})["pages"][0]["image"] is None  # not what was hashed
+
+
+def test_rules_lists_and_shows_the_consent_rules():
+    out = CliRunner().invoke(main, ["rules"]).output
+    assert "GM-CNS-01" in out and "GM-CNS-02" in out and "ePrivacy Directive" in out
+    result = CliRunner().invoke(main, ["rules", "show", "gm-cns-02"])
+    assert result.exit_code == 0 and "gm:ConsentStateReject" in result.output
 
 
 def test_pdf_fetcher_decodes_only_embedded_png():

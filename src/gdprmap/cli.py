@@ -177,6 +177,12 @@ def rules(ctx: click.Context) -> None:
             click.echo(f"{rule.id}  [{rule.severity}{verdict}]  {rule.titles['en']}")
             for c in rule.citations:
                 click.echo(f"    {c.label}" + (f" <{c.iri}>" if c.iri else ""))
+        from .consent import load_rules as consent_rules  # issue #16: findings beside verdicts
+
+        for crule in consent_rules().rules:
+            click.echo(f"{crule.id}  [{crule.severity}, consent finding]  {crule.titles['en']}")
+            for cc in crule.citations:
+                click.echo(f"    {cc.label}" + (f" <{cc.iri}>" if cc.iri else ""))
 
 
 @rules.command("show")
@@ -184,7 +190,22 @@ def rules(ctx: click.Context) -> None:
 def rules_show(rule_id: str) -> None:
     """Print one rule with its citations and its SPARQL logic."""
     from .api import get_rule
+    from .consent import load_rules as consent_rules
 
+    crule = next((r for r in consent_rules().rules if r.id == rule_id.upper()), None)
+    if crule is not None:  # issue #16: a consent rule (a finding, never a verdict)
+        click.echo(f"{crule.id}: {crule.titles['en']}")
+        click.echo(f"French: {crule.titles.get('fr', '-')}")
+        click.echo(f"severity: {crule.severity}")
+        click.echo(f"verdict: (adds a finding beside the transfer verdict); consent state "
+                   f"{crule.state}")
+        click.echo("citations:")
+        for cc in crule.citations:
+            click.echo(f"  - {cc.label}" + (f" <{cc.iri}>" if cc.iri else ""))
+        click.echo(f"explanation: {crule.explanations['en']}")
+        click.echo("logic (ontologies/consent.ttl and its query):")
+        click.echo(crule.query_text.rstrip())
+        return
     rule = get_rule(rule_id)
     click.echo(f"{rule.id}: {rule.titles['en']}")
     click.echo(f"French: {rule.titles.get('fr', '-')}")

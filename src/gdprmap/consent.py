@@ -38,8 +38,11 @@ TEXT = {
         "nobanner": "no banner found",
         "nocontrol": "; no control for this choice was found",
         "verdict": "Finding beside the Chapter V verdict ({verdict}), which it does not change.",
-        "category": "The knowledge base records no service category for this recipient that "
-                    "may be strictly necessary{cat}.",
+        "category": "The knowledge base records this recipient's service as {cat}, not a "
+                    "category that may be strictly necessary (content delivery, hosting, "
+                    "payments, the consent tool).",
+        "no_category": "The knowledge base records no service category for this recipient: "
+                       "nothing shows that its requests are strictly necessary.",
     },
     "fr": {
         "requests": "{n} requête(s) vers {hosts} dans l'état « {state} » ; la première à {time} "
@@ -50,8 +53,13 @@ TEXT = {
         "nobanner": "aucun bandeau trouvé",
         "nocontrol": " ; aucun contrôle pour ce choix n'a été trouvé",
         "verdict": "Constat à côté du verdict du chapitre V ({verdict}), qu'il ne modifie pas.",
-        "category": "La base de connaissances n'enregistre pour ce destinataire aucune catégorie "
-                    "de service pouvant être strictement nécessaire{cat}.",
+        "category": "La base de connaissances enregistre le service de ce destinataire comme "
+                    "{cat}, catégorie qui n'est pas de celles pouvant être strictement "
+                    "nécessaires (diffusion de contenu, hébergement, paiement, outil de "
+                    "consentement).",
+        "no_category": "La base de connaissances n'enregistre aucune catégorie de service pour "
+                       "ce destinataire : rien n'établit que ses requêtes sont strictement "
+                       "nécessaires.",
     },
 }
 
@@ -234,9 +242,9 @@ def _finding(rule: ConsentRule, recipient: Recipient, hosts: list[str],
             continue
         steps.append(Step(kind="fact", source="capture",
                           reference=page.screenshot, text=_banner_text(page, say, lang)))
-    category = f" ({recipient.category})" if recipient.category else ""
     steps.append(Step(kind="fact", source="knowledge base",
-                      text=say["category"].format(cat=category)))
+                      text=say["category"].format(cat=recipient.category)
+                      if recipient.category else say["no_category"]))
     title = rule.titles.get(lang) or rule.titles["en"]
     steps.append(Step(kind="rule", text=f"{rule.id}: {title}.",
                       source="; ".join(c.label for c in rule.citations),
