@@ -145,7 +145,7 @@ def test_audit_known_cmp_report_shows_three_states(sites, tmp_path, monkeypatch)
     assert all(set(e["timings"]) >= {"send", "wait", "receive"} for e in entries)
     document = next(e for e in entries if e["_resourceType"] == "document")
     assert document["_tls"]["san"] == ["test-sites.example", "*.example"]
-    assert document["_tls"]["subjectOrganisation"] == "gdprmap test sites"
+    assert document["_tls"]["subjectOrganization"] == "gdprmap test sites"
     for e in entries:  # cookie values never written
         for h in e["request"]["headers"] + e["response"]["headers"]:
             if h["name"].lower() in ("cookie", "set-cookie"):
@@ -155,8 +155,11 @@ def test_audit_known_cmp_report_shows_three_states(sites, tmp_path, monkeypatch)
     assert run["started"].endswith("Z") and run["ended"] >= run["started"]
     assert run["timezone"]["utcOffset"] and run["command"][0] == "gdprmap"
 
-    from gdprmap.api import analyze
+    from gdprmap.api import analyze, load
 
+    doc_flow = next(f for f in load(har_path) if f.resource_type == "document")
+    assert doc_flow.tls.organisation == "gdprmap test sites"  # read back for attribution
+    assert doc_flow.tls.sans == ("test-sites.example", "*.example")
     a = analyze(har_path)
     assert a.schema_version == "1.2"
     assert a.consent.states == ("none", "accept", "reject")

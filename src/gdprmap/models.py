@@ -14,9 +14,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-SCHEMA_VERSION = "1.2"  # 1.1: verdict "safeguarded", finding steps, doctrine choice
-# 1.2: live captures with consent states: recipients[].consent_states, top-level consent,
-#      inputs[].consent, flows' consent state (issue #16)
+SCHEMA_VERSION = "1.2"  # 1.1: verdict "safeguarded", finding steps, doctrine choice;
+# 1.2: recipients' cloaked/cloaking (first-party hosts served by a vendor) and
+# first_party_probable/first_party_reasons (the site's own domains, probably) - issue 15;
+#      live captures with consent states: recipients[].consent_states, top-level consent,
+#      inputs[].consent, flows' consent state - issue #16
 
 
 class Record(BaseModel):
@@ -102,6 +104,16 @@ class Flow(Record):
     # issue #16: the consent state the request was made in (live captures): "none" before any
     # choice (also before the click of an accept/reject page), "accept"/"reject" after it
     consent: str | None = None
+    tls: TlsInfo | None = None  # issue 15: the server certificate (HAR _tls, live captures)
+
+
+class TlsInfo(Record):
+    """The server certificate a live capture saw (HAR ``_tls``; issue 15): who it names."""
+
+    subject: str | None = None  # subject common name
+    organisation: str | None = None  # subject O=
+    issuer: str | None = None
+    sans: tuple[str, ...] = ()  # subject alternative names (DNS), lower case
 
 
 class CaptureInfo(Record):
@@ -364,6 +376,25 @@ class Transfer(Record):
     derived: bool = False  # added by the doctrine exposure-is-transfer
 
 
+class CloakEvidence(Record):
+    """Issue 15: why a host under the site's own domain is attributed to a vendor (cloaking)."""
+
+    host: str
+    signal: str  # request-path | query | cookie | asn | tls-organisation | tls-san | cname
+    detail: str  # what was seen, e.g. "request path /b/ss/ (Adobe Analytics image request)"
+    strong: bool = True  # False: supporting only (never enough alone)
+    source: str | None = None  # where the signature is documented (URL), or the data used
+    evidence: Evidence | None = None  # the request it was read from, when there is one
+
+
+class FirstPartyReason(Record):
+    """Issue 15: one reason to think a domain is the site's own (first party, probable)."""
+
+    signal: str  # brand-token | same-network | shared-cookie | tls-san | kb-group
+    detail: str
+    domain: str  # the domain it speaks of (the recipient's)
+
+
 class Recipient(Record):
     id: str  # stable: "org:<entity id>" or "domain:<registrable domain>"
     organisation: Organisation | None
@@ -389,6 +420,14 @@ class Recipient(Record):
     facts: tuple[Fact, ...] = ()
     # issue #16: the consent states in which it received requests (live captures), sorted
     consent_states: tuple[str, ...] = ()
+    # issue 15: hosts under the site's own domains that the evidence attributes to this vendor
+    # (CNAME cloaking); they are listed in ``hosts`` and explained in ``cloaking``
+    cloaked: bool = False
+    cloaking: tuple[CloakEvidence, ...] = ()
+    # issue 15: probably the site's own domain (its CDN, a sister domain): still a recipient,
+    # shown apart with the reasons; ``--first-party DOMAIN`` settles it
+    first_party_probable: bool = False
+    first_party_reasons: tuple[FirstPartyReason, ...] = ()
 
 
 class Generator(Record):

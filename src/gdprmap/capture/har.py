@@ -7,7 +7,7 @@ that made the choice: text, CSS path, frame, time; null when nothing was clicked
 ``_screenshot`` (PNG beside the HAR) with ``_screenshotSha256``, ``_cookies`` (name, domain,
 path, expiry, flags, first party - never the value), ``_storage`` (localStorage keys),
 ``_visited``. Entry fields: ``_resourceType``, ``_tls`` (protocol, subject, SANs, issuer,
-validity; ``subjectOrganisation`` where the browser exposed the certificate), ``_failure``.
+validity; ``subjectOrganization`` where the browser exposed the certificate), ``_failure``.
 ``log._capture`` records the URL, gdprmap's command line, the browser and its arguments, the
 start and end (UTC) and the machine's time zone.
 
@@ -152,7 +152,7 @@ def entry(rec: Any, state: str, tls: dict[str, Any]) -> dict[str, Any] | None:
             "san": tls.get("san", {}).get(url),
         }
         if origin in tls.get("org", {}):  # the browser exposed this certificate
-            record["subjectOrganisation"] = tls["org"][origin]
+            record["subjectOrganization"] = tls["org"][origin]
         out["_tls"] = record
     return out
 
