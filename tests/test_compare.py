@@ -112,6 +112,7 @@ def test_dpf_declared_without_a_listing_in_the_knowledge_base(register_file, tmp
     # an override whose Cloudflare record has no DPF status: "dpf" declared, nothing listed
     override = tmp_path / "kb.toml"
     override.write_text('[entities.cloudflare-inc]\nname = "Cloudflare, Inc."\ncountry = "US"\n'
+                        'parent_established = false\n'
                         'sources = ["https://www.cloudflare.com/privacypolicy/"]\n', encoding="utf-8")
     c = gdprmap.compare_captures(register_file, EXAMPLE, as_of="2024-03-01", kb_override=(override,))
     assert "no active DPF listing" in by(c, "org:cloudflare-inc", "dpf")[0]
