@@ -394,3 +394,25 @@ sources = ["https://example.invalid/legal"]
             kb_override=(override,))
     r = rec(a, "org:shop-media")
     assert r.first_party_probable and r.first_party_reasons[0].signal == "kb-group"
+
+
+# --- reports: shown as such, in an annex --------------------------------------------------------
+
+
+def test_html_and_pdf_show_cloaked_and_probable_in_an_annex(write_har, tmp_path):
+    from gdprmap.reports.html import render_html
+    a = run(write_har, [page(), entry("https://smetrics.shop-example.fr/b/ss/rs/1/s1", ip=PAGE_IP),
+                        entry("https://img.shop-example-cdn.com/a.png", ip="203.0.113.5")])
+    html = render_html(a, "en")
+    assert 'id="attribution"' in html and "Annex: the site&#39;s own host names" in html
+    assert "smetrics.shop-example.fr" in html and "--first-party shop-example-cdn.com" in html
+    fr = render_html(a, "fr")
+    assert "Probablement le site lui-même" in fr
+    pdf = tmp_path / "r.pdf"
+    from gdprmap.reports.pdf import render_pdf
+    render_pdf(a, pdf, "en")
+    assert pdf.stat().st_size > 1000
+    # nothing to say: no annex
+    b = run(write_har, [page(), entry("https://www.google-analytics.com/g/collect?v=2",
+                                      ip="203.0.113.5")])
+    assert 'id="attribution"' not in render_html(b, "en")
