@@ -451,3 +451,16 @@ def test_home_page_first_in_a_capture_without_page_records(write_har):
     app[0].pop("pageref")
     b = analyze(write_har(har(app)), ip_source=ASN)
     assert not rec(b, "domain:tracker-unknown.com").first_party_probable
+
+
+def test_tls_reader_takes_every_producer_spelling():
+    from gdprmap.importers.tls import tls_info
+    # gdprmap capture (wt/capture's writer): san + subjectOrganization
+    t = tls_info({"protocol": "TLS 1.3", "subjectName": "smetrics.shop-example.fr",
+                  "issuer": "DigiCert", "san": ["smetrics.shop-example.fr"],
+                  "subjectOrganization": "Adobe Inc."})
+    assert t.organisation == "Adobe Inc." and t.sans == ("smetrics.shop-example.fr",)
+    # Chrome DevTools SecurityDetails: sanList; an RFC 4514 subject carries O=
+    t = tls_info({"subjectName": "CN=a.example, O=\"Example, Inc.\"", "sanList": ["A.example."]})
+    assert t.organisation == "Example, Inc." and t.sans == ("a.example",)
+    assert tls_info({"protocol": "TLS 1.3"}) is None and tls_info("x") is None
