@@ -464,3 +464,26 @@ def test_tls_reader_takes_every_producer_spelling():
     t = tls_info({"subjectName": "CN=a.example, O=\"Example, Inc.\"", "sanList": ["A.example."]})
     assert t.organisation == "Example, Inc." and t.sans == ("a.example",)
     assert tls_info({"protocol": "TLS 1.3"}) is None and tls_info("x") is None
+
+
+def test_same_registrant_as_the_site_with_online_lookups(write_har):
+    from gdprmap.testing import StaticWhois
+    whois = StaticWhois({
+        "shop-example.fr": {"organisation": "Shop Example SAS", "country": "FR"},
+        "sx-static.net": {"organisation": "SHOP EXAMPLE S.A.S.", "country": "FR"},
+        "other-cdn.net": {"organisation": "Other Corp", "country": "US"},
+        "hidden-cdn.net": {"redacted": ["organisation"]},
+    })
+    a = run(write_har, [page(), entry("https://a.sx-static.net/x.js", ip="203.0.113.5"),
+                        entry("https://a.other-cdn.net/x.js", ip="203.0.113.6"),
+                        entry("https://a.hidden-cdn.net/x.js", ip="203.0.113.7")],
+            registration_source=whois)
+    sx = rec(a, "domain:sx-static.net")
+    assert sx.first_party_probable and sx.first_party_reasons[0].signal == "same-registrant"
+    assert "Shop Example SAS" not in sx.first_party_reasons[0].detail or "shop-example.fr" in \
+        sx.first_party_reasons[0].detail
+    assert sx.verdict.value == "unknown"  # a reason, never a verdict
+    assert not rec(a, "domain:other-cdn.net").first_party_probable  # another holder
+    assert not rec(a, "domain:hidden-cdn.net").first_party_probable  # redacted: no evidence
+    # the site's own registration is asked once
+    assert [lk.query for lk in whois.lookups].count("shop-example.fr") == 1
