@@ -487,3 +487,17 @@ def test_same_registrant_as_the_site_with_online_lookups(write_har):
     assert not rec(a, "domain:hidden-cdn.net").first_party_probable  # redacted: no evidence
     # the site's own registration is asked once
     assert [lk.query for lk in whois.lookups].count("shop-example.fr") == 1
+
+
+COVERED = {  # signature id -> the test above that exercises it with a negative case
+    "adobe-analytics-image-request": test_adobe_image_request_on_a_first_party_host_is_adobe_cloaked,
+    "adobe-ecid-cookie": test_adobe_cookies_alone_never_cloak_a_host,
+    "adobe-network": test_adobe_network_cloaks_only_when_the_page_is_elsewhere,
+    "adobe-certificate": test_tls_certificate_organisation_and_san,
+    "at-internet-hit": test_at_internet_hit_needs_the_path_and_the_site_parameter,
+    "eulerian-collector": test_eulerian_collector_path,
+}
+
+
+def test_every_bundled_signature_has_its_test():
+    assert {s.id for s in load_signatures().items} == set(COVERED)
