@@ -68,8 +68,10 @@ def c2022(register_file) -> Comparison:
 
 
 @pytest.fixture(scope="module")
-def c2024(register_file) -> Comparison:
-    return gdprmap.compare_captures(register_file, EXAMPLE, as_of="2024-03-01")
+def c2024(register_file, example_dpf_list) -> Comparison:
+    # issue 14: Google listed on a (test) DPF List on the as-of date
+    return gdprmap.compare_captures(register_file, EXAMPLE, as_of="2024-03-01",
+                                    dpf_list=example_dpf_list)
 
 
 def by(comparison: Comparison, recipient: str, safeguard: str) -> list[str]:
@@ -94,8 +96,8 @@ def test_safeguards_that_the_verdict_contradicts(c2022):
     assert by(c2022, "org:cloudflare-inc", "adequacy")
     # "DPF" declared, but the knowledge base shows no active DPF listing for Cloudflare
     assert "no active DPF listing" in by(c2022, "org:cloudflare-inc", "dpf")[0]
-    # Google is DPF-listed, but the DPF did not exist on 2022-12-05
-    assert "judged unlawful" in by(c2022, "org:google-llc", "dpf")[0]
+    # the DPF did not exist on 2022-12-05: no organisation was listed then (issue 14)
+    assert "the DPF applies from 2023-07-10" in by(c2022, "org:google-llc", "dpf")[0]
     # nothing declared for a transfer that needs a tool
     assert by(c2022, "org:cloudinary-ltd", "none")
     assert not [m for m in c2022.safeguard_mismatches if m.recipient == "org:axeptio"]
@@ -104,7 +106,7 @@ def test_safeguards_that_the_verdict_contradicts(c2022):
 
 def test_dpf_declared_is_consistent_once_the_dpf_applies(c2024):
     assert not by(c2024, "org:google-llc", "dpf")
-    assert by(c2024, "org:cloudflare-inc", "dpf")  # still not listed in the knowledge base
+    assert by(c2024, "org:cloudflare-inc", "dpf")  # not on the List given
     assert "safeguards-required" in by(c2024, "org:cloudinary-ltd", "none")[0]
 
 

@@ -64,7 +64,7 @@ def test_every_verdict_names_rule_law_and_evidence(report_2022):
 
 def test_json_contract_fields(report_2022):
     doc = report_2022
-    assert doc["schema_version"] == "1.1"
+    assert doc["schema_version"] == "1.2"
     assert doc["generator"]["name"] == "gdprmap"
     (inp,) = doc["inputs"]
     assert {"path", "sha256", "format", "entries", "first_seen", "last_seen"} <= inp.keys()
@@ -77,15 +77,26 @@ def test_json_contract_fields(report_2022):
         assert not any(h.endswith("medirdv.example") for h in r["hosts"])  # first party
 
 
-def test_2024_dpf_listed_are_adequate_others_need_safeguards(tmp_path):
+def test_2024_dpf_listed_are_adequate_others_need_safeguards(tmp_path, example_dpf_list):
+    # issue 14: listed = on a DPF List on the as-of date (a test List listing Google and Sentry
+    # from 2023-07-17), whatever install dates the bundled records hold
     out = tmp_path / "r.json"
-    assert run("report", EXAMPLE, "-o", out, "--as-of", "2024-03-01")[0] == 0
+    assert run("report", EXAMPLE, "-o", out, "--as-of", "2024-03-01",
+               "--dpf-list", example_dpf_list)[0] == 0
     doc = json.loads(out.read_text())
     v = verdicts(doc)
     assert v["org:functional-software-inc"] == v["org:google-llc"] == "adequate"  # DPF active
-    assert v["org:cloudflare-inc"] == v["org:aws-emea-sarl"] == "safeguards-required"  # unknown
+    assert v["org:cloudflare-inc"] == v["org:aws-emea-sarl"] == "safeguards-required"
     assert doc["as_of_basis"] == "option"
     cf = next(r for r in doc["recipients"] if r["id"] == "org:cloudflare-inc")
+    # on no entry of the List given: not listed (established), not "status unknown"
+    assert cf["organisation"]["chain"][0]["dpf"] == "not-listed"
+    assert "GM-DPF-01" not in {f["rule"] for f in cf["findings"]}
+    # without a List, the bundled record: no status recorded for Cloudflare -> not established
+    assert run("report", EXAMPLE, "-o", out, "--as-of", "2024-03-01")[0] == 0
+    doc = json.loads(out.read_text())
+    cf = next(r for r in doc["recipients"] if r["id"] == "org:cloudflare-inc")
+    assert cf["verdict"] == "safeguards-required"
     assert "GM-DPF-01" in {f["rule"] for f in cf["findings"]}
 
 

@@ -21,6 +21,7 @@ from .classify import HealthContext, claims
 from .classify.cookies import cookie_lifetimes
 from .declared import DeclaredSafeguards, declared_items
 from .enrich.domains import registrable_domain
+from .enrich.dpf import DpfList, match_report, read_dpf_list
 from .enrich.kb import HostMatch, KnowledgeBase
 from .enrich.network import enrich_recipients
 from .errors import UsageError
@@ -28,8 +29,8 @@ from .graph import FlowAggregator, HostStats, build_graph
 from .importers import ImportOptions, open_capture
 from .importers.register import DeclaredCapture
 from .models import (
-    Assessment, CaptureInfo, DataCategory, Generator, KnowledgeInfo, Organisation, Recipient,
-    SkippedEntry,
+    Assessment, CaptureInfo, DataCategory, DpfListInfo, Generator, KnowledgeInfo, Organisation,
+    Recipient, SkippedEntry,
 )
 from .rules.engine import load_ruleset
 from .rules.findings import Judge, RecipientCase
@@ -67,6 +68,9 @@ class Options:
     # its files, or the validated model (gdprmap.register.Register); read as one more input
     register_paths: tuple[Path, ...] = ()
     register: Any = None
+    # issue 14: a DPF List file (the official .xlsx or a JSON export) whose statuses replace the
+    # bundled ones for US entities
+    dpf_list: Path | None = None
 
 
 @dataclass
@@ -88,6 +92,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
         raise UsageError(f"unknown scenario {options.scenario!r} "
                          f"(known: {', '.join(ruleset.scenarios())})")
     kb = KnowledgeBase.load(options.kb_overrides)
+    dpf_list = read_dpf_list(options.dpf_list) if options.dpf_list else None  # fail early
 
     aggregator = FlowAggregator()
     infos: list[CaptureInfo] = []
@@ -125,6 +130,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
                 first_hosts.append(start)
 
     as_of, basis = _as_of(infos, options.as_of)
+    kb = kb.dated(as_of, dpf_list)  # every entity's DPF status as of that date (issue 14)
     first_party = _first_party(first_hosts, options.first_party, aggregator.hosts, kb)
     groups, attribution = _group(aggregator.hosts, first_party, kb)
     safeguards = DeclaredSafeguards(infos, ruleset.safeguard_iris)
@@ -160,6 +166,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             ontology_sha256=ruleset.sha256,
             rules=tuple(r.id for r in ruleset.rules),
             ipdb_date=network.ipdb_date,
+            dpf_list=_dpf_list_info(kb, dpf_list),
         ),
         command=options.command,
         extra=_controller_hint(first_party, kb),  # issue #7: the cover's fallback
@@ -201,6 +208,17 @@ def _few_collections() -> Iterator[None]:
             if _gc_streams == 0:
                 gc.set_threshold(*_gc_threshold)
                 gc.unfreeze()
+
+
+def _dpf_list_info(kb: KnowledgeBase, dpf_list: DpfList | None) -> DpfListInfo | None:
+    if dpf_list is None:
+        return None
+    report = match_report(kb, dpf_list)
+    return DpfListInfo(path=dpf_list.path, sha256=dpf_list.sha256, date=dpf_list.date,
+                       date_basis=dpf_list.date_basis if dpf_list.date else None,
+                       entries=len(dpf_list.entries), us_entities=report.us_entities,
+                       us_entities_matched=len(report.matched),
+                       ambiguous=tuple(sorted(report.ambiguous)))
 
 
 def _controller_hint(first_party: set[str], kb: KnowledgeBase) -> dict[str, object]:

@@ -14,7 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-SCHEMA_VERSION = "1.1"  # 1.1: verdict "safeguarded", finding steps, doctrine choice
+# 1.1: verdict "safeguarded", finding steps, doctrine choice; 1.2: entities' DPF status as of the
+# as-of date with its basis and listing dates, knowledge.dpf_list (issue 14)
+SCHEMA_VERSION = "1.2"
 
 
 class Record(BaseModel):
@@ -244,8 +246,16 @@ class Entity(Record):
     name: str
     country: str  # ISO 3166-1 alpha-2
     parent: str | None = None  # entity id
-    dpf: str = "unknown"  # active | inactive | not-listed | unknown
-    dpf_checked: dt.date | None = None
+    # active | inactive | not-listed | unknown. In an assessment: the status AS OF its as-of
+    # date (issue 14, gdprmap.enrich.dpf.judge), with dpf_basis saying why; in the knowledge
+    # base's own view (no date): the status as recorded.
+    dpf: str = "unknown"
+    dpf_checked: dt.date | None = None  # when the record or the List was read
+    dpf_source: str | None = None  # URL read, or the List file and row
+    dpf_id: str | None = None  # the List's participant id
+    dpf_since: dt.date | None = None  # the List's Install Date
+    dpf_until: dt.date | None = None  # the List's Inactive Start Date
+    dpf_basis: str | None = None  # one sentence: why this status on the as-of date
     privacy_shield: str = "unknown"  # certified | not-certified | unknown
     fisa702: str = "unknown"  # in-scope | out-of-scope | unknown
     sources: tuple[str, ...] = ()
@@ -344,6 +354,19 @@ class Generator(Record):
     version: str
 
 
+class DpfListInfo(Record):
+    """The DPF List file whose statuses replaced the bundled ones for US entities."""
+
+    path: str
+    sha256: str
+    date: dt.date | None = None  # the List's own date, when the file records one
+    date_basis: str | None = None
+    entries: int  # EU-U.S. DPF entries read
+    us_entities_matched: int | None = None  # knowledge-base US entities found on it
+    us_entities: int | None = None
+    ambiguous: tuple[str, ...] = ()  # entity ids matching several entries (judged unknown)
+
+
 class KnowledgeInfo(Record):
     """Which bundled data the assessment rests on, with hashes for the integrity annex."""
 
@@ -352,6 +375,7 @@ class KnowledgeInfo(Record):
     ontology_sha256: str
     rules: tuple[str, ...]
     ipdb_date: str | None = None  # issue #5: date of the bundled IP data (ip-location-db)
+    dpf_list: DpfListInfo | None = None  # issue 14: the DPF List file used (--dpf-list)
 
 
 class Lookup(Record):
