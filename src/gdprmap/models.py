@@ -246,6 +246,10 @@ class Entity(Record):
     name: str
     country: str  # ISO 3166-1 alpha-2
     parent: str | None = None  # entity id
+    # whether who controls this entity is established: a recorded parent, or a source saying it
+    # is the ultimate parent. False: the control chain stops here for lack of a fact (issue 13).
+    parent_established: bool = False
+    sector: str | None = None  # private | public-body | international-organisation
     # active | inactive | not-listed | unknown. In an assessment: the status AS OF its as-of
     # date (issue 14, gdprmap.enrich.dpf.judge), with dpf_basis saying why; in the knowledge
     # base's own view (no date): the status as recorded.
