@@ -66,7 +66,8 @@ LIST_ROWS = [
 
 
 def _toml(eid: str, name: str, host: str, extra: str = "") -> str:
-    return (f'[entities.{eid}]\nname = "{name}"\ncountry = "US"\nfisa702 = "in-scope"\n{extra}'
+    return (f'[entities.{eid}]\nname = "{name}"\ncountry = "US"\nparent_established = false\n'
+            f'fisa702 = "in-scope"\n{extra}'
             f'sources = ["https://{eid}.example/legal"]\n\n'
             f'[[services]]\nid = "{eid}-svc"\nname = "{eid.title()}"\noperator = "{eid}"\n'
             f'category = "analytics"\ndomains = ["{host.split(".", 1)[1]}"]\n'
