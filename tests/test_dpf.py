@@ -182,7 +182,7 @@ def test_finding_steps_and_json_carry_the_as_of_status(world):
     steps = " ".join(s.text for f in foxtrot.findings for s in f.steps)
     assert "DPF List status: not-listed" in steps
     doc = json.loads(a.to_json())
-    assert doc["schema_version"] == "1.2"
+    assert doc["schema_version"] == "1.3"
     assert doc["knowledge"]["dpf_list"]["sha256"] == hashlib.sha256(
         world["list"].read_bytes()).hexdigest()
     assert doc["knowledge"]["dpf_list"]["date"] == "2026-12-01"

@@ -64,7 +64,7 @@ def test_every_verdict_names_rule_law_and_evidence(report_2022):
 
 def test_json_contract_fields(report_2022):
     doc = report_2022
-    assert doc["schema_version"] == "1.2"
+    assert doc["schema_version"] == "1.3"
     assert doc["generator"]["name"] == "gdprmap"
     (inp,) = doc["inputs"]
     assert {"path", "sha256", "format", "entries", "first_seen", "last_seen"} <= inp.keys()
@@ -72,7 +72,8 @@ def test_json_contract_fields(report_2022):
     assert doc["scenario"] is None
     for r in doc["recipients"]:
         assert {"organisation", "hosts", "server_countries", "data_categories",
-                "special_categories", "verdict", "findings"} <= r.keys()
+                "special_categories", "verdict", "findings", "cloaked", "cloaking",
+                "first_party_probable", "first_party_reasons"} <= r.keys()
         assert set(r["organisation"]) >= {"name", "country", "parent", "parent_country"}
         assert not any(h.endswith("medirdv.example") for h in r["hosts"])  # first party
 

@@ -35,7 +35,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -77,7 +77,7 @@ HEADER_TEXT = {"legal_name": "Legal Name", "status": "Status", "framework": "Fra
 # --- names ----------------------------------------------------------------------------------
 
 _SUFFIXES = frozenset("""inc incorporated llc lc llp lp ltd limited corp corporation co company
-plc pbc pc gmbh ag sa sas sarl bv nv srl spa ab as aps oy kk pty pte holdings""".split())
+plc pbc pc gmbh ag sa sas sarl bv nv srl spa ab as aps oy kk pty pte""".split())
 
 
 def normalise_name(name: str) -> str:
@@ -645,6 +645,3 @@ def fetch_dpf_list(output: Path | str, *, url: str = DOWNLOAD_URL, timeout: floa
     parsed.path = str(out)
     return Download(out, len(content), hashlib.sha256(content).hexdigest(), parsed)
 
-
-def iter_entries(dpf_list: DpfList) -> Iterator[ListEntry]:
-    return iter(dpf_list.entries)
