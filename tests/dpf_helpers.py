@@ -82,7 +82,9 @@ def _set_modified(path: Path, when: dt.datetime) -> None:
             z.writestr(name, data)
 
 
-# A fictional List naming the bundled example's Google and Sentry entities, so tests of the
-# DPF era do not depend on which install dates the bundled knowledge base records.
+# A fictional List naming the bundled example's Google, Sentry and Cloudflare entities, so tests
+# of the DPF era do not depend on which install dates the bundled knowledge base records (a
+# status read on a date without its install date counts only from that date).
 EXAMPLE_ROWS = [row("Google LLC", "2023-07-17", display="Google"),
-                row("Functional Software, Inc.", "2023-07-17", display="Sentry")]
+                row("Functional Software, Inc.", "2023-07-17", display="Sentry"),
+                row("Cloudflare, Inc.", "2023-07-17", display="Cloudflare")]
