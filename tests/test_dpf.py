@@ -467,3 +467,18 @@ def test_fetch_offline_is_a_clear_error(tmp_path):
 def test_python_api_fetch(server, tmp_path):
     got = gdprmap.fetch_dpf_list(tmp_path / "l.xlsx", url=server)
     assert got.path.exists() and len(got.dpf_list.entries) == 9 and len(got.sha256) == 64
+
+
+def test_parsed_list_is_cached_by_content(world, tmp_path, monkeypatch):
+    copy = tmp_path / "copy.xlsx"
+    copy.write_bytes(world["list"].read_bytes())
+    first = dpf.read_dpf_list(copy)
+    dpf._CACHE.clear()  # the in-process memo; the disk entry stays
+
+    def boom(*_: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(dpf, "_workbook_rows", boom)
+    again = dpf.read_dpf_list(copy)
+    assert again.entries == first.entries and again.date == first.date
+    assert again.rows == first.rows == 11
