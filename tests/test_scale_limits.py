@@ -153,3 +153,85 @@ def test_many_analyses_in_one_process_do_not_keep_garbage(write_har):
         gdprmap.analyze(capture)
     grown = len(gc.get_objects()) - before
     assert grown < 20_000, grown
+
+
+# --- issue 19: what is kept per recipient is bounded, and the same on every run ------------
+
+def _many_requests(path: Path, n: int, order: list[int] | None = None) -> Path:
+    entries = []
+    for i in order if order is not None else range(n):
+        ip = 0x68100000 + (i * 2654435761) % (1 << 20)  # 104.16.0.0/12, one address each
+        entries.append({
+            "startedDateTime": f"2024-01-01T10:{i // 60 % 60:02d}:{i % 60:02d}Z",
+            "serverIPAddress": f"{ip >> 24}.{ip >> 16 & 255}.{ip >> 8 & 255}.{ip & 255}",
+            "request": {"method": "GET",
+                        "url": f"https://t.tracker.example/c?uid=u{i:08d}x&page=%2Fcardiologue",
+                        "headers": [{"name": "Referer",
+                                     "value": f"https://site.example/patient-{i}"}]}})
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("n", [600, 3000])
+def test_evidence_and_network_facts_per_recipient_are_bounded(tmp_path, n):
+    a = gdprmap.analyze(_many_requests(tmp_path / "many.har", n))
+    (r,) = [r for r in a.recipients if r.id.endswith("tracker.example")]
+    assert r.requests == n
+    assert len(r.server_ips) == 256 and r.server_ips_sampled
+    ip_facts = [f for f in r.facts if "addresses" in f.value or "AS" in f.value]
+    # one fact per network (ASN and country) of the sample, not one per address
+    assert 1 <= len(ip_facts) <= 64, [f.value for f in ip_facts]
+    assert all("of a sample of 256 (more were seen)" in f.value for f in ip_facts)
+    assert sum(int(f.value.split(" ", 1)[0].replace(",", "")) for f in ip_facts) == 256
+    for cat in r.data:
+        assert len(cat.evidence) <= 10 and cat.flows <= n
+        assert cat.first_seen is not None and cat.last_seen >= cat.first_seen
+    stats = a.graph.nx.nodes["host:t.tracker.example"]
+    assert len(stats["server_ips"]) <= 256
+
+
+def test_samples_are_deterministic_whatever_the_order(tmp_path):
+    n = 800
+    forward = gdprmap.analyze(_many_requests(tmp_path / "a.har", n))
+    backward = gdprmap.analyze(_many_requests(tmp_path / "b.har", n, list(range(n))[::-1]))
+    (f,) = [r for r in forward.recipients if r.id.endswith("tracker.example")]
+    (b,) = [r for r in backward.recipients if r.id.endswith("tracker.example")]
+    assert f.server_ips == b.server_ips and [x.value for x in f.facts] == [
+        x.value for x in b.facts]
+
+
+def test_reruns_are_byte_identical(tmp_path):
+    capture = _many_requests(tmp_path / "many.har", 700)
+    out = tmp_path / "report.json"  # (the command line, output path included, is recorded)
+    runs = []
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-m", "gdprmap.cli", "report", str(capture),
+                               "-o", str(out)], capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
+        assert proc.returncode == 0, proc.stderr
+        runs.append(out.read_bytes())
+    assert runs[0] == runs[1] and b'"server_ips_sampled": true' in runs[0]
+
+
+def test_bottom_k_keeps_the_smallest_hashes_whatever_the_order():
+    from gdprmap.graph import BottomK, stable_hash
+
+    values = [f"10.0.{i // 256}.{i % 256}" for i in range(5000)]
+    expected = sorted(sorted(values, key=lambda v: (stable_hash(v), v))[:100])
+    for order in (values, values[::-1], values[1::2] + values[::2]):
+        sample = BottomK(100)
+        for v in order:
+            sample.add(v)
+        assert sorted(sample.values) == expected and sample.more
+
+
+def test_the_streamed_json_report_is_the_same_text_as_the_whole_document(tmp_path):
+    from gdprmap.reports.json_report import render_json, write_json
+
+    a = gdprmap.analyze(_many_requests(tmp_path / "some.har", 50))
+    for assessment in (a, a.model_copy(update={"recipients": ()})):
+        whole = json.dumps(assessment.model_dump(mode="json"), indent=2, ensure_ascii=False)
+        assert render_json(assessment) == whole + "\n"
+        write_json(assessment, tmp_path / "out.json")
+        assert (tmp_path / "out.json").read_text(encoding="utf-8") == whole + "\n"

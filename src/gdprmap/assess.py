@@ -27,7 +27,7 @@ from .enrich.cloaking import detect as detect_cloaking
 from .enrich.network import enrich_recipients
 from .enrich.siblings import probable as probable_first_party
 from .errors import UsageError
-from .graph import FlowAggregator, HostStats, build_graph
+from .graph import SERVER_IPS_KEPT, FlowAggregator, HostStats, bottom_k, build_graph
 from .importers import ImportOptions, open_capture
 from .importers.register import DeclaredCapture
 from .models import (
@@ -429,6 +429,9 @@ def _recipients(groups: dict[str, _Group], candidates: list[Candidate], judge: J
             sample=[e for s in stats for e in s.sample][:5],
         )
         verdict, transfers, findings = judge.judge(case)
+        # issue 19: a bounded deterministic sample of the addresses (all of them when few)
+        ips, ips_more = bottom_k((ip for s in stats for ip in s.server_ips), SERVER_IPS_KEPT)
+        ips_more = ips_more or any(s.ip_sample.more for s in stats)
         first = group.matches[0] if group.matches else None
         recipients[group.id] = Recipient(
             id=group.id,
@@ -436,7 +439,8 @@ def _recipients(groups: dict[str, _Group], candidates: list[Candidate], judge: J
             services=tuple(dict.fromkeys(m.service.name for m in group.matches)),
             category=first.service.category if first else None,
             hosts=tuple(group.hosts),
-            server_ips=tuple(sorted({ip for s in stats for ip in s.server_ips})),
+            server_ips=tuple(ips),
+            server_ips_sampled=ips_more,
             server_countries=(),
             destinations=tuple(dict.fromkeys(d for m in group.matches for d in m.destinations)),
             requests=sum(s.flows for s in stats),
@@ -460,12 +464,17 @@ def _data_categories(stats: list[HostStats], lang: str) -> list[DataCategory]:
             m["terms"] += [t for t in cat.terms if t not in m["terms"]]
             m["contexts"] += [c for c in cat.contexts if c not in m["contexts"]]
             m["evidence"] += cat.evidence
+            for edge, pick in (("first_seen", min), ("last_seen", max)):
+                when = getattr(cat, edge)
+                if when is not None:
+                    m[edge] = when if m.get(edge) is None else pick(m[edge], when)
     order = list(vocab.CATEGORIES)
     return [
         DataCategory(iri=iri, label=vocab.label(iri, lang),
                      special=vocab.CATEGORIES.get(iri, vocab.IP_ADDRESS).special,
                      flows=m["flows"], terms=tuple(m["terms"]), evidence=tuple(m["evidence"][:10]),
-                     contexts=tuple(m["contexts"]))
+                     contexts=tuple(m["contexts"]), first_seen=m.get("first_seen"),
+                     last_seen=m.get("last_seen"))
         for iri, m in sorted(merged.items(), key=lambda kv: order.index(kv[0])
                              if kv[0] in order else len(order))
     ]

@@ -14,9 +14,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-SCHEMA_VERSION = "1.2"  # 1.1: verdict "safeguarded", finding steps, doctrine choice;
+SCHEMA_VERSION = "1.3"  # 1.1: verdict "safeguarded", finding steps, doctrine choice;
 # 1.2: recipients' cloaked/cloaking (first-party hosts served by a vendor) and
-# first_party_probable/first_party_reasons (the site's own domains, probably) - issue 15
+# first_party_probable/first_party_reasons (the site's own domains, probably) - issue 15;
+# 1.3: recipients' server_ips_sampled, network facts per network instead of per address,
+# data categories' first_seen/last_seen - issue 19
 
 
 class Record(BaseModel):
@@ -232,6 +234,9 @@ class DataCategory(Record):
     terms: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()  # the first few; ``flows`` counts them all
     contexts: tuple[str, ...] = ()  # issue #4: why flows count by context (health-service site)
+    # issue 19: the first and last request that carried it (``evidence`` keeps a bounded few)
+    first_seen: dt.datetime | None = None
+    last_seen: dt.datetime | None = None
 
 
 # --- attribution --------------------------------------------------------------------------
@@ -356,6 +361,9 @@ class Recipient(Record):
     category: str | None = None  # service category (analytics, cdn, ...)
     hosts: tuple[str, ...]
     server_ips: tuple[str, ...] = ()
+    # issue 19: True when ``server_ips`` is a sample (at most 256 addresses, those of smallest
+    # CRC-32: the same sample on every run); the network facts say how many were seen
+    server_ips_sampled: bool = False
     server_countries: tuple[str, ...] = ()
     destinations: tuple[Destination, ...] = ()
     requests: int
