@@ -235,3 +235,41 @@ def test_the_streamed_json_report_is_the_same_text_as_the_whole_document(tmp_pat
         assert render_json(assessment) == whole + "\n"
         write_json(assessment, tmp_path / "out.json")
         assert (tmp_path / "out.json").read_text(encoding="utf-8") == whole + "\n"
+
+
+def test_evidence_sidecar_has_every_request_redacted_and_is_reproducible(tmp_path):
+    from conftest import EXAMPLE, SECRETS
+
+    runs = []
+    for _ in range(2):
+        sidecar = tmp_path / "evidence.jsonl"
+        a = gdprmap.analyze(EXAMPLE, evidence=sidecar)
+        runs.append(sidecar.read_bytes())
+    lines = [json.loads(line) for line in runs[0].decode("utf-8").splitlines()]
+    assert runs[0] == runs[1]
+    assert len(lines) == sum(i.entries for i in a.inputs)
+    assert [x["entry"] for x in lines] == sorted(x["entry"] for x in lines)
+    text = runs[0].decode("utf-8")
+    assert not [s for s in SECRETS if s in text]
+    # the report keeps a bounded sample of what the sidecar holds in full
+    kept = sum(len(c.evidence) for r in a.recipients for c in r.data)
+    assert kept < sum(len(x["data"]) for x in lines)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_batch_summary_is_written_as_sites_finish(tmp_path):
+    example = Path(__file__).resolve().parent.parent / "examples" / "health-booking"
+    doc = json.loads((example / "capture.har").read_text(encoding="utf-8"))
+    folder = tmp_path / "captures"
+    folder.mkdir()
+    for k in range(4):
+        doc["log"]["entries"] = doc["log"]["entries"][: 20 + 10 * k]
+        (folder / f"s{k}.har").write_text(json.dumps(doc), encoding="utf-8")
+    result = gdprmap.batch([folder], tmp_path / "out")
+    # the rows left memory as each site finished; the files hold them all
+    assert all(s.recipients == [] and s.recipient_count > 0 for s in result.sites)
+    rows = (tmp_path / "out" / "summary.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rows) - 1 == sum(s.recipient_count for s in result.sites)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert [s["site"] for s in summary["sites"]] == ["s0", "s1", "s2", "s3"]
+    assert all(s["recipients"] for s in summary["sites"])

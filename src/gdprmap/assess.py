@@ -11,7 +11,7 @@ import datetime as dt
 import gc
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,9 @@ class Options:
     cname_source: Any = None
     # issue #4: the captured site is a health service (every flow is a health-context flow)
     health_context: bool = False
+    # issue 19: every request's evidence, one JSON line per request, to this file (the report
+    # keeps a bounded sample per recipient and data category)
+    evidence_path: Path | None = None
     # a declared processing register given apart from the captures (analyze(register=...)):
     # its files, or the validated model (gdprmap.register.Register); read as one more input
     register_paths: tuple[Path, ...] = ()
@@ -108,7 +111,8 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     sources: list[Any] = [*paths, *(p for p in options.register_paths if p not in paths)]
     if options.register is not None and not options.register_paths:
         sources.append(DeclaredCapture(options.register))
-    with _few_collections():  # the stream allocates millions of short-lived objects
+    sidecar = EvidenceWriter(options.evidence_path) if options.evidence_path else None
+    with _few_collections(), (sidecar or nullcontext()):  # millions of short-lived objects
         for source in sources:
             capture = (open_capture(source, str(source), import_options)
                        if isinstance(source, Path) else source)
@@ -116,6 +120,8 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             for flow in capture:
                 items = (declared_items(flow) if flow.origin == "declared"
                          else claims(flow, context))
+                if sidecar is not None:
+                    items = sidecar.write(flow, list(items))
                 aggregator.add(flow, items)
                 # Only a request the producer marks as a document: in app traffic without pages
                 # (mitmproxy har_dump, PCAPdroid HAR) the first request is often a tracker, and
@@ -198,6 +204,55 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
 
 
 # --- stages -------------------------------------------------------------------------------
+
+
+class EvidenceWriter:
+    """``--evidence FILE`` (issue 19): one JSON line per request with every data item found
+    in it (the same redacted excerpts as the report), written as the capture streams, so the
+    report can keep a bounded sample while nothing is lost. Written to a temporary name and
+    renamed when the analysis ends well."""
+
+    def __init__(self, path: Path) -> None:
+        import tempfile
+
+        self.path = Path(path)
+        try:
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.",
+                                            dir=self.path.parent or Path("."))
+        except OSError as e:
+            raise UsageError(f"{path}: cannot write the evidence file: {e.strerror or e}") from e
+        self.file = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+
+    def write(self, flow: Any, items: list[Any]) -> list[Any]:
+        import json
+
+        data = []
+        for item in items:
+            ev = item.evidence
+            row = {"category": item.category, "field": ev.field, "excerpt": ev.excerpt}
+            if item.term:
+                row["term"] = item.term
+            if item.context:
+                row["context"] = item.context
+            data.append(row)
+        line = {"input": flow.input, "entry": flow.entry, "time": flow.started.isoformat(),
+                "method": flow.method, "host": flow.host, "url": flow.url,
+                "server_ip": flow.server_ip, "data": data}
+        self.file.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return items
+
+    def __enter__(self) -> EvidenceWriter:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        import os
+
+        self.file.close()
+        if kind is None:
+            os.replace(self.tmp, self.path)
+        elif os.path.exists(self.tmp):
+            os.unlink(self.tmp)
+
 
 _GC_LOCK = threading.Lock()
 _gc_streams = 0  # analyses streaming now (threads of one process share the collector)

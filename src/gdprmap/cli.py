@@ -112,12 +112,17 @@ def main() -> None:
               help="The captured site is a health service: every flow from its pages carries "
                    "health data (GDPR Recital 35). Sites the knowledge base records as health "
                    "services get this without the option.")
+@click.option("--evidence", "evidence", type=click.Path(path_type=Path), metavar="FILE",
+              help="Also write every request's evidence to FILE, one JSON line per request "
+                   "(redacted like the report). The report keeps a bounded sample per "
+                   "recipient and data category.")
 def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
            scenario: str | None, scenario_file: Path | None, doctrine: str, lang: str, fail_on: str | None, controller: str | None,
            first_party: tuple[str, ...], kb_override: tuple[Path, ...],
            skip_bad_entries: bool = False, keep_secrets: bool = False,
            online: bool = False, health_context: bool = False,
-           pdf_variant: str | None = None, template_dir: Path | None = None) -> None:
+           pdf_variant: str | None = None, template_dir: Path | None = None,
+           evidence: Path | None = None) -> None:
     """Assess CAPTURES and write a report to OUTPUT.
 
     A capture is a HAR file (.har, .zhar, gzip), an EDPS Website Evidence Collector or
@@ -135,7 +140,7 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
                          controller=controller, first_party=first_party,
                          kb_override=kb_override, command=_command(),
                          skip_bad_entries=skip_bad_entries, keep_secrets=keep_secrets,
-                         online=online, health_context=health_context)
+                         online=online, health_context=health_context, evidence=evidence)
     render(assessment, output)
     if assessment.skipped:
         click.echo(f"gdprmap: warning: {len(assessment.skipped)} broken entries skipped "
