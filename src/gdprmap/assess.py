@@ -473,12 +473,15 @@ def _recipients(groups: dict[str, _Group], candidates: list[Candidate], judge: J
                 hosts: dict[str, HostStats], received: dict[str, list[str]],
                 lang: str) -> dict[str, Recipient]:
     recipients: dict[str, Recipient] = {}
+    by_recipient: dict[str, list[Candidate]] = {}  # (a scan per group was quadratic: issue 17)
+    for c in candidates:
+        by_recipient.setdefault(c.recipient, []).append(c)
     for group in groups.values():
         stats = [hosts[h] for h in group.hosts]
         data = _data_categories(stats, lang)
         case = RecipientCase(
             id=group.id,
-            candidates=[c for c in candidates if c.recipient == group.id],
+            candidates=by_recipient.get(group.id, []),
             matches=group.matches,
             data=data,
             sample=[e for s in stats for e in s.sample][:5],

@@ -112,6 +112,7 @@ class IpDataEnricher:
         for key, addresses in sorted(networks.items(), key=lambda kv: (-len(kv[1]), kv[0])):
             special, asn, as_org, country = key
             addresses.sort()
+            subject: str | None
             if len(addresses) == 1 and not sampled:
                 head, subject = f"{addresses[0]}: ", addresses[0]
             else:
