@@ -141,7 +141,8 @@ def test_a_killed_worker_fails_only_its_own_site(tmp_path, monkeypatch):
 
 def test_many_analyses_in_one_process_do_not_keep_garbage(write_har):
     """gc.freeze() without a collection first kept each analysis's cyclic garbage alive (about
-    10,000 objects each); the count of tracked objects must not grow with the analyses."""
+    10,000 objects each); the count of tracked objects must not grow with the analyses (a
+    collection runs every ``GC_EVERY`` analyses: at most that many analyses' garbage waits)."""
     entries = [{"startedDateTime": "2024-01-01T10:00:00Z",
                 "request": {"method": "GET", "url": f"https://t{i}.example/c?uid=abc123def"}}
                for i in range(3)]
@@ -152,7 +153,7 @@ def test_many_analyses_in_one_process_do_not_keep_garbage(write_har):
     for _ in range(100):
         gdprmap.analyze(capture)
     grown = len(gc.get_objects()) - before
-    assert grown < 20_000, grown
+    assert grown < 60_000, grown  # today's main: ~1,000,000
 
 
 # --- issue 19: what is kept per recipient is bounded, and the same on every run ------------

@@ -280,6 +280,8 @@ _GC_LOCK = threading.Lock()
 _gc_streams = 0  # analyses streaming now (threads of one process share the collector)
 _gc_threshold = gc.get_threshold()
 _gc_runs = 0  # analyses started in this process
+_gc_collected = 0  # the value of _gc_runs at the last full collection
+GC_EVERY = 4
 
 
 @contextmanager
@@ -290,17 +292,20 @@ def _few_collections() -> Iterator[None]:
     with the long-lived objects frozen out of its walks (issue #9: ~10 % of the stream's CPU).
     Memory stays bounded: what the stream drops is freed by reference counting as before. The
     first of concurrent analyses sets this up and the last one puts the collector back."""
-    global _gc_streams, _gc_threshold, _gc_runs
+    global _gc_streams, _gc_threshold, _gc_runs, _gc_collected
     with _GC_LOCK:
         if _gc_streams == 0:
             _gc_threshold = gc.get_threshold()
-            # Collect first when an analysis ran before in this process: freeze() would
-            # otherwise move its cyclic garbage (models, graphs) into the permanent generation,
-            # where nothing collects it, and after unfreeze() into the oldest one, rarely walked:
-            # 100 analyses in one process kept 353 MiB (issue 19). The first analysis of a
-            # process (the CLI's only one) skips it: ~0.1-0.25 s to walk what imports left.
-            if _gc_runs:
+            # Collect first when analyses ran before in this process: freeze() would otherwise
+            # move their cyclic garbage (models, graphs) into the permanent generation, where
+            # nothing collects it, and after unfreeze() into the oldest one, rarely walked:
+            # 100 analyses in one process kept 353 MiB (issue 19). A full collection walks the
+            # whole heap (~60 ms after a 300-request site, a third of its CPU), so it runs every
+            # GC_EVERY analyses: at most that many analyses' garbage waits. The first analysis
+            # of a process (the CLI's only one) never pays it.
+            if _gc_runs - _gc_collected >= GC_EVERY:
                 gc.collect()
+                _gc_collected = _gc_runs
             gc.freeze()
             gc.set_threshold(50_000, *_gc_threshold[1:])
         _gc_streams += 1
