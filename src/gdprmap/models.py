@@ -248,6 +248,7 @@ class Entity(Record):
     # is the ultimate parent. False: the control chain stops here for lack of a fact (issue 13).
     parent_established: bool = False
     sector: str | None = None  # private | public-body | international-organisation
+    controlled_from: str | None = None  # ISO code where a source says it is run from
     dpf: str = "unknown"  # active | inactive | not-listed | unknown
     dpf_checked: dt.date | None = None
     privacy_shield: str = "unknown"  # certified | not-certified | unknown
