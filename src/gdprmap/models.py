@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-SCHEMA_VERSION = "1.1"  # 1.1: verdict "safeguarded", finding steps, doctrine choice
+SCHEMA_VERSION = "1.2"  # 1.1: verdict "safeguarded", finding steps, doctrine choice; 1.2: received_in / controlled_from, entity parent_established / sector / controlled_from (issue 13)
 
 
 class Record(BaseModel):
@@ -328,6 +328,13 @@ class Recipient(Record):
     server_ips: tuple[str, ...] = ()
     server_countries: tuple[str, ...] = ()
     destinations: tuple[Destination, ...] = ()
+    # issue 13, one truth per country: where the recipient RECEIVES data (the countries of its
+    # transfers, observed or declared; a doctrine's derived transfers excluded) and where it is
+    # CONTROLLED FROM (its ultimate parent's country, and the country a source says the parent
+    # is run from). Summary, world-map table, Art. 30(e), CSV and JSON all read these two.
+    received_in: tuple[str, ...] = ()
+    controlled_from: tuple[str, ...] = ()
+    control_established: bool | None = None  # None: no organisation identified
     requests: int
     observed_requests: int | None = None  # requests seen in captures (None: not recorded)
     data_categories: tuple[str, ...]
