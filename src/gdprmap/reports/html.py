@@ -599,8 +599,9 @@ def _controlling(recipients: list[Recipient], _: i18n.Translator) -> list[dict[s
     for r in recipients:
         for code in flowmap.controlling_countries(r):
             seen.setdefault(code, []).append(flowmap.recipient_name(r))
-    rows = [{"code": c, "name": _.country(c), "status": _.status(c), "third": not _.eea(c),
-             "count": len(names), "recipients": names} for c, names in seen.items()]
+    rows: list[dict[str, Any]] = [
+        {"code": c, "name": _.country(c), "status": _.status(c), "third": not _.eea(c),
+         "count": len(names), "recipients": names} for c, names in seen.items()]
     rows.sort(key=lambda c: (not c["third"], -c["count"], c["name"].casefold()))
     return rows
 
