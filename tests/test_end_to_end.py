@@ -65,7 +65,7 @@ def test_every_verdict_names_rule_law_and_evidence(report_2022):
 
 def test_json_contract_fields(report_2022):
     doc = report_2022
-    assert doc["schema_version"] == "1.2"
+    assert doc["schema_version"] == "1.3"
     for r in doc["recipients"]:  # issue 13: where data are received vs controlled from
         assert "received_in" in r and "controlled_from" in r and "control_established" in r
     at = next(r for r in doc["recipients"] if r["id"] == "org:at-internet")
@@ -77,7 +77,8 @@ def test_json_contract_fields(report_2022):
     assert doc["scenario"] is None
     for r in doc["recipients"]:
         assert {"organisation", "hosts", "server_countries", "data_categories",
-                "special_categories", "verdict", "findings"} <= r.keys()
+                "special_categories", "verdict", "findings", "cloaked", "cloaking",
+                "first_party_probable", "first_party_reasons"} <= r.keys()
         assert set(r["organisation"]) >= {"name", "country", "parent", "parent_country"}
         assert not any(h.endswith("medirdv.example") for h in r["hosts"])  # first party
 

@@ -14,7 +14,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-SCHEMA_VERSION = "1.2"  # 1.1: verdict "safeguarded", finding steps, doctrine choice; 1.2: received_in / controlled_from, entity parent_established / sector / controlled_from (issue 13)
+SCHEMA_VERSION = "1.3"  # 1.1: verdict "safeguarded", finding steps, doctrine choice;
+# 1.2: recipients' cloaked/cloaking (first-party hosts served by a vendor) and
+# first_party_probable/first_party_reasons (the site's own domains, probably) - issue 15;
+# 1.3: received_in / controlled_from / control_established, chain entities' parent_established,
+# sector, controlled_from - issue 13
 
 
 class Record(BaseModel):
@@ -97,6 +101,16 @@ class Flow(Record):
     app: str | None = None  # mobile captures: the app package that made the connection
     notes: tuple[str, ...] = ()  # producer claims kept verbatim (e.g. a tracker list's label)
     declared_data: tuple[str, ...] = ()  # register: DPV IRIs the controller declares as sent
+    tls: TlsInfo | None = None  # issue 15: the server certificate (HAR _tls, live captures)
+
+
+class TlsInfo(Record):
+    """The server certificate a live capture saw (HAR ``_tls``; issue 15): who it names."""
+
+    subject: str | None = None  # subject common name
+    organisation: str | None = None  # subject O=
+    issuer: str | None = None
+    sans: tuple[str, ...] = ()  # subject alternative names (DNS), lower case
 
 
 class CaptureInfo(Record):
@@ -319,6 +333,25 @@ class Transfer(Record):
     derived: bool = False  # added by the doctrine exposure-is-transfer
 
 
+class CloakEvidence(Record):
+    """Issue 15: why a host under the site's own domain is attributed to a vendor (cloaking)."""
+
+    host: str
+    signal: str  # request-path | query | cookie | asn | tls-organisation | tls-san | cname
+    detail: str  # what was seen, e.g. "request path /b/ss/ (Adobe Analytics image request)"
+    strong: bool = True  # False: supporting only (never enough alone)
+    source: str | None = None  # where the signature is documented (URL), or the data used
+    evidence: Evidence | None = None  # the request it was read from, when there is one
+
+
+class FirstPartyReason(Record):
+    """Issue 15: one reason to think a domain is the site's own (first party, probable)."""
+
+    signal: str  # brand-token | same-network | shared-cookie | tls-san | kb-group
+    detail: str
+    domain: str  # the domain it speaks of (the recipient's)
+
+
 class Recipient(Record):
     id: str  # stable: "org:<entity id>" or "domain:<registrable domain>"
     organisation: Organisation | None
@@ -349,6 +382,14 @@ class Recipient(Record):
     cookie_lifetimes: tuple[CookieLifetime, ...] = ()
     # issue #5: registration (WHOIS/RDAP) and IP data (ASN, country) facts with provenance
     facts: tuple[Fact, ...] = ()
+    # issue 15: hosts under the site's own domains that the evidence attributes to this vendor
+    # (CNAME cloaking); they are listed in ``hosts`` and explained in ``cloaking``
+    cloaked: bool = False
+    cloaking: tuple[CloakEvidence, ...] = ()
+    # issue 15: probably the site's own domain (its CDN, a sister domain): still a recipient,
+    # shown apart with the reasons; ``--first-party DOMAIN`` settles it
+    first_party_probable: bool = False
+    first_party_reasons: tuple[FirstPartyReason, ...] = ()
 
 
 class Generator(Record):

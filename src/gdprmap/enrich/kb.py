@@ -275,8 +275,14 @@ class KnowledgeBase:
                 return svc
         return None
 
-    def match(self, host: str) -> HostMatch | None:
-        svc = self.service_for(host)
+    def service(self, service_id: str) -> ServiceRecord | None:
+        """The service with this id (issue 15: cloaking signatures name services)."""
+        return next((s for s in self.data.services if s.id == service_id), None)
+
+    def match(self, host: str, service: ServiceRecord | None = None) -> HostMatch | None:
+        """What the knowledge base says about ``host``; with ``service``, the host is taken as
+        operated by that service (issue 15: a cloaked first-party host, on other evidence)."""
+        svc = service or self.service_for(host)
         if svc is None:
             return None
         chain = self.chain(svc.operator)
