@@ -53,9 +53,10 @@ def test_special_category_raises_severity(tmp_path):
     out = tmp_path / "r.json"
     run("report", EXAMPLE, "-o", out, "--as-of", "2024-03-01")
     doc = json.loads(out.read_text())
-    cf = next(r for r in doc["recipients"] if r["id"] == "org:cloudflare-inc")
-    # issue 13: Cloudflare's DPF listing is not established -> GM-SAF-02 (same severities)
-    saf = next(f for f in cf["findings"] if f["rule"] == "GM-SAF-02")
+    # AWS EMEA SARL (US region, no adequacy for the importer) carries the health data too; its
+    # DPF listing is not established (issue 13: GM-SAF-02, same severities as GM-SAF-01)
+    aws = next(r for r in doc["recipients"] if r["id"] == "org:aws-emea-sarl")
+    saf = next(f for f in aws["findings"] if f["rule"] == "GM-SAF-02")
     assert saf["severity"] == "critical"  # "high" without health data
     assert "DPF listing not established at the as-of date" in saf["explanation"]
 

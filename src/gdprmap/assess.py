@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import __version__, vocab
+from . import __version__, consent, vocab
 from .classify import HealthContext, claims
 from .classify.cookies import cookie_lifetimes
 from .declared import DeclaredSafeguards, declared_items
@@ -104,6 +104,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     import_options = ImportOptions(keep_secrets=options.keep_secrets,
                                    skip_bad_entries=options.skip_bad_entries)
     context = _health_context(kb, options.health_context, options.lang)
+    consent_seen = consent.ConsentTracker()  # issue #16: flows' consent states, per host
     # A register given apart from the captures (analyze(register=...)) is one more input.
     sources: list[Any] = [*paths, *(p for p in options.register_paths if p not in paths)]
     if options.register is not None and not options.register_paths:
@@ -117,6 +118,8 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
                 items = (declared_items(flow) if flow.origin == "declared"
                          else claims(flow, context))
                 aggregator.add(flow, items)
+                if flow.consent is not None:
+                    consent_seen.add(flow)
                 # Only a request the producer marks as a document: in app traffic without pages
                 # (mitmproxy har_dump, PCAPdroid HAR) the first request is often a tracker, and
                 # taking its host as first party would hide that recipient (issue #3).
@@ -163,6 +166,9 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     recipients = _shared_identifiers(recipients, groups, aggregator.hosts)
     recipients = {rid: r.model_copy(update={"cookie_lifetimes": cookie_lifetimes(infos, r.hosts)})
                   for rid, r in recipients.items()}  # issue #4: from the capture tool's records
+    # issue #16: consent states and the consent rules' findings, beside the verdicts
+    recipients = consent.apply(recipients, {g.id: g.hosts for g in groups.values()},
+                               consent_seen, infos, options.lang)
     recipients = _mark_attribution(recipients, groups, cloaks, siblings)  # issue 15
     network = enrich_recipients(recipients, lang=options.lang, ip_data=options.ip_data,
                                 online=options.online, online_options=options.online_options,
@@ -192,6 +198,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
         command=options.command,
         extra=_controller_hint(first_party, kb),  # issue #7: the cover's fallback
         lookups=tuple(getattr(cname_source, "lookups", ()) or ()) + tuple(network.lookups),
+        consent=consent.summary(infos),
         skipped=tuple(skipped),
         secrets_kept=options.keep_secrets,
     )

@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from ..models import Assessment, Evidence, Finding, Recipient, Severity, Verdict
 from ..resources import DerivedCache, bundled_dir, digest
-from . import flowmap, i18n, sections, worldmap
+from . import consent_view, flowmap, i18n, sections, worldmap
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
@@ -829,6 +829,7 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
         "worldmap_legend": worldmap.legend(assessment, lang)
         if assessment.recipients and paged else None,
         "attachments": [],
+        "consent": consent_view.consent_view(assessment, lang, names),  # issue #16
         "legend": [
             {
                 "word": v.value,

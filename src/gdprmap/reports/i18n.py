@@ -130,6 +130,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "map_reason_destination": "data processed in {country}",
         "map_reason_unknown": "no jurisdiction established",
         "map_requests": "{n} requests",
+        "map_after_refusal": "reached after refusal",  # issue #16
         # art 30
         "art30_intro": (
             "Entries of the record of processing activities that observation supports. Columns "
@@ -339,6 +340,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "map_reason_destination": "données traitées : {country}",
         "map_reason_unknown": "aucune juridiction établie",
         "map_requests": "{n} requêtes",
+        "map_after_refusal": "atteint après refus",  # issue #16
         "art30_intro": (
             "Mentions du registre des activités de traitement que l'observation permet "
             "d'étayer. Les colonnes marquées « à compléter par le responsable du traitement » "
