@@ -31,7 +31,7 @@ from .graph import FlowAggregator, HostStats, build_graph
 from .importers import ImportOptions, open_capture
 from .importers.register import DeclaredCapture
 from .models import (
-    Assessment, CaptureInfo, DataCategory, FirstPartyReason, Generator, KnowledgeInfo,
+    Assessment, CaptureInfo, DataCategory, FirstPartyReason, Flow, Generator, KnowledgeInfo,
     Organisation, Recipient, SkippedEntry,
 )
 from .rules.engine import load_ruleset
@@ -100,6 +100,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     infos: list[CaptureInfo] = []
     first_hosts: list[str] = []
     document_hosts: set[str] = set()  # issue 15: the pages' own hosts
+    visited: dict[str, str] = {}  # issue 15: hosts of pages the capture visited, and how
     skipped: list[SkippedEntry] = []
     import_options = ImportOptions(keep_secrets=options.keep_secrets,
                                    skip_bad_entries=options.skip_bad_entries)
@@ -114,6 +115,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             capture = (open_capture(source, str(source), import_options)
                        if isinstance(source, Path) else source)
             first_document: str | None = None
+            first_flow: Flow | None = None
             for flow in capture:
                 items = (declared_items(flow) if flow.origin == "declared"
                          else claims(flow, context))
@@ -126,6 +128,8 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
                 if first_document is None and flow.host and (
                         flow.resource_type in ("document", "Document")):
                     first_document = flow.host
+                if first_flow is None and flow.host:
+                    first_flow = flow
             info = capture.info()
             infos.append(info)
             skipped += capture.skipped
@@ -136,6 +140,16 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
                 first_hosts.append(start)
                 document_hosts.add(start)
             document_hosts.update(h for h in page_hosts if h)
+            # issue 15: other pages the capture visited are probably the site's own; so is the
+            # home page a capture without any page record asks for first (GET /), not taken
+            # as first party for the reason above
+            for h in page_hosts[1:]:
+                if h and h != start:
+                    visited.setdefault(h, "the capture visited a page of this host")
+            if start is None and first_flow is not None and first_flow.method == "GET" and \
+                    _host_path(first_flow.url) == "/" and first_flow.host:
+                visited.setdefault(first_flow.host, "first request of a capture without page "
+                                   "records, for the home page /")
 
     as_of, basis = _as_of(infos, options.as_of)
     first_party = _first_party(first_hosts, options.first_party, aggregator.hosts, kb)
@@ -153,7 +167,8 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
               if cname_source is not None else None)
     cloaks = detect_cloaking(aggregator.hosts, first_party, document_hosts, kb, signatures,
                              ip_lookup, cnames)
-    siblings = probable_first_party(aggregator.hosts, first_party, document_hosts, kb, ip_lookup)
+    siblings = probable_first_party(aggregator.hosts, first_party, document_hosts, kb, ip_lookup,
+                                    visited=visited)
     groups, attribution = _group(aggregator.hosts, first_party, kb, cloaks)
     safeguards = DeclaredSafeguards(infos, ruleset.safeguard_iris)
     servers = _server_countries(groups, aggregator.hosts, ip_source)
@@ -257,6 +272,15 @@ def _controller_hint(first_party: set[str], kb: KnowledgeBase) -> dict[str, obje
             return {"controller_kb": {"name": operator.name, "entity": operator.id,
                                       "country": operator.country, "domain": domain}}
     return {}
+
+
+def _host_path(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).path or "/"
+    except ValueError:
+        return None
 
 
 def _host_of(url: str) -> str | None:

@@ -107,7 +107,9 @@ def main() -> None:
 @click.option("--online", is_flag=True,
               help="Look up registrants of domains the knowledge base does not know (RDAP, "
                    "then WHOIS; cached in ~/.cache/gdprmap or $GDPRMAP_CACHE_DIR). Off by "
-                   "default: runs stay reproducible and private. Never changes a verdict.")
+                   "default: runs stay reproducible and private. Never changes a verdict. "
+                   "Also asks DNS ($GDPRMAP_DNS_SERVER, else the system resolver) for the "
+                   "CNAME chains of the site's own host names, to unmask cloaked trackers.")
 @click.option("--health-context", "health_context", is_flag=True,
               help="The captured site is a health service: every flow from its pages carries "
                    "health data (GDPR Recital 35). Sites the knowledge base records as health "

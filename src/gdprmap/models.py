@@ -393,7 +393,7 @@ class CloakEvidence(Record):
 class FirstPartyReason(Record):
     """Issue 15: one reason to think a domain is the site's own (first party, probable)."""
 
-    signal: str  # brand-token | same-network | shared-cookie | tls-san | kb-group
+    signal: str  # brand-token | same-network | shared-cookie | tls-san | kb-group | visited-page
     detail: str
     domain: str  # the domain it speaks of (the recipient's)
 
@@ -459,7 +459,7 @@ class Lookup(Record):
     """One registration lookup (issue #5): which protocol asked which server, when, and how it
     ended. ``status``: ok | not-found | timeout | rate-limited | error | skipped."""
 
-    protocol: str  # "rdap" | "whois"
+    protocol: str  # "rdap" | "whois" | "dns" (issue 15: CNAME chains with --online)
     query: str  # the registrable domain asked about
     server: str | None = None  # RDAP origin or WHOIS host:port (None when none is known)
     time: dt.datetime  # when the answer was retrieved (cached answers keep their own time)

@@ -579,6 +579,14 @@ def _recipient_view(
         "destinations": destinations,
         "third_countries": [{"code": c, "name": _.country(c)} for c in third],
         "findings": findings,
+        # issue 15
+        "cloaked": r.cloaked,
+        "cloaking": [{"host": e.host, "signal": e.signal, "detail": e.detail,
+                      "strong": e.strong, "source": e.source} for e in r.cloaking],
+        "probable": r.first_party_probable,
+        "probable_reasons": [{"signal": x.signal, "detail": x.detail, "domain": x.domain}
+                             for x in r.first_party_reasons],
+        "probable_domains": sorted({x.domain for x in r.first_party_reasons}),
     }
 
 
@@ -822,6 +830,8 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
         "world_countries": sections.world_countries(assessment, _),
         "exhibits_more": book.overflow,
         "legal": sections.legal_appendix(assessment, lang),
+        "cloaked_views": [v for v in views if v["cloaked"]],  # issue 15 annex
+        "probable_views": [v for v in views if v["probable"]],
         "data_status": sections.data_status(assessment),
         "ipdb_date": getattr(assessment.knowledge, "ipdb_date", None),
         "worldmap": Markup(worldmap.render_worldmap_svg(assessment, lang, paged=paged))
