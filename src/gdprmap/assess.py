@@ -188,9 +188,9 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     network = enrich_recipients(recipients, lang=options.lang, ip_data=options.ip_data,
                                 online=options.online, online_options=options.online_options,
                                 registration_source=options.registration_source,
-                                ip_source=ip_source,  # facts only (the rules read the
-                                site_domains=tuple(sorted(first_party)))  # server countries
-    # before, see _server_countries)
+                                ip_source=ip_source,
+                                site_domains=tuple(sorted(first_party)))
+    # facts only: the rules read the server countries before, see _server_countries
     recipients = network.recipients
     assessment = Assessment(
         generator=Generator(version=__version__),
