@@ -14,13 +14,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-SCHEMA_VERSION = "1.3"  # 1.1: verdict "safeguarded", finding steps, doctrine choice;
+# 1.1: verdict "safeguarded", finding steps, doctrine choice;
 # 1.2: recipients' cloaked/cloaking (first-party hosts served by a vendor) and
 # first_party_probable/first_party_reasons (the site's own domains, probably) - issue 15;
 #      live captures with consent states: recipients[].consent_states, top-level consent,
 #      inputs[].consent, flows' consent state - issue #16
-# 1.3: received_in / controlled_from / control_established, chain entities' parent_established,
+# 1.3: entities' DPF status as of the as-of date with its basis and listing dates,
+# knowledge.dpf_list (issue 14)
+# 1.4: received_in / controlled_from / control_established, chain entities' parent_established,
 # sector, controlled_from - issue 13
+SCHEMA_VERSION = "1.4"
 
 
 class Record(BaseModel):
@@ -309,8 +312,16 @@ class Entity(Record):
     parent_established: bool = False
     sector: str | None = None  # private | public-body | international-organisation
     controlled_from: str | None = None  # ISO code where a source says it is run from
-    dpf: str = "unknown"  # active | inactive | not-listed | unknown
-    dpf_checked: dt.date | None = None
+    # active | inactive | not-listed | unknown. In an assessment: the status AS OF its as-of
+    # date (issue 14, gdprmap.enrich.dpf.judge), with dpf_basis saying why; in the knowledge
+    # base's own view (no date): the status as recorded.
+    dpf: str = "unknown"
+    dpf_checked: dt.date | None = None  # when the record or the List was read
+    dpf_source: str | None = None  # URL read, or the List file and row
+    dpf_id: str | None = None  # the List's participant id
+    dpf_since: dt.date | None = None  # the List's Install Date
+    dpf_until: dt.date | None = None  # the List's Inactive Start Date
+    dpf_basis: str | None = None  # one sentence: why this status on the as-of date
     privacy_shield: str = "unknown"  # certified | not-certified | unknown
     fisa702: str = "unknown"  # in-scope | out-of-scope | unknown
     sources: tuple[str, ...] = ()
@@ -446,6 +457,19 @@ class Generator(Record):
     version: str
 
 
+class DpfListInfo(Record):
+    """The DPF List file whose statuses replaced the bundled ones for US entities."""
+
+    path: str
+    sha256: str
+    date: dt.date | None = None  # the List's own date, when the file records one
+    date_basis: str | None = None
+    entries: int  # EU-U.S. DPF entries read
+    us_entities_matched: int | None = None  # knowledge-base US entities found on it
+    us_entities: int | None = None
+    ambiguous: tuple[str, ...] = ()  # entity ids matching several entries (judged unknown)
+
+
 class KnowledgeInfo(Record):
     """Which bundled data the assessment rests on, with hashes for the integrity annex."""
 
@@ -454,6 +478,7 @@ class KnowledgeInfo(Record):
     ontology_sha256: str
     rules: tuple[str, ...]
     ipdb_date: str | None = None  # issue #5: date of the bundled IP data (ip-location-db)
+    dpf_list: DpfListInfo | None = None  # issue 14: the DPF List file used (--dpf-list)
 
 
 class Lookup(Record):
