@@ -66,7 +66,9 @@ LIST_ROWS = [
 
 
 def _toml(eid: str, name: str, host: str, extra: str = "") -> str:
-    return (f'[entities.{eid}]\nname = "{name}"\ncountry = "US"\nparent_established = false\n'
+    # fictional ultimate parents: parent_established = true, so that only the DPF status decides
+    # (with false, issue 13 makes every such recipient unknown)
+    return (f'[entities.{eid}]\nname = "{name}"\ncountry = "US"\nparent_established = true\n'
             f'fisa702 = "in-scope"\n{extra}'
             f'sources = ["https://{eid}.example/legal"]\n\n'
             f'[[services]]\nid = "{eid}-svc"\nname = "{eid.title()}"\noperator = "{eid}"\n'
