@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import EXAMPLE, SECRETS, entry, har
+from gdprmap.models import SCHEMA_VERSION
 from gdprmap.cli import main
 
 US_RECIPIENTS = {"org:aws-emea-sarl", "org:cloudflare-inc", "org:cloudinary-ltd",
@@ -66,7 +67,7 @@ def test_every_verdict_names_rule_law_and_evidence(report_2022):
 
 def test_json_contract_fields(report_2022):
     doc = report_2022
-    assert doc["schema_version"] == "1.4"
+    assert doc["schema_version"] == SCHEMA_VERSION
     for r in doc["recipients"]:  # issue 13: where data are received vs controlled from
         assert "received_in" in r and "controlled_from" in r and "control_established" in r
     at = next(r for r in doc["recipients"] if r["id"] == "org:at-internet")
