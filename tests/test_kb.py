@@ -122,7 +122,11 @@ def test_every_bundled_entity_without_parent_says_whether_its_parent_is_establis
 
 def test_entity_carries_parent_established_into_the_chain(kb):
     assert [e.parent_established for e in kb.chain("google-ireland")] == [True, True, True]
-    assert kb.entity("criteo-sa").parent_established is False  # "Not verified": not established
+    assert kb.entity("netlify-inc").parent_established is False  # "Not verified": not established
+    # Established only from a read source: Criteo S.A.'s own 10-K cover page (listed registrant).
+    criteo = kb.entity("criteo-sa")
+    assert criteo.parent_established is True
+    assert any("criteo_crto" in s for s in criteo.sources)
 
 
 def test_google_services_follow_their_eea_terms(kb):
