@@ -68,7 +68,8 @@ def test_bundled_files_may_not_redefine_each_other(tmp_path, monkeypatch):
     shutil.copy(real, tmp_path / "organisations.toml")
     (tmp_path / "organisations").mkdir()
     (tmp_path / "organisations" / "90-dup.toml").write_text(
-        '[entities.acme]\nname = "ACME SAS"\ncountry = "FR"\nsources = ["https://acme.example"]\n'
+        '[entities.acme]\nname = "ACME SAS"\ncountry = "FR"\nparent_established = true\n'
+        'sources = ["https://acme.example"]\n'
         '[[services]]\nid = "acme"\nname = "ACME"\noperator = "acme"\ncategory = "cdn"\n'
         'domains = ["cloudflareinsights.com"]\nsources = ["https://acme.example"]\n')
     monkeypatch.setattr(kbmod, "data_path", lambda name: tmp_path / name)

@@ -237,6 +237,10 @@ class Entity(Record):
     name: str
     country: str  # ISO 3166-1 alpha-2
     parent: str | None = None  # entity id
+    # whether who controls this entity is established: a recorded parent, or a source saying it
+    # is the ultimate parent. False: the control chain stops here for lack of a fact (issue 13).
+    parent_established: bool = False
+    sector: str | None = None  # private | public-body | international-organisation
     dpf: str = "unknown"  # active | inactive | not-listed | unknown
     dpf_checked: dt.date | None = None
     privacy_shield: str = "unknown"  # certified | not-certified | unknown
