@@ -242,8 +242,10 @@ def test_online_registrant_is_a_fact_and_the_verdict_stays_unknown(tmp_path, ser
     assert finding.verdict is None and "unknown" in finding.explanation
     hidden = next(r for r in a.recipients if r.id == "domain:hidden-pixel.com")
     assert any("redacted" in f.value for f in hidden.facts)
-    assert {lk.query for lk in a.lookups} == {"acme-tracker.com", "hidden-pixel.com"}
-    assert all(lk.server and lk.time for lk in a.lookups)
+    # the recipients' domains, and the site's own once (issue 15: same registrant as the site?)
+    assert {lk.query for lk in a.lookups} == {"acme-tracker.com", "hidden-pixel.com",
+                                              "clinic.example"}
+    assert all(lk.server and lk.time for lk in a.lookups if lk.status != "skipped")
     assert "lookups" in a.model_dump(mode="json")
 
 
@@ -268,7 +270,8 @@ def test_cli_online_with_bootstrap_and_cache_from_the_environment(tmp_path, serv
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
-    assert {lk["status"] for lk in report["lookups"]} == {"ok"}
+    assert {lk["status"] for lk in report["lookups"]
+            if lk["query"] != "clinic.example"} == {"ok"}  # the site's .example: no server
     assert (tmp_path / "envcache" / "lookups.sqlite3").exists()
 
 
@@ -281,3 +284,16 @@ def test_unwritable_cache_is_a_clear_error(tmp_path, servers):
     look = RegistrationLookup(options(tmp_path, registry, cache_dir=blocker / "cache"))
     with pytest.raises(CacheError, match="GDPRMAP_CACHE_DIR"):
         look.lookup("hidden-pixel.com")
+
+
+def test_bundled_bootstrap_is_ianas_dns_registry_with_its_date():
+    """Issue 15 item 5: the dns part is IANA's dns.json (via npm freewhois 1.2.6), not a
+    hand-written table: hundreds of TLDs, IANA's servers, a dated source."""
+    boot = rdap.Bootstrap.load()
+    raw = json.loads(Path(boot.path).read_text(encoding="utf-8"))
+    assert len(raw["dns"]["services"]) >= 500 and len(boot.dns) >= 1000
+    assert "data.iana.org/rdap/dns.json" in raw["source"] and raw["publication"] == "2026-05-24"
+    assert boot.domain_base("shop.example.app") == "https://www.registry.google/rdap/"
+    assert boot.domain_base("example.no") == "https://rdap.norid.no/"
+    # TLDs IANA lists no RDAP service for have none here (the old table invented .nl/.ch)
+    assert boot.domain_base("example.nl") is None and boot.whois["nl"]

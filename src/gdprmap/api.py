@@ -19,6 +19,7 @@ from .rules.engine import Rule
 if TYPE_CHECKING:
     from .compare import Comparison
     from .diff import AssessmentDiff
+    from .enrich.dpf import Download
     from .query import QueryResult
     from .register import Register
 
@@ -46,7 +47,10 @@ def analyze(
     ip_data: bool = True,
     ip_source: object = None,
     health_context: bool = False,
+    cname_source: object = None,
     register: PathLike | Register | None = None,
+    evidence: PathLike | None = None,
+    dpf_list: PathLike | None = None,
 ) -> Assessment:
     """Assess one or more captures. ``as_of`` defaults to the first observation's date.
 
@@ -64,10 +68,21 @@ def analyze(
     ``gdprmap.enrich.online.OnlineOptions``; its ``cache_dir`` overrides the cache folder).
     ``registration_source``/``ip_source`` inject fakes such as ``gdprmap.testing.StaticWhois``
     and ``StaticAsn``. ``ip_data`` (on, offline) adds ASN and country facts for server IPs.
+    ``online`` also asks DNS for the CNAME chains of the site's own hosts (cloaked trackers,
+    ``OnlineOptions.dns_server``); ``cname_source`` injects a fake (``StaticCnames``).
+
+    ``evidence`` names a JSON Lines file that receives every request's evidence (one line per
+    request: input, entry, time, method, host, redacted URL, server address and each data item
+    with its field and redacted excerpt); the assessment keeps a bounded sample of it.
 
     ``health_context`` declares the captured site a health service (GDPR Recital 35): every
     flow from its pages carries health data, whatever its URL says. Sites the knowledge base
     records as health services (``health_service = true``) get this without the option.
+
+    ``dpf_list`` is a Data Privacy Framework List file (the official
+    ``DataPrivacyFrameworkParticipantsList.xlsx`` or a JSON export; see ``fetch_dpf_list``):
+    US entities' DPF statuses come from it instead of the bundled records, judged as of the
+    as-of date (``gdprmap.enrich.dpf``).
 
     >>> a = analyze("examples/health-booking/capture.har")  # doctest: +SKIP
     >>> a.counts()                                          # doctest: +SKIP
@@ -89,6 +104,9 @@ def analyze(
                       online=online, online_options=online_options,
                       registration_source=registration_source, ip_data=ip_data,
                       ip_source=ip_source, health_context=health_context,
+                      evidence_path=Path(evidence) if evidence else None,
+                      cname_source=cname_source,
+                      dpf_list=Path(dpf_list) if dpf_list else None,
                       **_register_options(register))
     started = time.perf_counter()
     log.info("assessing %d capture(s) as of %s", len(captures), as_of or "the capture date")
@@ -144,12 +162,29 @@ def get_rule(rule_id: str) -> Rule:
     raise UsageError(f"no rule {rule_id!r} (see `gdprmap rules`)")
 
 
-def knowledge_status(kb_override: PathLike | Iterable[PathLike] = ()) -> dict[str, str]:
-    """Dates, sizes and hashes of the bundled legal and organisation data
-    (``gdprmap kb status``)."""
+def knowledge_status(kb_override: PathLike | Iterable[PathLike] = (),
+                     dpf_list: PathLike | None = None) -> dict[str, str]:
+    """Dates, sizes and hashes of the bundled legal and organisation data, and of the DPF List
+    file given (``dpf_list``): its date, SHA-256 and how many US entities it matched."""
     from .status import knowledge_status as _status
 
-    return _status(tuple(Path(p) for p in several(kb_override)))
+    return _status(tuple(Path(p) for p in several(kb_override)),
+                   Path(dpf_list) if dpf_list else None)
+
+
+def fetch_dpf_list(output: PathLike, *, url: str | None = None, timeout: float = 60.0,
+                   max_bytes: int | None = None) -> Download:
+    """Download the current DPF List workbook into ``output`` (written only when the answer
+    reads as a List); returns a ``gdprmap.enrich.dpf.Download`` (path, bytes, sha256, list).
+    Offline, on a timeout, an HTTP error or an oversized answer: ``InputError`` naming the URL.
+
+    >>> d = fetch_dpf_list("dpf.xlsx")      # doctest: +SKIP
+    >>> a = analyze("capture.har", dpf_list=d.path)   # doctest: +SKIP
+    """
+    from .enrich import dpf
+
+    return dpf.fetch_dpf_list(Path(output), url=url or dpf.DOWNLOAD_URL, timeout=timeout,
+                              max_bytes=max_bytes or dpf.MAX_DOWNLOAD)
 
 
 # --- issue #8: programmatic use: saved assessments, queries, comparisons, exports -----------

@@ -11,29 +11,33 @@ import datetime as dt
 import gc
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import __version__, vocab
+from . import __version__, consent, vocab
 from .classify import HealthContext, claims
 from .classify.cookies import cookie_lifetimes
 from .declared import DeclaredSafeguards, declared_items
 from .enrich.domains import registrable_domain
+from .enrich.dpf import DpfList, match_report, read_dpf_list
 from .enrich.kb import HostMatch, KnowledgeBase
+from .enrich.cloaking import Cloak, load_signatures
+from .enrich.cloaking import detect as detect_cloaking
 from .enrich.network import enrich_recipients
+from .enrich.siblings import probable as probable_first_party
 from .errors import UsageError
-from .graph import FlowAggregator, HostStats, build_graph
+from .graph import SERVER_IPS_KEPT, FlowAggregator, HostStats, bottom_k, build_graph
 from .importers import ImportOptions, open_capture
 from .importers.register import DeclaredCapture
 from .models import (
-    Assessment, CaptureInfo, DataCategory, Generator, KnowledgeInfo, Organisation, Recipient,
-    SkippedEntry,
+    Assessment, CaptureInfo, DataCategory, DpfListInfo, FirstPartyReason, Flow, Generator,
+    KnowledgeInfo, Organisation, Recipient, SkippedEntry,
 )
 from .rules.engine import load_ruleset
 from .rules.findings import Judge, RecipientCase
-from .rules.facts import Candidate
+from .rules.facts import Candidate, control_established, controlled_from
 
 GDPR_APPLIES_FROM = dt.date(2018, 5, 25)
 EEA = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
@@ -61,12 +65,21 @@ class Options:
     online_options: Any = None  # enrich.online.OnlineOptions (None: defaults)
     registration_source: Any = None  # e.g. gdprmap.testing.StaticWhois
     ip_source: Any = None  # e.g. gdprmap.testing.StaticAsn
+    # issue 15: CNAME chains of the site's own hosts (an object with .chain(host) -> targets and
+    # .lookups); None with online=True: DNS queries (enrich.online.CnameLookup)
+    cname_source: Any = None
     # issue #4: the captured site is a health service (every flow is a health-context flow)
     health_context: bool = False
+    # issue 19: every request's evidence, one JSON line per request, to this file (the report
+    # keeps a bounded sample per recipient and data category)
+    evidence_path: Path | None = None
     # a declared processing register given apart from the captures (analyze(register=...)):
     # its files, or the validated model (gdprmap.register.Register); read as one more input
     register_paths: tuple[Path, ...] = ()
     register: Any = None
+    # issue 14: a DPF List file (the official .xlsx or a JSON export) whose statuses replace the
+    # bundled ones for US entities
+    dpf_list: Path | None = None
 
 
 @dataclass
@@ -88,33 +101,46 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
         raise UsageError(f"unknown scenario {options.scenario!r} "
                          f"(known: {', '.join(ruleset.scenarios())})")
     kb = KnowledgeBase.load(options.kb_overrides)
+    dpf_list = read_dpf_list(options.dpf_list) if options.dpf_list else None  # fail early
+    signatures = load_signatures()  # issue 15: vendor request signatures (cloaking)
 
-    aggregator = FlowAggregator()
+    aggregator = FlowAggregator(observer=signatures.observer())
     infos: list[CaptureInfo] = []
     first_hosts: list[str] = []
+    document_hosts: set[str] = set()  # issue 15: the pages' own hosts
+    visited: dict[str, str] = {}  # issue 15: hosts of pages the capture visited, and how
     skipped: list[SkippedEntry] = []
     import_options = ImportOptions(keep_secrets=options.keep_secrets,
                                    skip_bad_entries=options.skip_bad_entries)
     context = _health_context(kb, options.health_context, options.lang)
+    consent_seen = consent.ConsentTracker()  # issue #16: flows' consent states, per host
     # A register given apart from the captures (analyze(register=...)) is one more input.
     sources: list[Any] = [*paths, *(p for p in options.register_paths if p not in paths)]
     if options.register is not None and not options.register_paths:
         sources.append(DeclaredCapture(options.register))
-    with _few_collections():  # the stream allocates millions of short-lived objects
+    sidecar = EvidenceWriter(options.evidence_path) if options.evidence_path else None
+    with _few_collections(), (sidecar or nullcontext()):  # millions of short-lived objects
         for source in sources:
             capture = (open_capture(source, str(source), import_options)
                        if isinstance(source, Path) else source)
             first_document: str | None = None
+            first_flow: Flow | None = None
             for flow in capture:
                 items = (declared_items(flow) if flow.origin == "declared"
                          else claims(flow, context))
+                if sidecar is not None:
+                    items = sidecar.write(flow, list(items))
                 aggregator.add(flow, items)
+                if flow.consent is not None:
+                    consent_seen.add(flow)
                 # Only a request the producer marks as a document: in app traffic without pages
                 # (mitmproxy har_dump, PCAPdroid HAR) the first request is often a tracker, and
                 # taking its host as first party would hide that recipient (issue #3).
                 if first_document is None and flow.host and (
                         flow.resource_type in ("document", "Document")):
                     first_document = flow.host
+                if first_flow is None and flow.host:
+                    first_flow = flow
             info = capture.info()
             infos.append(info)
             skipped += capture.skipped
@@ -123,12 +149,42 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             start = next((h for h in page_hosts if h), first_document)
             if start:
                 first_hosts.append(start)
+                document_hosts.add(start)
+            document_hosts.update(h for h in page_hosts if h)
+            # issue 15: other pages the capture visited are probably the site's own; so is the
+            # home page a capture without any page record asks for first (GET /), not taken
+            # as first party for the reason above
+            for h in page_hosts[1:]:
+                if h and h != start:
+                    visited.setdefault(h, "the capture visited a page of this host")
+            if start is None and first_flow is not None and first_flow.method == "GET" and \
+                    _host_path(first_flow.url) == "/" and first_flow.host:
+                visited.setdefault(first_flow.host, "first request of a capture without page "
+                                   "records, for the home page /")
 
     as_of, basis = _as_of(infos, options.as_of)
+    kb = kb.dated(as_of, dpf_list)  # every entity's DPF status as of that date (issue 14)
     first_party = _first_party(first_hosts, options.first_party, aggregator.hosts, kb)
-    groups, attribution = _group(aggregator.hosts, first_party, kb)
+    # issue 15: first-party hosts a vendor runs (cloaking), and the site's probable own domains
+    ip_source = (options.ip_source if options.ip_source is not None else _default_ipdb()
+                 ) if options.ip_data else None
+    ip_lookup = ip_source.lookup if ip_source is not None else None
+    cname_source = options.cname_source
+    if cname_source is None and options.online:
+        from .enrich.online import CnameLookup, OnlineOptions
+
+        cname_source = CnameLookup(options.online_options or OnlineOptions())
+    cnames = ({h: cname_source.chain(h) for h in sorted(aggregator.hosts)
+               if h not in document_hosts and registrable_domain(h) in first_party}
+              if cname_source is not None else None)
+    cloaks = detect_cloaking(aggregator.hosts, first_party, document_hosts, kb, signatures,
+                             ip_lookup, cnames)
+    siblings = probable_first_party(aggregator.hosts, first_party, document_hosts, kb, ip_lookup,
+                                    visited=visited)
+    groups, attribution = _group(aggregator.hosts, first_party, kb, cloaks)
     safeguards = DeclaredSafeguards(infos, ruleset.safeguard_iris)
-    candidates = _candidates(groups, kb, aggregator.hosts, safeguards)
+    servers = _server_countries(groups, aggregator.hosts, ip_source)
+    candidates = _candidates(groups, kb, aggregator.hosts, safeguards, servers)
     received = {g.id: _categories(aggregator.hosts, g.hosts) for g in groups.values()}
     evaluation = ruleset.evaluate(candidates, {k: set(v) for k, v in received.items()},
                                   as_of, options.scenario, options.scenario_file, options.doctrine)
@@ -137,10 +193,16 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     recipients = _shared_identifiers(recipients, groups, aggregator.hosts)
     recipients = {rid: r.model_copy(update={"cookie_lifetimes": cookie_lifetimes(infos, r.hosts)})
                   for rid, r in recipients.items()}  # issue #4: from the capture tool's records
+    # issue #16: consent states and the consent rules' findings, beside the verdicts
+    recipients = consent.apply(recipients, {g.id: g.hosts for g in groups.values()},
+                               consent_seen, infos, options.lang)
+    recipients = _mark_attribution(recipients, groups, cloaks, siblings)  # issue 15
     network = enrich_recipients(recipients, lang=options.lang, ip_data=options.ip_data,
                                 online=options.online, online_options=options.online_options,
                                 registration_source=options.registration_source,
-                                ip_source=options.ip_source)  # facts only: verdicts unchanged
+                                ip_source=ip_source,
+                                site_domains=tuple(sorted(first_party)))
+    # facts only: the rules read the server countries before, see _server_countries
     recipients = network.recipients
     assessment = Assessment(
         generator=Generator(version=__version__),
@@ -160,10 +222,12 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             ontology_sha256=ruleset.sha256,
             rules=tuple(r.id for r in ruleset.rules),
             ipdb_date=network.ipdb_date,
+            dpf_list=_dpf_list_info(kb, dpf_list),
         ),
         command=options.command,
         extra=_controller_hint(first_party, kb),  # issue #7: the cover's fallback
-        lookups=network.lookups,
+        lookups=tuple(getattr(cname_source, "lookups", ()) or ()) + tuple(network.lookups),
+        consent=consent.summary(infos),
         skipped=tuple(skipped),
         secrets_kept=options.keep_secrets,
     )
@@ -173,9 +237,61 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
 
 # --- stages -------------------------------------------------------------------------------
 
+
+class EvidenceWriter:
+    """``--evidence FILE`` (issue 19): one JSON line per request with every data item found
+    in it (the same redacted excerpts as the report), written as the capture streams, so the
+    report can keep a bounded sample while nothing is lost. Written to a temporary name and
+    renamed when the analysis ends well."""
+
+    def __init__(self, path: Path) -> None:
+        import tempfile
+
+        self.path = Path(path)
+        try:
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.",
+                                            dir=self.path.parent or Path("."))
+        except OSError as e:
+            raise UsageError(f"{path}: cannot write the evidence file: {e.strerror or e}") from e
+        self.file = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+
+    def write(self, flow: Any, items: list[Any]) -> list[Any]:
+        import json
+
+        data = []
+        for item in items:
+            ev = item.evidence
+            row = {"category": item.category, "field": ev.field, "excerpt": ev.excerpt}
+            if item.term:
+                row["term"] = item.term
+            if item.context:
+                row["context"] = item.context
+            data.append(row)
+        line = {"input": flow.input, "entry": flow.entry, "time": flow.started.isoformat(),
+                "method": flow.method, "host": flow.host, "url": flow.url,
+                "server_ip": flow.server_ip, "data": data}
+        self.file.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return items
+
+    def __enter__(self) -> EvidenceWriter:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        import os
+
+        self.file.close()
+        if kind is None:
+            os.replace(self.tmp, self.path)
+        elif os.path.exists(self.tmp):
+            os.unlink(self.tmp)
+
+
 _GC_LOCK = threading.Lock()
 _gc_streams = 0  # analyses streaming now (threads of one process share the collector)
 _gc_threshold = gc.get_threshold()
+_gc_runs = 0  # analyses started in this process
+_gc_collected = 0  # the value of _gc_runs at the last full collection
+GC_EVERY = 4
 
 
 @contextmanager
@@ -186,13 +302,24 @@ def _few_collections() -> Iterator[None]:
     with the long-lived objects frozen out of its walks (issue #9: ~10 % of the stream's CPU).
     Memory stays bounded: what the stream drops is freed by reference counting as before. The
     first of concurrent analyses sets this up and the last one puts the collector back."""
-    global _gc_streams, _gc_threshold
+    global _gc_streams, _gc_threshold, _gc_runs, _gc_collected
     with _GC_LOCK:
         if _gc_streams == 0:
             _gc_threshold = gc.get_threshold()
+            # Collect first when analyses ran before in this process: freeze() would otherwise
+            # move their cyclic garbage (models, graphs) into the permanent generation, where
+            # nothing collects it, and after unfreeze() into the oldest one, rarely walked:
+            # 100 analyses in one process kept 353 MiB (issue 19). A full collection walks the
+            # whole heap (~60 ms after a 300-request site, a third of its CPU), so it runs every
+            # GC_EVERY analyses: at most that many analyses' garbage waits. The first analysis
+            # of a process (the CLI's only one) never pays it.
+            if _gc_runs - _gc_collected >= GC_EVERY:
+                gc.collect()
+                _gc_collected = _gc_runs
             gc.freeze()
             gc.set_threshold(50_000, *_gc_threshold[1:])
         _gc_streams += 1
+        _gc_runs += 1
     try:
         yield
     finally:
@@ -201,6 +328,17 @@ def _few_collections() -> Iterator[None]:
             if _gc_streams == 0:
                 gc.set_threshold(*_gc_threshold)
                 gc.unfreeze()
+
+
+def _dpf_list_info(kb: KnowledgeBase, dpf_list: DpfList | None) -> DpfListInfo | None:
+    if dpf_list is None:
+        return None
+    report = match_report(kb, dpf_list)
+    return DpfListInfo(path=dpf_list.path, sha256=dpf_list.sha256, date=dpf_list.date,
+                       date_basis=dpf_list.date_basis if dpf_list.date else None,
+                       entries=len(dpf_list.entries), us_entities=report.us_entities,
+                       us_entities_matched=len(report.matched),
+                       ambiguous=tuple(sorted(report.ambiguous)))
 
 
 def _controller_hint(first_party: set[str], kb: KnowledgeBase) -> dict[str, object]:
@@ -213,6 +351,15 @@ def _controller_hint(first_party: set[str], kb: KnowledgeBase) -> dict[str, obje
             return {"controller_kb": {"name": operator.name, "entity": operator.id,
                                       "country": operator.country, "domain": domain}}
     return {}
+
+
+def _host_path(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).path or "/"
+    except ValueError:
+        return None
 
 
 def _host_of(url: str) -> str | None:
@@ -253,15 +400,22 @@ def _first_party(starts: list[str], declared: tuple[str, ...], hosts: dict[str, 
     return domains
 
 
-def _group(hosts: dict[str, HostStats], first_party: set[str],
-           kb: KnowledgeBase) -> tuple[dict[str, _Group], dict[str, HostMatch | None]]:
+def _group(hosts: dict[str, HostStats], first_party: set[str], kb: KnowledgeBase,
+           cloaks: dict[str, Cloak] | None = None,
+           ) -> tuple[dict[str, _Group], dict[str, HostMatch | None]]:
     groups: dict[str, _Group] = {}
     attribution: dict[str, HostMatch | None] = {}
     for host in sorted(hosts):
         match = kb.match(host)
-        attribution[host] = match
         if registrable_domain(host) in first_party:
-            continue
+            cloak = (cloaks or {}).get(host)
+            service = kb.service(cloak.service) if cloak else None
+            if service is None:
+                attribution[host] = match
+                continue
+            # issue 15: a vendor's server under the site's name is the vendor's recipient
+            match = kb.match(host, service)
+        attribution[host] = match
         rid = f"org:{match.chain[0].id}" if match else f"domain:{registrable_domain(host)}"
         group = groups.setdefault(rid, _Group(rid))
         group.hosts.append(host)
@@ -270,8 +424,57 @@ def _group(hosts: dict[str, HostStats], first_party: set[str],
     return groups, attribution
 
 
+def _server_countries(groups: dict[str, _Group], hosts: dict[str, HostStats],
+                      db: Any) -> dict[str, tuple[str, ...]]:
+    """Per recipient, the countries the bundled IP data give for the server addresses that
+    received its requests (issue 13: indicative, but where no source establishes the processing
+    place, a third-country server stops the rules from clearing the recipient). Empty when IP
+    data are off."""
+    if db is None:
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for group in groups.values():
+        found: list[str] = []
+        for ip in sorted({ip for h in group.hosts for ip in hosts[h].server_ips}):
+            try:
+                info = db.lookup(ip)
+            except Exception:  # noqa: BLE001 - an unparsable address says nothing
+                continue
+            if info.country and not info.special and info.country not in found:
+                found.append(info.country)
+        out[group.id] = tuple(sorted(found))
+    return out
+
+
+def _mark_attribution(recipients: dict[str, Recipient], groups: dict[str, _Group],
+                      cloaks: dict[str, Cloak],
+                      siblings: dict[str, list[FirstPartyReason]]) -> dict[str, Recipient]:
+    """Issue 15: recipients that include cloaked first-party hosts, and recipients that are
+    probably the site's own domains, with the evidence (verdicts untouched)."""
+    out: dict[str, Recipient] = {}
+    for rid, rec in recipients.items():
+        update: dict[str, Any] = {}
+        hosts = groups[rid].hosts if rid in groups else list(rec.hosts)
+        evidence = tuple(e for h in hosts if h in cloaks for e in cloaks[h].evidence)
+        if evidence:
+            update.update(cloaked=True, cloaking=evidence)
+        domains = {registrable_domain(h) for h in hosts}
+        if domains and all(d in siblings for d in domains) and not evidence:
+            update.update(first_party_probable=True, first_party_reasons=tuple(
+                r for d in sorted(domains) for r in siblings[d]))
+        out[rid] = rec.model_copy(update=update) if update else rec
+    return out
+
+
+def _default_ipdb() -> Any:
+    from .enrich.ipdb import default_database
+
+    return default_database()
+
+
 def _candidates(groups: dict[str, _Group], kb: KnowledgeBase, hosts: dict[str, HostStats],
-                declared: DeclaredSafeguards) -> list[Candidate]:
+                declared: DeclaredSafeguards,
+                servers: dict[str, tuple[str, ...]] | None = None) -> list[Candidate]:
     """Where each recipient receives data: its operator's country, and any processing location
     the knowledge base records for its services or names in the host (e.g. a cloud region);
     with the safeguards a register declares for it, and whether the hosts that lead there were
@@ -287,22 +490,32 @@ def _candidates(groups: dict[str, _Group], kb: KnowledgeBase, hosts: dict[str, H
                                  safeguards=safeguards))
             continue
         places: dict[tuple[str, str], Candidate] = {}
+        seen_in = (servers or {}).get(group.id, ())
         for match in group.matches:
             operator = match.chain[0]
             observed = hosts[match.host].observed > 0
+            # The operator's country is where it is incorporated; only a processing record (or
+            # a region the host names) establishes where the data are processed.
             reached = [(operator.country, match.chain,
-                        f"{operator.name} operates {match.service.name} for EEA customers")]
-            reached += [(d.country, kb.chain(d.entity), d.basis) for d in match.destinations]
-            for country, chain, basis in reached:
+                        f"{operator.name} operates {match.service.name} for EEA customers",
+                        bool(match.destinations))]
+            reached += [(d.country, kb.chain(d.entity), d.basis, True)
+                        for d in match.destinations]
+            for country, chain, basis, established in reached:
                 key = (country, chain[0].id)
                 known = places.get(key)
                 if known is None:
                     places[key] = Candidate(
                         f"{group.id}|{country}|{chain[0].id}", group.id, country, chain,
                         match.service.data_in_clear, basis, match.service.category, observed,
-                        safeguards)
-                elif observed and not known.observed:
-                    places[key] = replace(known, observed=True)
+                        safeguards, processing_established=established,
+                        server_countries=seen_in)
+                else:
+                    if observed and not known.observed:
+                        known = replace(known, observed=True)
+                    if established and not known.processing_established:
+                        known = replace(known, processing_established=True)
+                    places[key] = known
         out += places.values()
     return out
 
@@ -350,27 +563,39 @@ def _recipients(groups: dict[str, _Group], candidates: list[Candidate], judge: J
                 hosts: dict[str, HostStats], received: dict[str, list[str]],
                 lang: str) -> dict[str, Recipient]:
     recipients: dict[str, Recipient] = {}
+    by_recipient: dict[str, list[Candidate]] = {}  # (a scan per group was quadratic: issue 17)
+    for c in candidates:
+        by_recipient.setdefault(c.recipient, []).append(c)
     for group in groups.values():
         stats = [hosts[h] for h in group.hosts]
         data = _data_categories(stats, lang)
         case = RecipientCase(
             id=group.id,
-            candidates=[c for c in candidates if c.recipient == group.id],
+            candidates=by_recipient.get(group.id, []),
             matches=group.matches,
             data=data,
             sample=[e for s in stats for e in s.sample][:5],
         )
         verdict, transfers, findings = judge.judge(case)
+        # issue 19: a bounded deterministic sample of the addresses (all of them when few)
+        ips, ips_more = bottom_k((ip for s in stats for ip in s.server_ips), SERVER_IPS_KEPT)
+        ips_more = ips_more or any(s.ip_sample.more for s in stats)
         first = group.matches[0] if group.matches else None
+        chains = [c.chain for c in case.candidates if c.chain]
         recipients[group.id] = Recipient(
             id=group.id,
             organisation=_organisation(first),
             services=tuple(dict.fromkeys(m.service.name for m in group.matches)),
             category=first.service.category if first else None,
             hosts=tuple(group.hosts),
-            server_ips=tuple(sorted({ip for s in stats for ip in s.server_ips})),
+            server_ips=tuple(ips),
+            server_ips_sampled=ips_more,
             server_countries=(),
             destinations=tuple(dict.fromkeys(d for m in group.matches for d in m.destinations)),
+            received_in=tuple(dict.fromkeys(t.country for t in transfers
+                                            if t.country and not t.derived)),
+            controlled_from=tuple(dict.fromkeys(c for ch in chains for c in controlled_from(ch))),
+            control_established=all(control_established(ch) for ch in chains) if chains else None,
             requests=sum(s.flows for s in stats),
             observed_requests=sum(s.observed for s in stats),
             data_categories=tuple(received[group.id]),
@@ -392,12 +617,17 @@ def _data_categories(stats: list[HostStats], lang: str) -> list[DataCategory]:
             m["terms"] += [t for t in cat.terms if t not in m["terms"]]
             m["contexts"] += [c for c in cat.contexts if c not in m["contexts"]]
             m["evidence"] += cat.evidence
+            for edge, pick in (("first_seen", min), ("last_seen", max)):
+                when = getattr(cat, edge)
+                if when is not None:
+                    m[edge] = when if m.get(edge) is None else pick(m[edge], when)
     order = list(vocab.CATEGORIES)
     return [
         DataCategory(iri=iri, label=vocab.label(iri, lang),
                      special=vocab.CATEGORIES.get(iri, vocab.IP_ADDRESS).special,
                      flows=m["flows"], terms=tuple(m["terms"]), evidence=tuple(m["evidence"][:10]),
-                     contexts=tuple(m["contexts"]))
+                     contexts=tuple(m["contexts"]), first_seen=m.get("first_seen"),
+                     last_seen=m.get("last_seen"))
         for iri, m in sorted(merged.items(), key=lambda kv: order.index(kv[0])
                              if kv[0] in order else len(order))
     ]

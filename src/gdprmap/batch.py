@@ -43,11 +43,11 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from . import __version__
 from .arguments import several
@@ -61,7 +61,8 @@ LIST_SUFFIXES = (".txt", ".lst", ".list")
 CAPTURE_SUFFIXES = (".har", ".zhar", ".har.gz")
 # analyze() keywords that make sense for every site of a batch (not: controller, first_party)
 ANALYZE_OPTIONS = frozenset({"as_of", "scenario", "scenario_file", "lang", "doctrine",
-                             "kb_override", "skip_bad_entries", "health_context", "ip_data"})
+                             "kb_override", "skip_bad_entries", "health_context", "ip_data",
+                             "dpf_list"})
 MANIFEST_VERSION = 1
 
 
@@ -90,6 +91,8 @@ class SiteResult:
     as_of: str | None = None
     counts: dict[str, int] = field(default_factory=dict)  # verdict -> recipients
     recipients: list[dict[str, Any]] = field(default_factory=list)
+    # issue 19: how many recipients; ``recipients`` is emptied once written to the summary
+    recipient_count: int = 0
 
     def worst(self) -> str | None:
         from .models import Verdict
@@ -253,6 +256,7 @@ def run_site(task: SiteTask) -> SiteResult:
         result.as_of = str(assessment.as_of)
         result.counts = {str(v): n for v, n in assessment.counts().items()}
         result.recipients = [_recipient_row(r) for r in assessment.recipients]
+        result.recipient_count = len(result.recipients)
     except GdprmapError as e:
         result.status, result.error = "failed", _one_line(str(e))
     except Exception as e:  # noqa: BLE001 - a bug or a broken capture: never stop the batch
@@ -319,6 +323,7 @@ def finished(task: SiteTask) -> SiteResult | None:
         return None
     try:
         result = SiteResult(**data["result"])
+        result.recipient_count = result.recipient_count or len(result.recipients)
     except (KeyError, TypeError):
         return None
     result.status, result.input = "skipped", task.input
@@ -368,38 +373,44 @@ def batch(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     results: dict[str, SiteResult] = {}
     total = len(paths)
     todo: list[SiteTask] = []
-    for path, site in zip(paths, site_names(paths)):
-        try:
-            sha = input_sha256(path)
-        except OSError as e:
-            results[site] = SiteResult(site, str(path), "failed",
-                                       error=_one_line(f"{path}: cannot read: {e.strerror or e}"))
-            if progress:
-                progress(results[site], total)
-            continue
-        task = SiteTask(site, str(path), sha, str(out), formats, options, options_key)
-        earlier = None if force else finished(task)
-        if earlier is not None:
-            results[site] = earlier
-            if progress:
-                progress(earlier, total)
-        else:
-            todo.append(task)
+    order = site_names(paths)
+    summary = SummaryWriter(out, order)
 
-    run = _run_dask if executor == "dask" else _run_processes
-    log.info("batch: %d site(s), %d to assess, %d already done", total, len(todo),
-             total - len(todo))
-    for site_result in run(todo, jobs, scheduler):
+    def record(site_result: SiteResult) -> None:
+        # issue 19: the site's rows go to the summary files now and leave memory
+        summary.add(site_result)
         results[site_result.site] = site_result
         log.info("batch: %s %s (%d/%d)", site_result.site, site_result.status,
                  len(results), total)
         if progress:
             progress(site_result, total)
 
-    order = site_names(paths)
-    ordered = [results[s] for s in order if s in results]
-    batch_result = BatchResult(out, ordered, round(time.perf_counter() - started, 3))
-    write_summary(batch_result, options)
+    try:
+        for path, site in zip(paths, order):
+            try:
+                sha = input_sha256(path)
+            except OSError as e:
+                record(SiteResult(site, str(path), "failed",
+                                  error=_one_line(f"{path}: cannot read: {e.strerror or e}")))
+                continue
+            task = SiteTask(site, str(path), sha, str(out), formats, options, options_key)
+            earlier = None if force else finished(task)
+            if earlier is not None:
+                record(earlier)
+            else:
+                todo.append(task)
+
+        run = _run_dask if executor == "dask" else _run_processes
+        log.info("batch: %d site(s), %d to assess, %d already done", total, len(todo),
+                 total - len(todo))
+        for site_result in run(todo, jobs, scheduler):
+            record(site_result)
+
+        ordered = [results[s] for s in order if s in results]
+        batch_result = BatchResult(out, ordered, round(time.perf_counter() - started, 3))
+        summary.finish(batch_result, options)
+    finally:
+        summary.close()
     return batch_result
 
 
@@ -425,23 +436,73 @@ def _run_processes(tasks: list[SiteTask], jobs: int, _scheduler: Any) -> Iterato
             yield run_site(task)
         return
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
 
     # fork where there is one: workers inherit the loaded modules and never re-run the caller's
     # main module (spawn would, and a script without a __main__ guard would recurse). Worker
     # memory stays bounded without recycling: each site's data is dropped when it is done.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
-        futures: dict[Future[SiteResult], SiteTask] = {pool.submit(run_site, t): t
-                                                        for t in tasks}
+    # A worker that dies (killed for memory, a crash in a C library) breaks the whole pool:
+    # every site not finished then fails with it. Sites that had started (their marker file
+    # is there) are suspects and are run again alone, so a death names its own site; sites
+    # that had not started go to a new pool (issue 17).
+    markers = Path(tempfile.mkdtemp(prefix=".running-", dir=Path(tasks[0].outdir) / "sites"))
+    try:
+        pending, suspects = list(tasks), list[SiteTask]()
+        tries: dict[str, int] = {}
+        while pending or suspects:
+            if pending:
+                broken = yield from _pool_round(pending, min(jobs, len(pending)), context,
+                                                markers)
+                for task in broken:
+                    tries[task.site] = tries.get(task.site, 0) + 1
+                started = [t for t in broken if _marker(markers, t).exists()
+                           or tries[t.site] > 2]  # (a pool that breaks before any site runs)
+                pending = [t for t in broken if t not in started]
+                suspects += started
+                for task in suspects:
+                    _marker(markers, task).unlink(missing_ok=True)
+                continue
+            task = suspects.pop(0)
+            broken = yield from _pool_round([task], 1, context, markers)
+            for task in broken:
+                yield _lost(task, "the worker process died while assessing this site "
+                                  "(killed, e.g. out of memory, or crashed)")
+    finally:
+        for marker in markers.iterdir():
+            marker.unlink(missing_ok=True)
+        markers.rmdir()
+
+
+def _pool_round(tasks: list[SiteTask], workers: int, context: Any,
+                markers: Path) -> Generator[SiteResult, None, list[SiteTask]]:
+    """Run ``tasks`` in a pool; yield each result; return the tasks lost to a broken pool."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    broken: list[SiteTask] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures: dict[Future[SiteResult], SiteTask] = {
+            pool.submit(_run_marked, t, str(_marker(markers, t))): t for t in tasks}
         for future in as_completed(futures):
-            task = futures[future]
             try:
                 yield future.result()
-            except BrokenProcessPool as e:  # a worker killed (e.g. out of memory)
-                yield _lost(task, f"worker process died ({e})")
+            except BrokenProcessPool:
+                broken.append(futures[future])
+    return broken
+
+
+def _marker(markers: Path, task: SiteTask) -> Path:
+    return markers / hashlib.sha256(task.site.encode()).hexdigest()[:32]
+
+
+def _run_marked(task: SiteTask, marker: str) -> SiteResult:
+    """``run_site`` in a pool worker, with a marker file present while it runs."""
+    Path(marker).touch()
+    try:
+        return run_site(task)
+    finally:
+        Path(marker).unlink(missing_ok=True)
 
 
 def _run_dask(tasks: list[SiteTask], jobs: int, scheduler: Any) -> Iterator[SiteResult]:
@@ -482,58 +543,142 @@ def _lost(task: SiteTask, why: str) -> SiteResult:
 
 # --- summary ------------------------------------------------------------------------------
 
-def write_summary(result: BatchResult, options: dict[str, Any]) -> None:
-    from .models import Verdict
+SUMMARY_COLUMNS = ["site", "input", "status", "recipient", "organisation", "country", "verdict",
+                   "requests", "data_categories", "special_categories"]
 
-    out = result.outdir
-    verdicts = [str(v) for v in Verdict]
-    per_recipient: dict[str, dict[str, Any]] = {}
-    for site in result.sites:
+
+class SummaryWriter:
+    """The cross-site summary, built as sites finish, in memory that does not grow with the
+    number of sites (issue 19): each site's rows (``summary.csv``) and its ``summary.json``
+    entry are written to scratch files at once, and the site's ``SiteResult.recipients`` is
+    emptied; what stays is one small record per site and one aggregate per recipient. At the
+    end the files are assembled in input order (whatever order the sites finished in) and
+    renamed into place."""
+
+    def __init__(self, outdir: Path, order: list[str]) -> None:
+        from .models import Verdict
+
+        self.out = outdir
+        self.verdicts = [str(v) for v in Verdict]
+        self.rank = {site: i for i, site in enumerate(order)}
+        self.rows = tempfile.TemporaryFile("w+b", dir=outdir)
+        self.sites = tempfile.TemporaryFile("w+b", dir=outdir)
+        self.where: dict[str, tuple[int, int, int, int]] = {}  # site -> row and json spans
+        self.per_recipient: dict[str, dict[str, Any]] = {}
+
+    def add(self, site: SiteResult) -> None:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(
+            [site.site, site.input, site.status, r["recipient"], r["organisation"] or "",
+             r["country"] or "", r["verdict"], r["requests"], " ".join(r["data_categories"]),
+             " ".join(r["special_categories"])] for r in site.recipients)
+        rows = buffer.getvalue().encode("utf-8")
+        entry = _indented(asdict(site), "  ").encode("utf-8")
+        row_at, site_at = self.rows.tell(), self.sites.tell()
+        self.rows.write(rows)
+        self.sites.write(entry)
+        self.where[site.site] = (row_at, len(rows), site_at, len(entry))
         for r in site.recipients:
-            agg = per_recipient.setdefault(r["recipient"], {
+            agg = self.per_recipient.setdefault(r["recipient"], {
                 "recipient": r["recipient"], "organisation": r["organisation"],
                 "country": r["country"], "sites": 0, "requests": 0,
-                "verdicts": {v: 0 for v in verdicts}, "data_categories": set()})
+                "verdicts": {v: 0 for v in self.verdicts}, "data_categories": set()})
             agg["sites"] += 1
             agg["requests"] += r["requests"]
             agg["verdicts"][r["verdict"]] += 1
             agg["data_categories"].update(r["data_categories"])
-    recipients = sorted(per_recipient.values(), key=lambda a: (-a["sites"], a["recipient"]))
-    for agg in recipients:
-        agg["data_categories"] = sorted(agg["data_categories"])
-    summary = {
-        "generator": {"name": "gdprmap", "version": __version__},
-        "options": options,
-        "seconds": result.seconds,
-        "counts": {"sites": len(result.sites), "done": len(result.done),
-                   "skipped": len(result.skipped), "failed": len(result.failed)},
-        "sites": [asdict(s) for s in result.sites],
-        "recipients": recipients,
-    }
-    _atomic_write(out / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False))
+        site.recipients = []
 
-    rows = [[s.site, s.input, s.status, r["recipient"], r["organisation"] or "",
-             r["country"] or "", r["verdict"], r["requests"], " ".join(r["data_categories"]),
-             " ".join(r["special_categories"])]
-            for s in result.sites for r in s.recipients]
-    _write_csv(out / "summary.csv", ["site", "input", "status", "recipient", "organisation",
-                                     "country", "verdict", "requests", "data_categories",
-                                     "special_categories"], rows)
-    _write_csv(out / "sites.csv", ["site", "input", "status", "as_of", "recipients", *verdicts,
-                                   "error"],
-               [[s.site, s.input, s.status, s.as_of or "", len(s.recipients),
-                 *(s.counts.get(v, 0) for v in verdicts), s.error or ""] for s in result.sites])
-    _write_csv(out / "recipients.csv", ["recipient", "organisation", "country", "sites",
-                                        "requests", *verdicts, "data_categories"],
-               [[a["recipient"], a["organisation"] or "", a["country"] or "", a["sites"],
-                 a["requests"], *(a["verdicts"][v] for v in verdicts),
-                 " ".join(a["data_categories"])] for a in recipients])
-    failures = out / "failures.csv"
-    if result.failed:
-        _write_csv(failures, ["site", "input", "error"],
-                   [[s.site, s.input, s.error or ""] for s in result.failed])
-    elif failures.exists():
-        failures.unlink()  # a re-run that fixed every failure
+    def _spans(self, result: BatchResult, json_part: bool) -> Iterator[bytes]:
+        source = self.sites if json_part else self.rows
+        for s in result.sites:
+            row_at, row_len, site_at, site_len = self.where[s.site]
+            at, length = (site_at, site_len) if json_part else (row_at, row_len)
+            source.seek(at)
+            yield source.read(length)
+
+    def finish(self, result: BatchResult, options: dict[str, Any]) -> None:
+        out, verdicts = self.out, self.verdicts
+        recipients = sorted(self.per_recipient.values(),
+                            key=lambda a: (-a["sites"], a["recipient"]))
+        for agg in recipients:
+            agg["data_categories"] = sorted(agg["data_categories"])
+        head = {
+            "generator": {"name": "gdprmap", "version": __version__},
+            "options": options,
+            "seconds": result.seconds,
+            "counts": {"sites": len(result.sites), "done": len(result.done),
+                       "skipped": len(result.skipped), "failed": len(result.failed)},
+        }
+        # the same text as json.dumps(summary, indent=1), written in pieces
+        with _atomic_file(out / "summary.json") as f:
+            f.write(b"{\n")
+            for key, value in head.items():
+                f.write(f" {json.dumps(key)}: {_indented(value, ' ')},\n".encode())
+            f.write(b' "sites": [')
+            for i, piece in enumerate(self._spans(result, json_part=True)):
+                f.write((b"\n  " if i == 0 else b",\n  ") + piece)
+            f.write(b"\n ],\n" if result.sites else b"],\n")
+            f.write(f' "recipients": {_indented(recipients, " ")}\n}}'.encode())
+        with _atomic_file(out / "summary.csv") as f:
+            f.write((",".join(SUMMARY_COLUMNS) + "\n").encode())
+            for piece in self._spans(result, json_part=False):
+                f.write(piece)
+        _write_csv(out / "sites.csv", ["site", "input", "status", "as_of", "recipients",
+                                       *verdicts, "error"],
+                   [[s.site, s.input, s.status, s.as_of or "", s.recipient_count,
+                     *(s.counts.get(v, 0) for v in verdicts), s.error or ""]
+                    for s in result.sites])
+        _write_csv(out / "recipients.csv", ["recipient", "organisation", "country", "sites",
+                                            "requests", *verdicts, "data_categories"],
+                   [[a["recipient"], a["organisation"] or "", a["country"] or "", a["sites"],
+                     a["requests"], *(a["verdicts"][v] for v in verdicts),
+                     " ".join(a["data_categories"])] for a in recipients])
+        failures = out / "failures.csv"
+        if result.failed:
+            _write_csv(failures, ["site", "input", "error"],
+                       [[s.site, s.input, s.error or ""] for s in result.failed])
+        elif failures.exists():
+            failures.unlink()  # a re-run that fixed every failure
+
+    def close(self) -> None:
+        self.rows.close()
+        self.sites.close()
+
+
+def write_summary(result: BatchResult, options: dict[str, Any]) -> None:
+    """The summary files of ``result`` at once (its sites must still hold their rows)."""
+    writer = SummaryWriter(result.outdir, [s.site for s in result.sites])
+    try:
+        for site in result.sites:
+            writer.add(site)
+        writer.finish(result, options)
+    finally:
+        writer.close()
+
+
+def _indented(value: Any, indent: str) -> str:
+    text = json.dumps(value, indent=1, ensure_ascii=False)
+    return text.replace("\n", "\n" + indent)
+
+
+class _atomic_file:  # noqa: N801 - used as a context manager like open()
+    """A file written under a temporary name and renamed into place when closed cleanly."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> IO[bytes]:
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        self.file = os.fdopen(fd, "wb")
+        return self.file
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.file.close()
+        if kind is None:
+            os.replace(self.tmp, self.path)
+        elif os.path.exists(self.tmp):
+            os.unlink(self.tmp)
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:

@@ -164,17 +164,29 @@ def _render_to_stdout(render: Any, assessment: Any) -> None:
 @click.option("--online", is_flag=True,
               help="Look up registrants of domains the knowledge base does not know (RDAP, "
                    "then WHOIS; cached in ~/.cache/gdprmap or $GDPRMAP_CACHE_DIR). Off by "
-                   "default: runs stay reproducible and private. Never changes a verdict.")
+                   "default: runs stay reproducible and private. Never changes a verdict. "
+                   "Also asks DNS ($GDPRMAP_DNS_SERVER, else the system resolver) for the "
+                   "CNAME chains of the site's own host names, to unmask cloaked trackers.")
 @click.option("--health-context", "health_context", is_flag=True,
               help="The captured site is a health service: every flow from its pages carries "
                    "health data (GDPR Recital 35). Sites the knowledge base records as health "
                    "services get this without the option.")
+@click.option("--evidence", "evidence", type=click.Path(path_type=Path), metavar="FILE",
+              help="Also write every request's evidence to FILE, one JSON line per request "
+                   "(redacted like the report). The report keeps a bounded sample per "
+                   "recipient and data category.")
+@click.option("--dpf-list", "dpf_list", metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A Data Privacy Framework List file (the official .xlsx from "
+                   "dataprivacyframework.gov, or a JSON export; see `gdprmap kb fetch-dpf`): "
+                   "US entities' DPF statuses come from it instead of the bundled ones.")
 def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
            scenario: str | None, scenario_file: Path | None, doctrine: str, lang: str, fail_on: str | None, controller: str | None,
            first_party: tuple[str, ...], kb_override: tuple[Path, ...],
            skip_bad_entries: bool = False, keep_secrets: bool = False,
            online: bool = False, health_context: bool = False,
-           pdf_variant: str | None = None, template_dir: Path | None = None) -> None:
+           pdf_variant: str | None = None, template_dir: Path | None = None,
+           evidence: Path | None = None, dpf_list: Path | None = None) -> None:
     """Assess CAPTURES and write a report to OUTPUT.
 
     A capture is a HAR file (.har, .zhar, gzip), an EDPS Website Evidence Collector or
@@ -193,7 +205,8 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
                          controller=controller, first_party=first_party,
                          kb_override=kb_override, command=_command(),
                          skip_bad_entries=skip_bad_entries, keep_secrets=keep_secrets,
-                         online=online, health_context=health_context)
+                         online=online, health_context=health_context, evidence=evidence,
+                         dpf_list=dpf_list)
     if to_stdout:
         _render_to_stdout(render, assessment)
     else:
@@ -238,6 +251,12 @@ def rules(ctx: click.Context) -> None:
             click.echo(f"{rule.id}  [{rule.severity}{verdict}]  {rule.titles['en']}")
             for c in rule.citations:
                 click.echo(f"    {c.label}" + (f" <{c.iri}>" if c.iri else ""))
+        from .consent import load_rules as consent_rules  # issue #16: findings beside verdicts
+
+        for crule in consent_rules().rules:
+            click.echo(f"{crule.id}  [{crule.severity}, consent finding]  {crule.titles['en']}")
+            for cc in crule.citations:
+                click.echo(f"    {cc.label}" + (f" <{cc.iri}>" if cc.iri else ""))
 
 
 @rules.command("show")
@@ -245,7 +264,22 @@ def rules(ctx: click.Context) -> None:
 def rules_show(rule_id: str) -> None:
     """Print one rule with its citations and its SPARQL logic."""
     from .api import get_rule
+    from .consent import load_rules as consent_rules
 
+    crule = next((r for r in consent_rules().rules if r.id == rule_id.upper()), None)
+    if crule is not None:  # issue #16: a consent rule (a finding, never a verdict)
+        click.echo(f"{crule.id}: {crule.titles['en']}")
+        click.echo(f"French: {crule.titles.get('fr', '-')}")
+        click.echo(f"severity: {crule.severity}")
+        click.echo(f"verdict: (adds a finding beside the transfer verdict); consent state "
+                   f"{crule.state}")
+        click.echo("citations:")
+        for cc in crule.citations:
+            click.echo(f"  - {cc.label}" + (f" <{cc.iri}>" if cc.iri else ""))
+        click.echo(f"explanation: {crule.explanations['en']}")
+        click.echo("logic (ontologies/consent.ttl and its query):")
+        click.echo(crule.query_text.rstrip())
+        return
     rule = get_rule(rule_id)
     click.echo(f"{rule.id}: {rule.titles['en']}")
     click.echo(f"French: {rule.titles.get('fr', '-')}")
@@ -269,12 +303,39 @@ def kb() -> None:
 @click.option("--kb-override", "kb_override", multiple=True, metavar="FILE",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A knowledge-base TOML file merged over the bundled one (repeatable).")
-def kb_status(kb_override: tuple[Path, ...]) -> None:
+@click.option("--dpf-list", "dpf_list", metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Show this DPF List file too: its date, SHA-256, entries and how many "
+                   "knowledge-base US entities it matches.")
+def kb_status(kb_override: tuple[Path, ...], dpf_list: Path | None = None) -> None:
     """Show the dates and hashes of the legal and organisation data."""
     from .api import knowledge_status
 
-    for key, value in knowledge_status(kb_override=kb_override).items():
+    for key, value in knowledge_status(kb_override=kb_override, dpf_list=dpf_list).items():
         click.echo(f"{key}: {value}")
+
+
+@kb.command("fetch-dpf")
+@click.option("-o", "--output", "output", required=True, metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the List workbook (.xlsx).")
+@click.option("--url", metavar="URL",
+              help="Download from URL instead of the List's API "
+                   "(https://dpfapi.azurewebsites.net/api/downloadfile, POST).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds to wait for the server.")
+@click.option("--max-bytes", "max_bytes", type=click.IntRange(min=1), default=32 * 1024 * 1024,
+              show_default=True, help="Refuse an answer larger than this.")
+def kb_fetch_dpf(output: Path, url: str | None, timeout: float, max_bytes: int) -> None:
+    """Download the current Data Privacy Framework List (DataPrivacyFrameworkParticipantsList.xlsx)
+    for --dpf-list. Needs the network; the file is written only when it reads as a List."""
+    from .api import fetch_dpf_list
+
+    got = fetch_dpf_list(output, url=url, timeout=timeout, max_bytes=max_bytes)
+    listed = got.dpf_list
+    date = f"dated {listed.date}" if listed.date else "undated"
+    click.echo(f"{got.path}: {got.bytes} bytes, sha256 {got.sha256}, {date}, "
+               f"{len(listed.entries)} EU-U.S. DPF entries", err=True)
 
 
 # --- issue #8: query, compare, diff, export (thin: the logic is in the library) -------------
@@ -303,6 +364,10 @@ def _analysis_options(f: Any) -> Any:
                      help="A TOML file of organisations merged over the knowledge base."),
         click.option("--health-context", "health_context", is_flag=True,
                      help="The captured site is a health service (GDPR Recital 35)."),
+        click.option("--dpf-list", "dpf_list", metavar="FILE",
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="A DPF List file (.xlsx or JSON) whose statuses replace the "
+                          "bundled ones for US entities."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -312,7 +377,7 @@ def _analysis_options(f: Any) -> Any:
 def _analysis(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The analysis options of a command as keyword arguments of ``gdprmap.analyze``."""
     keys = ("as_of", "scenario", "scenario_file", "doctrine", "lang", "first_party",
-            "kb_override", "health_context")
+            "kb_override", "health_context", "dpf_list")
     return {k: kwargs.pop(k) for k in keys if k in kwargs}
 
 
@@ -503,6 +568,10 @@ def export(inputs: tuple[Path, ...], output: Path, **kwargs: Any) -> None:
               help="A knowledge-base TOML file merged over the bundled one (repeatable).")
 @click.option("--skip-bad-entries", "skip_bad_entries", is_flag=True,
               help="Leave out broken entries of otherwise sound captures.")
+@click.option("--dpf-list", "dpf_list", metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A DPF List file (.xlsx or JSON) whose statuses replace the bundled ones "
+                   "for US entities.")
 @click.option("--fail-on", "fail_on", type=click.Choice(VERDICTS), metavar="VERDICT",
               help="Exit 1 when a recipient of any site is VERDICT or worse "
                    f"(scale: {' < '.join(VERDICTS)}).")
@@ -550,6 +619,113 @@ def batch(inputs: tuple[str, ...], outdir: Path, formats: str, jobs: int, execut
     if result.failed:
         sys.exit(EXIT_BATCH_FAILURES)
     if fail_on and (worst := result.worst()) and Verdict(worst).rank >= Verdict(fail_on).rank:
+        sys.exit(EXIT_FINDINGS)
+
+
+# --- issue #16: live capture with consent states ----------------------------------------------
+
+def _capture_options(fn: Any) -> Any:
+    """The options ``capture`` and ``audit`` share (the browser and the consent states)."""
+    options = [
+        click.option("--consent", default="all", show_default=True, metavar="STATE",
+                     help="Consent states to capture: none, accept, reject or all (or a "
+                          "comma-separated list). Each state is a fresh browser profile."),
+        click.option("--browser", "browser", metavar="PATH",
+                     help="The Chromium to run (default: $GDPRMAP_BROWSER, else chromium on "
+                          "PATH; Debian: apt-get install chromium)."),
+        click.option("--wait", type=float, default=3.0, show_default=True, metavar="SECONDS",
+                     help="Time to wait after the page loads and after each click."),
+        click.option("--timeout", type=float, default=30.0, show_default=True,
+                     metavar="SECONDS", help="Time a page may take to load; beyond it the "
+                     "capture stops with exit code 2."),
+        click.option("--user-agent", "user_agent", metavar="TEXT",
+                     help="User-Agent header (default: the browser's own)."),
+        click.option("--viewport", default="1366x768", show_default=True, metavar="WxH",
+                     help="Viewport size of the browser window and of the screenshots."),
+        click.option("--pages", type=int, default=0, show_default=True, metavar="N",
+                     help="After the banner, follow up to N same-site links (a short browse)."),
+        click.option("--host-resolver-rules", "host_resolver_rules", metavar="RULES",
+                     help="Passed to Chromium, e.g. 'MAP www.example.fr 192.0.2.7' to pin a "
+                          "host for an investigation."),
+        click.option("--insecure", is_flag=True,
+                     help="Accept invalid TLS certificates (test servers only; recorded in "
+                          "the capture)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _capture_opts(consent: str, browser: str | None, wait: float, timeout: float,
+                  user_agent: str | None, viewport: str, pages: int,
+                  host_resolver_rules: str | None, insecure: bool) -> Any:
+    from .capture import CaptureOptions, parse_consent, parse_viewport
+
+    return CaptureOptions(consent=parse_consent(consent), browser=browser, wait=wait,
+                          timeout=timeout, user_agent=user_agent,
+                          viewport=parse_viewport(viewport), pages=pages,
+                          host_resolver_rules=host_resolver_rules, insecure=insecure,
+                          command=_command())
+
+
+def _progress(message: str) -> None:
+    click.echo(f"gdprmap: {message}", err=True)
+
+
+@main.command()
+@click.argument("url")
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              metavar="FILE.har", help="The HAR file to write; one screenshot per state is "
+              "written beside it (FILE-none.png, FILE-accept.png, FILE-reject.png).")
+@_capture_options
+def capture(url: str, output: Path, **options: Any) -> None:
+    """Visit URL with a real headless Chromium in each consent state and write a HAR.
+
+    none: load and wait, no choice made; accept: the banner's accept-all control clicked;
+    reject: its refuse control clicked (in its settings layer if the first layer has none).
+    Known consent platforms are handled with DuckDuckGo's autoconsent rules, other banners by
+    their buttons' and links' text (EN, FR, DE, ES, IT, NL), iframes included.
+    """
+    from .capture import capture as run_capture
+
+    result = run_capture(url, output, _capture_opts(**options), log=_progress)
+    outcomes = ", ".join(f"{s}: {o}" + (f" ({result.cmp[s]})" if result.cmp.get(s) else "")
+                         for s, o in result.outcomes.items())
+    click.echo(f"{output}: {result.entries} requests in {len(result.states)} consent states "
+               f"({outcomes})", err=True)
+
+
+@main.command()
+@click.argument("url")
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              help="Report file (.pdf, .html, .json, .csv); the HAR and the screenshots are "
+                   "written beside it (same name, .har) unless --har is given.")
+@click.option("--har", "har", type=click.Path(path_type=Path), metavar="FILE.har",
+              help="Where to write the capture (default: OUTPUT with the extension .har).")
+@_capture_options
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
+              help="Language of the report.")
+@click.option("--controller", metavar="NAME", help="Name of the controller, for the cover.")
+@click.option("--fail-on", "fail_on", type=click.Choice(VERDICTS), metavar="VERDICT",
+              help="Exit 1 when a recipient's verdict is VERDICT or worse.")
+def audit(url: str, output: Path, har: Path | None, lang: str, controller: str | None,
+          fail_on: str | None, **options: Any) -> None:
+    """Capture URL in the consent states (as `capture`) and write the report (as `report`)."""
+    from .api import analyze
+    from .capture import capture as run_capture
+    from .models import Verdict
+    from .reports import renderer_for
+
+    render = renderer_for(output)  # an unknown extension fails before the browser starts
+    har_path = har or output.with_suffix(".har")
+    result = run_capture(url, har_path, _capture_opts(**options), log=_progress)
+    assessment = analyze(har_path, lang=lang, controller=controller, command=_command())
+    render(assessment, output)
+    counts = ", ".join(f"{n} {v}" for v, n in assessment.counts().items() if n)
+    click.echo(f"{output}: {len(assessment.recipients)} recipients ({counts or 'none'}), "
+               f"{result.entries} requests in {len(result.states)} consent states; capture in "
+               f"{har_path}", err=True)
+    if fail_on and (worst := assessment.worst()) and worst.rank >= Verdict(fail_on).rank:
         sys.exit(EXIT_FINDINGS)
 
 

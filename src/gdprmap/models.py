@@ -21,7 +21,17 @@ if TYPE_CHECKING:
 
     from .graph import FlowGraph
 
-SCHEMA_VERSION = "1.1"  # 1.1: verdict "safeguarded", finding steps, doctrine choice
+# 1.1: verdict "safeguarded", finding steps, doctrine choice;
+# 1.2: recipients' cloaked/cloaking (first-party hosts served by a vendor) and
+# first_party_probable/first_party_reasons (the site's own domains, probably) - issue 15;
+#      live captures with consent states: recipients[].consent_states, top-level consent,
+#      inputs[].consent, flows' consent state - issue #16
+# 1.3: entities' DPF status as of the as-of date with its basis and listing dates,
+# knowledge.dpf_list (issue 14); recipients' server_ips_sampled, network facts per network
+# instead of per address, data categories' first_seen/last_seen (issue 19)
+# 1.4: received_in / controlled_from / control_established, chain entities' parent_established,
+# sector, controlled_from - issue 13
+SCHEMA_VERSION = "1.4"
 
 
 class Record(BaseModel):
@@ -90,6 +100,19 @@ class Flow(Record):
     app: str | None = None  # mobile captures: the app package that made the connection
     notes: tuple[str, ...] = ()  # producer claims kept verbatim (e.g. a tracker list's label)
     declared_data: tuple[str, ...] = ()  # register: DPV IRIs the controller declares as sent
+    # issue #16: the consent state the request was made in (live captures): "none" before any
+    # choice (also before the click of an accept/reject page), "accept"/"reject" after it
+    consent: str | None = None
+    tls: TlsInfo | None = None  # issue 15: the server certificate (HAR _tls, live captures)
+
+
+class TlsInfo(Record):
+    """The server certificate a live capture saw (HAR ``_tls``; issue 15): who it names."""
+
+    subject: str | None = None  # subject common name
+    organisation: str | None = None  # subject O=
+    issuer: str | None = None
+    sans: tuple[str, ...] = ()  # subject alternative names (DNS), lower case
 
 
 class CaptureInfo(Record):
@@ -112,6 +135,43 @@ class CaptureInfo(Record):
     declared: dict[str, Any] | None = None  # a validated processing register (register.py)
     skipped: int = 0  # entries left out with --skip-bad-entries (listed in Assessment.skipped)
     secrets_kept: bool = False  # read with keep_secrets: values are NOT redacted
+    consent: tuple[ConsentPage, ...] = ()  # issue #16: the consent states of a live capture
+
+
+class ConsentClick(Record):
+    """A click on a consent banner's control (issue #16)."""
+
+    text: str
+    css: str
+    frame: str | None = None  # URL of the frame holding the control (redacted)
+    time: dt.datetime | None = None
+
+
+class ConsentPage(Record):
+    """One consent state of a live capture (a HAR page with ``_consent``), issue #16.
+
+    ``outcome``: ``no-banner`` (none found: the state is not a refusal or an acceptance),
+    ``shown`` (found, not answered: state ``none``), ``clicked`` (answered), ``no-control`` (a
+    banner without the control asked for)."""
+
+    state: str  # none | accept | reject
+    page: str  # the HAR page id
+    url: str | None = None  # redacted
+    cmp: str | None = None  # the platform's name, "generic", or None
+    method: str | None = None  # "autoconsent" | "generic" | None
+    outcome: str = "unknown"
+    action: ConsentClick | None = None  # the click that made the choice
+    clicks: tuple[ConsentClick, ...] = ()
+    note: str | None = None
+    screenshot: str | None = None  # file name as the HAR gives it (beside the HAR)
+    screenshot_path: str | None = None  # where it was read when the capture was assessed
+    screenshot_sha256: str | None = None  # of the file read (None: missing)
+    screenshot_recorded_sha256: str | None = None  # as the capture recorded it
+    cookies: tuple[StoredCookie, ...] = ()  # present after the state (never values)
+    storage: tuple[StorageItem, ...] = ()  # localStorage keys
+    started: dt.datetime | None = None
+    ended: dt.datetime | None = None
+    requests: int = 0
 
 
 class InputFile(Record):
@@ -132,6 +192,10 @@ class RunInfo(Record):
     ended: dt.datetime | None = None
     start_url: str | None = None  # redacted
     first_party_uris: tuple[str, ...] = ()
+    # issue #16 (gdprmap capture): how the capture was made
+    command: tuple[str, ...] = ()
+    browser_args: tuple[str, ...] = ()
+    timezone: str | None = None  # the capturing machine's zone name and UTC offset
 
 
 class StoredCookie(Record):
@@ -213,6 +277,9 @@ class DataCategory(Record):
     terms: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()  # the first few; ``flows`` counts them all
     contexts: tuple[str, ...] = ()  # issue #4: why flows count by context (health-service site)
+    # issue 19: the first and last request that carried it (``evidence`` keeps a bounded few)
+    first_seen: dt.datetime | None = None
+    last_seen: dt.datetime | None = None
 
 
 # --- attribution --------------------------------------------------------------------------
@@ -241,8 +308,17 @@ class Entity(Record):
     # is the ultimate parent. False: the control chain stops here for lack of a fact (issue 13).
     parent_established: bool = False
     sector: str | None = None  # private | public-body | international-organisation
-    dpf: str = "unknown"  # active | inactive | not-listed | unknown
-    dpf_checked: dt.date | None = None
+    controlled_from: str | None = None  # ISO code where a source says it is run from
+    # active | inactive | not-listed | unknown. In an assessment: the status AS OF its as-of
+    # date (issue 14, gdprmap.enrich.dpf.judge), with dpf_basis saying why; in the knowledge
+    # base's own view (no date): the status as recorded.
+    dpf: str = "unknown"
+    dpf_checked: dt.date | None = None  # when the record or the List was read
+    dpf_source: str | None = None  # URL read, or the List file and row
+    dpf_id: str | None = None  # the List's participant id
+    dpf_since: dt.date | None = None  # the List's Install Date
+    dpf_until: dt.date | None = None  # the List's Inactive Start Date
+    dpf_basis: str | None = None  # one sentence: why this status on the as-of date
     privacy_shield: str = "unknown"  # certified | not-certified | unknown
     fisa702: str = "unknown"  # in-scope | out-of-scope | unknown
     sources: tuple[str, ...] = ()
@@ -311,6 +387,26 @@ class Transfer(Record):
     derived: bool = False  # added by the doctrine exposure-is-transfer
 
 
+class CloakEvidence(Record):
+    """Issue 15: why a host under the site's own domain is attributed to a vendor (cloaking)."""
+
+    host: str
+    signal: str  # request-path | query | cookie | asn | tls-organisation | tls-san | cname
+    detail: str  # what was seen, e.g. "request path /b/ss/ (Adobe Analytics image request)"
+    strong: bool = True  # False: supporting only (never enough alone)
+    source: str | None = None  # where the signature is documented (URL), or the data used
+    evidence: Evidence | None = None  # the request it was read from, when there is one
+
+
+class FirstPartyReason(Record):
+    """Issue 15: one reason to think a domain is the site's own (first party, probable)."""
+
+    signal: str  # brand-token | same-network | shared-cookie | tls-san | kb-group |
+    # visited-page | same-registrant (--online)
+    detail: str
+    domain: str  # the domain it speaks of (the recipient's)
+
+
 class Recipient(Record):
     id: str  # stable: "org:<entity id>" or "domain:<registrable domain>"
     organisation: Organisation | None
@@ -318,8 +414,18 @@ class Recipient(Record):
     category: str | None = None  # service category (analytics, cdn, ...)
     hosts: tuple[str, ...]
     server_ips: tuple[str, ...] = ()
+    # issue 19: True when ``server_ips`` is a sample (at most 256 addresses, those of smallest
+    # CRC-32: the same sample on every run); the network facts say how many were seen
+    server_ips_sampled: bool = False
     server_countries: tuple[str, ...] = ()
     destinations: tuple[Destination, ...] = ()
+    # issue 13, one truth per country: where the recipient RECEIVES data (the countries of its
+    # transfers, observed or declared; a doctrine's derived transfers excluded) and where it is
+    # CONTROLLED FROM (its ultimate parent's country, and the country a source says the parent
+    # is run from). Summary, world-map table, Art. 30(e), CSV and JSON all read these two.
+    received_in: tuple[str, ...] = ()
+    controlled_from: tuple[str, ...] = ()
+    control_established: bool | None = None  # None: no organisation identified
     requests: int
     observed_requests: int | None = None  # requests seen in captures (None: not recorded)
     data_categories: tuple[str, ...]
@@ -334,7 +440,16 @@ class Recipient(Record):
     cookie_lifetimes: tuple[CookieLifetime, ...] = ()
     # issue #5: registration (WHOIS/RDAP) and IP data (ASN, country) facts with provenance
     facts: tuple[Fact, ...] = ()
-
+    # issue #16: the consent states in which it received requests (live captures), sorted
+    consent_states: tuple[str, ...] = ()
+    # issue 15: hosts under the site's own domains that the evidence attributes to this vendor
+    # (CNAME cloaking); they are listed in ``hosts`` and explained in ``cloaking``
+    cloaked: bool = False
+    cloaking: tuple[CloakEvidence, ...] = ()
+    # issue 15: probably the site's own domain (its CDN, a sister domain): still a recipient,
+    # shown apart with the reasons; ``--first-party DOMAIN`` settles it
+    first_party_probable: bool = False
+    first_party_reasons: tuple[FirstPartyReason, ...] = ()
 
     def __repr__(self) -> str:
         name = self.organisation.name if self.organisation else self.id
@@ -347,6 +462,19 @@ class Generator(Record):
     version: str
 
 
+class DpfListInfo(Record):
+    """The DPF List file whose statuses replaced the bundled ones for US entities."""
+
+    path: str
+    sha256: str
+    date: dt.date | None = None  # the List's own date, when the file records one
+    date_basis: str | None = None
+    entries: int  # EU-U.S. DPF entries read
+    us_entities_matched: int | None = None  # knowledge-base US entities found on it
+    us_entities: int | None = None
+    ambiguous: tuple[str, ...] = ()  # entity ids matching several entries (judged unknown)
+
+
 class KnowledgeInfo(Record):
     """Which bundled data the assessment rests on, with hashes for the integrity annex."""
 
@@ -355,13 +483,14 @@ class KnowledgeInfo(Record):
     ontology_sha256: str
     rules: tuple[str, ...]
     ipdb_date: str | None = None  # issue #5: date of the bundled IP data (ip-location-db)
+    dpf_list: DpfListInfo | None = None  # issue 14: the DPF List file used (--dpf-list)
 
 
 class Lookup(Record):
     """One registration lookup (issue #5): which protocol asked which server, when, and how it
     ended. ``status``: ok | not-found | timeout | rate-limited | error | skipped."""
 
-    protocol: str  # "rdap" | "whois"
+    protocol: str  # "rdap" | "whois" | "dns" (issue 15: CNAME chains with --online)
     query: str  # the registrable domain asked about
     server: str | None = None  # RDAP origin or WHOIS host:port (None when none is known)
     time: dt.datetime  # when the answer was retrieved (cached answers keep their own time)
@@ -374,6 +503,17 @@ class SkippedEntry(Record):
     input: str
     entry: int
     reason: str
+
+
+class ConsentSummary(Record):
+    """Issue #16: the consent states the captures hold, how each banner was found and
+    answered, and the screenshots' SHA-256 (the integrity annex lists them)."""
+
+    states: tuple[str, ...]  # captured, in order none, accept, reject
+    pages: tuple[ConsentPage, ...]  # one per state and input
+    rules: tuple[str, ...] = ()  # the consent rules evaluated
+    rules_sha256: str | None = None  # of the consent ontology and its queries
+    note: str | None = None
 
 
 class Assessment(Record):
@@ -396,6 +536,7 @@ class Assessment(Record):
     extra: dict[str, Any] = Field(default_factory=dict)
     secrets_kept: bool = False  # True: run with --keep-secrets, values NOT redacted (debug only)
     lookups: tuple[Lookup, ...] = ()  # issue #5: registration lookups made with --online
+    consent: ConsentSummary | None = None  # issue #16: live captures' consent states
     _graph: Any = PrivateAttr(default=None)
 
     @property

@@ -10,6 +10,7 @@ tables: ``[entities.ID]`` legal entities with country, parent, DPF status and so
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -18,7 +19,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -26,6 +27,9 @@ from ..errors import KnowledgeBaseError
 from ..models import Destination, Entity, Fact
 from ..resources import DerivedCache, data_path
 from ..resources import digest as _digest
+
+if TYPE_CHECKING:
+    from .dpf import DpfList, DpfView
 
 COUNTRY = r"^[A-Z]{2}$"
 
@@ -46,6 +50,11 @@ class EntityRecord(_Strict):
     # What an adequacy decision's scope is judged on (Japan: private sector under the APPI;
     # Canada: PIPEDA organisations; the EPO has its own decision).
     sector: Literal["private", "public-body", "international-organisation"] | None = None
+    # Where the entity is run from, when a source says it differs from its country of
+    # incorporation (ByteDance Ltd.: Cayman Islands, operated from China). Exposure to a
+    # country's access law follows both (issue 13).
+    controlled_from: str | None = Field(default=None, pattern=COUNTRY)
+    controlled_from_source: str | None = None
     dpf: Literal["active", "inactive", "not-listed", "unknown"] = "unknown"
     dpf_checked: dt.date | None = None
     dpf_source: str | None = None
@@ -60,6 +69,12 @@ class EntityRecord(_Strict):
     health_service: bool = False
     sources: list[str] = Field(min_length=1)
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _controlled_from_needs_source(self) -> EntityRecord:
+        if self.controlled_from and not self.controlled_from_source:
+            raise ValueError("controlled_from needs controlled_from_source (the URL read)")
+        return self
 
     @model_validator(mode="after")
     def _parent_said(self) -> EntityRecord:
@@ -129,6 +144,8 @@ class KnowledgeBase:
     sha256: str
     sources: tuple[str, ...]
     _suffixes: dict[str, ServiceRecord] = field(default_factory=dict, repr=False)
+    # issue 14: DPF statuses as of one date (``dated``); None: the records as written
+    _dpf: DpfView | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for svc in self.data.services:
@@ -221,8 +238,28 @@ class KnowledgeBase:
         value = self.data.meta.get("checked")
         return str(value) if value else None
 
+    def dated(self, as_of: dt.date, dpf_list: DpfList | None = None) -> KnowledgeBase:
+        """This knowledge base with every entity's DPF status judged as of ``as_of``
+        (``enrich.dpf.judge``), from ``dpf_list`` for US entities when given, else from the
+        records. The records themselves are not changed."""
+        from .dpf import DpfView
+
+        view = copy.copy(self)
+        view._dpf = DpfView(self, as_of, dpf_list)
+        return view
+
     def entity(self, eid: str) -> Entity:
         rec = self.data.entities[eid]
+        if self._dpf is None:
+            dpf: dict[str, Any] = {
+                "dpf": rec.dpf, "dpf_checked": rec.dpf_checked, "dpf_source": rec.dpf_source,
+                "dpf_id": rec.dpf_id, "dpf_since": rec.dpf_since, "dpf_until": rec.dpf_until}
+        else:
+            j = self._dpf.judgement(eid)
+            dpf = {"dpf": j.status, "dpf_checked": j.listing.checked,
+                   "dpf_source": j.listing.source, "dpf_id": j.listing.participant_id,
+                   "dpf_since": j.listing.since, "dpf_until": j.listing.until,
+                   "dpf_basis": j.basis}
         return Entity(
             id=eid,
             name=rec.name,
@@ -230,11 +267,11 @@ class KnowledgeBase:
             parent=rec.parent,
             parent_established=rec.parent is not None or bool(rec.parent_established),
             sector=rec.sector,
-            dpf=rec.dpf,
-            dpf_checked=rec.dpf_checked,
+            controlled_from=rec.controlled_from,
             privacy_shield=rec.privacy_shield,
             fisa702=rec.fisa702,
             sources=tuple(rec.sources),
+            **dpf,
         )
 
     def chain(self, eid: str) -> tuple[Entity, ...]:
@@ -263,8 +300,14 @@ class KnowledgeBase:
                 return svc
         return None
 
-    def match(self, host: str) -> HostMatch | None:
-        svc = self.service_for(host)
+    def service(self, service_id: str) -> ServiceRecord | None:
+        """The service with this id (issue 15: cloaking signatures name services)."""
+        return next((s for s in self.data.services if s.id == service_id), None)
+
+    def match(self, host: str, service: ServiceRecord | None = None) -> HostMatch | None:
+        """What the knowledge base says about ``host``; with ``service``, the host is taken as
+        operated by that service (issue 15: a cloaked first-party host, on other evidence)."""
+        svc = service or self.service_for(host)
         if svc is None:
             return None
         chain = self.chain(svc.operator)

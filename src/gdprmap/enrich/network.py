@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..errors import UsageError
-from ..models import Evidence, Fact, Finding, Recipient, Severity
+from ..models import Evidence, Fact, Finding, FirstPartyReason, Recipient, Severity
 from .ipdb import INDICATIVE, IpDatabase, IpInfo
 from .registrant import Registration
 
 EEA = frozenset(["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO"])
 RULE_SERVER_LOCATION = "GM-INFO-SERVER-LOCATION"
 RULE_REGISTRANT = "GM-INFO-REGISTRANT"
+ADDRESSES_SHOWN = 5  # addresses named in a network fact (issue 19)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Additions:
     facts: tuple[Fact, ...] = ()
     findings: tuple[Finding, ...] = ()
     server_countries: tuple[str, ...] = ()
+    # issue 15: reasons to think the recipient is the site's own (e.g. the same registrant)
+    first_party_reasons: tuple[FirstPartyReason, ...] = ()
 
 
 @dataclass
@@ -88,30 +91,50 @@ class IpDataEnricher:
     provides: tuple[str, ...] = ("server_countries", "facts")
 
     def enrich(self, recipient: Recipient, context: EnrichContext) -> Additions:
-        facts: list[Fact] = []
+        """One fact per network (ASN and country, or special-purpose range), not one per
+        address (issue 19): how many addresses, and up to ``ADDRESSES_SHOWN`` of them. A lone
+        address keeps the per-address wording."""
         countries: list[str] = []
         date = _date(self.database.data_date)
+        networks: dict[tuple[str, int, str, str], list[str]] = {}
+        sources: dict[tuple[str, int, str, str], str] = {}
         for ip in recipient.server_ips:
             try:
                 info = self.database.lookup(ip)
             except Exception:  # noqa: BLE001 - an unparsable address is left unexplained
                 continue
-            source = info.source
-            if info.special:
-                facts.append(Fact(value=f"{info.ip}: {info.special} address, no country",
+            key = (info.special or "", info.asn or 0, info.as_org or "", info.country or "")
+            networks.setdefault(key, []).append(info.ip)
+            sources.setdefault(key, info.source)
+            if info.country and not info.special and info.country not in countries:
+                countries.append(info.country)
+        sampled = recipient.server_ips_sampled
+        of = f" of a sample of {len(recipient.server_ips):,} (more were seen)" if sampled else ""
+        facts: list[Fact] = []
+        for key, addresses in sorted(networks.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            special, asn, as_org, country = key
+            addresses.sort()
+            subject: str | None
+            if len(addresses) == 1 and not sampled:
+                head, subject = f"{addresses[0]}: ", addresses[0]
+            else:
+                shown = ", ".join(addresses[:ADDRESSES_SHOWN])
+                rest = ", ..." if len(addresses) > ADDRESSES_SHOWN else ""
+                head = f"{len(addresses):,} addresses{of} ({shown}{rest}): "
+                subject = f"AS{asn}" if asn else (country or special or None)
+            if special:
+                facts.append(Fact(value=f"{head}{special} address, no country",
                                   source="ipaddress (IANA special-purpose registries)",
-                                  subject=info.ip))
+                                  subject=subject))
                 continue
             parts = []
-            if info.asn:
-                parts.append(f"AS{info.asn}" + (f" {info.as_org}" if info.as_org else ""))
-            parts.append(f"country {info.country}" if info.country else "no country recorded")
-            facts.append(Fact(value=f"{info.ip}: " + ", ".join(parts), source=source,
+            if asn:
+                parts.append(f"AS{asn}" + (f" {as_org}" if as_org else ""))
+            parts.append(f"country {country}" if country else "no country recorded")
+            facts.append(Fact(value=head + ", ".join(parts), source=sources[key],
                               reference="npm @ip-location-db/asn, "
                                         "@ip-location-db/geo-whois-asn-country",
-                              checked=date, subject=info.ip, note=INDICATIVE))
-            if info.country and info.country not in countries:
-                countries.append(info.country)
+                              checked=date, subject=subject, note=INDICATIVE))
         findings = []
         conflict = _location_conflict(recipient, countries, context.lang, source_label=(
             f"ip-location-db {self.database.data_date or ''}".strip()))
@@ -166,7 +189,11 @@ class RegistrationEnricher:
 
     source: RegistrationSource
     id: str = "registration"
-    provides: tuple[str, ...] = ("facts", "findings")
+    provides: tuple[str, ...] = ("facts", "findings", "first_party_reasons")
+    # issue 15: the site's own registrable domains; a recipient domain registered to the same
+    # organisation is probably the site's own (a reason shown, never a verdict)
+    site_domains: tuple[str, ...] = ()
+    _site: list[Registration] | None = field(default=None, init=False, repr=False)
 
     def enrich(self, recipient: Recipient, context: EnrichContext) -> Additions:
         if recipient.organisation is not None or not recipient.id.startswith("domain:"):
@@ -178,7 +205,39 @@ class RegistrationEnricher:
         facts = _registration_facts(reg)
         if not facts:
             return Additions()
-        return Additions(tuple(facts), (_registrant_finding(reg, context.lang),))
+        return Additions(tuple(facts), (_registrant_finding(reg, context.lang),),
+                         first_party_reasons=self._same_registrant(reg))
+
+    def _same_registrant(self, reg: Registration) -> tuple[FirstPartyReason, ...]:
+        if not reg.organisation or not self.site_domains:
+            return ()
+        if self._site is None:  # the site's own registrations, asked once and only if needed
+            self._site = [r for d in self.site_domains if (r := self.source.lookup(d))]
+        for site in self._site:
+            if site.organisation and same_organisation(site.organisation, reg.organisation):
+                return (FirstPartyReason(
+                    signal="same-registrant", domain=reg.domain,
+                    detail=f"registered to {reg.organisation} like the site's {site.domain} "
+                           f"({reg.protocol.upper()} {reg.server}, {reg.retrieved[:10]})"),)
+        return ()
+
+
+_LEGAL_FORMS = frozenset("inc incorporated llc ltd limited corp corporation co company gmbh ag "
+                         "sa sas sarl sasu srl spa bv nv plc ab as oy aps kg se lp llp pty "
+                         "the".split())
+
+
+def same_organisation(a: str, b: str) -> bool:
+    """'Vox Media, LLC' and 'VOX MEDIA LLC' are one organisation; 'Vox Media' and 'Vox
+    Holdings' are not (legal forms and punctuation aside, the names must be equal)."""
+    def words(name: str) -> tuple[str, ...]:
+        import re
+
+        flat = re.sub(r"[^\w\s]", " ", name.casefold().replace(".", ""))
+        return tuple(w for w in flat.split() if w not in _LEGAL_FORMS)
+
+    wa, wb = words(a), words(b)
+    return bool(wa) and wa == wb
 
 
 def _registration_facts(reg: Registration) -> list[Fact]:
@@ -246,13 +305,17 @@ def apply(recipients: dict[str, Recipient], enrichers: list[Enricher],
     for rid, rec in recipients.items():
         facts, findings, countries = list(rec.facts), list(rec.findings), list(
             rec.server_countries)
+        reasons = list(rec.first_party_reasons)
         for enricher in enrichers:
             add = enricher.enrich(rec, context)
             facts += add.facts
             findings += add.findings
             countries += [c for c in add.server_countries if c not in countries]
+            reasons += add.first_party_reasons
         update: dict[str, object] = {"facts": tuple(facts), "findings": tuple(findings),
                                      "server_countries": tuple(countries)}
+        if reasons and not rec.cloaked:
+            update.update(first_party_probable=True, first_party_reasons=tuple(reasons))
         if rec.organisation is not None and rec.organisation.source is None:
             update["organisation"] = rec.organisation.model_copy(
                 update={"source": "kb"})
@@ -270,7 +333,8 @@ class NetworkResult:
 def enrich_recipients(recipients: dict[str, Recipient], *, lang: str = "en",
                       ip_data: bool = True, online: bool = False, online_options: Any = None,
                       registration_source: RegistrationSource | None = None,
-                      ip_source: IpSource | None = None) -> NetworkResult:
+                      ip_source: IpSource | None = None,
+                      site_domains: tuple[str, ...] = ()) -> NetworkResult:
     """The assessment's network step: IP data (offline, on by default) and, with ``online``
     or an injected ``registration_source``, registration lookups (RDAP/WHOIS)."""
     enrichers: list[Enricher] = []
@@ -285,7 +349,7 @@ def enrich_recipients(recipients: dict[str, Recipient], *, lang: str = "en",
 
         source = RegistrationLookup(online_options or OnlineOptions())
     if source is not None:
-        enrichers.append(RegistrationEnricher(source))
+        enrichers.append(RegistrationEnricher(source, site_domains=site_domains))
     out = apply(recipients, enrichers, EnrichContext(lang=lang))
     lookups = tuple(getattr(source, "lookups", ()) or ())
     return NetworkResult(out, lookups, ipdb_date)

@@ -8,14 +8,18 @@ or carriage return) is prefixed with ``'``: capture text is untrusted.
 Columns (stable names, in this order; documented in the README):
 
 recipient, recipient_id, entity, country, parent, parent_country, category, services, hosts,
-requests, data_categories, special_categories, destinations, third_countries,
-server_countries, verdict, deciding_rule, rules, purpose_hint, safeguards, evidence
+requests, data_categories, special_categories, destinations, third_countries (the third countries
+where the recipient receives data - never its parent's country), received_in, controlled_from,
+server_countries, verdict, deciding_rule, rules, purpose_hint, safeguards, evidence, cloaked_hosts,
+first_party_probable
 
 ``data_categories``/``special_categories`` are DPV CURIEs (``pd:Health``); ``destinations`` are
 ``COUNTRY (entity)``; ``purpose_hint`` is a hint from the kind of service (not a purpose);
 ``safeguards`` holds the safeguards a declared register gives for the recipient, else "to be
 completed by the controller"; ``evidence`` lists every capture entry cited by the findings and
-data categories (``input#entry``), in order.
+data categories (``input#entry``), in order. ``cloaked_hosts``: the site's own host names the
+evidence attributes to this vendor; ``first_party_probable``: why the domain is probably the
+site's own (signal: reason), empty otherwise (issue 15).
 
 Same assessment, same bytes: rows follow the report's recipient order, nothing depends on time.
 """
@@ -32,8 +36,9 @@ from . import flowmap, i18n, sections
 COLUMNS: tuple[str, ...] = (
     "recipient", "recipient_id", "entity", "country", "parent", "parent_country", "category",
     "services", "hosts", "requests", "data_categories", "special_categories", "destinations",
-    "third_countries", "server_countries", "verdict", "deciding_rule", "rules", "purpose_hint",
-    "safeguards", "evidence",
+    "third_countries", "received_in", "controlled_from", "server_countries", "verdict",
+    "deciding_rule", "rules", "purpose_hint", "safeguards", "evidence", "cloaked_hosts",
+    "first_party_probable",
 )
 SEP = "; "
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -78,7 +83,7 @@ def record(r: Recipient, assessment: Assessment,
     """One recipient's register values, unescaped (``requests`` stays an int)."""
     lang = assessment.language if assessment.language in i18n.LANGUAGES else "en"
     org = r.organisation
-    third = sorted({c for c in flowmap.recipient_jurisdictions(r)
+    third = sorted({c for c in flowmap.received_countries(r)
                     if not i18n.is_eea(c, assessment.as_of)})
     declared = sections.declared_for(r, registers)
     safeguards = [sections.safeguard_text(s) for d in declared
@@ -99,6 +104,8 @@ def record(r: Recipient, assessment: Assessment,
         "destinations": SEP.join(dict.fromkeys(f"{d.country} ({d.entity})"
                                                   for d in r.destinations)),
         "third_countries": SEP.join(third),
+        "received_in": SEP.join(flowmap.received_countries(r)),
+        "controlled_from": SEP.join(flowmap.controlling_countries(r)),
         "server_countries": SEP.join(r.server_countries),
         "verdict": r.verdict.value,
         "deciding_rule": _deciding_rule(r),
@@ -106,6 +113,10 @@ def record(r: Recipient, assessment: Assessment,
         "purpose_hint": i18n.service_hint(r.category, lang),
         "safeguards": SEP.join(safeguards) if safeguards else i18n.t(lang, "to_complete"),
         "evidence": SEP.join(_evidence(r)),
+        # issue 15: first-party host names a vendor runs; why the domain is probably the site's
+        "cloaked_hosts": SEP.join(dict.fromkeys(e.host for e in r.cloaking)),
+        "first_party_probable": SEP.join(f"{x.signal}: {x.detail}"
+                                         for x in r.first_party_reasons),
     }
     return values
 

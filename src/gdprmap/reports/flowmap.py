@@ -211,6 +211,27 @@ def recipient_jurisdictions(recipient: Recipient) -> dict[str, list[str]]:
     return out
 
 
+def received_countries(recipient: Recipient) -> list[str]:
+    """Where the recipient receives data (issue 13): the model's ``received_in``; for an
+    assessment written before schema 1.2, its transfers' and destinations' countries."""
+    if recipient.received_in:
+        return list(recipient.received_in)
+    found = [t.country for t in recipient.transfers if t.country and not t.derived]
+    found += [d.country for d in recipient.destinations]
+    if not found and recipient.organisation is not None and not recipient.transfers:
+        found.append(recipient.organisation.country)
+    return list(dict.fromkeys(c.upper() for c in found))
+
+
+def controlling_countries(recipient: Recipient) -> list[str]:
+    """Where the recipient is controlled from (issue 13): the model's ``controlled_from``; for an
+    older assessment, its ultimate parent's country."""
+    if recipient.controlled_from:
+        return list(recipient.controlled_from)
+    org = recipient.organisation
+    return [org.parent_country] if org is not None and org.parent_country else []
+
+
 def recipient_categories(recipient: Recipient) -> dict[str, tuple[str | None, bool]]:
     """Data-category IRI -> (label from the assessment, special?) for one recipient."""
     out: dict[str, tuple[str | None, bool]] = {}
@@ -548,6 +569,8 @@ def _add_recipient(graph: _Graph, r: Recipient, _: i18n.Translator) -> None:
         title_bits.append(f"{_.country(org.country)} ({org.country})")
     if r.hosts:
         title_bits.append(", ".join(r.hosts[:6]) + (" …" if len(r.hosts) > 6 else ""))
+    if "reject" in r.consent_states:
+        title_bits.append(_("map_after_refusal"))
     graph.recipients[rid] = MapNode(
         id=rid,
         column="recipient",
@@ -555,7 +578,9 @@ def _add_recipient(graph: _Graph, r: Recipient, _: i18n.Translator) -> None:
         title=" — ".join(title_bits),
         verdict=r.verdict,
         group=gkey,
-        sublabel=f"{where} · " + _("map_requests", n=r.requests),
+        # issue #16: a recipient reached after the visitor refused consent is marked
+        sublabel=(("⚠ " + _("map_after_refusal") + " · ") if "reject" in r.consent_states
+                  else "") + f"{where} · " + _("map_requests", n=r.requests),
         badge=_.verdict(r.verdict),
     )
     if gkey:

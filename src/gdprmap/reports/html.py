@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from ..models import Assessment, Evidence, Finding, Recipient, Severity, Verdict
 from ..resources import DerivedCache, bundled_dir, digest
-from . import flowmap, i18n, sections, worldmap
+from . import consent_view, flowmap, i18n, sections, worldmap
 from .sections import safe_link
 
 TEMPLATE = "report.html.j2"
@@ -460,7 +460,7 @@ def _recipient_view(
         }
         for d in r.destinations
     ]
-    third = sorted(c for c in jur if not _.eea(c))
+    third = sorted(c for c in flowmap.received_countries(r) if not _.eea(c))
     findings: list[dict[str, Any]] = []
     for f in sorted(r.findings, key=_finding_key):
         cited = "; ".join(c.label for c in f.citations)
@@ -565,30 +565,39 @@ def _recipient_view(
         "destinations": destinations,
         "third_countries": [{"code": c, "name": _.country(c)} for c in third],
         "findings": findings,
+        # issue 15
+        "cloaked": r.cloaked,
+        "cloaking": [{"host": e.host, "signal": e.signal, "detail": e.detail,
+                      "strong": e.strong, "source": e.source} for e in r.cloaking],
+        "probable": r.first_party_probable,
+        "probable_reasons": [{"signal": x.signal, "detail": x.detail, "domain": x.domain}
+                             for x in r.first_party_reasons],
+        "probable_domains": sorted({x.domain for x in r.first_party_reasons}),
     }
 
 
-def _countries(recipients: list[Recipient], _: i18n.Translator) -> list[dict[str, Any]]:
-    reached: dict[str, list[Recipient]] = {}
+def _countries(recipients: list[Recipient], _: i18n.Translator,
+               assessment: Assessment | None = None) -> list[dict[str, Any]]:
+    """The summary's countries (issue 13: one truth per country): the same rows as the world
+    map's table - each country where data are RECEIVED, with the most severe verdict of the
+    transfers received there (not of the recipients' other transfers)."""
+    if assessment is None:
+        return []
+    return sections.world_countries(assessment, _)
+
+
+def _controlling(recipients: list[Recipient], _: i18n.Translator) -> list[dict[str, Any]]:
+    """Countries the recipients are controlled from (ultimate parents), a separate heading:
+    being controlled from a country is exposure to its law, not a transfer there."""
+    seen: dict[str, list[str]] = {}
     for r in recipients:
-        for code in flowmap.recipient_jurisdictions(r):
-            reached.setdefault(code, []).append(r)
-    out: list[dict[str, Any]] = []
-    for code, rs in reached.items():
-        worst = max((r.verdict for r in rs), key=lambda v: v.rank)
-        out.append(
-            {
-                "code": code,
-                "name": _.country(code),
-                "status": _.status(code),
-                "third": not _.eea(code),
-                "count": len(rs),
-                "worst": worst.value,
-                "worst_label": _.verdict(worst),
-            }
-        )
-    out.sort(key=lambda c: (not c["third"], -c["count"], c["name"].casefold()))
-    return out
+        for code in flowmap.controlling_countries(r):
+            seen.setdefault(code, []).append(flowmap.recipient_name(r))
+    rows: list[dict[str, Any]] = [
+        {"code": c, "name": _.country(c), "status": _.status(c), "third": not _.eea(c),
+         "count": len(names), "recipients": names} for c, names in seen.items()]
+    rows.sort(key=lambda c: (not c["third"], -c["count"], c["name"].casefold()))
+    return rows
 
 
 def _rule_groups(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -783,7 +792,8 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
         "recipients": views,
         "special": special,
         "special_by_category": list(by_category.values()),
-        "countries": _countries(recipients, _),
+        "countries": _countries(recipients, _, assessment),
+        "controlling_countries": _controlling(recipients, _),
         "top_findings": _top_findings(views, recipients),
         "maps": _map_views(assessment, lang, paged),
         "paged": paged,
@@ -806,6 +816,8 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
         "world_countries": sections.world_countries(assessment, _),
         "exhibits_more": book.overflow,
         "legal": sections.legal_appendix(assessment, lang),
+        "cloaked_views": [v for v in views if v["cloaked"]],  # issue 15 annex
+        "probable_views": [v for v in views if v["probable"]],
         "data_status": sections.data_status(assessment),
         "ipdb_date": getattr(assessment.knowledge, "ipdb_date", None),
         "worldmap": Markup(worldmap.render_worldmap_svg(assessment, lang, paged=paged))
@@ -813,6 +825,7 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
         "worldmap_legend": worldmap.legend(assessment, lang)
         if assessment.recipients and paged else None,
         "attachments": [],
+        "consent": consent_view.consent_view(assessment, lang, names),  # issue #16
         "legend": [
             {
                 "word": v.value,

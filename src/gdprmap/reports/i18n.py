@@ -84,6 +84,18 @@ _STRINGS: dict[str, dict[str, str]] = {
         "sec_method": "Method and limits",
         "sec_integrity": "Integrity annex",
         "sec_skipped": "Skipped entries",
+        # issue 15: attribution of the site's own host names
+        "sec_attribution": "Annex: the site's own host names",
+        "attr_cloaked_intro": "Hosts under the site's own domains that the evidence attributes to a vendor (the site points them at the vendor, e.g. by DNS CNAME). They are reported under the vendor, not as the site.",
+        "attr_probable_intro": "Domains that are probably the site's own (its CDNs, sister domains). They stay listed as recipients, with the reasons below, until the user settles them: --first-party DOMAIN makes a domain first party; nothing is dropped on a guess.",
+        "attr_host": "Host",
+        "attr_vendor": "Attributed to",
+        "attr_signal": "Evidence",
+        "attr_domain": "Domain",
+        "attr_reasons": "Why probably the site's own",
+        "find_cloaked": "Cloaked under the site's name",
+        "find_probable": "Probably the site's own",
+        "attr_settle": "to settle: --first-party {domains}",
         "sec_contents": "Contents",
         # summary
         "sum_by_verdict": "Recipients by verdict",
@@ -94,10 +106,13 @@ _STRINGS: dict[str, dict[str, str]] = {
         "sum_special": "Special-category data (GDPR Art. 9)",
         "sum_special_none": "No special-category data was observed.",
         "sum_special_intro": "The following recipients receive data revealing special categories:",
-        "sum_countries": "Countries reached",
+        "sum_countries": "Countries where data are received",
+        "sum_controlled": "Countries the recipients are controlled from",
+        "sum_controlled_note": "Ultimate parents' countries (and where a source says a parent is run from): exposure to that country's law, not a place the data are received.",
+        "sum_controlled_count": "Recipients controlled from there",
         "sum_country": "Country",
         "sum_status": "Status",
-        "sum_worst": "Most severe verdict",
+        "sum_worst": "Most severe verdict of the transfers received there",
         "sum_countries_none": "No country could be established.",
         "sum_top_findings": "Most severe findings",
         "sum_top_none": "No findings.",
@@ -127,6 +142,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "map_reason_destination": "data processed in {country}",
         "map_reason_unknown": "no jurisdiction established",
         "map_requests": "{n} requests",
+        "map_after_refusal": "reached after refusal",  # issue #16
         # art 30
         "art30_intro": (
             "Entries of the record of processing activities that observation supports. Columns "
@@ -288,6 +304,17 @@ _STRINGS: dict[str, dict[str, str]] = {
         "sec_method": "Méthode et limites",
         "sec_integrity": "Annexe d'intégrité",
         "sec_skipped": "Entrées ignorées",
+        "sec_attribution": "Annexe : noms d'hôte du site lui-même",
+        "attr_cloaked_intro": "Hôtes sous les domaines du site que les éléments observés attribuent à un prestataire (le site les fait pointer vers lui, par exemple par un CNAME DNS). Ils sont rapportés sous le prestataire, non comme le site.",
+        "attr_probable_intro": "Domaines qui sont probablement ceux du site (ses CDN, ses domaines associés). Ils restent listés comme destinataires, avec les raisons ci-dessous, tant que l'utilisateur ne tranche pas : --first-party DOMAINE en fait un domaine propre ; rien n'est écarté sur une supposition.",
+        "attr_host": "Hôte",
+        "attr_vendor": "Attribué à",
+        "attr_signal": "Éléments",
+        "attr_domain": "Domaine",
+        "attr_reasons": "Pourquoi probablement le site",
+        "find_cloaked": "Masqué sous le nom du site",
+        "find_probable": "Probablement le site lui-même",
+        "attr_settle": "pour trancher : --first-party {domains}",
         "sec_contents": "Sommaire",
         "sum_by_verdict": "Destinataires par verdict",
         "sum_verdict": "Verdict",
@@ -300,10 +327,13 @@ _STRINGS: dict[str, dict[str, str]] = {
             "Les destinataires suivants reçoivent des données révélant des catégories "
             "particulières :"
         ),
-        "sum_countries": "Pays atteints",
+        "sum_countries": "Pays où les données sont reçues",
+        "sum_controlled": "Pays depuis lesquels les destinataires sont contrôlés",
+        "sum_controlled_note": "Pays des sociétés mères ultimes (et pays d'où une source dit qu'elles sont dirigées) : exposition au droit de ce pays, non un lieu de réception des données.",
+        "sum_controlled_count": "Destinataires contrôlés depuis ce pays",
         "sum_country": "Pays",
         "sum_status": "Statut",
-        "sum_worst": "Verdict le plus grave",
+        "sum_worst": "Verdict le plus grave des transferts reçus dans ce pays",
         "sum_countries_none": "Aucun pays n'a pu être établi.",
         "sum_top_findings": "Constats les plus graves",
         "sum_top_none": "Aucun constat.",
@@ -333,6 +363,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "map_reason_destination": "données traitées : {country}",
         "map_reason_unknown": "aucune juridiction établie",
         "map_requests": "{n} requêtes",
+        "map_after_refusal": "atteint après refus",  # issue #16
         "art30_intro": (
             "Mentions du registre des activités de traitement que l'observation permet "
             "d'étayer. Les colonnes marquées « à compléter par le responsable du traitement » "
@@ -474,7 +505,7 @@ _STRINGS_7: dict[str, dict[str, str]] = {
         "wmap_missing": "Not drawn: {codes}.",
         "wmap_source": "Country shapes: Natural Earth 1:110m (public domain) via the world-atlas "
                        "package; equirectangular projection.",
-        "wmap_table": "Destination countries",
+        "wmap_table": "Countries where data are received",
         "art30_col_letter": "Art. 30(1)",
         "art30_col_observed": "Established by observation",
         "art30_col_declared": "Declared by the controller (register)",
@@ -577,7 +608,7 @@ _STRINGS_7: dict[str, dict[str, str]] = {
         "wmap_missing": "Non dessinés : {codes}.",
         "wmap_source": "Contours des pays : Natural Earth 1:110m (domaine public) via le paquet "
                        "world-atlas ; projection équirectangulaire.",
-        "wmap_table": "Pays de destination",
+        "wmap_table": "Pays où les données sont reçues",
         "art30_col_letter": "Art. 30(1)",
         "art30_col_observed": "Établi par l'observation",
         "art30_col_declared": "Déclaré par le responsable (registre)",
