@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -25,6 +26,8 @@ from urllib.parse import quote, urlsplit
 from ..models import Lookup
 from . import rdap, whois
 from .cache import DEFAULT_TTL, FAILURE_TTL, LookupCache
+
+log = logging.getLogger(__name__)
 from .registrant import Registration
 
 
@@ -190,6 +193,8 @@ class RegistrationLookup:
     def _record(self, protocol: str, domain: str, server: str | None, status: str,
                 detail: str | None, *, cached: bool = False,
                 when: dt.datetime | None = None) -> None:
+        log.info("%s lookup of %s at %s: %s%s", protocol, domain, server or "(no server)",
+                 status, " (cached)" if cached else "")
         self.lookups.append(Lookup(protocol=protocol, query=domain, server=server,
                                    time=when or _now(), status=status, cached=cached,
                                    detail=detail))
