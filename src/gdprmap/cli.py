@@ -138,8 +138,10 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
                          online=online, health_context=health_context)
     render(assessment, output)
     if assessment.skipped:
-        click.echo(f"gdprmap: warning: {len(assessment.skipped)} broken entries skipped "
-                   "(listed in the report)", err=True)
+        total = max(len(assessment.skipped), sum(i.skipped for i in assessment.inputs))
+        listed = "listed in the report" if total == len(assessment.skipped) else (
+            f"the first {len(assessment.skipped)} listed in the report")
+        click.echo(f"gdprmap: warning: {total} broken entries skipped ({listed})", err=True)
     if assessment.secrets_kept:
         click.echo(f"gdprmap: warning: {output} holds UNREDACTED secrets (--keep-secrets); "
                    "do not share it", err=True)

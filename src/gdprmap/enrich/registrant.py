@@ -82,7 +82,7 @@ def country_code(value: str | None) -> str | None:
     names = _country_names()
     if text in names:
         return names[text]
-    m = re.fullmatch(r".*\(([A-Z]{2})\)", text)
+    m = re.search(r"\(([A-Z]{2})\)$", text) if "\n" not in text else None  # linear (#17)
     if m and m.group(1) in names:
         return m.group(1)
     return None

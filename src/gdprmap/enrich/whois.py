@@ -27,10 +27,12 @@ RATE_LIMIT_PATTERNS = re.compile(
     r"rate limit|query limit|too many (queries|requests)|exceeded|try again later|"
     r"quota|access denied|temporarily (blocked|unavailable)", re.IGNORECASE)
 NOT_FOUND_PATTERNS = re.compile(
-    r"^\s*(no match|not found|no data found|no entries found|status:\s*(free|available)|"
+    r"^[ \t]*(no match|not found|no data found|no entries found|status:\s*(free|available)|"
     r"domain not found|the queried object does not exist|no object found|%% no entries)",
     re.IGNORECASE | re.MULTILINE)
-REFERRAL = re.compile(r"^\s*Registrar WHOIS Server:\s*(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
+# "^[ \t]*", not "^\s*": with MULTILINE, \s* spans empty lines, and a run of newlines was
+# scanned again from every line start (quadratic; issue #17).
+REFERRAL = re.compile(r"^[ \t]*Registrar WHOIS Server:[ \t]*(\S+)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
 class WhoisFailure(Exception):
@@ -148,7 +150,7 @@ def parse(domain: str, text: str, server: str, retrieved: str) -> Registration:
     org_raw = _registrant_field(entry, ORG_KEYS, notes, "organisation")
     if org_raw is None:
         # Not every TLD parser has an organisation pattern; the ICANN label is common to most.
-        org_raw = re.findall(r"^\s*Registrant\s+Organi[sz]ation:[ \t]*(\S.*)$", text,
+        org_raw = re.findall(r"^[ \t]*Registrant[ \t]+Organi[sz]ation:[ \t]*(\S.*)$", text,
                              re.IGNORECASE | re.MULTILINE) or None
     country_raw = _registrant_field(entry, COUNTRY_KEYS, notes, "country")
     org = pick("organisation", org_raw, notes, redacted)
