@@ -162,7 +162,12 @@ def _expand(raw: str, base: Path, depth: int) -> list[Path]:
         raise UsageError(f"{raw}: no such file or folder")
     if path.suffix.lower() in LIST_SUFFIXES:
         out: list[Path] = []
-        for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as e:
+            raise UsageError(f"{raw}: cannot read this list as UTF-8 text "
+                             f"({type(e).__name__})") from e
+        for line in text.splitlines():
             line = line.strip()
             if line and not line.startswith("#"):
                 out += _expand(line, path.parent, depth + 1)
@@ -207,7 +212,11 @@ def site_names(paths: list[Path]) -> list[str]:
 
 def _safe(name: str) -> str:
     cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in name).strip(".")
-    return cleaned[:150] or "site"
+    # at most 120 bytes in UTF-8: the outputs' names add a suffix, and file names are limited
+    # to 255 bytes (80 CJK characters are 240; issue #17)
+    while len(cleaned.encode("utf-8")) > 120:
+        cleaned = cleaned[:-1]
+    return cleaned or "site"
 
 
 def input_sha256(path: Path) -> str:

@@ -295,7 +295,11 @@ def query(args: tuple[str, ...], query_file: Path | None, fmt: str, full_iris: b
             inputs[-1]).is_file():
         query_file = Path(inputs.pop())  # `gdprmap query capture.har docs/queries/x.rq`
     if query_file is not None:
-        sparql = query_file.read_text(encoding="utf-8")
+        try:
+            sparql = query_file.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as e:
+            raise UsageError(f"{query_file}: cannot read the query as UTF-8 text "
+                             f"({type(e).__name__})") from e
     else:
         if len(inputs) < 2:
             raise UsageError("give INPUT... and a SPARQL query (or --file FILE)")
