@@ -1,18 +1,34 @@
-"""How much of the bundled organisation knowledge base there is, and how much of a capture it explains.
+"""How much of the bundled organisation knowledge base there is, and how much of real captures it explains.
 
-    PYTHONPATH=src python scripts/kb_coverage.py [--json] [CAPTURE ...]
+    PYTHONPATH=src python scripts/kb_coverage.py [--json] [--list-attributed] [PATH ...]
 
-Without captures: prints the number of organisations (distinct ultimate parents), legal entities,
-services and registrable domains (eTLD+1 of the services' host suffixes) in the bundled knowledge
-base (``src/gdprmap/data/organisations.toml`` and ``src/gdprmap/data/organisations/*.toml``).
+PATH is a capture (HAR and the other formats ``gdprmap.load`` reads) or a folder: every capture
+file under it (``*.har``, ``*.zhar``, ``*.json``, ``*.jsonl``, ``*.ndjson``, ``*.csv``, searched
+recursively) is read. Without PATH the folders of the shared development corpus are measured:
+every sub-folder of ``../shared/corpus/har/`` next to the project (real captures made by others).
 
-With captures (HAR and the other formats ``gdprmap.load`` reads): streams the redacted flows of each
-capture and reports, per capture and in total, the number of third-party requests, the share
-attributed to an organisation by the knowledge base, and the unattributed hosts with their request
-counts. The first party of a capture is the registrable domain of its first page/document: the host
-of the first request whose resource type is ``document``, else the host of the first page URL a
-request belongs to. A capture without either (a mobile-app capture) has no first party: every
-request counts as third-party. Requests without a host (``data:``, ``blob:``) are ignored.
+Prints the size of the bundled knowledge base (organisations = distinct ultimate parents, legal
+entities, services, host suffixes, registrable domains), then per folder (a capture given alone is
+its own group) and in total:
+
+* **third-party registrable domains** (the headline figure): the distinct eTLD+1 of the hosts a
+  capture calls other than its first party, pooled over the group's captures. A domain counts as
+  *attributed* when the knowledge base names an operator for every one of its third-party hosts
+  seen in the group; otherwise it is listed as unattributed with the hosts the knowledge base
+  does not know (a domain known only for some of its hosts is marked ``partial``);
+* the same per capture (capture, domain) pairs, and third-party requests.
+
+The first party of a capture is the registrable domain of its first page/document: the host of the
+first request whose resource type is ``document``, else the host of the first page URL a request
+belongs to, else (a browser capture without pages, e.g. Fiddler's) the registrable domain most Referer
+headers name. A capture without any of these (a mobile-app capture) has no first party: every request
+counts as third-party. Requests without a host (``data:``, ``blob:``) are ignored. A site's own CDN
+on another registrable domain (``turner.com`` for cnn.com) is a third party here unless the
+knowledge base names its operator. Captures that cannot be read are listed with the error and do
+not count.
+
+``--list-attributed`` also prints every attributed domain with the operator the knowledge base
+names, its country and its ultimate parent (to check the attribution against another source).
 """
 
 from __future__ import annotations
@@ -21,7 +37,7 @@ import argparse
 import inspect
 import json
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,6 +45,13 @@ import gdprmap
 from gdprmap.enrich.domains import registrable_domain
 from gdprmap.enrich.kb import KnowledgeBase
 from gdprmap.errors import GdprmapError
+
+CAPTURE_SUFFIXES = (".har", ".zhar", ".json", ".jsonl", ".ndjson", ".csv")
+_ROOT = Path(__file__).resolve().parents[1]
+# ../shared next to the project; a git worktree one level further down (wt/NAME) looks one up.
+DEFAULT_CORPUS = next((p for p in (_ROOT.parent / "shared" / "corpus" / "har",
+                                   _ROOT.parent.parent / "shared" / "corpus" / "har")
+                       if p.is_dir()), _ROOT.parent / "shared" / "corpus" / "har")
 
 
 def kb_counts(kb: KnowledgeBase) -> dict[str, int]:
@@ -58,11 +81,19 @@ def capture_coverage(kb: KnowledgeBase, path: Path) -> dict:
     else:
         page = next((f.page_url for f in flows if f.page_url), None)
         host = urlsplit(page).hostname if page else None
+        if host is None and not any(f.app for f in flows):
+            referrers = Counter(registrable_domain(h) for f in flows if f.referrer
+                                for h in [urlsplit(f.referrer).hostname] if h)
+            host = referrers.most_common(1)[0][0] if referrers else None
         first_party = registrable_domain(host) if host else None
     third = [f for f in flows if first_party is None or registrable_domain(f.host) != first_party]
-    attributed = [f for f in third if kb.match(f.host) is not None]
-    unattributed = Counter(f.host for f in third if kb.match(f.host) is None)
-    organisations = Counter(kb.match(f.host).chain[-1].name for f in attributed)
+    matches = {h: kb.match(h) for h in {f.host.lower().rstrip(".") for f in third}}
+    attributed = [f for f in third if matches[f.host.lower().rstrip(".")] is not None]
+    unattributed = Counter(f.host for f in third if matches[f.host.lower().rstrip(".")] is None)
+    organisations = Counter(matches[f.host.lower().rstrip(".")].chain[-1].name for f in attributed)
+    hosts_by_domain: dict[str, dict[str, bool]] = defaultdict(dict)
+    for host, m in matches.items():
+        hosts_by_domain[registrable_domain(host)][host] = m is not None
     return {
         "capture": str(path),
         "first_party": first_party,
@@ -70,60 +101,146 @@ def capture_coverage(kb: KnowledgeBase, path: Path) -> dict:
         "third_party_requests": len(third),
         "attributed_requests": len(attributed),
         "share_attributed": round(len(attributed) / len(third), 4) if third else None,
+        "third_party_domains": len(hosts_by_domain),
+        "attributed_domains": sum(all(h.values()) for h in hosts_by_domain.values()),
         "organisations": dict(organisations.most_common()),
         "unattributed_hosts": dict(unattributed.most_common()),
+        "domains": {d: dict(sorted(h.items())) for d, h in sorted(hosts_by_domain.items())},
     }
+
+
+def _share(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def group_summary(kb: KnowledgeBase, captures: list[dict]) -> dict:
+    """Pool a group's captures: distinct third-party registrable domains and their attribution."""
+    hosts: dict[str, dict[str, bool]] = defaultdict(dict)
+    seen_in: Counter = Counter()
+    for c in captures:
+        for domain, known in c["domains"].items():
+            hosts[domain].update(known)
+            seen_in[domain] += 1
+    attributed, unattributed = {}, {}
+    for domain, known in sorted(hosts.items()):
+        if all(known.values()):
+            m = kb.match(next(iter(known)))
+            attributed[domain] = {
+                "operator": m.chain[0].name, "operator_id": m.chain[0].id,
+                "country": m.chain[0].country, "ultimate_parent": m.chain[-1].name,
+                "service": m.service.id, "captures": seen_in[domain]}
+        else:
+            unattributed[domain] = {
+                "captures": seen_in[domain],
+                "partial": any(known.values()),
+                "unknown_hosts": sorted(h for h, ok in known.items() if not ok)}
+    pairs = sum(c["third_party_domains"] for c in captures)
+    pairs_ok = sum(c["attributed_domains"] for c in captures)
+    third = sum(c["third_party_requests"] for c in captures)
+    req_ok = sum(c["attributed_requests"] for c in captures)
+    return {
+        "captures": len(captures),
+        "third_party_domains": len(hosts),
+        "attributed_domains": len(attributed),
+        "share_domains": _share(len(attributed), len(hosts)),
+        "capture_domain_pairs": pairs,
+        "attributed_pairs": pairs_ok,
+        "share_pairs": _share(pairs_ok, pairs),
+        "third_party_requests": third,
+        "attributed_requests": req_ok,
+        "share_requests": _share(req_ok, third),
+        "unattributed": unattributed,
+        "attributed": attributed,
+    }
+
+
+def expand(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*")
+                      if p.is_file() and p.name.lower().endswith(CAPTURE_SUFFIXES))
+    return [path]
+
+
+def default_paths() -> list[Path]:
+    if not DEFAULT_CORPUS.is_dir():
+        return []
+    return sorted(p for p in DEFAULT_CORPUS.iterdir() if p.is_dir())
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.1%}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("captures", nargs="*", type=Path)
+    parser.add_argument("paths", nargs="*", type=Path,
+                        help="captures or folders of captures (default: every folder of "
+                             "../shared/corpus/har/)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--list-attributed", action="store_true",
+                        help="also list every attributed domain with operator, country, parent")
+    parser.add_argument("--per-capture", action="store_true",
+                        help="also print each capture's figures and unattributed hosts")
     args = parser.parse_args(argv)
 
     kb = KnowledgeBase.load()
-    report: dict = {"knowledge_base": kb_counts(kb), "captures": [], "errors": []}
-    for path in args.captures:
-        try:
-            report["captures"].append(capture_coverage(kb, path))
-        except (GdprmapError, OSError, ValueError) as e:
-            report["errors"].append({"capture": str(path), "error": str(e)})
-    done = report["captures"]
-    third = sum(c["third_party_requests"] for c in done)
-    attributed = sum(c["attributed_requests"] for c in done)
-    total_unattributed: Counter = Counter()
-    for c in done:
-        total_unattributed.update(c["unattributed_hosts"])
-    if done:
-        report["total"] = {
-            "captures": len(done),
-            "third_party_requests": third,
-            "attributed_requests": attributed,
-            "share_attributed": round(attributed / third, 4) if third else None,
-            "unattributed_hosts": dict(total_unattributed.most_common()),
-        }
+    paths = args.paths or default_paths()
+    if not paths:
+        print(f"kb_coverage: no PATH given and {DEFAULT_CORPUS} not found", file=sys.stderr)
+    report: dict = {"knowledge_base": kb_counts(kb), "groups": [], "errors": []}
+    everything: list[dict] = []
+    for group in paths:
+        if not group.exists():
+            print(f"kb_coverage: {group}: no such file or folder", file=sys.stderr)
+            return 2
+        done = []
+        for path in expand(group):
+            try:
+                done.append(capture_coverage(kb, path))
+            except (GdprmapError, OSError, ValueError) as e:
+                report["errors"].append({"capture": str(path), "error": str(e)})
+        everything.extend(done)
+        report["groups"].append({"path": str(group), **group_summary(kb, done),
+                                 "per_capture": done})
+    if len(report["groups"]) > 1:
+        report["total"] = group_summary(kb, everything)
 
     if args.json:
+        if not args.per_capture:
+            for g in report["groups"]:
+                g.pop("per_capture")
         json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
         print()
         return 0
     for key, value in report["knowledge_base"].items():
         print(f"{key.replace('_', ' ')}: {value}")
-    for c in done:
-        share = "n/a" if c["share_attributed"] is None else f"{c['share_attributed']:.1%}"
-        print(f"\n{c['capture']}: first party {c['first_party'] or '(none: app capture)'}; "
-              f"{c['attributed_requests']}/{c['third_party_requests']} third-party requests "
-              f"attributed ({share})")
-        for host, n in c["unattributed_hosts"].items():
-            print(f"  unattributed: {host} ({n})")
+    for g in [*report["groups"], *([{"path": "TOTAL", **report["total"]}]
+                                   if "total" in report else [])]:
+        print(f"\n== {g['path']}: {g['captures']} captures read")
+        print(f"   third-party registrable domains attributed: {g['attributed_domains']}/"
+              f"{g['third_party_domains']} ({_pct(g['share_domains'])})")
+        print(f"   (capture, domain) pairs attributed: {g['attributed_pairs']}/"
+              f"{g['capture_domain_pairs']} ({_pct(g['share_pairs'])}); third-party requests "
+              f"attributed: {g['attributed_requests']}/{g['third_party_requests']} "
+              f"({_pct(g['share_requests'])})")
+        if g["path"] == "TOTAL":
+            continue
+        for domain, u in g["unattributed"].items():
+            partial = " partial" if u["partial"] else ""
+            print(f"   unattributed{partial}: {domain} ({u['captures']} captures): "
+                  f"{', '.join(u['unknown_hosts'][:4])}"
+                  f"{' ...' if len(u['unknown_hosts']) > 4 else ''}")
+        if args.list_attributed:
+            for domain, a in g["attributed"].items():
+                print(f"   attributed: {domain}: {a['operator']} ({a['country']}); "
+                      f"parent {a['ultimate_parent']}")
+        if args.per_capture:
+            for c in g["per_capture"]:
+                print(f"   - {c['capture']}: first party {c['first_party'] or '(none)'}; "
+                      f"{c['attributed_domains']}/{c['third_party_domains']} domains, "
+                      f"{c['attributed_requests']}/{c['third_party_requests']} requests")
     for err in report["errors"]:
-        print(f"\n{err['capture']}: not read: {err['error']}")
-    if done:
-        t = report["total"]
-        share = "n/a" if t["share_attributed"] is None else f"{t['share_attributed']:.1%}"
-        print(f"\nTOTAL: {t['attributed_requests']}/{t['third_party_requests']} third-party requests "
-              f"attributed ({share}) over {t['captures']} captures; "
-              f"{len(t['unattributed_hosts'])} unattributed hosts")
+        print(f"\nnot read: {err['capture']}: {err['error']}")
     return 0
 
 

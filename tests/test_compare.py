@@ -92,10 +92,9 @@ def test_matching_and_gaps(c2022):
 def test_safeguards_that_the_verdict_contradicts(c2022):
     # "adequacy" declared for the US, where no adequacy decision applied in 2022
     assert by(c2022, "org:cloudflare-inc", "adequacy")
-    # "DPF" declared, but the knowledge base shows no active DPF listing for Cloudflare
-    assert "no active DPF listing" in by(c2022, "org:cloudflare-inc", "dpf")[0]
-    # Google is DPF-listed, but the DPF did not exist on 2022-12-05
+    # Google and Cloudflare are DPF-listed, but the DPF did not exist on 2022-12-05
     assert "judged unlawful" in by(c2022, "org:google-llc", "dpf")[0]
+    assert "judged unlawful" in by(c2022, "org:cloudflare-inc", "dpf")[0]
     # nothing declared for a transfer that needs a tool
     assert by(c2022, "org:cloudinary-ltd", "none")
     assert not [m for m in c2022.safeguard_mismatches if m.recipient == "org:axeptio"]
@@ -104,8 +103,19 @@ def test_safeguards_that_the_verdict_contradicts(c2022):
 
 def test_dpf_declared_is_consistent_once_the_dpf_applies(c2024):
     assert not by(c2024, "org:google-llc", "dpf")
-    assert by(c2024, "org:cloudflare-inc", "dpf")  # still not listed in the knowledge base
+    # Cloudflare's DPF participation is sourced in the bundled knowledge base (issue 14)
+    assert not by(c2024, "org:cloudflare-inc", "dpf")
     assert "safeguards-required" in by(c2024, "org:cloudinary-ltd", "none")[0]
+
+
+def test_dpf_declared_without_a_listing_in_the_knowledge_base(register_file, tmp_path):
+    # an override whose Cloudflare record has no DPF status: "dpf" declared, nothing listed
+    override = tmp_path / "kb.toml"
+    override.write_text('[entities.cloudflare-inc]\nname = "Cloudflare, Inc."\ncountry = "US"\n'
+                        'parent_established = false\n'
+                        'sources = ["https://www.cloudflare.com/privacypolicy/"]\n', encoding="utf-8")
+    c = gdprmap.compare_captures(register_file, EXAMPLE, as_of="2024-03-01", kb_override=(override,))
+    assert "no active DPF listing" in by(c, "org:cloudflare-inc", "dpf")[0]
 
 
 def test_data_beyond_the_register(c2022):

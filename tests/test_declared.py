@@ -15,9 +15,28 @@ def by_id(assessment):
     return {r.id: r for r in assessment.recipients}
 
 
+# Cloudflare's DPF listing is sourced in the bundled knowledge base (issue 14). These tests need a
+# US recipient with declared SCCs and no adequacy: an override drops Cloudflare's DPF status.
+UNLISTED_CLOUDFLARE = (
+    '[entities.cloudflare-inc]\nname = "Cloudflare, Inc."\ncountry = "US"\nparent_established = false\nfisa702 = "in-scope"\n'
+    'fisa702_basis = "test override"\nsources = ["https://www.cloudflare.com/privacypolicy/"]\n')
+
+
 @pytest.fixture(scope="module")
-def dpf_era():
-    return by_id(analyze(EXAMPLE, REGISTER, as_of="2024-03-01"))
+def unlisted(tmp_path_factory):
+    path = tmp_path_factory.mktemp("kb") / "unlisted-cloudflare.toml"
+    path.write_text(UNLISTED_CLOUDFLARE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def dpf_era(unlisted):
+    return by_id(analyze(EXAMPLE, REGISTER, as_of="2024-03-01", kb_override=(unlisted,)))
+
+
+def test_dpf_listed_recipient_is_adequate_whatever_is_declared():
+    cf = by_id(analyze(EXAMPLE, REGISTER, as_of="2024-03-01"))["org:cloudflare-inc"]
+    assert cf.verdict == "adequate"
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +83,13 @@ def test_declared_flows_claim_only_what_the_register_says(schrems_window):
     assert all(e.field == "declared register" for d in amplitude.data for e in d.evidence)
 
 
-def test_register_given_apart_from_the_captures():
+def test_register_given_apart_from_the_captures(unlisted):
     """analyze(register=path) and analyze(register=model) read it like one more input."""
     from gdprmap.importers.register import load_register
 
-    as_path = by_id(analyze(EXAMPLE, register=REGISTER, as_of="2024-03-01"))
-    as_model = by_id(analyze(EXAMPLE, register=load_register(REGISTER), as_of="2024-03-01"))
+    as_path = by_id(analyze(EXAMPLE, register=REGISTER, as_of="2024-03-01",
+                            kb_override=(unlisted,)))
+    as_model = by_id(analyze(EXAMPLE, register=load_register(REGISTER), as_of="2024-03-01",
+                             kb_override=(unlisted,)))
     for result in (as_path, as_model):
         assert result["org:cloudflare-inc"].verdict == "safeguarded"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gdprmap.enrich.kb import KnowledgeBase
+from gdprmap.enrich.kb import KnowledgeBase, bundled_paths
 from gdprmap.errors import KnowledgeBaseError
 
 
@@ -59,6 +59,7 @@ def test_override_replaces_and_adds(tmp_path):
 [entities.acme]
 name = "ACME Analytics SAS"
 country = "FR"
+parent_established = true
 sources = ["https://acme.example/legal"]
 
 [[services]]
@@ -76,9 +77,16 @@ sources = ["https://acme.example/legal"]
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("[entities.x]\nname='X'\ncountry='France'\nsources=['s']\n", "entities.x.country"),
+    ("[entities.x]\nname='X'\ncountry='France'\nparent_established=true\nsources=['s']\n",
+     "entities.x.country"),
     ("[entities.x]\nname='X'\ncountry='FR'\nparent='nobody'\nsources=['s']\n", "unknown parent"),
-    ("[entities.x]\nname='X'\ncountry='US'\ndpf='active'\nsources=['s']\n", "dpf_checked"),
+    ("[entities.x]\nname='X'\ncountry='US'\nparent_established=true\ndpf='active'\nsources=['s']\n",
+     "dpf_checked"),
+    # a missing parent must be said (issue 13): silence is refused, naming the file and entity
+    ("[entities.x]\nname='X'\ncountry='FR'\nsources=['s']\n",
+     "bad.toml: entities.x: .*parent_established"),
+    ("[entities.x]\nname='X'\ncountry='FR'\nparent='google-llc'\nparent_established=false\n"
+     "sources=['s']\n", "contradicts a recorded parent"),
     ("this is = = not toml", "not valid TOML"),
     ("[entities.a]\nname='A'\ncountry='FR'\nparent='b'\nsources=['s']\n"
      "[entities.b]\nname='B'\ncountry='FR'\nparent='a'\nsources=['s']\n", "cycle"),
@@ -88,3 +96,30 @@ def test_invalid_override(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(KnowledgeBaseError, match=message):
         KnowledgeBase.load((path,))
+
+
+def test_every_bundled_entity_without_parent_says_whether_its_parent_is_established():
+    """Issue 13: silence about control is refused. Read from the raw TOML, not the model, so a
+    default can never stand in for the statement; ``true`` needs a note that says so."""
+    import tomllib
+
+    said = {True: 0, False: 0}
+    for path in bundled_paths():
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        for eid, ent in raw.get("entities", {}).items():
+            if ent.get("parent"):
+                assert ent.get("parent_established", True) is True, (path.name, eid)
+                continue
+            assert isinstance(ent.get("parent_established"), bool), (path.name, eid)
+            said[ent["parent_established"]] += 1
+            if ent["parent_established"]:
+                assert "parent" in (ent.get("note") or "").lower(), (path.name, eid)
+            else:
+                note = (ent.get("note") or "").lower()
+                assert "ultimate parent of" not in note, (path.name, eid)
+    assert said[True] and said[False]
+
+
+def test_entity_carries_parent_established_into_the_chain(kb):
+    assert [e.parent_established for e in kb.chain("google-ireland")] == [True, True, True]
+    assert kb.entity("criteo-sa").parent_established is False  # "Not verified": not established

@@ -68,7 +68,8 @@ def test_bundled_files_may_not_redefine_each_other(tmp_path, monkeypatch):
     shutil.copy(real, tmp_path / "organisations.toml")
     (tmp_path / "organisations").mkdir()
     (tmp_path / "organisations" / "90-dup.toml").write_text(
-        '[entities.acme]\nname = "ACME SAS"\ncountry = "FR"\nsources = ["https://acme.example"]\n'
+        '[entities.acme]\nname = "ACME SAS"\ncountry = "FR"\nparent_established = true\n'
+        'sources = ["https://acme.example"]\n'
         '[[services]]\nid = "acme"\nname = "ACME"\noperator = "acme"\ncategory = "cdn"\n'
         'domains = ["cloudflareinsights.com"]\nsources = ["https://acme.example"]\n')
     monkeypatch.setattr(kbmod, "data_path", lambda name: tmp_path / name)
@@ -91,3 +92,49 @@ def test_new_attributions(kb, host, entity, health):
     match = kb.match(host)
     assert match is not None and match.chain[0].id == entity
     assert kb.is_health_service(entity) is health
+
+
+def _coverage_script():
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "scripts" / "kb_coverage.py"
+    spec = importlib.util.spec_from_file_location("kb_coverage_script", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_coverage_script_counts_registrable_domains_per_folder(tmp_path, capsys):
+    """scripts/kb_coverage.py pools a folder's captures by third-party registrable domain."""
+    import json
+
+    def entry(url, rtype):
+        return {"startedDateTime": "2024-01-01T00:00:00Z", "time": 1,
+                "request": {"method": "GET", "url": url, "httpVersion": "HTTP/1.1",
+                            "headers": [], "queryString": [], "cookies": [],
+                            "headersSize": -1, "bodySize": 0},
+                "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+                             "headers": [], "cookies": [], "content": {"size": 0, "mimeType": ""},
+                             "redirectURL": "", "headersSize": -1, "bodySize": 0},
+                "cache": {}, "timings": {"send": 0, "wait": 0, "receive": 0},
+                "_resourceType": rtype}
+    har = {"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": [
+        entry("https://www.site.example/", "document"),
+        entry("https://cdn.site.example/a.js", "script"),
+        entry("https://www.google-analytics.com/g/collect", "xhr"),
+        entry("https://px.unknown-vendor-zz.example/p.gif", "image"),
+        entry("https://a.unknown-vendor-zz.example/p.gif", "image")]}}
+    folder = tmp_path / "captures"
+    folder.mkdir()
+    (folder / "one.har").write_text(json.dumps(har))
+    (folder / "README.md").write_text("not a capture")
+    mod = _coverage_script()
+    assert mod.main(["--json", str(folder)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    group = report["groups"][0]
+    assert group["captures"] == 1 and report["errors"] == []
+    assert group["third_party_domains"] == 2 and group["attributed_domains"] == 1
+    assert set(group["attributed"]) == {"google-analytics.com"}
+    assert group["unattributed"]["unknown-vendor-zz.example"]["unknown_hosts"] == [
+        "a.unknown-vendor-zz.example", "px.unknown-vendor-zz.example"]
+    assert mod.main([str(tmp_path / "missing")]) == 2

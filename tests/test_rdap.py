@@ -281,3 +281,16 @@ def test_unwritable_cache_is_a_clear_error(tmp_path, servers):
     look = RegistrationLookup(options(tmp_path, registry, cache_dir=blocker / "cache"))
     with pytest.raises(CacheError, match="GDPRMAP_CACHE_DIR"):
         look.lookup("hidden-pixel.com")
+
+
+def test_bundled_bootstrap_is_ianas_dns_registry_with_its_date():
+    """Issue 15 item 5: the dns part is IANA's dns.json (via npm freewhois 1.2.6), not a
+    hand-written table: hundreds of TLDs, IANA's servers, a dated source."""
+    boot = rdap.Bootstrap.load()
+    raw = json.loads(Path(boot.path).read_text(encoding="utf-8"))
+    assert len(raw["dns"]["services"]) >= 500 and len(boot.dns) >= 1000
+    assert "data.iana.org/rdap/dns.json" in raw["source"] and raw["publication"] == "2026-05-24"
+    assert boot.domain_base("shop.example.app") == "https://www.registry.google/rdap/"
+    assert boot.domain_base("example.no") == "https://rdap.norid.no/"
+    # TLDs IANA lists no RDAP service for have none here (the old table invented .nl/.ch)
+    assert boot.domain_base("example.nl") is None and boot.whois["nl"]

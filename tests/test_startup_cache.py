@@ -196,7 +196,8 @@ def test_kb_override_still_applies_over_the_cached_files(cache_dir, tmp_path):
     KnowledgeBase.load()
     override = tmp_path / "mine.toml"
     override.write_text('[entities.acme]\nname = "ACME SAS"\ncountry = "FR"\n'
-                        'sources = ["https://acme.example"]\n[[services]]\nid = "acme"\n'
+                        'parent_established = false\nsources = ["https://acme.example"]\n'
+                        '[[services]]\nid = "acme"\n'
                         'name = "ACME"\noperator = "acme"\ncategory = "cdn"\n'
                         'domains = ["cloudflareinsights.com"]\nsources = ["https://acme.example"]\n')
     kb = KnowledgeBase.load((override,))
@@ -211,7 +212,8 @@ def test_an_edited_kb_file_is_a_new_entry(cache_dir, tmp_path, monkeypatch):
     KnowledgeBase.load()
     [old] = entries(cache_dir, "kb")
     with (tmp_path / "organisations.toml").open("a", encoding="utf-8") as fh:
-        fh.write('\n[entities.test-only]\nname = "Edited"\ncountry = "FR"\nsources = ["s"]\n')
+        fh.write('\n[entities.test-only]\nname = "Edited"\ncountry = "FR"\n'
+                 'parent_established = false\nsources = ["s"]\n')
     assert KnowledgeBase.load().data.entities["test-only"].name == "Edited"
     assert entries(cache_dir, "kb") != [old]
 

@@ -42,6 +42,7 @@ def analyze(
     ip_data: bool = True,
     ip_source: object = None,
     health_context: bool = False,
+    cname_source: object = None,
     register: PathLike | Register | None = None,
 ) -> Assessment:
     """Assess one or more captures. ``as_of`` defaults to the first observation's date.
@@ -60,6 +61,8 @@ def analyze(
     ``gdprmap.enrich.online.OnlineOptions``; its ``cache_dir`` overrides the cache folder).
     ``registration_source``/``ip_source`` inject fakes such as ``gdprmap.testing.StaticWhois``
     and ``StaticAsn``. ``ip_data`` (on, offline) adds ASN and country facts for server IPs.
+    ``online`` also asks DNS for the CNAME chains of the site's own hosts (cloaked trackers,
+    ``OnlineOptions.dns_server``); ``cname_source`` injects a fake (``StaticCnames``).
 
     ``health_context`` declares the captured site a health service (GDPR Recital 35): every
     flow from its pages carries health data, whatever its URL says. Sites the knowledge base
@@ -84,7 +87,7 @@ def analyze(
                       online=online, online_options=online_options,
                       registration_source=registration_source, ip_data=ip_data,
                       ip_source=ip_source, health_context=health_context,
-                      **_register_options(register))
+                      cname_source=cname_source, **_register_options(register))
     return _analyze([Path(c) for c in captures], options)
 
 

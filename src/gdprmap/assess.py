@@ -22,14 +22,17 @@ from .classify.cookies import cookie_lifetimes
 from .declared import DeclaredSafeguards, declared_items
 from .enrich.domains import registrable_domain
 from .enrich.kb import HostMatch, KnowledgeBase
+from .enrich.cloaking import Cloak, load_signatures
+from .enrich.cloaking import detect as detect_cloaking
 from .enrich.network import enrich_recipients
+from .enrich.siblings import probable as probable_first_party
 from .errors import UsageError
 from .graph import FlowAggregator, HostStats, build_graph
 from .importers import ImportOptions, open_capture
 from .importers.register import DeclaredCapture
 from .models import (
-    Assessment, CaptureInfo, DataCategory, Generator, KnowledgeInfo, Organisation, Recipient,
-    SkippedEntry,
+    Assessment, CaptureInfo, DataCategory, FirstPartyReason, Generator, KnowledgeInfo,
+    Organisation, Recipient, SkippedEntry,
 )
 from .rules.engine import load_ruleset
 from .rules.findings import Judge, RecipientCase
@@ -61,6 +64,9 @@ class Options:
     online_options: Any = None  # enrich.online.OnlineOptions (None: defaults)
     registration_source: Any = None  # e.g. gdprmap.testing.StaticWhois
     ip_source: Any = None  # e.g. gdprmap.testing.StaticAsn
+    # issue 15: CNAME chains of the site's own hosts (an object with .chain(host) -> targets and
+    # .lookups); None with online=True: DNS queries (enrich.online.CnameLookup)
+    cname_source: Any = None
     # issue #4: the captured site is a health service (every flow is a health-context flow)
     health_context: bool = False
     # a declared processing register given apart from the captures (analyze(register=...)):
@@ -88,10 +94,12 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
         raise UsageError(f"unknown scenario {options.scenario!r} "
                          f"(known: {', '.join(ruleset.scenarios())})")
     kb = KnowledgeBase.load(options.kb_overrides)
+    signatures = load_signatures()  # issue 15: vendor request signatures (cloaking)
 
-    aggregator = FlowAggregator()
+    aggregator = FlowAggregator(observer=signatures.observer())
     infos: list[CaptureInfo] = []
     first_hosts: list[str] = []
+    document_hosts: set[str] = set()  # issue 15: the pages' own hosts
     skipped: list[SkippedEntry] = []
     import_options = ImportOptions(keep_secrets=options.keep_secrets,
                                    skip_bad_entries=options.skip_bad_entries)
@@ -123,10 +131,27 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             start = next((h for h in page_hosts if h), first_document)
             if start:
                 first_hosts.append(start)
+                document_hosts.add(start)
+            document_hosts.update(h for h in page_hosts if h)
 
     as_of, basis = _as_of(infos, options.as_of)
     first_party = _first_party(first_hosts, options.first_party, aggregator.hosts, kb)
-    groups, attribution = _group(aggregator.hosts, first_party, kb)
+    # issue 15: first-party hosts a vendor runs (cloaking), and the site's probable own domains
+    ip_source = (options.ip_source if options.ip_source is not None else _default_ipdb()
+                 ) if options.ip_data else None
+    ip_lookup = ip_source.lookup if ip_source is not None else None
+    cname_source = options.cname_source
+    if cname_source is None and options.online:
+        from .enrich.online import CnameLookup, OnlineOptions
+
+        cname_source = CnameLookup(options.online_options or OnlineOptions())
+    cnames = ({h: cname_source.chain(h) for h in sorted(aggregator.hosts)
+               if h not in document_hosts and registrable_domain(h) in first_party}
+              if cname_source is not None else None)
+    cloaks = detect_cloaking(aggregator.hosts, first_party, document_hosts, kb, signatures,
+                             ip_lookup, cnames)
+    siblings = probable_first_party(aggregator.hosts, first_party, document_hosts, kb, ip_lookup)
+    groups, attribution = _group(aggregator.hosts, first_party, kb, cloaks)
     safeguards = DeclaredSafeguards(infos, ruleset.safeguard_iris)
     candidates = _candidates(groups, kb, aggregator.hosts, safeguards)
     received = {g.id: _categories(aggregator.hosts, g.hosts) for g in groups.values()}
@@ -137,10 +162,11 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     recipients = _shared_identifiers(recipients, groups, aggregator.hosts)
     recipients = {rid: r.model_copy(update={"cookie_lifetimes": cookie_lifetimes(infos, r.hosts)})
                   for rid, r in recipients.items()}  # issue #4: from the capture tool's records
+    recipients = _mark_attribution(recipients, groups, cloaks, siblings)  # issue 15
     network = enrich_recipients(recipients, lang=options.lang, ip_data=options.ip_data,
                                 online=options.online, online_options=options.online_options,
                                 registration_source=options.registration_source,
-                                ip_source=options.ip_source)  # facts only: verdicts unchanged
+                                ip_source=ip_source)  # facts only: verdicts unchanged
     recipients = network.recipients
     assessment = Assessment(
         generator=Generator(version=__version__),
@@ -163,7 +189,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
         ),
         command=options.command,
         extra=_controller_hint(first_party, kb),  # issue #7: the cover's fallback
-        lookups=network.lookups,
+        lookups=tuple(getattr(cname_source, "lookups", ()) or ()) + tuple(network.lookups),
         skipped=tuple(skipped),
         secrets_kept=options.keep_secrets,
     )
@@ -176,6 +202,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
 _GC_LOCK = threading.Lock()
 _gc_streams = 0  # analyses streaming now (threads of one process share the collector)
 _gc_threshold = gc.get_threshold()
+_gc_runs = 0  # analyses started in this process
 
 
 @contextmanager
@@ -186,13 +213,21 @@ def _few_collections() -> Iterator[None]:
     with the long-lived objects frozen out of its walks (issue #9: ~10 % of the stream's CPU).
     Memory stays bounded: what the stream drops is freed by reference counting as before. The
     first of concurrent analyses sets this up and the last one puts the collector back."""
-    global _gc_streams, _gc_threshold
+    global _gc_streams, _gc_threshold, _gc_runs
     with _GC_LOCK:
         if _gc_streams == 0:
             _gc_threshold = gc.get_threshold()
+            # Collect first when an analysis ran before in this process: freeze() would
+            # otherwise move its cyclic garbage (models, graphs) into the permanent generation,
+            # where nothing collects it, and after unfreeze() into the oldest one, rarely walked:
+            # 100 analyses in one process kept 353 MiB (issue 19). The first analysis of a
+            # process (the CLI's only one) skips it: ~0.1-0.25 s to walk what imports left.
+            if _gc_runs:
+                gc.collect()
             gc.freeze()
             gc.set_threshold(50_000, *_gc_threshold[1:])
         _gc_streams += 1
+        _gc_runs += 1
     try:
         yield
     finally:
@@ -253,21 +288,54 @@ def _first_party(starts: list[str], declared: tuple[str, ...], hosts: dict[str, 
     return domains
 
 
-def _group(hosts: dict[str, HostStats], first_party: set[str],
-           kb: KnowledgeBase) -> tuple[dict[str, _Group], dict[str, HostMatch | None]]:
+def _group(hosts: dict[str, HostStats], first_party: set[str], kb: KnowledgeBase,
+           cloaks: dict[str, Cloak] | None = None,
+           ) -> tuple[dict[str, _Group], dict[str, HostMatch | None]]:
     groups: dict[str, _Group] = {}
     attribution: dict[str, HostMatch | None] = {}
     for host in sorted(hosts):
         match = kb.match(host)
-        attribution[host] = match
         if registrable_domain(host) in first_party:
-            continue
+            cloak = (cloaks or {}).get(host)
+            service = kb.service(cloak.service) if cloak else None
+            if service is None:
+                attribution[host] = match
+                continue
+            # issue 15: a vendor's server under the site's name is the vendor's recipient
+            match = kb.match(host, service)
+        attribution[host] = match
         rid = f"org:{match.chain[0].id}" if match else f"domain:{registrable_domain(host)}"
         group = groups.setdefault(rid, _Group(rid))
         group.hosts.append(host)
         if match:
             group.matches.append(match)
     return groups, attribution
+
+
+def _mark_attribution(recipients: dict[str, Recipient], groups: dict[str, _Group],
+                      cloaks: dict[str, Cloak],
+                      siblings: dict[str, list[FirstPartyReason]]) -> dict[str, Recipient]:
+    """Issue 15: recipients that include cloaked first-party hosts, and recipients that are
+    probably the site's own domains, with the evidence (verdicts untouched)."""
+    out: dict[str, Recipient] = {}
+    for rid, rec in recipients.items():
+        update: dict[str, Any] = {}
+        hosts = groups[rid].hosts if rid in groups else list(rec.hosts)
+        evidence = tuple(e for h in hosts if h in cloaks for e in cloaks[h].evidence)
+        if evidence:
+            update.update(cloaked=True, cloaking=evidence)
+        domains = {registrable_domain(h) for h in hosts}
+        if domains and all(d in siblings for d in domains) and not evidence:
+            update.update(first_party_probable=True, first_party_reasons=tuple(
+                r for d in sorted(domains) for r in siblings[d]))
+        out[rid] = rec.model_copy(update=update) if update else rec
+    return out
+
+
+def _default_ipdb() -> Any:
+    from .enrich.ipdb import default_database
+
+    return default_database()
 
 
 def _candidates(groups: dict[str, _Group], kb: KnowledgeBase, hosts: dict[str, HostStats],

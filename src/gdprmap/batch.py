@@ -42,7 +42,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -425,23 +425,73 @@ def _run_processes(tasks: list[SiteTask], jobs: int, _scheduler: Any) -> Iterato
             yield run_site(task)
         return
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
 
     # fork where there is one: workers inherit the loaded modules and never re-run the caller's
     # main module (spawn would, and a script without a __main__ guard would recurse). Worker
     # memory stays bounded without recycling: each site's data is dropped when it is done.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
-        futures: dict[Future[SiteResult], SiteTask] = {pool.submit(run_site, t): t
-                                                        for t in tasks}
+    # A worker that dies (killed for memory, a crash in a C library) breaks the whole pool:
+    # every site not finished then fails with it. Sites that had started (their marker file
+    # is there) are suspects and are run again alone, so a death names its own site; sites
+    # that had not started go to a new pool (issue 17).
+    markers = Path(tempfile.mkdtemp(prefix=".running-", dir=Path(tasks[0].outdir) / "sites"))
+    try:
+        pending, suspects = list(tasks), list[SiteTask]()
+        tries: dict[str, int] = {}
+        while pending or suspects:
+            if pending:
+                broken = yield from _pool_round(pending, min(jobs, len(pending)), context,
+                                                markers)
+                for task in broken:
+                    tries[task.site] = tries.get(task.site, 0) + 1
+                started = [t for t in broken if _marker(markers, t).exists()
+                           or tries[t.site] > 2]  # (a pool that breaks before any site runs)
+                pending = [t for t in broken if t not in started]
+                suspects += started
+                for task in suspects:
+                    _marker(markers, task).unlink(missing_ok=True)
+                continue
+            task = suspects.pop(0)
+            broken = yield from _pool_round([task], 1, context, markers)
+            for task in broken:
+                yield _lost(task, "the worker process died while assessing this site "
+                                  "(killed, e.g. out of memory, or crashed)")
+    finally:
+        for marker in markers.iterdir():
+            marker.unlink(missing_ok=True)
+        markers.rmdir()
+
+
+def _pool_round(tasks: list[SiteTask], workers: int, context: Any,
+                markers: Path) -> Generator[SiteResult, None, list[SiteTask]]:
+    """Run ``tasks`` in a pool; yield each result; return the tasks lost to a broken pool."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    broken: list[SiteTask] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures: dict[Future[SiteResult], SiteTask] = {
+            pool.submit(_run_marked, t, str(_marker(markers, t))): t for t in tasks}
         for future in as_completed(futures):
-            task = futures[future]
             try:
                 yield future.result()
-            except BrokenProcessPool as e:  # a worker killed (e.g. out of memory)
-                yield _lost(task, f"worker process died ({e})")
+            except BrokenProcessPool:
+                broken.append(futures[future])
+    return broken
+
+
+def _marker(markers: Path, task: SiteTask) -> Path:
+    return markers / hashlib.sha256(task.site.encode()).hexdigest()[:32]
+
+
+def _run_marked(task: SiteTask, marker: str) -> SiteResult:
+    """``run_site`` in a pool worker, with a marker file present while it runs."""
+    Path(marker).touch()
+    try:
+        return run_site(task)
+    finally:
+        Path(marker).unlink(missing_ok=True)
 
 
 def _run_dask(tasks: list[SiteTask], jobs: int, scheduler: Any) -> Iterator[SiteResult]:

@@ -9,7 +9,7 @@ queries; ``.nx`` is the raw graph for anything the queries do not cover.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 EVIDENCE_PER_CATEGORY = 5  # kept per host and category; counts cover every flow
+MAX_COOKIE_NAMES = 64  # issue 15: cookie names kept per host (first-party evidence)
 
 
 class Item(Protocol):
@@ -72,6 +73,11 @@ class HostStats:
     observed: int = 0  # flows seen in captures (the others were declared in a register)
     # issue #4: keyed digests of identifier values sent (never rendered), for cross-site matching
     identifier_digests: set[str] = field(default_factory=set)
+    # issue 15: attribution evidence - vendor request signatures seen (signature id -> the first
+    # request), the server certificate (live captures), names of cookies sent (bounded)
+    signatures: dict[str, Evidence] = field(default_factory=dict)
+    tls: Any = None  # models.TlsInfo
+    cookie_names: set[str] = field(default_factory=set)
 
     def add(self, flow: Flow, items: Iterable[Item]) -> None:
         self.flows += 1
@@ -99,14 +105,23 @@ class HostStats:
             counted.add(category)
             if item.digest:
                 self.identifier_digests.add(item.digest)
+        if flow.cookies and len(self.cookie_names) < MAX_COOKIE_NAMES:
+            self.cookie_names.update(flow.cookies[:MAX_COOKIE_NAMES])
+        if flow.tls is not None and self.tls is None:
+            self.tls = flow.tls
+
+
+# Issue 15: names the vendor request signatures a flow matches (enrich.cloaking)
+SignatureObserver = Callable[[Flow], Iterable[str]]
 
 
 class FlowAggregator:
     """Folds a stream of classified flows into per-host statistics."""
 
-    def __init__(self) -> None:
+    def __init__(self, observer: SignatureObserver | None = None) -> None:
         self.hosts: dict[str, HostStats] = {}
         self.hostless = 0  # data:, blob: … requests that never left the browser
+        self.observer = observer
 
     def add(self, flow: Flow, items: Iterable[Item]) -> None:
         if flow.host is None:
@@ -116,6 +131,13 @@ class FlowAggregator:
         if stats is None:
             stats = self.hosts[flow.host] = HostStats(flow.host)
         stats.add(flow, items)
+        if self.observer is not None:
+            for signature in self.observer(flow):
+                if signature not in stats.signatures:
+                    stats.signatures[signature] = Evidence(
+                        input=flow.input, entry=flow.entry, field="request.url",
+                        excerpt=f"{flow.method} {flow.url}"[:300], time=flow.started,
+                        method=flow.method, url=flow.url[:300], server_ip=flow.server_ip)
 
 
 class FlowGraph:

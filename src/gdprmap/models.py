@@ -14,7 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-SCHEMA_VERSION = "1.1"  # 1.1: verdict "safeguarded", finding steps, doctrine choice
+SCHEMA_VERSION = "1.2"  # 1.1: verdict "safeguarded", finding steps, doctrine choice;
+# 1.2: recipients' cloaked/cloaking (first-party hosts served by a vendor) and
+# first_party_probable/first_party_reasons (the site's own domains, probably) - issue 15
 
 
 class Record(BaseModel):
@@ -97,6 +99,16 @@ class Flow(Record):
     app: str | None = None  # mobile captures: the app package that made the connection
     notes: tuple[str, ...] = ()  # producer claims kept verbatim (e.g. a tracker list's label)
     declared_data: tuple[str, ...] = ()  # register: DPV IRIs the controller declares as sent
+    tls: TlsInfo | None = None  # issue 15: the server certificate (HAR _tls, live captures)
+
+
+class TlsInfo(Record):
+    """The server certificate a live capture saw (HAR ``_tls``; issue 15): who it names."""
+
+    subject: str | None = None  # subject common name
+    organisation: str | None = None  # subject O=
+    issuer: str | None = None
+    sans: tuple[str, ...] = ()  # subject alternative names (DNS), lower case
 
 
 class CaptureInfo(Record):
@@ -244,6 +256,10 @@ class Entity(Record):
     name: str
     country: str  # ISO 3166-1 alpha-2
     parent: str | None = None  # entity id
+    # whether who controls this entity is established: a recorded parent, or a source saying it
+    # is the ultimate parent. False: the control chain stops here for lack of a fact (issue 13).
+    parent_established: bool = False
+    sector: str | None = None  # private | public-body | international-organisation
     dpf: str = "unknown"  # active | inactive | not-listed | unknown
     dpf_checked: dt.date | None = None
     privacy_shield: str = "unknown"  # certified | not-certified | unknown
@@ -314,6 +330,25 @@ class Transfer(Record):
     derived: bool = False  # added by the doctrine exposure-is-transfer
 
 
+class CloakEvidence(Record):
+    """Issue 15: why a host under the site's own domain is attributed to a vendor (cloaking)."""
+
+    host: str
+    signal: str  # request-path | query | cookie | asn | tls-organisation | tls-san | cname
+    detail: str  # what was seen, e.g. "request path /b/ss/ (Adobe Analytics image request)"
+    strong: bool = True  # False: supporting only (never enough alone)
+    source: str | None = None  # where the signature is documented (URL), or the data used
+    evidence: Evidence | None = None  # the request it was read from, when there is one
+
+
+class FirstPartyReason(Record):
+    """Issue 15: one reason to think a domain is the site's own (first party, probable)."""
+
+    signal: str  # brand-token | same-network | shared-cookie | tls-san | kb-group
+    detail: str
+    domain: str  # the domain it speaks of (the recipient's)
+
+
 class Recipient(Record):
     id: str  # stable: "org:<entity id>" or "domain:<registrable domain>"
     organisation: Organisation | None
@@ -337,6 +372,14 @@ class Recipient(Record):
     cookie_lifetimes: tuple[CookieLifetime, ...] = ()
     # issue #5: registration (WHOIS/RDAP) and IP data (ASN, country) facts with provenance
     facts: tuple[Fact, ...] = ()
+    # issue 15: hosts under the site's own domains that the evidence attributes to this vendor
+    # (CNAME cloaking); they are listed in ``hosts`` and explained in ``cloaking``
+    cloaked: bool = False
+    cloaking: tuple[CloakEvidence, ...] = ()
+    # issue 15: probably the site's own domain (its CDN, a sister domain): still a recipient,
+    # shown apart with the reasons; ``--first-party DOMAIN`` settles it
+    first_party_probable: bool = False
+    first_party_reasons: tuple[FirstPartyReason, ...] = ()
 
 
 class Generator(Record):

@@ -75,3 +75,20 @@ class StaticAsn:
             if ip.version == net.version and ip in net:
                 return IpInfo(ip=str(ip), asn=asn, as_org=org, country=country, source=source)
         return IpInfo(ip=str(ip), source=source)
+
+
+class StaticCnames:
+    """A CNAME source (issue 15) answering from a mapping host -> CNAME targets; records
+    ``Lookup``s (protocol "dns") like ``enrich.online.CnameLookup``."""
+
+    def __init__(self, chains: Mapping[str, list[str]], server: str = "static") -> None:
+        self.chains = {k.lower(): list(v) for k, v in chains.items()}
+        self.server = server
+        self.lookups: list[Lookup] = []
+
+    def chain(self, host: str) -> list[str]:
+        targets = self.chains.get(host.lower(), [])
+        self.lookups.append(Lookup(protocol="dns", query=host, server=self.server,
+                                   time=FAKE_TIME, status="ok",
+                                   detail=" -> ".join(targets) or "no CNAME"))
+        return targets

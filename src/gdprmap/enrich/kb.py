@@ -41,7 +41,8 @@ class EntityRecord(_Strict):
     parent: str | None = None
     # False: who controls the entity is not established (a missing fact, never "independent");
     # True: the recorded parent, or no parent at all, is established from a source.
-    # None: not yet reviewed (issue 13 makes the loader require a value where parent is empty).
+    # Required where ``parent`` is empty (the loader refuses silence: an empty parent is either
+    # an established ultimate parent or an unknown one); may be omitted where ``parent`` is set.
     parent_established: bool | None = None
     # What an adequacy decision's scope is judged on (Japan: private sector under the APPI;
     # Canada: PIPEDA organisations; the EPO has its own decision).
@@ -60,6 +61,16 @@ class EntityRecord(_Strict):
     health_service: bool = False
     sources: list[str] = Field(min_length=1)
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _parent_said(self) -> EntityRecord:
+        if self.parent is None and self.parent_established is None:
+            raise ValueError("an entity without 'parent' must say parent_established = true "
+                             "(an established ultimate parent) or false (parent not established)")
+        if self.parent is not None and self.parent_established is False:
+            raise ValueError("parent_established = false contradicts a recorded parent: omit "
+                             "'parent' when the parent is not established")
+        return self
 
     @model_validator(mode="after")
     def _dpf_needs_provenance(self) -> EntityRecord:
@@ -224,6 +235,8 @@ class KnowledgeBase:
             name=rec.name,
             country=rec.country,
             parent=rec.parent,
+            parent_established=rec.parent is not None or bool(rec.parent_established),
+            sector=rec.sector,
             dpf=rec.dpf,
             dpf_checked=rec.dpf_checked,
             privacy_shield=rec.privacy_shield,
@@ -257,8 +270,14 @@ class KnowledgeBase:
                 return svc
         return None
 
-    def match(self, host: str) -> HostMatch | None:
-        svc = self.service_for(host)
+    def service(self, service_id: str) -> ServiceRecord | None:
+        """The service with this id (issue 15: cloaking signatures name services)."""
+        return next((s for s in self.data.services if s.id == service_id), None)
+
+    def match(self, host: str, service: ServiceRecord | None = None) -> HostMatch | None:
+        """What the knowledge base says about ``host``; with ``service``, the host is taken as
+        operated by that service (issue 15: a cloaked first-party host, on other evidence)."""
+        svc = service or self.service_for(host)
         if svc is None:
             return None
         chain = self.chain(svc.operator)

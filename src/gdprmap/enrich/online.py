@@ -42,6 +42,10 @@ class OnlineOptions:
     whois_servers: Mapping[str, str] = field(default_factory=dict)  # tld|host -> host[:port]
     rdap_servers: Mapping[str, str] = field(default_factory=dict)  # tld -> base URL
     bootstrap: Path | None = None  # RDAP bootstrap file (default: the bundled one)
+    # issue 15: CNAME chains of the site's own hosts (cloaking); None: $GDPRMAP_DNS_SERVER,
+    # else the first nameserver of /etc/resolv.conf ("host:port")
+    dns_server: str | None = None
+    max_dns_queries: int = 40
 
 
 class _Budget:
@@ -199,3 +203,43 @@ def _score(reg: Registration) -> int:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+class CnameLookup:
+    """Issue 15: the CNAME chain of a host (``--online``), each query recorded as a ``Lookup``
+    (protocol "dns"). Bounded by ``max_dns_queries`` and the per-query ``timeout``."""
+
+    def __init__(self, options: OnlineOptions = OnlineOptions()) -> None:
+        from . import dns
+
+        self.options = options
+        self.server = options.dns_server or dns.default_server()
+        self.left = options.max_dns_queries
+        self.lookups: list[Lookup] = []
+
+    def chain(self, host: str) -> list[str]:
+        from . import dns
+
+        when = _now()
+        if self.server is None:
+            self._record(host, None, "skipped", "no DNS resolver configured", when)
+            return []
+        if self.left <= 0:
+            self._record(host, self.server, "skipped", "DNS query budget exhausted "
+                         "(--online limits)", when)
+            return []
+        self.left -= 1
+        try:
+            answer = dns.query(host, self.server, self.options.timeout)
+            targets = dns.cname_chain(host, answer, self.server)
+        except dns.DnsFailure as e:
+            self._record(host, self.server, e.status, str(e), when)
+            return []
+        self._record(host, self.server, "ok", (" -> ".join(targets) if targets
+                                               else "no CNAME"), when)
+        return targets
+
+    def _record(self, host: str, server: str | None, status: str, detail: str | None,
+                when: dt.datetime) -> None:
+        self.lookups.append(Lookup(protocol="dns", query=host, server=server, time=when,
+                                   status=status, detail=detail))

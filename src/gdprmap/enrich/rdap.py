@@ -1,8 +1,9 @@
 """RDAP (RFC 9082/9083) over HTTP(S): bootstrap, one GET per query, registrant from the jCard.
 
 The bootstrap (which server answers for which TLD or IP range) is the bundled
-``data/rdap-bootstrap.json``, written by hand in the layout of IANA's RFC 9224 files (see its
-``description``); ``GDPRMAP_RDAP_BOOTSTRAP=FILE`` or the ``bootstrap`` argument replaces it, and
+``data/rdap-bootstrap.json``: IANA's RDAP bootstrap registry for domain names (``dns.json``,
+via the npm package freewhois 1.2.6, built by ``scripts/build_rdap_bootstrap.py``, dated by its
+``publication``) plus hand-written port-43 WHOIS and RIR sections (see its ``description``); ``GDPRMAP_RDAP_BOOTSTRAP=FILE`` or the ``bootstrap`` argument replaces it, and
 a ``servers`` mapping (TLD -> base URL) overrides single entries (tests point it at 127.0.0.1).
 
 Plain ``urllib``: no new dependency, and every request has a timeout. Redirects are followed by

@@ -30,6 +30,7 @@ from ..errors import InputError
 from ..limits import host_problem
 from ..models import CaptureInfo, Flow, Header, SkippedEntry
 from ..redact import Redactor, after_host
+from .jsonstream import JsonError, JsonLimit, JsonText
 from .base import (
     EntryGuard,
     HashingReader,
@@ -43,6 +44,7 @@ from .base import (
     skipped_count,
     url_problem,
 )
+from .tls import tls_info
 
 GZIP_MAGIC = b"\x1f\x8b"
 BOM = b"\xef\xbb\xbf"
@@ -118,72 +120,63 @@ class HarCapture:
             return _Prefixed(unzipped.read(3).removeprefix(BOM), unzipped)
         return _Prefixed(first.removeprefix(BOM), raw)
 
-    def _read_header(self) -> None:
-        """Read ``log.version``, ``log.creator`` and ``log.pages`` before the entries, and check
-        that ``log.entries`` is there and is a list."""
-        import ijson
-
-        seen_pages = seen_entries = False
+    def _late_pages(self) -> None:
+        """Some producers write ``pages`` after ``entries``. The entries are read first, so the
+        pages are wanted before: a search of the bytes for a ``"pages"`` key (no parse), and a
+        reading of the pages alone only when there is one (issue 19: most captures without
+        pages before their entries have none at all)."""
+        key = b'"pages"'
         with self._open() as raw:
-            builder: Any = None
             try:
-                events = ijson.parse(self._text_stream(raw), use_float=True, buf_size=READ_BUFFER)
-                for prefix, event, value in events:
-                    if prefix == "log.entries" and event in ("start_array", "start_map", "string",
-                                                             "number", "boolean", "null"):
-                        if event != "start_array":
-                            raise InputError(self.display, "not a list", field="log.entries")
-                        seen_entries = True
+                stream = self._text_stream(raw)
+                tail = b""
+                while chunk := stream.read(READ_BUFFER):
+                    if key in tail + chunk[:len(key)] or key in chunk:
                         break
-                    if prefix == "log.version" and event not in ("map_key",):
-                        if event != "string":
-                            raise InputError(self.display, "not a string", field="log.version")
-                        self.version = value
-                    elif prefix.startswith("log.creator.") and event == "string" and (
-                            not is_unicode(value)):
-                        raise InputError(self.display, "not valid Unicode", field=prefix)
-                    elif prefix == "log.creator.name" and event == "string":
-                        self.producer = value[:200]
-                    elif prefix == "log.creator.version" and event == "string" and self.producer:
-                        self.producer = f"{self.producer} {value[:100]}"
-                    elif prefix == "log.pages" and event == "start_array":
-                        seen_pages = True
-                    elif prefix.startswith("log.pages.item"):
-                        if prefix == "log.pages.item" and event == "start_map":
-                            builder = ijson.ObjectBuilder()
-                        if builder is not None:
-                            builder.event(event, value)
-                            if prefix == "log.pages.item" and event == "end_map":
-                                self._add_page(builder.value)
-                                builder = None
-            except (ijson.JSONError, ijson.IncompleteJSONError) as e:
-                what = "not UTF-8 text" if "UTF8" in short(e) else f"not valid JSON: {short(e)}"
-                raise InputError(self.display, what) from e
-            except (OSError, EOFError, zlib.error) as e:
-                raise InputError(self.display, f"cannot decompress: {short(e)}") from e
-            except UnicodeDecodeError as e:
-                raise InputError(self.display, "not UTF-8 text") from e
-        if self.version is not None and self.version not in ("1.1", "1.2"):
-            raise InputError(self.display, f"unsupported HAR version {self.version[:20]!r} "
-                             "(known: 1.1, 1.2)", field="log.version")
-        if not seen_entries:
-            raise InputError(self.display, "not a HAR file (no log.entries)", field="log.entries")
-        if not seen_pages:
-            self._read_late_pages()
-
-    def _read_late_pages(self) -> None:
-        """Some producers write ``pages`` after ``entries``: one extra streaming pass."""
-        import ijson
-
+                    tail = chunk[-len(key):]
+                else:
+                    return
+            except (OSError, EOFError, zlib.error):
+                return  # the main pass reports it
         with self._open() as raw:
             try:
-                pages = ijson.items(self._text_stream(raw), "log.pages.item", use_float=True,
-                                    buf_size=READ_BUFFER)
-                for page in pages:
-                    self._add_page(page)
-            except (ijson.JSONError, ijson.IncompleteJSONError, OSError, EOFError, zlib.error,
-                    UnicodeDecodeError):
+                text = JsonText(self._text_stream(raw), READ_BUFFER)
+                for key_name in text.members():
+                    if key_name != "log":
+                        text.skip()
+                        continue
+                    for name in text.members():
+                        if name == "pages":
+                            self._set_pages(text.value())
+                            return
+                        text.skip()
+            except (JsonError, OSError, EOFError, zlib.error):
                 return  # the main pass reports the error with its entry index
+
+    def _set_pages(self, pages: Any) -> None:
+        for page in pages if isinstance(pages, list) else ():
+            self._add_page(page)
+
+    def _set_creator(self, creator: Any) -> None:
+        if not isinstance(creator, dict):
+            return
+        for key in ("name", "version"):
+            value = creator.get(key)
+            if isinstance(value, str) and not is_unicode(value):
+                raise InputError(self.display, "not valid Unicode", field=f"log.creator.{key}")
+        name, version = creator.get("name"), creator.get("version")
+        if isinstance(name, str):
+            self.producer = name[:200]
+            if isinstance(version, str) and self.producer:
+                self.producer = f"{self.producer} {version[:100]}"
+
+    def _set_version(self, version: Any) -> None:
+        if not isinstance(version, str):
+            raise InputError(self.display, "not a string", field="log.version")
+        self.version = version
+        if version not in ("1.1", "1.2"):
+            raise InputError(self.display, f"unsupported HAR version {version[:20]!r} "
+                             "(known: 1.1, 1.2)", field="log.version")
 
     def _add_page(self, page: Any) -> None:
         if isinstance(page, dict) and (bad := first_bad_text(page)) is not None:
@@ -196,41 +189,71 @@ class HarCapture:
 
     # -- reading ---------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Flow]:
-        import ijson
-
-        self._read_header()
+        """One pass over the file (issue 19): ``log`` is walked key by key, each entry is
+        decoded alone by the C scanner (``JsonText``), with nesting and size limits held while
+        reading (issue 17). Pages written after the entries are looked for first."""
         guard = EntryGuard(self.display, self.options)
         self.skipped = guard.skipped
-        reader = EntryReader(self.display, self.options.redactor(), self.pages, self._page_urls)
+        index = -1
+        seen_entries = seen_pages = False
         with self._open() as raw:
             hashing = HashingReader(raw)
-            index = -1
             try:
-                entries = ijson.items(self._text_stream(hashing), "log.entries.item",
-                                      use_float=True, buf_size=READ_BUFFER)
-                for index, entry in enumerate(entries):
-                    try:
-                        flow = reader.flow(index, entry)
-                    except InputError as e:
-                        guard.skip(e)
+                text = JsonText(self._text_stream(hashing), READ_BUFFER)
+                if text.peek() != "{":
+                    raise InputError(self.display, "not a HAR file (no log.entries)",
+                                     field="log.entries")
+                for key in text.members():
+                    if key != "log" or text.peek() != "{":
+                        text.skip()
                         continue
-                    self.entries += 1
-                    if self.first_seen is None or flow.started < self.first_seen:
-                        self.first_seen = flow.started
-                    if self.last_seen is None or flow.started > self.last_seen:
-                        self.last_seen = flow.started
-                    yield flow
+                    for name in text.members():
+                        if name == "entries":
+                            if text.peek() != "[":
+                                raise InputError(self.display, "not a list", field="log.entries")
+                            seen_entries = True
+                            if not seen_pages:
+                                self._late_pages()
+                            reader = EntryReader(self.display, self.options.redactor(),
+                                                 self.pages, self._page_urls)
+                            for index, entry in enumerate(text.items()):
+                                try:
+                                    flow = reader.flow(index, entry)
+                                except InputError as e:
+                                    guard.skip(e)
+                                    continue
+                                self.entries += 1
+                                if self.first_seen is None or flow.started < self.first_seen:
+                                    self.first_seen = flow.started
+                                if self.last_seen is None or flow.started > self.last_seen:
+                                    self.last_seen = flow.started
+                                yield flow
+                            index = -2  # past the entries: an error is the file's
+                        elif name == "pages":
+                            pages = text.value()
+                            if not seen_entries:
+                                seen_pages = True
+                                self._set_pages(pages)
+                        elif name == "version":
+                            self._set_version(text.value())
+                        elif name == "creator":
+                            self._set_creator(text.value())
+                        else:
+                            text.skip()
+                if not text.at_end():
+                    raise JsonError(f"extra data at character {text.offset()}")
                 while hashing.read(1 << 20):
-                    pass  # hash what follows the entries too
-            except (ijson.JSONError, ijson.IncompleteJSONError) as e:
-                # yajl reports bad UTF-8 as a JSON error; say what it is
-                what = "not UTF-8 text" if "UTF8" in short(e) else f"not valid JSON: {short(e)}"
-                raise InputError(self.display, what, entry=index + 1) from e
+                    pass  # hash what follows the JSON text too
+            except JsonError as e:
+                where = {"entry": index + 1} if index > -2 and seen_entries else {}
+                what = short(e) if isinstance(e, JsonLimit) or "UTF-8" in short(e) else (
+                    f"not valid JSON: {short(e)}")
+                raise InputError(self.display, what, **where) from e  # type: ignore[arg-type]
             except (OSError, EOFError, zlib.error) as e:
                 raise InputError(self.display, f"cannot decompress: {short(e)}") from e
-            except UnicodeDecodeError as e:
-                raise InputError(self.display, "not UTF-8 text", entry=index + 1) from e
-            self.sha256 = hashing.sha.hexdigest()
+        if not seen_entries:
+            raise InputError(self.display, "not a HAR file (no log.entries)", field="log.entries")
+        self.sha256 = hashing.sha.hexdigest()
 
     def info(self) -> CaptureInfo:
         redactor = self.options.redactor()
@@ -363,6 +386,7 @@ class EntryReader:
             ("redirect_to", r.url(redirect) if redirect else None),
             ("initiator_type", initiator_type),
             ("initiator_chain", tuple(self.memo_url(u) for u in chain)),
+            ("tls", tls_info(entry["_tls"]) if "_tls" in entry else None),  # issue 15
         )
         values.update((name, value) for name, value in optional if value is not None
                       and value != ())
