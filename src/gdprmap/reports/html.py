@@ -156,7 +156,8 @@ def _environment(template_dir: str | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        bytecode_cache=TemplateCache(),
+        # sandboxed code differs (calls go through the sandbox): never shared through the cache
+        bytecode_cache=None if template_dir else TemplateCache(),
     )
     env.filters["css_string"] = css_string
     return env
