@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-DEBIAN_PACKAGES := poppler-utils libharfbuzz-subset0 fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0
+DEBIAN_PACKAGES := poppler-utils libharfbuzz-subset0 fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 chromium
 
 .PHONY: setup report test debian-packages clean
 
@@ -19,7 +19,7 @@ debian-packages:
 $(BIN)/gdprmap: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,dask]'  # dask: the batch's cluster test (issue #9)
+	$(BIN)/pip install -q -e '.[test,dask,capture]'  # dask: the batch's cluster test (issue #9); capture: Playwright for `gdprmap capture` (issue #16)
 	@touch $@
 
 setup: debian-packages $(BIN)/gdprmap

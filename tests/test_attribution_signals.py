@@ -394,3 +394,73 @@ sources = ["https://example.invalid/legal"]
             kb_override=(override,))
     r = rec(a, "org:shop-media")
     assert r.first_party_probable and r.first_party_reasons[0].signal == "kb-group"
+
+
+# --- reports: shown as such, in an annex --------------------------------------------------------
+
+
+def test_html_and_pdf_show_cloaked_and_probable_in_an_annex(write_har, tmp_path):
+    from gdprmap.reports.html import render_html
+    a = run(write_har, [page(), entry("https://smetrics.shop-example.fr/b/ss/rs/1/s1", ip=PAGE_IP),
+                        entry("https://img.shop-example-cdn.com/a.png", ip="203.0.113.5")])
+    html = render_html(a, "en")
+    assert 'id="attribution"' in html and "Annex: the site&#39;s own host names" in html
+    assert "smetrics.shop-example.fr" in html and "--first-party shop-example-cdn.com" in html
+    fr = render_html(a, "fr")
+    assert "Probablement le site lui-même" in fr
+    pdf = tmp_path / "r.pdf"
+    from gdprmap.reports.pdf import render_pdf
+    render_pdf(a, pdf, "en")
+    assert pdf.stat().st_size > 1000
+    # nothing to say: no annex
+    b = run(write_har, [page(), entry("https://www.google-analytics.com/g/collect?v=2",
+                                      ip="203.0.113.5")])
+    assert 'id="attribution"' not in render_html(b, "en")
+
+
+def test_visited_pages_of_another_domain_are_probable(write_har):
+    pages = [{"id": "p1", "title": "https://login.school-portal.com/signout",
+              "startedDateTime": "2022-12-05T10:00:00.000+01:00", "pageTimings": {}},
+             {"id": "p2", "title": "https://mathdrill.org/",
+              "startedDateTime": "2022-12-05T10:00:01.000+01:00", "pageTimings": {}}]
+    doc = har([entry("https://login.school-portal.com/signout", pageref="p1", ip=PAGE_IP)
+               | {"_resourceType": "document"},
+               entry("https://mathdrill.org/", pageref="p2", ip="203.0.113.5")
+               | {"_resourceType": "document"},
+               entry("https://t.tracker-unknown.com/p", pageref="p2", ip="203.0.113.6")],
+              pages=pages)
+    a = analyze(write_har(doc), ip_source=ASN)
+    md = rec(a, "domain:mathdrill.org")
+    assert md.first_party_probable and md.first_party_reasons[0].signal == "visited-page"
+    assert not rec(a, "domain:tracker-unknown.com").first_party_probable
+
+
+def test_home_page_first_in_a_capture_without_page_records(write_har):
+    plain = [entry("http://www.news-site.com/", ip=PAGE_IP, pageref=None),
+             entry("http://m.news-site.com/app.js", ip=PAGE_IP, pageref=None),
+             entry("http://t.tracker-unknown.com/p?x=1", ip="203.0.113.6", pageref=None)]
+    for e in plain:
+        e.pop("pageref")
+    a = analyze(write_har(har(plain)), ip_source=ASN)
+    assert a.first_party_domains == ()  # not taken as first party (issue #3's rule stands)
+    site = rec(a, "domain:news-site.com")
+    assert site.first_party_probable and site.first_party_reasons[0].signal == "visited-page"
+    assert not rec(a, "domain:tracker-unknown.com").first_party_probable
+    # app-like traffic whose first request is a tracker's endpoint: not probable
+    app = [entry("https://api.tracker-unknown.com/v1/events", ip="203.0.113.6", pageref=None)]
+    app[0].pop("pageref")
+    b = analyze(write_har(har(app)), ip_source=ASN)
+    assert not rec(b, "domain:tracker-unknown.com").first_party_probable
+
+
+def test_tls_reader_takes_every_producer_spelling():
+    from gdprmap.importers.tls import tls_info
+    # gdprmap capture (wt/capture's writer): san + subjectOrganization
+    t = tls_info({"protocol": "TLS 1.3", "subjectName": "smetrics.shop-example.fr",
+                  "issuer": "DigiCert", "san": ["smetrics.shop-example.fr"],
+                  "subjectOrganization": "Adobe Inc."})
+    assert t.organisation == "Adobe Inc." and t.sans == ("smetrics.shop-example.fr",)
+    # Chrome DevTools SecurityDetails: sanList; an RFC 4514 subject carries O=
+    t = tls_info({"subjectName": "CN=a.example, O=\"Example, Inc.\"", "sanList": ["A.example."]})
+    assert t.organisation == "Example, Inc." and t.sans == ("a.example",)
+    assert tls_info({"protocol": "TLS 1.3"}) is None and tls_info("x") is None

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import __version__, vocab
+from . import __version__, consent, vocab
 from .classify import HealthContext, claims
 from .classify.cookies import cookie_lifetimes
 from .declared import DeclaredSafeguards, declared_items
@@ -31,7 +31,7 @@ from .graph import FlowAggregator, HostStats, build_graph
 from .importers import ImportOptions, open_capture
 from .importers.register import DeclaredCapture
 from .models import (
-    Assessment, CaptureInfo, DataCategory, FirstPartyReason, Generator, KnowledgeInfo,
+    Assessment, CaptureInfo, DataCategory, FirstPartyReason, Flow, Generator, KnowledgeInfo,
     Organisation, Recipient, SkippedEntry,
 )
 from .rules.engine import load_ruleset
@@ -100,10 +100,12 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     infos: list[CaptureInfo] = []
     first_hosts: list[str] = []
     document_hosts: set[str] = set()  # issue 15: the pages' own hosts
+    visited: dict[str, str] = {}  # issue 15: hosts of pages the capture visited, and how
     skipped: list[SkippedEntry] = []
     import_options = ImportOptions(keep_secrets=options.keep_secrets,
                                    skip_bad_entries=options.skip_bad_entries)
     context = _health_context(kb, options.health_context, options.lang)
+    consent_seen = consent.ConsentTracker()  # issue #16: flows' consent states, per host
     # A register given apart from the captures (analyze(register=...)) is one more input.
     sources: list[Any] = [*paths, *(p for p in options.register_paths if p not in paths)]
     if options.register is not None and not options.register_paths:
@@ -113,16 +115,21 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             capture = (open_capture(source, str(source), import_options)
                        if isinstance(source, Path) else source)
             first_document: str | None = None
+            first_flow: Flow | None = None
             for flow in capture:
                 items = (declared_items(flow) if flow.origin == "declared"
                          else claims(flow, context))
                 aggregator.add(flow, items)
+                if flow.consent is not None:
+                    consent_seen.add(flow)
                 # Only a request the producer marks as a document: in app traffic without pages
                 # (mitmproxy har_dump, PCAPdroid HAR) the first request is often a tracker, and
                 # taking its host as first party would hide that recipient (issue #3).
                 if first_document is None and flow.host and (
                         flow.resource_type in ("document", "Document")):
                     first_document = flow.host
+                if first_flow is None and flow.host:
+                    first_flow = flow
             info = capture.info()
             infos.append(info)
             skipped += capture.skipped
@@ -133,6 +140,16 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
                 first_hosts.append(start)
                 document_hosts.add(start)
             document_hosts.update(h for h in page_hosts if h)
+            # issue 15: other pages the capture visited are probably the site's own; so is the
+            # home page a capture without any page record asks for first (GET /), not taken
+            # as first party for the reason above
+            for h in page_hosts[1:]:
+                if h and h != start:
+                    visited.setdefault(h, "the capture visited a page of this host")
+            if start is None and first_flow is not None and first_flow.method == "GET" and \
+                    _host_path(first_flow.url) == "/" and first_flow.host:
+                visited.setdefault(first_flow.host, "first request of a capture without page "
+                                   "records, for the home page /")
 
     as_of, basis = _as_of(infos, options.as_of)
     first_party = _first_party(first_hosts, options.first_party, aggregator.hosts, kb)
@@ -150,7 +167,8 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
               if cname_source is not None else None)
     cloaks = detect_cloaking(aggregator.hosts, first_party, document_hosts, kb, signatures,
                              ip_lookup, cnames)
-    siblings = probable_first_party(aggregator.hosts, first_party, document_hosts, kb, ip_lookup)
+    siblings = probable_first_party(aggregator.hosts, first_party, document_hosts, kb, ip_lookup,
+                                    visited=visited)
     groups, attribution = _group(aggregator.hosts, first_party, kb, cloaks)
     safeguards = DeclaredSafeguards(infos, ruleset.safeguard_iris)
     candidates = _candidates(groups, kb, aggregator.hosts, safeguards)
@@ -162,6 +180,9 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     recipients = _shared_identifiers(recipients, groups, aggregator.hosts)
     recipients = {rid: r.model_copy(update={"cookie_lifetimes": cookie_lifetimes(infos, r.hosts)})
                   for rid, r in recipients.items()}  # issue #4: from the capture tool's records
+    # issue #16: consent states and the consent rules' findings, beside the verdicts
+    recipients = consent.apply(recipients, {g.id: g.hosts for g in groups.values()},
+                               consent_seen, infos, options.lang)
     recipients = _mark_attribution(recipients, groups, cloaks, siblings)  # issue 15
     network = enrich_recipients(recipients, lang=options.lang, ip_data=options.ip_data,
                                 online=options.online, online_options=options.online_options,
@@ -190,6 +211,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
         command=options.command,
         extra=_controller_hint(first_party, kb),  # issue #7: the cover's fallback
         lookups=tuple(getattr(cname_source, "lookups", ()) or ()) + tuple(network.lookups),
+        consent=consent.summary(infos),
         skipped=tuple(skipped),
         secrets_kept=options.keep_secrets,
     )
@@ -248,6 +270,15 @@ def _controller_hint(first_party: set[str], kb: KnowledgeBase) -> dict[str, obje
             return {"controller_kb": {"name": operator.name, "entity": operator.id,
                                       "country": operator.country, "domain": domain}}
     return {}
+
+
+def _host_path(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).path or "/"
+    except ValueError:
+        return None
 
 
 def _host_of(url: str) -> str | None:

@@ -107,7 +107,9 @@ def main() -> None:
 @click.option("--online", is_flag=True,
               help="Look up registrants of domains the knowledge base does not know (RDAP, "
                    "then WHOIS; cached in ~/.cache/gdprmap or $GDPRMAP_CACHE_DIR). Off by "
-                   "default: runs stay reproducible and private. Never changes a verdict.")
+                   "default: runs stay reproducible and private. Never changes a verdict. "
+                   "Also asks DNS ($GDPRMAP_DNS_SERVER, else the system resolver) for the "
+                   "CNAME chains of the site's own host names, to unmask cloaked trackers.")
 @click.option("--health-context", "health_context", is_flag=True,
               help="The captured site is a health service: every flow from its pages carries "
                    "health data (GDPR Recital 35). Sites the knowledge base records as health "
@@ -179,6 +181,12 @@ def rules(ctx: click.Context) -> None:
             click.echo(f"{rule.id}  [{rule.severity}{verdict}]  {rule.titles['en']}")
             for c in rule.citations:
                 click.echo(f"    {c.label}" + (f" <{c.iri}>" if c.iri else ""))
+        from .consent import load_rules as consent_rules  # issue #16: findings beside verdicts
+
+        for crule in consent_rules().rules:
+            click.echo(f"{crule.id}  [{crule.severity}, consent finding]  {crule.titles['en']}")
+            for cc in crule.citations:
+                click.echo(f"    {cc.label}" + (f" <{cc.iri}>" if cc.iri else ""))
 
 
 @rules.command("show")
@@ -186,7 +194,22 @@ def rules(ctx: click.Context) -> None:
 def rules_show(rule_id: str) -> None:
     """Print one rule with its citations and its SPARQL logic."""
     from .api import get_rule
+    from .consent import load_rules as consent_rules
 
+    crule = next((r for r in consent_rules().rules if r.id == rule_id.upper()), None)
+    if crule is not None:  # issue #16: a consent rule (a finding, never a verdict)
+        click.echo(f"{crule.id}: {crule.titles['en']}")
+        click.echo(f"French: {crule.titles.get('fr', '-')}")
+        click.echo(f"severity: {crule.severity}")
+        click.echo(f"verdict: (adds a finding beside the transfer verdict); consent state "
+                   f"{crule.state}")
+        click.echo("citations:")
+        for cc in crule.citations:
+            click.echo(f"  - {cc.label}" + (f" <{cc.iri}>" if cc.iri else ""))
+        click.echo(f"explanation: {crule.explanations['en']}")
+        click.echo("logic (ontologies/consent.ttl and its query):")
+        click.echo(crule.query_text.rstrip())
+        return
     rule = get_rule(rule_id)
     click.echo(f"{rule.id}: {rule.titles['en']}")
     click.echo(f"French: {rule.titles.get('fr', '-')}")
@@ -484,6 +507,113 @@ def batch(inputs: tuple[str, ...], outdir: Path, formats: str, jobs: int, execut
     if result.failed:
         sys.exit(EXIT_BATCH_FAILURES)
     if fail_on and (worst := result.worst()) and Verdict(worst).rank >= Verdict(fail_on).rank:
+        sys.exit(EXIT_FINDINGS)
+
+
+# --- issue #16: live capture with consent states ----------------------------------------------
+
+def _capture_options(fn: Any) -> Any:
+    """The options ``capture`` and ``audit`` share (the browser and the consent states)."""
+    options = [
+        click.option("--consent", default="all", show_default=True, metavar="STATE",
+                     help="Consent states to capture: none, accept, reject or all (or a "
+                          "comma-separated list). Each state is a fresh browser profile."),
+        click.option("--browser", "browser", metavar="PATH",
+                     help="The Chromium to run (default: $GDPRMAP_BROWSER, else chromium on "
+                          "PATH; Debian: apt-get install chromium)."),
+        click.option("--wait", type=float, default=3.0, show_default=True, metavar="SECONDS",
+                     help="Time to wait after the page loads and after each click."),
+        click.option("--timeout", type=float, default=30.0, show_default=True,
+                     metavar="SECONDS", help="Time a page may take to load; beyond it the "
+                     "capture stops with exit code 2."),
+        click.option("--user-agent", "user_agent", metavar="TEXT",
+                     help="User-Agent header (default: the browser's own)."),
+        click.option("--viewport", default="1366x768", show_default=True, metavar="WxH",
+                     help="Viewport size of the browser window and of the screenshots."),
+        click.option("--pages", type=int, default=0, show_default=True, metavar="N",
+                     help="After the banner, follow up to N same-site links (a short browse)."),
+        click.option("--host-resolver-rules", "host_resolver_rules", metavar="RULES",
+                     help="Passed to Chromium, e.g. 'MAP www.example.fr 192.0.2.7' to pin a "
+                          "host for an investigation."),
+        click.option("--insecure", is_flag=True,
+                     help="Accept invalid TLS certificates (test servers only; recorded in "
+                          "the capture)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _capture_opts(consent: str, browser: str | None, wait: float, timeout: float,
+                  user_agent: str | None, viewport: str, pages: int,
+                  host_resolver_rules: str | None, insecure: bool) -> Any:
+    from .capture import CaptureOptions, parse_consent, parse_viewport
+
+    return CaptureOptions(consent=parse_consent(consent), browser=browser, wait=wait,
+                          timeout=timeout, user_agent=user_agent,
+                          viewport=parse_viewport(viewport), pages=pages,
+                          host_resolver_rules=host_resolver_rules, insecure=insecure,
+                          command=_command())
+
+
+def _progress(message: str) -> None:
+    click.echo(f"gdprmap: {message}", err=True)
+
+
+@main.command()
+@click.argument("url")
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              metavar="FILE.har", help="The HAR file to write; one screenshot per state is "
+              "written beside it (FILE-none.png, FILE-accept.png, FILE-reject.png).")
+@_capture_options
+def capture(url: str, output: Path, **options: Any) -> None:
+    """Visit URL with a real headless Chromium in each consent state and write a HAR.
+
+    none: load and wait, no choice made; accept: the banner's accept-all control clicked;
+    reject: its refuse control clicked (in its settings layer if the first layer has none).
+    Known consent platforms are handled with DuckDuckGo's autoconsent rules, other banners by
+    their buttons' and links' text (EN, FR, DE, ES, IT, NL), iframes included.
+    """
+    from .capture import capture as run_capture
+
+    result = run_capture(url, output, _capture_opts(**options), log=_progress)
+    outcomes = ", ".join(f"{s}: {o}" + (f" ({result.cmp[s]})" if result.cmp.get(s) else "")
+                         for s, o in result.outcomes.items())
+    click.echo(f"{output}: {result.entries} requests in {len(result.states)} consent states "
+               f"({outcomes})", err=True)
+
+
+@main.command()
+@click.argument("url")
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              help="Report file (.pdf, .html, .json, .csv); the HAR and the screenshots are "
+                   "written beside it (same name, .har) unless --har is given.")
+@click.option("--har", "har", type=click.Path(path_type=Path), metavar="FILE.har",
+              help="Where to write the capture (default: OUTPUT with the extension .har).")
+@_capture_options
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
+              help="Language of the report.")
+@click.option("--controller", metavar="NAME", help="Name of the controller, for the cover.")
+@click.option("--fail-on", "fail_on", type=click.Choice(VERDICTS), metavar="VERDICT",
+              help="Exit 1 when a recipient's verdict is VERDICT or worse.")
+def audit(url: str, output: Path, har: Path | None, lang: str, controller: str | None,
+          fail_on: str | None, **options: Any) -> None:
+    """Capture URL in the consent states (as `capture`) and write the report (as `report`)."""
+    from .api import analyze
+    from .capture import capture as run_capture
+    from .models import Verdict
+    from .reports import renderer_for
+
+    render = renderer_for(output)  # an unknown extension fails before the browser starts
+    har_path = har or output.with_suffix(".har")
+    result = run_capture(url, har_path, _capture_opts(**options), log=_progress)
+    assessment = analyze(har_path, lang=lang, controller=controller, command=_command())
+    render(assessment, output)
+    counts = ", ".join(f"{n} {v}" for v, n in assessment.counts().items() if n)
+    click.echo(f"{output}: {len(assessment.recipients)} recipients ({counts or 'none'}), "
+               f"{result.entries} requests in {len(result.states)} consent states; capture in "
+               f"{har_path}", err=True)
+    if fail_on and (worst := assessment.worst()) and worst.rank >= Verdict(fail_on).rank:
         sys.exit(EXIT_FINDINGS)
 
 

@@ -5,7 +5,9 @@
     ├── InputError            a capture or register that cannot be read (carries file/entry/field)
     ├── KnowledgeBaseError    the bundled or overriding organisation data is invalid
     ├── OntologyError         the rules or ontology files are invalid
-    └── RenderError           an output could not be written
+    ├── RenderError           an output could not be written
+    └── CaptureError          a live capture could not be made (browser missing, URL
+                              unreachable, page never loaded) - issue #16
 """
 
 from __future__ import annotations
@@ -44,3 +46,8 @@ class OntologyError(GdprmapError):
 
 class RenderError(GdprmapError):
     pass
+
+
+class CaptureError(GdprmapError):
+    """A live capture (``gdprmap capture``/``audit``) that could not be made; the message says
+    what to do (install the browser, check the URL, raise --timeout)."""

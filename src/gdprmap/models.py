@@ -16,7 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 SCHEMA_VERSION = "1.2"  # 1.1: verdict "safeguarded", finding steps, doctrine choice;
 # 1.2: recipients' cloaked/cloaking (first-party hosts served by a vendor) and
-# first_party_probable/first_party_reasons (the site's own domains, probably) - issue 15
+# first_party_probable/first_party_reasons (the site's own domains, probably) - issue 15;
+#      live captures with consent states: recipients[].consent_states, top-level consent,
+#      inputs[].consent, flows' consent state - issue #16
 
 
 class Record(BaseModel):
@@ -99,6 +101,9 @@ class Flow(Record):
     app: str | None = None  # mobile captures: the app package that made the connection
     notes: tuple[str, ...] = ()  # producer claims kept verbatim (e.g. a tracker list's label)
     declared_data: tuple[str, ...] = ()  # register: DPV IRIs the controller declares as sent
+    # issue #16: the consent state the request was made in (live captures): "none" before any
+    # choice (also before the click of an accept/reject page), "accept"/"reject" after it
+    consent: str | None = None
     tls: TlsInfo | None = None  # issue 15: the server certificate (HAR _tls, live captures)
 
 
@@ -131,6 +136,43 @@ class CaptureInfo(Record):
     declared: dict[str, Any] | None = None  # a validated processing register (register.py)
     skipped: int = 0  # entries left out with --skip-bad-entries (listed in Assessment.skipped)
     secrets_kept: bool = False  # read with keep_secrets: values are NOT redacted
+    consent: tuple[ConsentPage, ...] = ()  # issue #16: the consent states of a live capture
+
+
+class ConsentClick(Record):
+    """A click on a consent banner's control (issue #16)."""
+
+    text: str
+    css: str
+    frame: str | None = None  # URL of the frame holding the control (redacted)
+    time: dt.datetime | None = None
+
+
+class ConsentPage(Record):
+    """One consent state of a live capture (a HAR page with ``_consent``), issue #16.
+
+    ``outcome``: ``no-banner`` (none found: the state is not a refusal or an acceptance),
+    ``shown`` (found, not answered: state ``none``), ``clicked`` (answered), ``no-control`` (a
+    banner without the control asked for)."""
+
+    state: str  # none | accept | reject
+    page: str  # the HAR page id
+    url: str | None = None  # redacted
+    cmp: str | None = None  # the platform's name, "generic", or None
+    method: str | None = None  # "autoconsent" | "generic" | None
+    outcome: str = "unknown"
+    action: ConsentClick | None = None  # the click that made the choice
+    clicks: tuple[ConsentClick, ...] = ()
+    note: str | None = None
+    screenshot: str | None = None  # file name as the HAR gives it (beside the HAR)
+    screenshot_path: str | None = None  # where it was read when the capture was assessed
+    screenshot_sha256: str | None = None  # of the file read (None: missing)
+    screenshot_recorded_sha256: str | None = None  # as the capture recorded it
+    cookies: tuple[StoredCookie, ...] = ()  # present after the state (never values)
+    storage: tuple[StorageItem, ...] = ()  # localStorage keys
+    started: dt.datetime | None = None
+    ended: dt.datetime | None = None
+    requests: int = 0
 
 
 class InputFile(Record):
@@ -151,6 +193,10 @@ class RunInfo(Record):
     ended: dt.datetime | None = None
     start_url: str | None = None  # redacted
     first_party_uris: tuple[str, ...] = ()
+    # issue #16 (gdprmap capture): how the capture was made
+    command: tuple[str, ...] = ()
+    browser_args: tuple[str, ...] = ()
+    timezone: str | None = None  # the capturing machine's zone name and UTC offset
 
 
 class StoredCookie(Record):
@@ -344,7 +390,7 @@ class CloakEvidence(Record):
 class FirstPartyReason(Record):
     """Issue 15: one reason to think a domain is the site's own (first party, probable)."""
 
-    signal: str  # brand-token | same-network | shared-cookie | tls-san | kb-group
+    signal: str  # brand-token | same-network | shared-cookie | tls-san | kb-group | visited-page
     detail: str
     domain: str  # the domain it speaks of (the recipient's)
 
@@ -372,6 +418,8 @@ class Recipient(Record):
     cookie_lifetimes: tuple[CookieLifetime, ...] = ()
     # issue #5: registration (WHOIS/RDAP) and IP data (ASN, country) facts with provenance
     facts: tuple[Fact, ...] = ()
+    # issue #16: the consent states in which it received requests (live captures), sorted
+    consent_states: tuple[str, ...] = ()
     # issue 15: hosts under the site's own domains that the evidence attributes to this vendor
     # (CNAME cloaking); they are listed in ``hosts`` and explained in ``cloaking``
     cloaked: bool = False
@@ -401,7 +449,7 @@ class Lookup(Record):
     """One registration lookup (issue #5): which protocol asked which server, when, and how it
     ended. ``status``: ok | not-found | timeout | rate-limited | error | skipped."""
 
-    protocol: str  # "rdap" | "whois"
+    protocol: str  # "rdap" | "whois" | "dns" (issue 15: CNAME chains with --online)
     query: str  # the registrable domain asked about
     server: str | None = None  # RDAP origin or WHOIS host:port (None when none is known)
     time: dt.datetime  # when the answer was retrieved (cached answers keep their own time)
@@ -414,6 +462,17 @@ class SkippedEntry(Record):
     input: str
     entry: int
     reason: str
+
+
+class ConsentSummary(Record):
+    """Issue #16: the consent states the captures hold, how each banner was found and
+    answered, and the screenshots' SHA-256 (the integrity annex lists them)."""
+
+    states: tuple[str, ...]  # captured, in order none, accept, reject
+    pages: tuple[ConsentPage, ...]  # one per state and input
+    rules: tuple[str, ...] = ()  # the consent rules evaluated
+    rules_sha256: str | None = None  # of the consent ontology and its queries
+    note: str | None = None
 
 
 class Assessment(Record):
@@ -436,6 +495,7 @@ class Assessment(Record):
     extra: dict[str, Any] = Field(default_factory=dict)
     secrets_kept: bool = False  # True: run with --keep-secrets, values NOT redacted (debug only)
     lookups: tuple[Lookup, ...] = ()  # issue #5: registration lookups made with --online
+    consent: ConsentSummary | None = None  # issue #16: live captures' consent states
     _graph: Any = PrivateAttr(default=None)
 
     @property

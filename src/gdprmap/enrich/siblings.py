@@ -78,9 +78,11 @@ def _block(ip: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
 
 def probable(hosts: Mapping[str, Any], first_party: set[str], page_hosts: set[str], kb: Any,
              ip_lookup: Callable[[str], Any] | None = None,
-             rules: Rules | None = None) -> dict[str, list[FirstPartyReason]]:
+             rules: Rules | None = None,
+             visited: Mapping[str, str] | None = None) -> dict[str, list[FirstPartyReason]]:
     """Registrable domains (not first party) that the capture says are probably the site's,
-    with the reasons. ``hosts`` maps host -> graph.HostStats."""
+    with the reasons. ``hosts`` maps host -> graph.HostStats; ``visited`` maps the host of a
+    page the capture visited (other than the first) to how the capture says so."""
     rules = rules or load_rules()
     pages = [h for h in page_hosts if h in hosts]
     sites = sorted(first_party)
@@ -164,6 +166,11 @@ def probable(hosts: Mapping[str, Any], first_party: set[str], page_hosts: set[st
             reasons.append(FirstPartyReason(
                 signal="tls-san", domain=domain,
                 detail=f"the certificate of {domain} also names the site's domain"))
+        for host, how in sorted((visited or {}).items()):
+            if registrable_domain(host) == domain:
+                reasons.append(FirstPartyReason(signal="visited-page", domain=domain,
+                                                detail=f"{how}: {host}"))
+                break
         if reasons:
             out[domain] = reasons
     return out

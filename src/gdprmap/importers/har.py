@@ -30,6 +30,7 @@ from ..errors import InputError
 from ..limits import host_problem
 from ..models import CaptureInfo, Flow, Header, SkippedEntry
 from ..redact import Redactor, after_host
+from .consent import ConsentPages, run_info
 from .jsonstream import JsonError, JsonLimit, JsonText
 from .base import (
     EntryGuard,
@@ -97,6 +98,9 @@ class HarCapture:
     sha256: str | None = None
     skipped: list[SkippedEntry] = field(default_factory=list)
     _page_urls: dict[str, str] = field(default_factory=dict)
+    # issue #16: a live capture's consent pages and run record (importers/consent.py)
+    consent: ConsentPages | None = None
+    capture_run: Any = None
 
     # -- opening ---------------------------------------------------------------------------
     def _open(self) -> IO[bytes]:
@@ -183,6 +187,10 @@ class HarCapture:
             raise InputError(self.display, "not valid Unicode", field=f"log.pages[].{bad}")
         if isinstance(page, dict) and isinstance(page.get("id"), str):
             self.pages[page["id"]] = page
+            if "_consent" in page:  # issue #16: a consent state of a live capture
+                if self.consent is None:
+                    self.consent = ConsentPages(self.display, self.path, self.options.redactor())
+                self.consent.add(page)
             title = page.get("title")
             if isinstance(title, str) and title.startswith(("http://", "https://")):
                 self._page_urls[page["id"]] = title[:MAX_URL]  # Chrome: the title is the URL
@@ -215,7 +223,7 @@ class HarCapture:
                             if not seen_pages:
                                 self._late_pages()
                             reader = EntryReader(self.display, self.options.redactor(),
-                                                 self.pages, self._page_urls)
+                                                 self.pages, self._page_urls, self.consent)
                             for index, entry in enumerate(text.items()):
                                 try:
                                     flow = reader.flow(index, entry)
@@ -238,6 +246,8 @@ class HarCapture:
                             self._set_version(text.value())
                         elif name == "creator":
                             self._set_creator(text.value())
+                        elif name == "_capture":  # issue #16: gdprmap capture's run record
+                            self.capture_run = text.value()
                         else:
                             text.skip()
                 if not text.at_end():
@@ -263,7 +273,22 @@ class HarCapture:
             first_seen=self.first_seen, last_seen=self.last_seen,
             pages=tuple(redactor.url(u) for u in self._page_urls.values()),
             skipped=skipped_count(self.skipped), secrets_kept=self.options.keep_secrets,
+            **self._consent_info(redactor),
         )
+
+    def _consent_info(self, redactor: Redactor) -> dict[str, Any]:
+        """Issue #16: consent pages, the run record and the cookies they list (no values)."""
+        out: dict[str, Any] = {}
+        if self.capture_run is not None:
+            out["run"] = run_info(self.capture_run, self.producer, redactor)
+        if self.consent is not None:
+            pages = self.consent.pages()
+            out["consent"] = pages
+            cookies = {(c.name, c.domain, c.path): c for p in pages for c in p.cookies}
+            out["cookies"] = tuple(cookies.values())
+            storage = {(i.origin, i.key): i for p in pages for i in p.storage}
+            out["local_storage"] = tuple(storage.values())
+        return out
 
 
 @dataclass
@@ -275,6 +300,7 @@ class EntryReader:
     redactor: Redactor
     pages: dict[str, dict[str, Any]]
     page_urls: dict[str, str]
+    consent: ConsentPages | None = None  # issue #16: live captures' consent states
 
     def __post_init__(self) -> None:
         # Header values and page/initiator URLs repeat from entry to entry: redact each once.
@@ -387,6 +413,7 @@ class EntryReader:
             ("initiator_type", initiator_type),
             ("initiator_chain", tuple(self.memo_url(u) for u in chain)),
             ("tls", tls_info(entry["_tls"]) if "_tls" in entry else None),  # issue 15
+            ("consent", self.consent.state(pageref, started) if self.consent else None),
         )
         values.update((name, value) for name, value in optional if value is not None
                       and value != ())

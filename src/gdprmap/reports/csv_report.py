@@ -15,7 +15,9 @@ server_countries, verdict, deciding_rule, rules, purpose_hint, safeguards, evide
 ``COUNTRY (entity)``; ``purpose_hint`` is a hint from the kind of service (not a purpose);
 ``safeguards`` holds the safeguards a declared register gives for the recipient, else "to be
 completed by the controller"; ``evidence`` lists every capture entry cited by the findings and
-data categories (``input#entry``), in order.
+data categories (``input#entry``), in order. ``cloaked_hosts``: the site's own host names the
+evidence attributes to this vendor; ``first_party_probable``: why the domain is probably the
+site's own (signal: reason), empty otherwise (issue 15).
 
 Same assessment, same bytes: rows follow the report's recipient order, nothing depends on time.
 """
@@ -33,7 +35,7 @@ COLUMNS: tuple[str, ...] = (
     "recipient", "recipient_id", "entity", "country", "parent", "parent_country", "category",
     "services", "hosts", "requests", "data_categories", "special_categories", "destinations",
     "third_countries", "server_countries", "verdict", "deciding_rule", "rules", "purpose_hint",
-    "safeguards", "evidence",
+    "safeguards", "evidence", "cloaked_hosts", "first_party_probable",
 )
 SEP = "; "
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -98,6 +100,10 @@ def row(r: Recipient, assessment: Assessment, registers: list[dict[str, Any]]) -
         "purpose_hint": i18n.service_hint(r.category, lang),
         "safeguards": SEP.join(safeguards) if safeguards else i18n.t(lang, "to_complete"),
         "evidence": SEP.join(_evidence(r)),
+        # issue 15: first-party host names a vendor runs; why the domain is probably the site's
+        "cloaked_hosts": SEP.join(dict.fromkeys(e.host for e in r.cloaking)),
+        "first_party_probable": SEP.join(f"{x.signal}: {x.detail}"
+                                         for x in r.first_party_reasons),
     }
     return {k: cell(values[k]) for k in COLUMNS}
 

@@ -548,6 +548,8 @@ def _add_recipient(graph: _Graph, r: Recipient, _: i18n.Translator) -> None:
         title_bits.append(f"{_.country(org.country)} ({org.country})")
     if r.hosts:
         title_bits.append(", ".join(r.hosts[:6]) + (" …" if len(r.hosts) > 6 else ""))
+    if "reject" in r.consent_states:
+        title_bits.append(_("map_after_refusal"))
     graph.recipients[rid] = MapNode(
         id=rid,
         column="recipient",
@@ -555,7 +557,9 @@ def _add_recipient(graph: _Graph, r: Recipient, _: i18n.Translator) -> None:
         title=" — ".join(title_bits),
         verdict=r.verdict,
         group=gkey,
-        sublabel=f"{where} · " + _("map_requests", n=r.requests),
+        # issue #16: a recipient reached after the visitor refused consent is marked
+        sublabel=(("⚠ " + _("map_after_refusal") + " · ") if "reject" in r.consent_states
+                  else "") + f"{where} · " + _("map_requests", n=r.requests),
         badge=_.verdict(r.verdict),
     )
     if gkey:

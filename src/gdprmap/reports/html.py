@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from ..models import Assessment, Evidence, Finding, Recipient, Severity, Verdict
 from ..resources import DerivedCache, bundled_dir, digest
-from . import flowmap, i18n, sections, worldmap
+from . import consent_view, flowmap, i18n, sections, worldmap
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
@@ -603,6 +603,14 @@ def _recipient_view(
         "destinations": destinations,
         "third_countries": [{"code": c, "name": _.country(c)} for c in third],
         "findings": findings,
+        # issue 15
+        "cloaked": r.cloaked,
+        "cloaking": [{"host": e.host, "signal": e.signal, "detail": e.detail,
+                      "strong": e.strong, "source": e.source} for e in r.cloaking],
+        "probable": r.first_party_probable,
+        "probable_reasons": [{"signal": x.signal, "detail": x.detail, "domain": x.domain}
+                             for x in r.first_party_reasons],
+        "probable_domains": sorted({x.domain for x in r.first_party_reasons}),
     }
 
 
@@ -844,6 +852,8 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
         "world_countries": sections.world_countries(assessment, _),
         "exhibits_more": book.overflow,
         "legal": sections.legal_appendix(assessment, lang),
+        "cloaked_views": [v for v in views if v["cloaked"]],  # issue 15 annex
+        "probable_views": [v for v in views if v["probable"]],
         "data_status": sections.data_status(assessment),
         "ipdb_date": getattr(assessment.knowledge, "ipdb_date", None),
         "worldmap": Markup(worldmap.render_worldmap_svg(assessment, lang, paged=paged))
@@ -851,6 +861,7 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
         "worldmap_legend": worldmap.legend(assessment, lang)
         if assessment.recipients and paged else None,
         "attachments": [],
+        "consent": consent_view.consent_view(assessment, lang, names),  # issue #16
         "legend": [
             {
                 "word": v.value,

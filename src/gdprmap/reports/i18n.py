@@ -84,6 +84,18 @@ _STRINGS: dict[str, dict[str, str]] = {
         "sec_method": "Method and limits",
         "sec_integrity": "Integrity annex",
         "sec_skipped": "Skipped entries",
+        # issue 15: attribution of the site's own host names
+        "sec_attribution": "Annex: the site's own host names",
+        "attr_cloaked_intro": "Hosts under the site's own domains that the evidence attributes to a vendor (the site points them at the vendor, e.g. by DNS CNAME). They are reported under the vendor, not as the site.",
+        "attr_probable_intro": "Domains that are probably the site's own (its CDNs, sister domains). They stay listed as recipients, with the reasons below, until the user settles them: --first-party DOMAIN makes a domain first party; nothing is dropped on a guess.",
+        "attr_host": "Host",
+        "attr_vendor": "Attributed to",
+        "attr_signal": "Evidence",
+        "attr_domain": "Domain",
+        "attr_reasons": "Why probably the site's own",
+        "find_cloaked": "Cloaked under the site's name",
+        "find_probable": "Probably the site's own",
+        "attr_settle": "to settle: --first-party {domains}",
         "sec_contents": "Contents",
         # summary
         "sum_by_verdict": "Recipients by verdict",
@@ -127,6 +139,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "map_reason_destination": "data processed in {country}",
         "map_reason_unknown": "no jurisdiction established",
         "map_requests": "{n} requests",
+        "map_after_refusal": "reached after refusal",  # issue #16
         # art 30
         "art30_intro": (
             "Entries of the record of processing activities that observation supports. Columns "
@@ -288,6 +301,17 @@ _STRINGS: dict[str, dict[str, str]] = {
         "sec_method": "Méthode et limites",
         "sec_integrity": "Annexe d'intégrité",
         "sec_skipped": "Entrées ignorées",
+        "sec_attribution": "Annexe : noms d'hôte du site lui-même",
+        "attr_cloaked_intro": "Hôtes sous les domaines du site que les éléments observés attribuent à un prestataire (le site les fait pointer vers lui, par exemple par un CNAME DNS). Ils sont rapportés sous le prestataire, non comme le site.",
+        "attr_probable_intro": "Domaines qui sont probablement ceux du site (ses CDN, ses domaines associés). Ils restent listés comme destinataires, avec les raisons ci-dessous, tant que l'utilisateur ne tranche pas : --first-party DOMAINE en fait un domaine propre ; rien n'est écarté sur une supposition.",
+        "attr_host": "Hôte",
+        "attr_vendor": "Attribué à",
+        "attr_signal": "Éléments",
+        "attr_domain": "Domaine",
+        "attr_reasons": "Pourquoi probablement le site",
+        "find_cloaked": "Masqué sous le nom du site",
+        "find_probable": "Probablement le site lui-même",
+        "attr_settle": "pour trancher : --first-party {domains}",
         "sec_contents": "Sommaire",
         "sum_by_verdict": "Destinataires par verdict",
         "sum_verdict": "Verdict",
@@ -333,6 +357,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "map_reason_destination": "données traitées : {country}",
         "map_reason_unknown": "aucune juridiction établie",
         "map_requests": "{n} requêtes",
+        "map_after_refusal": "atteint après refus",  # issue #16
         "art30_intro": (
             "Mentions du registre des activités de traitement que l'observation permet "
             "d'étayer. Les colonnes marquées « à compléter par le responsable du traitement » "

@@ -81,8 +81,27 @@ def _weasyprint() -> Any:
     return weasyprint
 
 
+PNG_DATA = "data:image/png;base64,"
+
+
+def _embedded_png(url: str) -> bytes | None:
+    """The bytes of a ``data:image/png;base64,`` URL holding a PNG (the report's own embedded
+    consent screenshots, issue #16): decoded here, nothing fetched. Anything else: None."""
+    if not isinstance(url, str) or not url.startswith(PNG_DATA):
+        return None
+    import base64
+    import binascii
+
+    try:
+        data = base64.b64decode(url[len(PNG_DATA):], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return data if data.startswith(b"\x89PNG\r\n\x1a\n") else None
+
+
 def no_fetch_url_fetcher() -> Any:
-    """A WeasyPrint URL fetcher that refuses every URL, whatever its scheme.
+    """A WeasyPrint URL fetcher that refuses every URL, whatever its scheme (only a PNG
+    embedded as a ``data:`` URL in the report itself is decoded, never fetched).
 
     WeasyPrint 70 wants a ``weasyprint.URLFetcher`` subclass (a plain function crashes it);
     older versions, without that class, take a function.
@@ -111,6 +130,11 @@ def no_fetch_url_fetcher() -> Any:
             self.refused: list[str] = []
 
         def fetch(self, url: str, headers: Any = None) -> Any:
+            image = _embedded_png(url)
+            if image is not None:  # issue #16: a screenshot exhibit inside the report itself
+                from weasyprint.urls import URLFetcherResponse
+
+                return URLFetcherResponse(url, body=image, headers={"Content-Type": "image/png"})
             self.refused.append(url)
             raise ValueError(f"gdprmap reports fetch nothing (refused {url[:80]!r})")
 
