@@ -50,6 +50,7 @@ from typing import Any
 
 from . import __version__
 from .errors import GdprmapError, UsageError
+from .limits import outside
 
 FORMATS = ("json", "pdf", "html")
 EXECUTORS = ("process", "dask")
@@ -126,7 +127,9 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """The captures named by folders, globs, list files and paths, in order, without repeats."""
     out: list[Path] = []
     for raw in inputs:
-        out += _expand(str(raw), Path.cwd(), depth=0)
+        # relative to the current folder and written so: reports name inputs as given, never
+        # as absolute paths that carry the user's name (issue #17)
+        out += _expand(str(raw), Path("."), depth=0)
     seen: set[Path] = set()
     unique = []
     for p in out:
@@ -151,7 +154,9 @@ def _expand(raw: str, base: Path, depth: int) -> list[Path]:
     if path.is_dir():
         if _is_wec_folder(path):
             return [path]
+        # symbolic links are followed only when they stay inside the folder (issue #17)
         found = sorted(p for p in path.iterdir() if not p.name.startswith(".")
+                       and not outside(path, p)
                        and (p.is_file() and p.name.lower().endswith(CAPTURE_SUFFIXES)
                             or p.is_dir() and _is_wec_folder(p)))
         if not found:
@@ -249,12 +254,26 @@ def run_site(task: SiteTask) -> SiteResult:
         from .reports import renderer_for
 
         sites = Path(task.outdir) / "sites"
+        # A re-run first takes away the earlier manifest and outputs: if it fails, nothing of
+        # the earlier run looks current, and no JSON stays without its PDF (issue #17). The
+        # new outputs are written under temporary names and put in place together.
+        _manifest_path(Path(task.outdir), task.site).unlink(missing_ok=True)
+        for fmt in FORMATS:
+            (sites / f"{task.site}.{fmt}").unlink(missing_ok=True)
         assessment = analyze(task.input, command=("gdprmap", "batch", task.input),
                              **task.options)
-        for fmt in task.formats:
-            out = sites / f"{task.site}.{fmt}"
-            renderer_for(out)(assessment, out)
-            result.outputs.append(out.name)
+        partial = []
+        try:
+            for fmt in task.formats:
+                tmp = sites / f".{task.site}.partial.{fmt}"
+                renderer_for(tmp)(assessment, tmp)
+                partial.append(tmp)
+            for fmt, tmp in zip(task.formats, partial):
+                os.replace(tmp, sites / f"{task.site}.{fmt}")
+                result.outputs.append(f"{task.site}.{fmt}")
+        finally:
+            for tmp in partial:
+                tmp.unlink(missing_ok=True)
         result.as_of = str(assessment.as_of)
         result.counts = {str(v): n for v, n in assessment.counts().items()}
         result.recipients = [_recipient_row(r) for r in assessment.recipients]

@@ -8,10 +8,31 @@ one (RFC 1035: 253 characters for a name, 63 for a label).
 
 from __future__ import annotations
 
+import stat
+from pathlib import Path
+
 MAX_HOST = 253  # RFC 1035 2.3.4, in text form without the final dot
 MAX_LABEL = 63
 MAX_SKIPPED_LISTED = 100  # --skip-bad-entries: entries listed per capture (all are counted)
 MAX_REASON = 300  # a skipped entry's reason, an error's detail
+
+
+def special_file(path: Path) -> bool:
+    """A FIFO, socket or device: reading one may block for ever (issue #17)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def outside(folder: Path, path: Path) -> bool:
+    """Whether ``path`` (inside ``folder`` by name) leads outside it through a symbolic link.
+    Links are followed only when they stay inside the folder given (issue #17)."""
+    try:
+        return not path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        return True
 
 
 def host_problem(host: str) -> str | None:

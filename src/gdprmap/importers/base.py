@@ -15,7 +15,7 @@ from typing import IO, Any, Protocol
 
 from ..errors import InputError
 from ..models import CaptureInfo, Flow, SkippedEntry
-from ..limits import MAX_REASON, MAX_SKIPPED_LISTED
+from ..limits import MAX_REASON, MAX_SKIPPED_LISTED, special_file
 from ..redact import Redactor, clamp, scrub_text
 
 
@@ -109,6 +109,8 @@ def sha256_file(path: Path) -> str:
 
 def read_bytes(path: Path, display: str, limit: int) -> bytes:
     """A small side file (CSV, register, inspection.json) read whole, refusing huge ones."""
+    if special_file(path):
+        raise InputError(display, "not a regular file (a FIFO, socket or device)")
     try:
         size = path.stat().st_size
         if size > limit:

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import InputError
+from ..limits import outside
 from ..models import (
     Beacon,
     CaptureInfo,
@@ -81,6 +82,12 @@ class InspectionCapture:
 
     def __iter__(self) -> Iterator[Flow]:
         path = self.folder / INSPECTION
+        for inside_name in (INSPECTION, HAR):
+            if (self.folder / inside_name).exists() and outside(self.folder,
+                                                                self.folder / inside_name):
+                raise InputError(f"{self.display.rstrip('/')}/{inside_name}",
+                                 "a symbolic link leading outside the capture folder; links "
+                                 "are followed only inside it")
         raw = read_bytes(path, self._inspection_display, MAX_INSPECTION)
         try:
             doc = json.loads(decode_text(raw, self._inspection_display))
