@@ -10,7 +10,7 @@ import time
 import pytest
 from click.testing import CliRunner
 from conftest import entry, har
-from hostile_corpus import REDOS_UNITS
+from hostile_corpus import DEEP, REDOS_UNITS
 
 from gdprmap.cli import main
 from gdprmap.limits import MAX_SKIPPED_LISTED
@@ -74,3 +74,14 @@ def test_redacting_megabyte_headers_of_adversarial_text_takes_seconds(tmp_path):
     assert result.exit_code == 0, result.output
     assert time.perf_counter() - start < 60
     assert len(REDOS_UNITS) > 50
+
+
+@pytest.mark.parametrize("shape", sorted(DEEP))
+def test_deeply_nested_json_bodies_become_scrubbed_excerpts(shape):
+    from gdprmap import redact
+
+    text = DEEP[shape](100_000)
+    start = time.perf_counter()
+    params, excerpt = redact.body_params("application/json", text)
+    assert params == () and excerpt is not None and len(excerpt) <= redact.MAX_SCRUB
+    assert time.perf_counter() - start < 10

@@ -419,6 +419,8 @@ def _json_documents(text: str) -> list[object]:
     """One JSON document, or newline-delimited ones (Sentry envelopes, NDJSON beacons)."""
     try:
         return [json.loads(text)]
+    except RecursionError:  # nested deeper than any real body: kept as a scrubbed excerpt
+        return []
     except ValueError:
         pass
     docs = []
@@ -428,7 +430,7 @@ def _json_documents(text: str) -> list[object]:
             continue
         try:
             docs.append(json.loads(line))
-        except ValueError:
+        except (ValueError, RecursionError):
             return []
     return docs
 
