@@ -281,7 +281,9 @@ def run_site(task: SiteTask) -> SiteResult:
         result.status, result.error = "failed", _one_line(str(e))
     except Exception as e:  # noqa: BLE001 - a bug or a broken capture: never stop the batch
         result.status = "failed"
-        result.error = _one_line(f"internal error: {type(e).__name__}: {e}")
+        from .importers.base import short  # quotes nothing of the input (issue #17)
+
+        result.error = _one_line(f"internal error: {type(e).__name__}: {short(e)}")
     result.seconds = round(time.perf_counter() - started, 3)
     if result.status == "done":
         _write_manifest(task, result)

@@ -52,7 +52,9 @@ class _Group(click.Group):
         except Exception as e:  # a bug: one line for users, the traceback on request
             if os.environ.get("GDPRMAP_DEBUG"):
                 raise
-            click.echo(f"gdprmap: internal error: {type(e).__name__}: {e} "
+            from .importers.base import short  # quotes nothing of the input (issue #17)
+
+            click.echo(f"gdprmap: internal error: {type(e).__name__}: {short(e)} "
                        "(set GDPRMAP_DEBUG=1 for a traceback)", err=True)
             ctx.exit(EXIT_INTERNAL)
 

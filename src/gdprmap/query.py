@@ -110,6 +110,11 @@ class QueryTimeout(UsageError):
     pass
 
 
+class _Expired(BaseException):
+    """Raised by the alarm: a BaseException, so that no ``except Exception`` inside rdflib's
+    evaluation swallows it."""
+
+
 def run_query(assessment: Assessment | Any, sparql: str, timeout: float = TIMEOUT) -> QueryResult:
     """Run a SPARQL query over ``assessment.to_rdf()`` (or over an rdflib ``Graph`` given
     instead of an assessment, to reuse one graph for many queries).
@@ -133,20 +138,29 @@ def run_query(assessment: Assessment | Any, sparql: str, timeout: float = TIMEOU
                          "and never fetch or send anything")
     rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # no FROM <url> load, whatever the query
     graph = assessment if isinstance(assessment, Graph) else assessment.to_rdf()
-    with _deadline(timeout):
-        try:
-            result = graph.query(sparql, initNs=NAMESPACES)
-            rows_in: list[Any] = []
-            if result.type != "ASK":
-                for row in result:  # rdflib types rows loosely (triples, bools, rows)
-                    rows_in.append(row)
-                    if len(rows_in) > MAX_ROWS:
-                        raise UsageError(f"the query gives more than {MAX_ROWS:,} rows; "
-                                         "narrow it (LIMIT, FILTER)")
-        except (UsageError, QueryTimeout):
-            raise
-        except Exception as e:  # rdflib raises many types for a query it cannot evaluate
-            raise UsageError(f"invalid SPARQL query: {_short(e)}") from e
+    expired = QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped "
+                           "(a cartesian product? add a join or a LIMIT)")
+    try:
+        with _deadline(timeout) as timer:
+            try:
+                result = graph.query(sparql, initNs=NAMESPACES)
+                rows_in: list[Any] = []
+                if result.type != "ASK":
+                    for row in result:  # rdflib types rows loosely (triples, bools, rows)
+                        rows_in.append(row)
+                        if timer.fired:
+                            raise expired
+                        if len(rows_in) > MAX_ROWS:
+                            raise UsageError(f"the query gives more than {MAX_ROWS:,} rows; "
+                                             "narrow it (LIMIT, FILTER)")
+            except UsageError:
+                raise
+            except Exception as e:  # rdflib raises many types for a query it cannot evaluate
+                raise UsageError(f"invalid SPARQL query: {_short(e)}") from e
+            if timer.fired:
+                raise expired
+    except _Expired as e:
+        raise expired from e
     if result.type == "ASK":
         return QueryResult(columns=(), rows=(), boolean=bool(result.askAnswer))
     if result.type in ("CONSTRUCT", "DESCRIBE"):
@@ -177,27 +191,33 @@ def _remote_part(node: Any) -> str | None:
     return None
 
 
+@dataclass
+class _Timer:
+    fired: bool = False
+
+
 @contextlib.contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
+def _deadline(seconds: float) -> Iterator[_Timer]:
     """Stop the query after ``seconds`` (SIGALRM: rdflib evaluates in Python, so the signal
-    lands between two steps). Off the main thread, or where there is no SIGALRM, only the row
-    limit applies."""
+    lands between two steps; ``fired`` stays set should anything swallow it). Off the main
+    thread, or where there is no SIGALRM, only the row limit applies."""
     import signal
     import threading
 
+    timer = _Timer()
     if (seconds <= 0 or not hasattr(signal, "setitimer")
             or threading.current_thread() is not threading.main_thread()):
-        yield
+        yield timer
         return
 
     def expire(signum: int, frame: Any) -> None:
-        raise QueryTimeout(f"the query ran longer than {seconds:g} s and was stopped "
-                           "(a cartesian product? add a join or a LIMIT)")
+        timer.fired = True
+        raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
+        yield timer
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
