@@ -464,3 +464,40 @@ def test_tls_reader_takes_every_producer_spelling():
     t = tls_info({"subjectName": "CN=a.example, O=\"Example, Inc.\"", "sanList": ["A.example."]})
     assert t.organisation == "Example, Inc." and t.sans == ("a.example",)
     assert tls_info({"protocol": "TLS 1.3"}) is None and tls_info("x") is None
+
+
+def test_same_registrant_as_the_site_with_online_lookups(write_har):
+    from gdprmap.testing import StaticWhois
+    whois = StaticWhois({
+        "shop-example.fr": {"organisation": "Shop Example SAS", "country": "FR"},
+        "sx-static.net": {"organisation": "SHOP EXAMPLE S.A.S.", "country": "FR"},
+        "other-cdn.net": {"organisation": "Other Corp", "country": "US"},
+        "hidden-cdn.net": {"redacted": ["organisation"]},
+    })
+    a = run(write_har, [page(), entry("https://a.sx-static.net/x.js", ip="203.0.113.5"),
+                        entry("https://a.other-cdn.net/x.js", ip="203.0.113.6"),
+                        entry("https://a.hidden-cdn.net/x.js", ip="203.0.113.7")],
+            registration_source=whois)
+    sx = rec(a, "domain:sx-static.net")
+    assert sx.first_party_probable and sx.first_party_reasons[0].signal == "same-registrant"
+    assert "Shop Example SAS" not in sx.first_party_reasons[0].detail or "shop-example.fr" in \
+        sx.first_party_reasons[0].detail
+    assert sx.verdict.value == "unknown"  # a reason, never a verdict
+    assert not rec(a, "domain:other-cdn.net").first_party_probable  # another holder
+    assert not rec(a, "domain:hidden-cdn.net").first_party_probable  # redacted: no evidence
+    # the site's own registration is asked once
+    assert [lk.query for lk in whois.lookups].count("shop-example.fr") == 1
+
+
+COVERED = {  # signature id -> the test above that exercises it with a negative case
+    "adobe-analytics-image-request": test_adobe_image_request_on_a_first_party_host_is_adobe_cloaked,
+    "adobe-ecid-cookie": test_adobe_cookies_alone_never_cloak_a_host,
+    "adobe-network": test_adobe_network_cloaks_only_when_the_page_is_elsewhere,
+    "adobe-certificate": test_tls_certificate_organisation_and_san,
+    "at-internet-hit": test_at_internet_hit_needs_the_path_and_the_site_parameter,
+    "eulerian-collector": test_eulerian_collector_path,
+}
+
+
+def test_every_bundled_signature_has_its_test():
+    assert {s.id for s in load_signatures().items} == set(COVERED)

@@ -244,8 +244,14 @@ def test_refusal_ignored_settings_layer(sites, tmp_path):
 
 @browser
 def test_no_banner_is_not_a_refusal(sites, tmp_path):
-    result, doc = _capture(sites, "www.nobanner.example", ("reject",), tmp_path)
+    result, doc = _capture(sites, "www.nobanner.example", ("reject",), tmp_path,
+                           user_agent="gdprmap-test/1.0", viewport=(800, 600))
     page = doc["log"]["pages"][0]
+    assert page["_userAgent"] == "gdprmap-test/1.0"  # --user-agent
+    png = (tmp_path / page["_screenshot"]).read_bytes()
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (800, 600)
+    document = next(e for e in doc["log"]["entries"] if e["_resourceType"] == "document")
+    assert {"name": "user-agent", "value": "gdprmap-test/1.0"} in document["request"]["headers"]
     assert page["_outcome"] == "no-banner" and page["_cmp"] is None and page["_action"] is None
     from gdprmap.api import analyze
 

@@ -187,7 +187,8 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     network = enrich_recipients(recipients, lang=options.lang, ip_data=options.ip_data,
                                 online=options.online, online_options=options.online_options,
                                 registration_source=options.registration_source,
-                                ip_source=ip_source)  # facts only: verdicts unchanged
+                                ip_source=ip_source,  # facts only: verdicts unchanged
+                                site_domains=tuple(sorted(first_party)))
     recipients = network.recipients
     assessment = Assessment(
         generator=Generator(version=__version__),

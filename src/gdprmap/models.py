@@ -390,7 +390,8 @@ class CloakEvidence(Record):
 class FirstPartyReason(Record):
     """Issue 15: one reason to think a domain is the site's own (first party, probable)."""
 
-    signal: str  # brand-token | same-network | shared-cookie | tls-san | kb-group | visited-page
+    signal: str  # brand-token | same-network | shared-cookie | tls-san | kb-group |
+    # visited-page | same-registrant (--online)
     detail: str
     domain: str  # the domain it speaks of (the recipient's)
 

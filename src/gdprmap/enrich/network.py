@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..errors import UsageError
-from ..models import Evidence, Fact, Finding, Recipient, Severity
+from ..models import Evidence, Fact, Finding, FirstPartyReason, Recipient, Severity
 from .ipdb import INDICATIVE, IpDatabase, IpInfo
 from .registrant import Registration
 
@@ -34,6 +34,8 @@ class Additions:
     facts: tuple[Fact, ...] = ()
     findings: tuple[Finding, ...] = ()
     server_countries: tuple[str, ...] = ()
+    # issue 15: reasons to think the recipient is the site's own (e.g. the same registrant)
+    first_party_reasons: tuple[FirstPartyReason, ...] = ()
 
 
 @dataclass
@@ -166,7 +168,11 @@ class RegistrationEnricher:
 
     source: RegistrationSource
     id: str = "registration"
-    provides: tuple[str, ...] = ("facts", "findings")
+    provides: tuple[str, ...] = ("facts", "findings", "first_party_reasons")
+    # issue 15: the site's own registrable domains; a recipient domain registered to the same
+    # organisation is probably the site's own (a reason shown, never a verdict)
+    site_domains: tuple[str, ...] = ()
+    _site: list[Registration] | None = field(default=None, init=False, repr=False)
 
     def enrich(self, recipient: Recipient, context: EnrichContext) -> Additions:
         if recipient.organisation is not None or not recipient.id.startswith("domain:"):
@@ -178,7 +184,39 @@ class RegistrationEnricher:
         facts = _registration_facts(reg)
         if not facts:
             return Additions()
-        return Additions(tuple(facts), (_registrant_finding(reg, context.lang),))
+        return Additions(tuple(facts), (_registrant_finding(reg, context.lang),),
+                         first_party_reasons=self._same_registrant(reg))
+
+    def _same_registrant(self, reg: Registration) -> tuple[FirstPartyReason, ...]:
+        if not reg.organisation or not self.site_domains:
+            return ()
+        if self._site is None:  # the site's own registrations, asked once and only if needed
+            self._site = [r for d in self.site_domains if (r := self.source.lookup(d))]
+        for site in self._site:
+            if site.organisation and same_organisation(site.organisation, reg.organisation):
+                return (FirstPartyReason(
+                    signal="same-registrant", domain=reg.domain,
+                    detail=f"registered to {reg.organisation} like the site's {site.domain} "
+                           f"({reg.protocol.upper()} {reg.server}, {reg.retrieved[:10]})"),)
+        return ()
+
+
+_LEGAL_FORMS = frozenset("inc incorporated llc ltd limited corp corporation co company gmbh ag "
+                         "sa sas sarl sasu srl spa bv nv plc ab as oy aps kg se lp llp pty "
+                         "the".split())
+
+
+def same_organisation(a: str, b: str) -> bool:
+    """'Vox Media, LLC' and 'VOX MEDIA LLC' are one organisation; 'Vox Media' and 'Vox
+    Holdings' are not (legal forms and punctuation aside, the names must be equal)."""
+    def words(name: str) -> tuple[str, ...]:
+        import re
+
+        flat = re.sub(r"[^\w\s]", " ", name.casefold().replace(".", ""))
+        return tuple(w for w in flat.split() if w not in _LEGAL_FORMS)
+
+    wa, wb = words(a), words(b)
+    return bool(wa) and wa == wb
 
 
 def _registration_facts(reg: Registration) -> list[Fact]:
@@ -246,13 +284,17 @@ def apply(recipients: dict[str, Recipient], enrichers: list[Enricher],
     for rid, rec in recipients.items():
         facts, findings, countries = list(rec.facts), list(rec.findings), list(
             rec.server_countries)
+        reasons = list(rec.first_party_reasons)
         for enricher in enrichers:
             add = enricher.enrich(rec, context)
             facts += add.facts
             findings += add.findings
             countries += [c for c in add.server_countries if c not in countries]
+            reasons += add.first_party_reasons
         update: dict[str, object] = {"facts": tuple(facts), "findings": tuple(findings),
                                      "server_countries": tuple(countries)}
+        if reasons and not rec.cloaked:
+            update.update(first_party_probable=True, first_party_reasons=tuple(reasons))
         if rec.organisation is not None and rec.organisation.source is None:
             update["organisation"] = rec.organisation.model_copy(
                 update={"source": "kb"})
@@ -270,7 +312,8 @@ class NetworkResult:
 def enrich_recipients(recipients: dict[str, Recipient], *, lang: str = "en",
                       ip_data: bool = True, online: bool = False, online_options: Any = None,
                       registration_source: RegistrationSource | None = None,
-                      ip_source: IpSource | None = None) -> NetworkResult:
+                      ip_source: IpSource | None = None,
+                      site_domains: tuple[str, ...] = ()) -> NetworkResult:
     """The assessment's network step: IP data (offline, on by default) and, with ``online``
     or an injected ``registration_source``, registration lookups (RDAP/WHOIS)."""
     enrichers: list[Enricher] = []
@@ -285,7 +328,7 @@ def enrich_recipients(recipients: dict[str, Recipient], *, lang: str = "en",
 
         source = RegistrationLookup(online_options or OnlineOptions())
     if source is not None:
-        enrichers.append(RegistrationEnricher(source))
+        enrichers.append(RegistrationEnricher(source, site_domains=site_domains))
     out = apply(recipients, enrichers, EnrichContext(lang=lang))
     lookups = tuple(getattr(source, "lookups", ()) or ())
     return NetworkResult(out, lookups, ipdb_date)
