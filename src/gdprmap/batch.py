@@ -260,6 +260,10 @@ def run_site(task: SiteTask) -> SiteResult:
         _manifest_path(Path(task.outdir), task.site).unlink(missing_ok=True)
         for fmt in FORMATS:
             (sites / f"{task.site}.{fmt}").unlink(missing_ok=True)
+        # and what a worker killed while writing this site left (its temporary files)
+        for pattern in (f".{task.site}.partial.*", f"..{task.site}.partial.*"):
+            for leftover in sites.glob(pattern):
+                leftover.unlink(missing_ok=True)
         assessment = analyze(task.input, command=("gdprmap", "batch", task.input),
                              **task.options)
         partial = []
