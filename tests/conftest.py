@@ -58,3 +58,12 @@ def write_har(tmp_path):
             path.write_text(json.dumps(doc), encoding="utf-8")
         return path
     return write
+
+
+@pytest.fixture(scope="session")
+def example_dpf_list(tmp_path_factory):
+    """A (fictional) DPF List workbook on which the example's Google LLC, Functional Software,
+    Inc. (Sentry) and Cloudflare, Inc. are listed from 2023-07-17 (issue 14: dated judgement)."""
+    from dpf_helpers import EXAMPLE_ROWS, write_dpf_list
+
+    return write_dpf_list(tmp_path_factory.mktemp("dpf") / "dpf-list.xlsx", EXAMPLE_ROWS)

@@ -84,7 +84,7 @@ def test_adobe_image_request_on_a_first_party_host_is_adobe_cloaked(write_har):
     assert ev.evidence is not None and ev.evidence.entry == 1
     assert adobe.organisation is not None and "Adobe" in adobe.organisation.name
     doc = json.loads(a.to_json())
-    assert doc["schema_version"] == "1.2"
+    assert doc["schema_version"] == "1.3"
     assert any(r["cloaked"] and r["cloaking"] for r in doc["recipients"])
 
 

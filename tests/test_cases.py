@@ -31,6 +31,13 @@ def test_case(tmp_path, case, variant, expected):
                                         for u in requests])))
     options = {**case.get("options", {}),
                **{k: v for k, v in variant.items() if k not in ("expect", "requests")}}
+    if "dpf_list" in case:  # issue 14: a DPF List workbook written for the case
+        from dpf_helpers import row, write_dpf_list
+
+        options["dpf_list"] = write_dpf_list(tmp_path / "dpf.xlsx", [
+            row(e["legal"], e.get("install"), status=e.get("status", "Active"),
+                inactive=e.get("inactive"), covered=e.get("covered", ""))
+            for e in case["dpf_list"]["listed"]])
     assessment = analyze(capture, **options)
     verdicts = {r.id: str(r.verdict) for r in assessment.recipients}
     assert {k: verdicts.get(k) for k in expected} == expected

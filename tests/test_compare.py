@@ -68,8 +68,10 @@ def c2022(register_file) -> Comparison:
 
 
 @pytest.fixture(scope="module")
-def c2024(register_file) -> Comparison:
-    return gdprmap.compare_captures(register_file, EXAMPLE, as_of="2024-03-01")
+def c2024(register_file, example_dpf_list) -> Comparison:
+    # issue 14: Google and Cloudflare on a (test) DPF List on the as-of date
+    return gdprmap.compare_captures(register_file, EXAMPLE, as_of="2024-03-01",
+                                    dpf_list=example_dpf_list)
 
 
 def by(comparison: Comparison, recipient: str, safeguard: str) -> list[str]:
@@ -92,9 +94,10 @@ def test_matching_and_gaps(c2022):
 def test_safeguards_that_the_verdict_contradicts(c2022):
     # "adequacy" declared for the US, where no adequacy decision applied in 2022
     assert by(c2022, "org:cloudflare-inc", "adequacy")
-    # Google and Cloudflare are DPF-listed, but the DPF did not exist on 2022-12-05
-    assert "judged unlawful" in by(c2022, "org:google-llc", "dpf")[0]
-    assert "judged unlawful" in by(c2022, "org:cloudflare-inc", "dpf")[0]
+    # Google and Cloudflare are DPF-listed, but the DPF did not exist on 2022-12-05, so no
+    # organisation was listed then (issue 14: the status as of the date)
+    assert "the DPF applies from 2023-07-10" in by(c2022, "org:google-llc", "dpf")[0]
+    assert "the DPF applies from 2023-07-10" in by(c2022, "org:cloudflare-inc", "dpf")[0]
     # nothing declared for a transfer that needs a tool
     assert by(c2022, "org:cloudinary-ltd", "none")
     assert not [m for m in c2022.safeguard_mismatches if m.recipient == "org:axeptio"]
@@ -103,7 +106,7 @@ def test_safeguards_that_the_verdict_contradicts(c2022):
 
 def test_dpf_declared_is_consistent_once_the_dpf_applies(c2024):
     assert not by(c2024, "org:google-llc", "dpf")
-    # Cloudflare's DPF participation is sourced in the bundled knowledge base (issue 14)
+    # Cloudflare on the List on the as-of date (issue 14)
     assert not by(c2024, "org:cloudflare-inc", "dpf")
     assert "safeguards-required" in by(c2024, "org:cloudinary-ltd", "none")[0]
 

@@ -34,8 +34,10 @@ def dpf_era(unlisted):
     return by_id(analyze(EXAMPLE, REGISTER, as_of="2024-03-01", kb_override=(unlisted,)))
 
 
-def test_dpf_listed_recipient_is_adequate_whatever_is_declared():
-    cf = by_id(analyze(EXAMPLE, REGISTER, as_of="2024-03-01"))["org:cloudflare-inc"]
+def test_dpf_listed_recipient_is_adequate_whatever_is_declared(example_dpf_list):
+    # issue 14: listed = on the DPF List on the as-of date (a test List listing Cloudflare)
+    cf = by_id(analyze(EXAMPLE, REGISTER, as_of="2024-03-01",
+                       dpf_list=example_dpf_list))["org:cloudflare-inc"]
     assert cf.verdict == "adequate"
 
 

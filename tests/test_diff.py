@@ -48,13 +48,13 @@ def test_new_recipient_and_new_unlawful(before_after):
     assert back.triggered(["new-unlawful"]) == []
 
 
-def test_verdict_changes_between_dates():
+def test_verdict_changes_between_dates(example_dpf_list):
     a2022 = gdprmap.analyze(EXAMPLE)
-    a2024 = gdprmap.analyze(EXAMPLE, as_of="2024-03-01")
+    # issue 14: Google and Cloudflare on a (test) DPF List on the as-of date
+    a2024 = gdprmap.analyze(EXAMPLE, as_of="2024-03-01", dpf_list=example_dpf_list)
     d = gdprmap.diff_assessments(a2022, a2024)
     changes = {c.id: (c.old, c.new, c.worse) for c in d.verdict_changes}
     assert changes["org:google-llc"] == (Verdict.UNLAWFUL, Verdict.ADEQUATE, False)
-    # Cloudflare's DPF participation is sourced in the knowledge base (issue 14)
     assert changes["org:cloudflare-inc"] == (Verdict.UNLAWFUL, Verdict.ADEQUATE, False)
     assert d.new_unlawful() == []
     worse = gdprmap.diff_assessments(a2024, a2022)

@@ -1,5 +1,6 @@
 """The example capture, end to end through the CLI: verdicts, JSON contract, exit codes."""
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -64,7 +65,7 @@ def test_every_verdict_names_rule_law_and_evidence(report_2022):
 
 def test_json_contract_fields(report_2022):
     doc = report_2022
-    assert doc["schema_version"] == "1.2"
+    assert doc["schema_version"] == "1.3"
     assert doc["generator"]["name"] == "gdprmap"
     (inp,) = doc["inputs"]
     assert {"path", "sha256", "format", "entries", "first_seen", "last_seen"} <= inp.keys()
@@ -78,12 +79,15 @@ def test_json_contract_fields(report_2022):
         assert not any(h.endswith("medirdv.example") for h in r["hosts"])  # first party
 
 
-def test_2024_dpf_listed_are_adequate_others_need_safeguards(tmp_path):
+def test_2024_dpf_listed_are_adequate_others_need_safeguards(tmp_path, example_dpf_list):
+    # listed = on the DPF List on the as-of date (issue 14): a test List listing Google, Sentry
+    # and Cloudflare from 2023-07-17 (the bundled statuses were read later, without install date)
     out = tmp_path / "r.json"
-    assert run("report", EXAMPLE, "-o", out, "--as-of", "2024-03-01")[0] == 0
+    assert run("report", EXAMPLE, "-o", out, "--as-of", "2024-03-01",
+               "--dpf-list", example_dpf_list)[0] == 0
     doc = json.loads(out.read_text())
     v = verdicts(doc)
-    # DPF active (sourced in the knowledge base, issue 14)
+    # on the (test) DPF List on the as-of date
     assert v["org:functional-software-inc"] == v["org:google-llc"] == "adequate"
     assert v["org:cloudflare-inc"] == "adequate"
     # AWS EMEA SARL (LU) sends to the US region; the EU entity itself is not DPF-listed
@@ -91,6 +95,20 @@ def test_2024_dpf_listed_are_adequate_others_need_safeguards(tmp_path):
     assert doc["as_of_basis"] == "option"
     aws = next(r for r in doc["recipients"] if r["id"] == "org:aws-emea-sarl")
     assert "GM-DPF-01" in {f["rule"] for f in aws["findings"]}
+
+
+def test_bundled_dpf_statuses_count_from_the_date_they_were_read(tmp_path):
+    # issue 14: Cloudflare's DPF participation is sourced in the knowledge base, read in a copy of
+    # its notice without the List's install date: covered from that copy's date, not before
+    from gdprmap.enrich.kb import KnowledgeBase
+
+    read = KnowledgeBase.load().data.entities["cloudflare-inc"].dpf_checked
+    assert read is not None
+    out = tmp_path / "r.json"
+    for as_of, verdict in ((read, "adequate"), (read - dt.timedelta(days=1),
+                                                "safeguards-required")):
+        assert run("report", EXAMPLE, "-o", out, "--as-of", as_of.isoformat())[0] == 0
+        assert verdicts(json.loads(out.read_text()))["org:cloudflare-inc"] == verdict
 
 
 def test_scenario_dpf_invalidated_turns_listed_back_to_unlawful(tmp_path):

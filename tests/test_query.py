@@ -29,8 +29,9 @@ def a2022() -> Assessment:
 
 
 @pytest.fixture(scope="module")
-def a2024() -> Assessment:
-    return gdprmap.analyze(EXAMPLE, as_of="2024-03-01")
+def a2024(example_dpf_list) -> Assessment:
+    # issue 14: Google, Sentry and Cloudflare on a (test) DPF List on the as-of date
+    return gdprmap.analyze(EXAMPLE, as_of="2024-03-01", dpf_list=example_dpf_list)
 
 
 @pytest.fixture(scope="module")
@@ -227,9 +228,9 @@ def test_cli_query_on_a_capture_and_on_a_saved_assessment(a2022, tmp_path):
     assert json.loads(out.stdout)["rows"] == [{"id": "org:at-internet"}]
 
 
-def test_cli_query_takes_analysis_options():
+def test_cli_query_takes_analysis_options(example_dpf_list):
     out = cli("query", str(EXAMPLE), "--as-of", "2024-03-01", "--file",
-              str(QUERIES / "dpf-only-adequacy.rq"))
+              str(QUERIES / "dpf-only-adequacy.rq"), "--dpf-list", str(example_dpf_list))
     assert out.returncode == 0, out.stderr
     assert "org:google-llc" in out.stdout and "(3 rows)" in out.stdout
 

@@ -21,7 +21,7 @@ from .batch import BatchResult, batch
 _LAZY = {
     "analyze": "api", "load": "api", "compare_captures": "api", "diff_assessments": "api",
     "export_assessment": "api", "load_assessment": "api", "open_assessment": "api",
-    "run_query": "api", "Comparison": "compare", "compare_register": "compare",
+    "run_query": "api", "fetch_dpf_list": "api", "Comparison": "compare", "compare_register": "compare",
     "AssessmentDiff": "diff", "GdprmapError": "errors", "InputError": "errors",
     "UsageError": "errors", "FlowGraph": "graph", "Assessment": "models", "Finding": "models",
     "Recipient": "models", "Transfer": "models", "Verdict": "models", "QueryResult": "query",
@@ -52,5 +52,5 @@ def __dir__() -> list[str]:
 __all__ = ["Assessment", "AssessmentDiff", "BatchResult", "Comparison", "Finding", "FlowGraph",
            "GdprmapError", "InputError", "QueryResult", "Recipient", "Register", "Transfer",
            "UsageError", "Verdict", "__version__", "analyze", "batch", "compare_captures",
-           "compare_register", "diff_assessments", "export_assessment", "load",
+           "compare_register", "diff_assessments", "export_assessment", "fetch_dpf_list", "load",
            "load_assessment", "open_assessment", "run_query"]

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .batch import BatchResult
     from .compare import Comparison
     from .diff import AssessmentDiff
+    from .enrich.dpf import Download
     from .query import QueryResult
     from .register import Register
 
@@ -44,6 +45,7 @@ def analyze(
     health_context: bool = False,
     cname_source: object = None,
     register: PathLike | Register | None = None,
+    dpf_list: PathLike | None = None,
 ) -> Assessment:
     """Assess one or more captures. ``as_of`` defaults to the first observation's date.
 
@@ -68,6 +70,11 @@ def analyze(
     flow from its pages carries health data, whatever its URL says. Sites the knowledge base
     records as health services (``health_service = true``) get this without the option.
 
+    ``dpf_list`` is a Data Privacy Framework List file (the official
+    ``DataPrivacyFrameworkParticipantsList.xlsx`` or a JSON export; see ``fetch_dpf_list``):
+    US entities' DPF statuses come from it instead of the bundled records, judged as of the
+    as-of date (``gdprmap.enrich.dpf``).
+
     >>> a = analyze("examples/health-booking/capture.har")  # doctest: +SKIP
     >>> a.counts()                                          # doctest: +SKIP
     """
@@ -87,7 +94,9 @@ def analyze(
                       online=online, online_options=online_options,
                       registration_source=registration_source, ip_data=ip_data,
                       ip_source=ip_source, health_context=health_context,
-                      cname_source=cname_source, **_register_options(register))
+                      cname_source=cname_source,
+                      dpf_list=Path(dpf_list) if dpf_list else None,
+                      **_register_options(register))
     return _analyze([Path(c) for c in captures], options)
 
 
@@ -154,8 +163,11 @@ def get_rule(rule_id: str) -> Rule:
     raise UsageError(f"no rule {rule_id!r} (see `gdprmap rules`)")
 
 
-def knowledge_status(kb_override: tuple[PathLike, ...] = ()) -> dict[str, str]:
-    """Dates, sizes and hashes of the bundled legal and organisation data."""
+def knowledge_status(kb_override: tuple[PathLike, ...] = (),
+                     dpf_list: PathLike | None = None) -> dict[str, str]:
+    """Dates, sizes and hashes of the bundled legal and organisation data, and of the DPF List
+    file given (``dpf_list``): its date, SHA-256 and how many US entities it matched."""
+    from .enrich.dpf import match_report, read_dpf_list
     from .enrich.kb import KnowledgeBase
     from .rules.engine import load_ruleset
 
@@ -163,19 +175,56 @@ def knowledge_status(kb_override: tuple[PathLike, ...] = ()) -> dict[str, str]:
     kb = KnowledgeBase.load(tuple(Path(p) for p in kb_override))
     tops = {kb.chain(e)[-1].id for e in kb.data.entities}
     dpf = [e for e in kb.data.entities.values() if e.dpf != "unknown"]
-    return {
+    dated = sum(1 for e in dpf if e.dpf_since)
+    status = {
         "organisations": f"{len(tops)} organisations, {len(kb.data.entities)} legal entities, "
                          f"{len(kb.data.services)} services",
         "organisations reviewed": kb.checked or "unknown",
         "DPF statuses recorded": f"{len(dpf)} (checked "
                                  f"{min((str(e.dpf_checked) for e in dpf), default='-')} to "
-                                 f"{max((str(e.dpf_checked) for e in dpf), default='-')})",
+                                 f"{max((str(e.dpf_checked) for e in dpf), default='-')}; "
+                                 f"{dated} with their listing date)",
+    }
+    if dpf_list is None:
+        status["DPF List in use"] = ("none: the statuses recorded in the knowledge base "
+                                     "(give --dpf-list FILE to use the List itself)")
+    else:
+        listed = read_dpf_list(Path(dpf_list))
+        report = match_report(kb, listed)
+        status["DPF List in use"] = str(listed.path)
+        status["DPF List date"] = (f"{listed.date} ({listed.date_basis})" if listed.date
+                                   else "not recorded in the file")
+        status["DPF List sha256"] = listed.sha256
+        unclear = sum(1 for e in listed.entries if e.non_hr is None)
+        status["DPF List entries"] = (f"{len(listed.entries)} EU-U.S. DPF entries of "
+                                      f"{listed.rows} rows"
+                                      + (f"; {unclear} with a Non-HR Data value not understood"
+                                         if unclear else ""))
+        status["DPF List matches"] = report.summary() + (
+            f" ({', '.join(sorted(report.ambiguous))})" if report.ambiguous else "")
+    status.update({
         "organisations sha256": kb.sha256,
         "legal data": ruleset.law_status(),
         "rules": f"{len(ruleset.rules)} ({', '.join(r.id for r in ruleset.rules)})",
         "scenarios": ", ".join(ruleset.scenarios()),
         "ontology sha256": ruleset.sha256,
-    }
+    })
+    return status
+
+
+def fetch_dpf_list(output: PathLike, *, url: str | None = None, timeout: float = 60.0,
+                   max_bytes: int | None = None) -> Download:
+    """Download the current DPF List workbook into ``output`` (written only when the answer
+    reads as a List); returns a ``gdprmap.enrich.dpf.Download`` (path, bytes, sha256, list).
+    Offline, on a timeout, an HTTP error or an oversized answer: ``InputError`` naming the URL.
+
+    >>> d = fetch_dpf_list("dpf.xlsx")      # doctest: +SKIP
+    >>> a = analyze("capture.har", dpf_list=d.path)   # doctest: +SKIP
+    """
+    from .enrich import dpf
+
+    return dpf.fetch_dpf_list(Path(output), url=url or dpf.DOWNLOAD_URL, timeout=timeout,
+                              max_bytes=max_bytes or dpf.MAX_DOWNLOAD)
 
 
 # --- issue #8: programmatic use: saved assessments, queries, comparisons, exports -----------

@@ -21,6 +21,7 @@ from .classify import HealthContext, claims
 from .classify.cookies import cookie_lifetimes
 from .declared import DeclaredSafeguards, declared_items
 from .enrich.domains import registrable_domain
+from .enrich.dpf import DpfList, match_report, read_dpf_list
 from .enrich.kb import HostMatch, KnowledgeBase
 from .enrich.cloaking import Cloak, load_signatures
 from .enrich.cloaking import detect as detect_cloaking
@@ -31,8 +32,8 @@ from .graph import FlowAggregator, HostStats, build_graph
 from .importers import ImportOptions, open_capture
 from .importers.register import DeclaredCapture
 from .models import (
-    Assessment, CaptureInfo, DataCategory, FirstPartyReason, Flow, Generator, KnowledgeInfo,
-    Organisation, Recipient, SkippedEntry,
+    Assessment, CaptureInfo, DataCategory, DpfListInfo, FirstPartyReason, Flow, Generator,
+    KnowledgeInfo, Organisation, Recipient, SkippedEntry,
 )
 from .rules.engine import load_ruleset
 from .rules.findings import Judge, RecipientCase
@@ -73,6 +74,9 @@ class Options:
     # its files, or the validated model (gdprmap.register.Register); read as one more input
     register_paths: tuple[Path, ...] = ()
     register: Any = None
+    # issue 14: a DPF List file (the official .xlsx or a JSON export) whose statuses replace the
+    # bundled ones for US entities
+    dpf_list: Path | None = None
 
 
 @dataclass
@@ -94,6 +98,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
         raise UsageError(f"unknown scenario {options.scenario!r} "
                          f"(known: {', '.join(ruleset.scenarios())})")
     kb = KnowledgeBase.load(options.kb_overrides)
+    dpf_list = read_dpf_list(options.dpf_list) if options.dpf_list else None  # fail early
     signatures = load_signatures()  # issue 15: vendor request signatures (cloaking)
 
     aggregator = FlowAggregator(observer=signatures.observer())
@@ -152,6 +157,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
                                    "records, for the home page /")
 
     as_of, basis = _as_of(infos, options.as_of)
+    kb = kb.dated(as_of, dpf_list)  # every entity's DPF status as of that date (issue 14)
     first_party = _first_party(first_hosts, options.first_party, aggregator.hosts, kb)
     # issue 15: first-party hosts a vendor runs (cloaking), and the site's probable own domains
     ip_source = (options.ip_source if options.ip_source is not None else _default_ipdb()
@@ -208,6 +214,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             ontology_sha256=ruleset.sha256,
             rules=tuple(r.id for r in ruleset.rules),
             ipdb_date=network.ipdb_date,
+            dpf_list=_dpf_list_info(kb, dpf_list),
         ),
         command=options.command,
         extra=_controller_hint(first_party, kb),  # issue #7: the cover's fallback
@@ -259,6 +266,17 @@ def _few_collections() -> Iterator[None]:
             if _gc_streams == 0:
                 gc.set_threshold(*_gc_threshold)
                 gc.unfreeze()
+
+
+def _dpf_list_info(kb: KnowledgeBase, dpf_list: DpfList | None) -> DpfListInfo | None:
+    if dpf_list is None:
+        return None
+    report = match_report(kb, dpf_list)
+    return DpfListInfo(path=dpf_list.path, sha256=dpf_list.sha256, date=dpf_list.date,
+                       date_basis=dpf_list.date_basis if dpf_list.date else None,
+                       entries=len(dpf_list.entries), us_entities=report.us_entities,
+                       us_entities_matched=len(report.matched),
+                       ambiguous=tuple(sorted(report.ambiguous)))
 
 
 def _controller_hint(first_party: set[str], kb: KnowledgeBase) -> dict[str, object]:

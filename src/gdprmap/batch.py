@@ -58,7 +58,8 @@ LIST_SUFFIXES = (".txt", ".lst", ".list")
 CAPTURE_SUFFIXES = (".har", ".zhar", ".har.gz")
 # analyze() keywords that make sense for every site of a batch (not: controller, first_party)
 ANALYZE_OPTIONS = frozenset({"as_of", "scenario", "scenario_file", "lang", "doctrine",
-                             "kb_override", "skip_bad_entries", "health_context", "ip_data"})
+                             "kb_override", "skip_bad_entries", "health_context", "ip_data",
+                             "dpf_list"})
 MANIFEST_VERSION = 1
 
 

@@ -116,12 +116,18 @@ def main() -> None:
               help="The captured site is a health service: every flow from its pages carries "
                    "health data (GDPR Recital 35). Sites the knowledge base records as health "
                    "services get this without the option.")
+@click.option("--dpf-list", "dpf_list", metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A Data Privacy Framework List file (the official .xlsx from "
+                   "dataprivacyframework.gov, or a JSON export; see `gdprmap kb fetch-dpf`): "
+                   "US entities' DPF statuses come from it instead of the bundled ones.")
 def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
            scenario: str | None, scenario_file: Path | None, doctrine: str, lang: str, fail_on: str | None, controller: str | None,
            first_party: tuple[str, ...], kb_override: tuple[Path, ...],
            skip_bad_entries: bool = False, keep_secrets: bool = False,
            online: bool = False, health_context: bool = False,
-           pdf_variant: str | None = None, template_dir: Path | None = None) -> None:
+           pdf_variant: str | None = None, template_dir: Path | None = None,
+           dpf_list: Path | None = None) -> None:
     """Assess CAPTURES and write a report to OUTPUT.
 
     A capture is a HAR file (.har, .zhar, gzip), an EDPS Website Evidence Collector or
@@ -139,7 +145,8 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
                          controller=controller, first_party=first_party,
                          kb_override=kb_override, command=_command(),
                          skip_bad_entries=skip_bad_entries, keep_secrets=keep_secrets,
-                         online=online, health_context=health_context)
+                         online=online, health_context=health_context,
+                         dpf_list=dpf_list)
     render(assessment, output)
     if assessment.skipped:
         total = max(len(assessment.skipped), sum(i.skipped for i in assessment.inputs))
@@ -234,12 +241,39 @@ def kb() -> None:
 @kb.command("status")
 @click.option("--kb-override", "kb_override", multiple=True, metavar="FILE",
               type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def kb_status(kb_override: tuple[Path, ...]) -> None:
+@click.option("--dpf-list", "dpf_list", metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Show this DPF List file too: its date, SHA-256, entries and how many "
+                   "knowledge-base US entities it matches.")
+def kb_status(kb_override: tuple[Path, ...], dpf_list: Path | None = None) -> None:
     """Show the dates and hashes of the legal and organisation data."""
     from .api import knowledge_status
 
-    for key, value in knowledge_status(kb_override=kb_override).items():
+    for key, value in knowledge_status(kb_override=kb_override, dpf_list=dpf_list).items():
         click.echo(f"{key}: {value}")
+
+
+@kb.command("fetch-dpf")
+@click.option("-o", "--output", "output", required=True, metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the List workbook (.xlsx).")
+@click.option("--url", metavar="URL",
+              help="Download from URL instead of the List's API "
+                   "(https://dpfapi.azurewebsites.net/api/downloadfile, POST).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds to wait for the server.")
+@click.option("--max-bytes", "max_bytes", type=click.IntRange(min=1), default=32 * 1024 * 1024,
+              show_default=True, help="Refuse an answer larger than this.")
+def kb_fetch_dpf(output: Path, url: str | None, timeout: float, max_bytes: int) -> None:
+    """Download the current Data Privacy Framework List (DataPrivacyFrameworkParticipantsList.xlsx)
+    for --dpf-list. Needs the network; the file is written only when it reads as a List."""
+    from .api import fetch_dpf_list
+
+    got = fetch_dpf_list(output, url=url, timeout=timeout, max_bytes=max_bytes)
+    listed = got.dpf_list
+    date = f"dated {listed.date}" if listed.date else "undated"
+    click.echo(f"{got.path}: {got.bytes} bytes, sha256 {got.sha256}, {date}, "
+               f"{len(listed.entries)} EU-U.S. DPF entries", err=True)
 
 
 # --- issue #8: query, compare, diff, export (thin: the logic is in the library) -------------
@@ -268,6 +302,10 @@ def _analysis_options(f: Any) -> Any:
                      help="A TOML file of organisations merged over the knowledge base."),
         click.option("--health-context", "health_context", is_flag=True,
                      help="The captured site is a health service (GDPR Recital 35)."),
+        click.option("--dpf-list", "dpf_list", metavar="FILE",
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="A DPF List file (.xlsx or JSON) whose statuses replace the "
+                          "bundled ones for US entities."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -277,7 +315,7 @@ def _analysis_options(f: Any) -> Any:
 def _analysis(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The analysis options of a command as keyword arguments of ``gdprmap.analyze``."""
     keys = ("as_of", "scenario", "scenario_file", "doctrine", "lang", "first_party",
-            "kb_override", "health_context")
+            "kb_override", "health_context", "dpf_list")
     return {k: kwargs.pop(k) for k in keys if k in kwargs}
 
 
@@ -463,6 +501,10 @@ def export(inputs: tuple[Path, ...], output: Path, **kwargs: Any) -> None:
               type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--skip-bad-entries", "skip_bad_entries", is_flag=True,
               help="Leave out broken entries of otherwise sound captures.")
+@click.option("--dpf-list", "dpf_list", metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A DPF List file (.xlsx or JSON) whose statuses replace the bundled ones "
+                   "for US entities.")
 @click.option("--fail-on", "fail_on", type=click.Choice(VERDICTS), metavar="VERDICT",
               help="Exit 1 when a recipient of any site is VERDICT or worse.")
 def batch(inputs: tuple[str, ...], outdir: Path, formats: str, jobs: int, executor: str,

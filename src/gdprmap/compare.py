@@ -258,8 +258,10 @@ def _safeguard_problems(d: _Declared, r: Recipient) -> list[SafeguardMismatch]:
                             f"{importer.country}: the DPF lists only US organisations")
             elif importer.dpf != "active":
                 checked = f", checked {importer.dpf_checked}" if importer.dpf_checked else ""
+                # issue 14: the status is the one on the as-of date, with its reason
+                why = f": {importer.dpf_basis}" if importer.dpf_basis else ""
                 problem(sg, f"DPF declared, but the knowledge base shows no active DPF listing "
-                            f"for {importer.name} (status: {importer.dpf}{checked})")
+                            f"for {importer.name} (status: {importer.dpf}{checked}{why})")
             elif r.verdict not in _FINE:
                 problem(sg, f"DPF declared, but the transfer to {where} is judged "
                             f"{r.verdict}: the DPF did not cover it on the as-of date or scenario")

@@ -14,11 +14,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-SCHEMA_VERSION = "1.2"  # 1.1: verdict "safeguarded", finding steps, doctrine choice;
+# 1.1: verdict "safeguarded", finding steps, doctrine choice;
 # 1.2: recipients' cloaked/cloaking (first-party hosts served by a vendor) and
 # first_party_probable/first_party_reasons (the site's own domains, probably) - issue 15;
 #      live captures with consent states: recipients[].consent_states, top-level consent,
 #      inputs[].consent, flows' consent state - issue #16
+# 1.3: entities' DPF status as of the as-of date with its basis and listing dates,
+# knowledge.dpf_list (issue 14)
+SCHEMA_VERSION = "1.3"
 
 
 class Record(BaseModel):
@@ -306,8 +309,16 @@ class Entity(Record):
     # is the ultimate parent. False: the control chain stops here for lack of a fact (issue 13).
     parent_established: bool = False
     sector: str | None = None  # private | public-body | international-organisation
-    dpf: str = "unknown"  # active | inactive | not-listed | unknown
-    dpf_checked: dt.date | None = None
+    # active | inactive | not-listed | unknown. In an assessment: the status AS OF its as-of
+    # date (issue 14, gdprmap.enrich.dpf.judge), with dpf_basis saying why; in the knowledge
+    # base's own view (no date): the status as recorded.
+    dpf: str = "unknown"
+    dpf_checked: dt.date | None = None  # when the record or the List was read
+    dpf_source: str | None = None  # URL read, or the List file and row
+    dpf_id: str | None = None  # the List's participant id
+    dpf_since: dt.date | None = None  # the List's Install Date
+    dpf_until: dt.date | None = None  # the List's Inactive Start Date
+    dpf_basis: str | None = None  # one sentence: why this status on the as-of date
     privacy_shield: str = "unknown"  # certified | not-certified | unknown
     fisa702: str = "unknown"  # in-scope | out-of-scope | unknown
     sources: tuple[str, ...] = ()
@@ -436,6 +447,19 @@ class Generator(Record):
     version: str
 
 
+class DpfListInfo(Record):
+    """The DPF List file whose statuses replaced the bundled ones for US entities."""
+
+    path: str
+    sha256: str
+    date: dt.date | None = None  # the List's own date, when the file records one
+    date_basis: str | None = None
+    entries: int  # EU-U.S. DPF entries read
+    us_entities_matched: int | None = None  # knowledge-base US entities found on it
+    us_entities: int | None = None
+    ambiguous: tuple[str, ...] = ()  # entity ids matching several entries (judged unknown)
+
+
 class KnowledgeInfo(Record):
     """Which bundled data the assessment rests on, with hashes for the integrity annex."""
 
@@ -444,6 +468,7 @@ class KnowledgeInfo(Record):
     ontology_sha256: str
     rules: tuple[str, ...]
     ipdb_date: str | None = None  # issue #5: date of the bundled IP data (ip-location-db)
+    dpf_list: DpfListInfo | None = None  # issue 14: the DPF List file used (--dpf-list)
 
 
 class Lookup(Record):

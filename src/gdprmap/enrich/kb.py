@@ -10,6 +10,7 @@ tables: ``[entities.ID]`` legal entities with country, parent, DPF status and so
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -18,7 +19,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -27,6 +28,9 @@ from ..limits import MAX_HOST
 from ..models import Destination, Entity, Fact
 from ..resources import DerivedCache, data_path
 from ..resources import digest as _digest
+
+if TYPE_CHECKING:
+    from .dpf import DpfList, DpfView
 
 COUNTRY = r"^[A-Z]{2}$"
 
@@ -130,6 +134,8 @@ class KnowledgeBase:
     sha256: str
     sources: tuple[str, ...]
     _suffixes: dict[str, ServiceRecord] = field(default_factory=dict, repr=False)
+    # issue 14: DPF statuses as of one date (``dated``); None: the records as written
+    _dpf: DpfView | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for svc in self.data.services:
@@ -228,8 +234,28 @@ class KnowledgeBase:
         value = self.data.meta.get("checked")
         return str(value) if value else None
 
+    def dated(self, as_of: dt.date, dpf_list: DpfList | None = None) -> KnowledgeBase:
+        """This knowledge base with every entity's DPF status judged as of ``as_of``
+        (``enrich.dpf.judge``), from ``dpf_list`` for US entities when given, else from the
+        records. The records themselves are not changed."""
+        from .dpf import DpfView
+
+        view = copy.copy(self)
+        view._dpf = DpfView(self, as_of, dpf_list)
+        return view
+
     def entity(self, eid: str) -> Entity:
         rec = self.data.entities[eid]
+        if self._dpf is None:
+            dpf: dict[str, Any] = {
+                "dpf": rec.dpf, "dpf_checked": rec.dpf_checked, "dpf_source": rec.dpf_source,
+                "dpf_id": rec.dpf_id, "dpf_since": rec.dpf_since, "dpf_until": rec.dpf_until}
+        else:
+            j = self._dpf.judgement(eid)
+            dpf = {"dpf": j.status, "dpf_checked": j.listing.checked,
+                   "dpf_source": j.listing.source, "dpf_id": j.listing.participant_id,
+                   "dpf_since": j.listing.since, "dpf_until": j.listing.until,
+                   "dpf_basis": j.basis}
         return Entity(
             id=eid,
             name=rec.name,
@@ -237,11 +263,10 @@ class KnowledgeBase:
             parent=rec.parent,
             parent_established=rec.parent is not None or bool(rec.parent_established),
             sector=rec.sector,
-            dpf=rec.dpf,
-            dpf_checked=rec.dpf_checked,
             privacy_shield=rec.privacy_shield,
             fisa702=rec.fisa702,
             sources=tuple(rec.sources),
+            **dpf,
         )
 
     def chain(self, eid: str) -> tuple[Entity, ...]:

@@ -387,6 +387,12 @@ def data_status(assessment: Assessment) -> dict[str, Any]:
     keep = ("organisations", "organisations reviewed", "DPF statuses recorded", "legal data",
             "scenarios")
     rows = [{"key": k, "value": status[k]} for k in keep if k in status]
+    listed = assessment.knowledge.dpf_list
+    if listed is not None:  # issue 14: the List whose statuses were used
+        date = f"dated {listed.date}, " if listed.date else ""
+        rows.append({"key": "DPF List used", "value": (
+            f"{listed.path} ({date}sha256 {listed.sha256}; {listed.us_entities_matched} of "
+            f"{listed.us_entities} US entities matched)")})
     return {"rows": rows, "matches": matches}
 
 

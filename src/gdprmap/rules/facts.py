@@ -90,6 +90,13 @@ def to_rdf(candidates: list[Candidate], received: dict[str, set[str]], into: Any
             g.add((e, gm.country, loc[ent.country]))
             g.add((e, gm.ultimateParent, top))
             g.add((e, gm.dpfStatus, gm[_DPF[ent.dpf]]))
+            # issue 14: the listing the as-of status was judged from (dates, participant id)
+            if ent.dpf_since:
+                g.add((e, gm.dpfListedFrom, Literal(ent.dpf_since)))
+            if ent.dpf_until:
+                g.add((e, gm.dpfInactiveFrom, Literal(ent.dpf_until)))
+            if ent.dpf_id:
+                g.add((e, gm.dpfParticipantId, Literal(ent.dpf_id)))
             g.add((e, gm.privacyShieldStatus, gm[_PS[ent.privacy_shield]]))
             g.add((e, gm.fisa702, gm[_FISA[ent.fisa702]]))
             if ent.parent:

@@ -1,0 +1,701 @@
+"""The EU-U.S. Data Privacy Framework List as data: read it, match entities to it, judge a listing
+as of a date, download it (issue 14).
+
+**The List.** The Department of Commerce publishes the List at
+<https://www.dataprivacyframework.gov/list>, a JavaScript page whose "download" button fetches
+the workbook ``DataPrivacyFrameworkParticipantsList.xlsx`` from the site's API (a POST to
+``https://dpfapi.azurewebsites.net/api/downloadfile`` naming the file). Its columns, reported by
+people who read the file (not checked against a copy here), are: Public Display Name, Legal Name,
+Install Date, Usage End Date, Inactive Start Date, Framework, Status, HR Data, Non-HR Data,
+Street, City, State, Postal Code, Covered Entities, Industries, Privacy Policies, Public Link.
+Columns are found by their header text, never by position; a file without the columns the
+judgement needs is refused. A JSON export (a list of objects, or the API's ``{"Items": [...]}``)
+is read the same way, its keys compared with the header texts (``LegalName`` = "Legal Name"),
+with the API's nested ``EUCert`` object read as the EU-U.S. framework's row.
+
+**Matching** (``DpfList.lookup``): an entity's legal name, normalised (case, accents,
+punctuation, parenthesised text and legal-form suffixes dropped), against each EU-U.S. entry's
+Legal Name and each name in its Covered Entities, and its recorded participant id against the id
+in the entry's Public Link. Never the display name: brands are shared and renamed. Two or more
+different entries matching is *ambiguous* and reported, never resolved by a guess.
+
+**Judgement** (``judge``): a listed organisation is covered at the as-of date only if the date is
+on or after 2023-07-10 (the DPF decision's entry into force), on or after its listing (Install)
+date and before its Inactive Start Date. "Active - Re-certification under Review" counts as
+active. A fact the record or the List does not give (the listing date, since when an inactive
+organisation is inactive) makes the status ``unknown`` on the dates it decides - never adequate.
+An entity absent from a full List is ``not-listed``: the site's search gives false negatives, the
+export does not (organisations that left stay on it as Inactive).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from .kb import EntityRecord, KnowledgeBase
+
+DPF_IN_FORCE = dt.date(2023, 7, 10)  # Commission Implementing Decision (EU) 2023/1795
+LIST_PAGE = "https://www.dataprivacyframework.gov/list"
+DOWNLOAD_URL = "https://dpfapi.azurewebsites.net/api/downloadfile"
+DOWNLOAD_NAME = "DataPrivacyFrameworkParticipantsList.xlsx"
+MAX_DOWNLOAD = 32 * 1024 * 1024  # the workbook was ~1.5 MB in 2026
+USER_AGENT = "gdprmap (DPF List download; https://w3id.org/gdprmap)"
+
+Status = Literal["active", "inactive", "not-listed", "unknown"]
+
+# Header text (normalised: lower-case letters and digits only) -> field. Aliases are the same
+# header written as a JSON key; nothing is read by position.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "legal_name": ("legalname", "organizationlegalname", "organisationlegalname"),
+    "display_name": ("publicdisplayname", "organizationpublicdisplayname"),
+    "status": ("status", "publicstatus"),
+    "framework": ("framework", "frameworkname"),
+    "install": ("installdate",),
+    "inactive": ("inactivestartdate",),
+    "usage_end": ("usageenddate",),
+    "covered": ("coveredentities",),
+    "non_hr": ("nonhrdata",),
+    "link": ("publiclink",),
+}
+REQUIRED = ("legal_name", "status", "framework", "install", "inactive", "covered", "non_hr")
+HEADER_TEXT = {"legal_name": "Legal Name", "status": "Status", "framework": "Framework",
+               "install": "Install Date", "inactive": "Inactive Start Date",
+               "covered": "Covered Entities", "non_hr": "Non-HR Data"}
+
+
+# --- names ----------------------------------------------------------------------------------
+
+_SUFFIXES = frozenset("""inc incorporated llc lc llp lp ltd limited corp corporation co company
+plc pbc pc gmbh ag sa sas sarl bv nv srl spa ab as aps oy kk pty pte""".split())
+
+
+def normalise_name(name: str) -> str:
+    """The comparison form of a legal name: no case, accents, punctuation, parenthesised text
+    ("(d/b/a Sentry)"), "d/b/a ..." tails or trailing legal-form words ("Inc.", "L.L.C.")."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = re.sub(r"\([^)]*\)", " ", text)
+    text = re.split(r"\b(?:d/b/a|dba|doing business as|f/k/a|fka|formerly)\b", text)[0]
+    text = text.replace("&", " and ")
+    text = re.sub(r"\b([a-z])\.(?=[a-z]\.)", r"\1", text)  # "l.l.c." -> "llc."
+    text = re.sub(r"\b([a-z])\.([a-z])\.?(?![a-z])", r"\1\2", text)
+    words = re.sub(r"[^0-9a-z]+", " ", text).split()
+    while words and words[-1] in _SUFFIXES:
+        words.pop()
+    if words and words[0] == "the" and len(words) > 1:
+        words.pop(0)
+    return " ".join(words)
+
+
+def covered_names(cell: str) -> list[str]:
+    """The names in a Covered Entities cell. Names are separated by new lines, semicolons or
+    commas; a comma also precedes legal forms ("Segment.io, Inc."), so a piece that is only a
+    legal form is put back onto the name before it."""
+    names: list[str] = []
+    for line in re.split(r"[\n;|]+", cell):
+        pieces: list[str] = []
+        for piece in line.split(","):
+            if pieces and not normalise_name(piece) and piece.strip():
+                pieces[-1] += "," + piece
+            else:
+                pieces.append(piece)
+        names += [p.strip() for p in pieces if normalise_name(p)]
+    return names
+
+
+# --- the List -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ListEntry:
+    """One EU-U.S. DPF row of the List."""
+
+    row: int  # workbook row (1-based, header included) or JSON item number (1-based)
+    legal_name: str
+    status: str  # as written in the List
+    install: dt.date | None
+    inactive: dt.date | None
+    covered: tuple[str, ...] = ()
+    display_name: str | None = None
+    usage_end: dt.date | None = None
+    non_hr: bool | None = None  # None: the Non-HR Data value is not understood
+    non_hr_text: str = ""
+    link: str | None = None
+
+    @property
+    def participant_id(self) -> str | None:
+        m = re.search(r"/participant/(\d+)", self.link or "")
+        return m.group(1) if m else None
+
+    @property
+    def listed_status(self) -> Status:
+        text = re.sub(r"[\u2010-\u2015\-]+", "-", self.status.casefold()).strip()
+        if text.startswith("inactive"):
+            return "inactive"
+        if text.startswith("active"):  # also "Active - Re-certification under Review"
+            return "active"
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class ListMatch:
+    """How an entity matched the List: ``entries`` empty = not on it; two or more = ambiguous."""
+
+    entries: tuple[ListEntry, ...]
+    via: tuple[str, ...]  # per entry: "legal name", "covered entity" or "participant id"
+
+    @property
+    def entry(self) -> ListEntry | None:
+        return self.entries[0] if len(self.entries) == 1 else None
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.entries) > 1
+
+
+@dataclass
+class DpfList:
+    """The EU-U.S. entries of one List file, indexed by normalised legal and covered names."""
+
+    path: str
+    sha256: str
+    date: dt.date | None  # the List's own date (the workbook's "modified" property), if any
+    date_basis: str
+    rows: int  # data rows read (every framework)
+    entries: tuple[ListEntry, ...]
+    _names: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _covered: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _ids: dict[str, list[int]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for i, e in enumerate(self.entries):
+            self._names.setdefault(normalise_name(e.legal_name), []).append(i)
+            for name in e.covered:
+                self._covered.setdefault(normalise_name(name), []).append(i)
+            if e.participant_id:
+                self._ids.setdefault(e.participant_id, []).append(i)
+
+    def lookup(self, legal_name: str, participant_id: str | None = None) -> ListMatch:
+        key = normalise_name(legal_name)
+        found: dict[int, str] = {}
+        for index, how in ((self._ids.get(participant_id or "", []), "participant id"),
+                           (self._names.get(key, []) if key else [], "legal name"),
+                           (self._covered.get(key, []) if key else [], "covered entity")):
+            for i in index:
+                found.setdefault(i, how)
+        # The same organisation written twice (e.g. its own name among its covered entities)
+        # is one entry, not an ambiguity.
+        return ListMatch(tuple(self.entries[i] for i in found), tuple(found.values()))
+
+    def describe(self) -> str:
+        date = f"dated {self.date} ({self.date_basis})" if self.date else "undated"
+        return f"{self.path}, {date}, sha256 {self.sha256}"
+
+
+_CACHE: dict[tuple[str, str], DpfList] = {}
+
+
+def read_dpf_list(path: Path | str) -> DpfList:
+    """The List in ``path``: the official workbook (.xlsx) or a JSON export, recognised by
+    content. Raises ``InputError`` (file, row, column) for a file that is not a usable List."""
+    p = Path(path)
+    try:
+        content = p.read_bytes()
+    except OSError as e:
+        raise InputError(str(path), f"cannot read the DPF List: {e.strerror or e}") from e
+    sha = hashlib.sha256(content).hexdigest()
+    cached = _CACHE.get((str(p.resolve()), sha))
+    if cached is not None:
+        return cached
+    cache = _parsed_cache(sha)
+    parsed = _read_parsed(cache)
+    if parsed is None:
+        if content[:4] == b"PK\x03\x04":
+            rows, date, basis = _workbook_rows(str(path), content)
+        else:
+            rows, date, basis = _json_rows(str(path), content)
+        entries, count = _entries(str(path), rows)
+        _write_parsed(cache, date, basis, count, entries)
+    else:
+        date, basis, count, entries = parsed
+    result = DpfList(str(path), sha, date, basis, count, tuple(entries))
+    _CACHE[(str(p.resolve()), sha)] = result
+    return result
+
+
+# The parsed entries of a List, cached by the file's SHA-256 (and this module's code): openpyxl
+# takes seconds over the ~8,000-row official workbook, and a batch reads it in every worker. JSON,
+# not pickle; a damaged entry is a miss (resources.DerivedCache).
+_CACHE_FORMAT = "gdprmap-dpf-list-1"
+_DATES = ("install", "inactive", "usage_end")
+
+
+def _parsed_cache(sha: str) -> Any:
+    from ..resources import DerivedCache, digest
+
+    return DerivedCache("dpf-list", digest(_CACHE_FORMAT, Path(__file__).read_bytes(), sha))
+
+
+def _read_parsed(cache: Any) -> tuple[dt.date | None, str, int, list[ListEntry]] | None:
+    raw = cache.read()
+    if raw is None:
+        return None
+    try:
+        doc = json.loads(raw)
+        if doc["format"] != _CACHE_FORMAT:
+            return None
+        entries = []
+        for e in doc["entries"]:
+            for key in _DATES:
+                e[key] = dt.date.fromisoformat(e[key]) if e[key] else None
+            e["covered"] = tuple(e["covered"])
+            entries.append(ListEntry(**e))
+        date = dt.date.fromisoformat(doc["date"]) if doc["date"] else None
+        return date, str(doc["basis"]), int(doc["rows"]), entries
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_parsed(cache: Any, date: dt.date | None, basis: str, rows: int,
+                  entries: list[ListEntry]) -> None:
+    import dataclasses
+
+    def plain(e: ListEntry) -> dict[str, Any]:
+        d = dataclasses.asdict(e)
+        for key in _DATES:
+            d[key] = d[key].isoformat() if d[key] else None
+        return d
+
+    cache.write(json.dumps({"format": _CACHE_FORMAT, "date": date.isoformat() if date else None,
+                            "basis": basis, "rows": rows,
+                            "entries": [plain(e) for e in entries]}).encode())
+
+
+Row = tuple[int, dict[str, Any]]  # row number, field -> raw value
+
+
+def _field_of(header: object) -> str | None:
+    key = re.sub(r"[^0-9a-z]", "", str(header or "").casefold())
+    for name, aliases in COLUMNS.items():
+        if key in aliases:
+            return name
+    return None
+
+
+def _missing(path: str, found: Iterable[str], what: str) -> InputError:
+    missing = [HEADER_TEXT[f] for f in REQUIRED if f not in set(found)]
+    return InputError(path, f"not a DPF List: {what} has no "
+                            f"{', '.join(repr(m) for m in missing)} column "
+                            f"(needs {', '.join(HEADER_TEXT[f] for f in REQUIRED)})")
+
+
+def _workbook_rows(path: str, content: bytes) -> tuple[list[Row], dt.date | None, str]:
+    import io
+    import zipfile
+
+    try:
+        import openpyxl
+    except ImportError as e:  # pragma: no cover - a declared dependency
+        raise InputError(path, "reading a .xlsx DPF List needs openpyxl "
+                               "(pip install openpyxl)") from e
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as e:
+        raise InputError(path, f"not a readable .xlsx workbook: {e}") from e
+    try:
+        modified = book.properties.modified if book.properties else None
+        date = modified.date() if isinstance(modified, dt.datetime) else None
+        best: set[str] = set()
+        for sheet in book.worksheets:
+            columns: dict[int, str] = {}
+            header_row = 0
+            rows = sheet.iter_rows(values_only=True)
+            for number, values in enumerate(rows, start=1):
+                if number > 20:
+                    break
+                fields = {i: f for i, v in enumerate(values) if (f := _field_of(v))}
+                if {"legal_name", "status"} <= set(fields.values()):
+                    columns, header_row = fields, number
+                    break
+            if not columns:
+                continue
+            if not set(REQUIRED) <= set(columns.values()):
+                best = set(columns.values())
+                continue
+            out: list[Row] = []
+            for number, values in enumerate(rows, start=header_row + 1):
+                record = {f: values[i] for i, f in columns.items() if i < len(values)}
+                if any(v not in (None, "") for v in record.values()):
+                    out.append((number, record))
+            return out, date, "the workbook's modified date"
+        raise _missing(path, best, "no sheet" if not best else "its header row")
+    finally:
+        book.close()
+
+
+def _json_rows(path: str, content: bytes) -> tuple[list[Row], dt.date | None, str]:
+    try:
+        doc = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise InputError(path, "not a DPF List: neither an .xlsx workbook nor JSON "
+                               f"({e})") from e
+    items = doc.get("Items", doc.get("items")) if isinstance(doc, dict) else doc
+    if not isinstance(items, list):
+        raise InputError(path, "not a DPF List: JSON without a list of participants "
+                               "(a list, or an object with \"Items\")")
+    date = None
+    basis = "not recorded in the file"
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            if _norm(key) in ("filemodified", "modified", "date", "listdate"):
+                date = _parse_date(path, 0, "date", value)
+                basis = f"the file's {key!r}"
+    out: list[Row] = []
+    seen: set[str] = set()
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise InputError(path, "a participant is not a JSON object", field=f"row {number}")
+        record: dict[str, Any] = {}
+        for key, value in item.items():
+            if (f := _field_of(key)) is not None:
+                record[f] = value
+        eu = next((v for k, v in item.items() if _norm(k) == "eucert"), None)
+        if isinstance(eu, dict):  # the API: one object per framework; EUCert is EU-U.S.
+            for key, value in eu.items():
+                if (f := _field_of(key)) is not None:
+                    record[f] = value
+            record["framework"] = "EU-U.S. Data Privacy Framework"
+        elif "eucert" in {_norm(k) for k in item}:  # "EUCert": null - not in the EU-U.S. DPF
+            record.setdefault("framework", "")
+        seen |= set(record)
+        out.append((number, record))
+    if items and not set(REQUIRED) <= seen:
+        raise _missing(path, seen, "its participants")
+    return out, date, basis
+
+
+def _norm(key: object) -> str:
+    return re.sub(r"[^0-9a-z]", "", str(key).casefold())
+
+
+def _entries(path: str, rows: list[Row]) -> tuple[list[ListEntry], int]:
+    entries: list[ListEntry] = []
+    for number, rec in rows:
+        framework = _text(rec.get("framework"))
+        if not _is_eu_us(framework):
+            continue
+        legal = _text(rec.get("legal_name"))
+        if not legal:
+            raise InputError(path, "an EU-U.S. DPF entry without a Legal Name",
+                             field=f"row {number}: Legal Name")
+        non_hr_text = _text(rec.get("non_hr"))
+        entries.append(ListEntry(
+            row=number, legal_name=legal, status=_text(rec.get("status")),
+            install=_parse_date(path, number, "Install Date", rec.get("install")),
+            inactive=_parse_date(path, number, "Inactive Start Date", rec.get("inactive")),
+            usage_end=_parse_date(path, number, "Usage End Date", rec.get("usage_end")),
+            covered=tuple(covered_names(_text(rec.get("covered")))),
+            display_name=_text(rec.get("display_name")) or None,
+            non_hr=_yes_no(non_hr_text), non_hr_text=non_hr_text,
+            link=_text(rec.get("link")) or None))
+    return entries, len(rows)
+
+
+def _is_eu_us(framework: str) -> bool:
+    """Whether a Framework cell names the EU-U.S. DPF (not only its UK Extension or the
+    Swiss-U.S. DPF). A cell may name several frameworks."""
+    for part in re.split(r"[\n;,|]+", framework):
+        key = _norm(part)
+        if "euus" in key and "ukextension" not in key and "swiss" not in key:
+            return True
+    return False
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return _text(value.get("Name") or value.get("name") or "")
+    return str(value).strip()
+
+
+_YES = frozenset({"yes", "y", "true", "x", "1", "covered", "included", "nonhrdata", "nonhr"})
+_NO = frozenset({"no", "n", "false", "0", "notcovered"})
+
+
+def _yes_no(text: str) -> bool | None:
+    key = _norm(text)
+    if text.strip() in ("✓", "✔"):
+        return True
+    return True if key in _YES else False if key in _NO else None
+
+
+_MONTHS = "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y"
+
+
+def _parse_date(path: str, row: int, column: str, value: object) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    iso = re.match(r"^(\d{4}-\d{2}-\d{2})", text)
+    try:
+        if iso:
+            return dt.date.fromisoformat(iso.group(1))
+        us = re.match(r"^(\d{1,2})/(\d{1,2})/(\d{4})\b", text)  # the US form, M/D/YYYY
+        if us:
+            return dt.date(int(us.group(3)), int(us.group(1)), int(us.group(2)))
+        for fmt in _MONTHS:
+            try:
+                return dt.datetime.strptime(re.sub(r"^\w+day,\s*", "", text.split(" at ")[0]),
+                                            fmt).date()
+            except ValueError:
+                continue
+    except ValueError:
+        pass
+    where = f"row {row}: {column}" if row else column
+    raise InputError(path, f"{text!r} is not a date (YYYY-MM-DD, M/D/YYYY or an Excel date)",
+                     field=where)
+
+
+# --- judgement ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Listing:
+    """What one source says about an organisation's place on the List."""
+
+    status: Status  # as recorded (knowledge base) or as read (List)
+    source: str | None  # URL or List file read
+    checked: dt.date | None  # when it was read (the List's date for a List)
+    since: dt.date | None = None  # Install Date
+    until: dt.date | None = None  # Inactive Start Date
+    participant_id: str | None = None
+    non_hr: bool | None = True  # False: the listing covers HR data only
+    note: str | None = None  # e.g. what made it ambiguous
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """An entity's DPF List status as of one date, with the reason in one sentence."""
+
+    status: Status
+    basis: str
+    listing: Listing
+
+
+def judge(listing: Listing, as_of: dt.date) -> Judgement:
+    """Whether ``listing`` covered its organisation on ``as_of`` (see the module docstring)."""
+
+    def say(status: Status, basis: str) -> Judgement:
+        return Judgement(status, basis, listing)
+
+    checked = f" (read {listing.checked})" if listing.checked else ""
+    if listing.status == "unknown":
+        return say("unknown", listing.note or "no DPF List status recorded")
+    if listing.status == "not-listed":
+        return say("not-listed", listing.note or f"not on the DPF List{checked}")
+    if listing.non_hr is False:
+        return say("not-listed", "on the DPF List for HR data only (Non-HR Data: "
+                                 f"{listing.note or 'no'}){checked}")
+    if listing.non_hr is None:
+        return say("unknown", "on the DPF List, but whether it covers non-HR data is not "
+                              f"understood ({listing.note or 'no value'})")
+    if as_of < DPF_IN_FORCE:
+        return say("not-listed", f"the DPF applies from {DPF_IN_FORCE}; no organisation was "
+                                 f"covered on {as_of}")
+    if listing.since and as_of < listing.since:
+        return say("not-listed", f"listed from {listing.since} (Install Date), after {as_of}")
+    if listing.until and as_of >= listing.until:
+        return say("inactive", f"inactive from {listing.until} (Inactive Start Date)")
+    if listing.status == "active":
+        if listing.since:
+            return say("active", f"listed from {listing.since} (Install Date)"
+                       + (f" until {listing.until}" if listing.until else ""))
+        if listing.checked and as_of >= listing.checked:
+            return say("active", f"listed when read on {listing.checked}")
+        when = f"on {listing.checked}" if listing.checked else "at an unrecorded date"
+        return say("unknown", f"listed {when}, but the listing (Install) date is not recorded, "
+                              f"so coverage on {as_of} is not established")
+    # inactive
+    if listing.until is None:
+        if listing.checked and as_of >= listing.checked:
+            return say("inactive", f"inactive when read on {listing.checked}")
+        return say("unknown", "inactive, but the List gives no Inactive Start Date, so the "
+                              f"status on {as_of} is not established")
+    if listing.since:
+        return say("active", f"listed from {listing.since} (Install Date) until "
+                             f"{listing.until} (Inactive Start Date)")
+    return say("unknown", f"listed until {listing.until}, but the listing (Install) date is "
+                          f"not recorded, so coverage on {as_of} is not established")
+
+
+def record_listing(rec: EntityRecord) -> Listing:
+    """The knowledge base's own record of an entity's listing."""
+    return Listing(status=rec.dpf, source=rec.dpf_source, checked=rec.dpf_checked,
+                   since=rec.dpf_since, until=rec.dpf_until, participant_id=rec.dpf_id)
+
+
+def list_listing(match: ListMatch, dpf_list: DpfList, name: str) -> Listing:
+    """What the List says about an entity, from its match."""
+    entry = match.entry
+    if match.ambiguous:
+        rows = "; ".join(f"row {e.row} {e.legal_name!r} by {how}"
+                         for e, how in zip(match.entries, match.via, strict=True))
+        return Listing("unknown", dpf_list.path, dpf_list.date,
+                       note=f"{name!r} matches several DPF List entries ({rows}): ambiguous, "
+                            "not resolved")
+    if entry is None:
+        return Listing("not-listed", dpf_list.path, dpf_list.date,
+                       note=f"no EU-U.S. entry of the DPF List ({_list_name(dpf_list)}) has "
+                            f"{name!r} as its Legal Name or among its Covered Entities")
+    status = entry.listed_status
+    note = None
+    if status == "unknown":
+        note = f"DPF List row {entry.row}: status {entry.status!r} not understood"
+    elif entry.non_hr is not True:
+        note = repr(entry.non_hr_text) if entry.non_hr_text else "empty"
+    return Listing(status, f"{dpf_list.path} row {entry.row}", dpf_list.date,
+                   since=entry.install, until=entry.inactive,
+                   participant_id=entry.participant_id,
+                   non_hr=entry.non_hr, note=note)
+
+
+def _list_name(dpf_list: DpfList) -> str:
+    return f"{Path(dpf_list.path).name}" + (f" of {dpf_list.date}" if dpf_list.date else "")
+
+
+class DpfView:
+    """Every entity's DPF status as of one date: from the List when one is given (US entities),
+    else from the knowledge base's record. Judged once per entity."""
+
+    def __init__(self, kb: KnowledgeBase, as_of: dt.date, dpf_list: DpfList | None) -> None:
+        self.kb, self.as_of, self.dpf_list = kb, as_of, dpf_list
+        self._done: dict[str, Judgement] = {}
+
+    def judgement(self, eid: str) -> Judgement:
+        known = self._done.get(eid)
+        if known is None:
+            rec = self.kb.data.entities[eid]
+            if self.dpf_list is not None and rec.country == "US":
+                match = self.dpf_list.lookup(rec.name, rec.dpf_id)
+                listing = list_listing(match, self.dpf_list, rec.name)
+            else:
+                listing = record_listing(rec)
+            known = self._done[eid] = judge(listing, self.as_of)
+        return known
+
+
+# --- matching report (kb status, scripts/dpf_match.py) ----------------------------------------
+
+@dataclass(frozen=True)
+class MatchReport:
+    us_entities: int
+    matched: dict[str, tuple[ListEntry, str]]  # entity id -> entry, how
+    ambiguous: dict[str, ListMatch]
+    unmatched: tuple[str, ...]
+
+    def summary(self) -> str:
+        return (f"{len(self.matched)} of {self.us_entities} US entities matched, "
+                f"{len(self.ambiguous)} ambiguous, {len(self.unmatched)} not on the List")
+
+
+def match_report(kb: KnowledgeBase, dpf_list: DpfList) -> MatchReport:
+    matched: dict[str, tuple[ListEntry, str]] = {}
+    ambiguous: dict[str, ListMatch] = {}
+    unmatched: list[str] = []
+    us = sorted(eid for eid, rec in kb.data.entities.items() if rec.country == "US")
+    for eid in us:
+        rec = kb.data.entities[eid]
+        m = dpf_list.lookup(rec.name, rec.dpf_id)
+        if m.ambiguous:
+            ambiguous[eid] = m
+        elif m.entry is not None:
+            matched[eid] = (m.entry, m.via[0])
+        else:
+            unmatched.append(eid)
+    return MatchReport(len(us), matched, ambiguous, tuple(unmatched))
+
+
+# --- download -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Download:
+    path: Path
+    bytes: int
+    sha256: str
+    dpf_list: DpfList
+
+
+def fetch_dpf_list(output: Path | str, *, url: str = DOWNLOAD_URL, timeout: float = 60.0,
+                   max_bytes: int = MAX_DOWNLOAD) -> Download:
+    """Download the current List workbook into ``output`` (written only once it reads as a
+    List). Raises ``InputError`` naming the URL when offline, on a timeout, an HTTP error, an
+    answer over ``max_bytes`` or an answer that is not a List."""
+    import os
+    import socket
+    import tempfile
+    import urllib.error
+    import urllib.request
+
+    body = json.dumps({"FileName": DOWNLOAD_NAME, "FileSizeKB": 3600, "FileType": "xlsx",
+                       "Id": 0, "Guid": DOWNLOAD_NAME}).encode()
+    req = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json", "User-Agent": USER_AGENT,
+        "Accept": "application/octet-stream, application/vnd.openxmlformats-officedocument."
+                  "spreadsheetml.sheet, */*"})
+    hint = f"download it from {LIST_PAGE} and pass it with --dpf-list FILE"
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            for chunk in iter(lambda: resp.read(65536), b""):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise InputError(url, f"answer larger than {max_bytes} bytes; not "
+                                          "written")
+                chunks.append(chunk)
+    except urllib.error.HTTPError as e:
+        raise InputError(url, f"HTTP {e.code} {e.reason}; {hint}") from e
+    except urllib.error.URLError as e:
+        if isinstance(e.reason, (TimeoutError, socket.timeout)):
+            raise InputError(url, f"no answer within {timeout:g} s; {hint}") from e
+        raise InputError(url, f"cannot connect ({e.reason}; offline?); {hint}") from e
+    except (TimeoutError, socket.timeout) as e:
+        raise InputError(url, f"no answer within {timeout:g} s; {hint}") from e
+    except OSError as e:
+        raise InputError(url, f"cannot connect ({e}; offline?); {hint}") from e
+    content = b"".join(chunks)
+    out = Path(output)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=str(out.parent or Path(".")))
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        try:
+            parsed = read_dpf_list(tmp)
+        except InputError as e:
+            raise InputError(url, f"the answer is not a DPF List ({e.reason}); not "
+                                  "written") from e
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    parsed.path = str(out)
+    return Download(out, len(content), hashlib.sha256(content).hexdigest(), parsed)
+

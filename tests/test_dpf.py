@@ -1,0 +1,484 @@
+"""Issue 14: the Data Privacy Framework List as data - import (workbook and JSON, columns by
+header text, malformed files refused), dated judgement at both sides of every boundary, end to
+end through the rules, matching on legal name and Covered Entities, `kb status`, `kb fetch-dpf`
+against a server on 127.0.0.1. Every organisation here is fictional test data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import http.server
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import gdprmap
+from conftest import ROOT, entry, har
+from dpf_helpers import EU_US, HEADERS, SWISS, UK_EXT, row, write_dpf_list
+from gdprmap.cli import main
+from gdprmap.enrich import dpf
+from gdprmap.errors import InputError
+
+# --- fixtures: fictional US organisations in a knowledge-base override ------------------------
+
+ORGS = {  # id -> (legal name in the knowledge base, host)
+    "alpha": ("Alpha Analytics, Inc.", "cdn.alpha.example"),
+    "bravo": ("Bravo Metrics LLC", "t.bravo.example"),
+    "charlie": ("Charlie Cloud Corp.", "api.charlie.example"),
+    "delta": ("Delta Data, Inc.", "x.delta.example"),
+    "echo": ("Echo Segment, L.L.C.", "e.echo.example"),
+    "foxtrot": ("Foxtrot Fonts, Inc.", "f.foxtrot.example"),
+    "golf": ("Golf Group, Inc.", "g.golf.example"),
+    "hotel": ("Hotel Hosting, Inc.", "h.hotel.example"),
+    "india": ("India Insights, Inc.", "i.india.example"),
+    "juliet": ("Juliet Jobs, Inc.", "j.juliet.example"),
+}
+RECORDS = {  # bundled-style records (used without a List)
+    "kilo": ("Kilo Kloud, Inc.", "k.kilo.example",
+             'dpf = "inactive"\ndpf_checked = 2026-11-01\n'
+             'dpf_source = "https://kilo.example/dpf"\ndpf_since = 2023-08-01\n'
+             'dpf_until = 2025-06-01\n'),
+    "lima": ("Lima Logs, Inc.", "l.lima.example",
+             'dpf = "active"\ndpf_checked = 2026-11-01\n'
+             'dpf_source = "https://lima.example/dpf"\n'),
+}
+
+LIST_ROWS = [
+    row("Alpha Analytics, Inc.", "2016-08-15", link="https://www.dataprivacyframework.gov/"
+        "participant/101"),  # came from the Privacy Shield: install date before the DPF
+    row("Bravo Metrics, LLC", "2024-05-02"),  # a later listing
+    row("Charlie Cloud Corporation", "2020-01-10", status="Inactive", inactive="2025-03-01"),
+    row("Delta Data Inc", "2023-09-20", status="Active - Re-certification under Review"),
+    row("Echo Holdings, Inc.", "2023-10-01",
+        covered="Echo Segment LLC, Echo Ireland Limited; Other Sub, Inc."),
+    row("Golf Group, Inc.", "2023-08-01"),
+    row("Golf Parent Corp.", "2023-08-01", covered="Golf Group Inc."),  # -> ambiguous
+    row("HH Holdings Corp.", "2023-08-01", display="Hotel Hosting"),  # display name only
+    row("India Insights, Inc.", "2023-08-01", non_hr="No"),  # HR data only
+    row("Juliet Jobs, Inc.", "2023-08-01", framework=UK_EXT),  # not the EU-U.S. DPF
+    row("Juliet Jobs, Inc.", "2023-08-01", framework=SWISS),
+]
+
+
+def _toml(eid: str, name: str, host: str, extra: str = "") -> str:
+    return (f'[entities.{eid}]\nname = "{name}"\ncountry = "US"\nparent_established = false\n'
+            f'fisa702 = "in-scope"\n{extra}'
+            f'sources = ["https://{eid}.example/legal"]\n\n'
+            f'[[services]]\nid = "{eid}-svc"\nname = "{eid.title()}"\noperator = "{eid}"\n'
+            f'category = "analytics"\ndomains = ["{host.split(".", 1)[1]}"]\n'
+            f'sources = ["https://{eid}.example/legal"]\n\n')
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dpf-world")
+    kb = folder / "orgs.toml"
+    kb.write_text("".join(_toml(e, n, h) for e, (n, h) in ORGS.items())
+                  + "".join(_toml(e, n, h, x) for e, (n, h, x) in RECORDS.items()),
+                  encoding="utf-8")
+    hosts = [h for _, h in ORGS.values()] + [h for _, h, _ in RECORDS.values()]
+    capture = folder / "capture.har"
+    capture.write_text(json.dumps(har([entry("https://www.site.example/")]
+                                      + [entry(f"https://{h}/c?x=1") for h in hosts])))
+    workbook = write_dpf_list(folder / "DataPrivacyFrameworkParticipantsList.xlsx", LIST_ROWS)
+    return {"kb": kb, "capture": capture, "list": workbook, "folder": folder}
+
+
+_RUNS: dict[tuple[str, bool], gdprmap.Assessment] = {}
+
+
+def assess(world, as_of: str, with_list: bool = True) -> gdprmap.Assessment:
+    key = (as_of, with_list)
+    if key not in _RUNS:
+        _RUNS[key] = gdprmap.analyze(world["capture"], as_of=as_of, kb_override=(world["kb"],),
+                                     dpf_list=world["list"] if with_list else None)
+    return _RUNS[key]
+
+
+def recipient(a: gdprmap.Assessment, eid: str) -> gdprmap.Recipient:
+    return next(r for r in a.recipients if r.id == f"org:{eid}")
+
+
+# --- dated judgement, end to end through the rules --------------------------------------------
+
+BOUNDARIES = [
+    # (entity, the day before, the boundary day, verdict before, verdict from)
+    ("alpha", "2023-07-09", "2023-07-10", "unlawful", "adequate"),  # the DPF's entry into force
+    ("bravo", "2024-05-01", "2024-05-02", "safeguards-required", "adequate"),  # Install Date
+    ("charlie", "2025-02-28", "2025-03-01", "adequate", "safeguards-required"),  # Inactive Start
+    ("delta", "2023-09-19", "2023-09-20", "safeguards-required", "adequate"),  # re-cert review
+    ("echo", "2023-09-30", "2023-10-01", "safeguards-required", "adequate"),  # covered entity
+]
+
+
+@pytest.mark.parametrize(("eid", "before", "on", "was", "becomes"), BOUNDARIES,
+                         ids=[b[0] for b in BOUNDARIES])
+def test_verdicts_on_both_sides_of_each_boundary(world, eid, before, on, was, becomes):
+    r_before, r_on = recipient(assess(world, before), eid), recipient(assess(world, on), eid)
+    assert (str(r_before.verdict), str(r_on.verdict)) == (was, becomes)
+    deciding = {f.rule for f in r_on.findings if f.verdict}
+    if becomes == "adequate":
+        assert "GM-ADQ-02" in deciding  # the listed-organisation adequacy rule
+        assert r_on.organisation.chain[0].dpf == "active"
+    else:
+        assert "GM-ADQ-02" not in deciding
+
+
+def test_a_2024_capture_of_a_company_that_left_in_2025_is_judged_listed(world):
+    charlie = recipient(assess(world, "2024-06-01"), "charlie").organisation.chain[0]
+    assert charlie.dpf == "active" and charlie.dpf_until == dt.date(2025, 3, 1)
+    assert charlie.dpf_since == dt.date(2020, 1, 10)
+    assert "until 2025-03-01" in charlie.dpf_basis
+    later = recipient(assess(world, "2025-03-01"), "charlie").organisation.chain[0]
+    assert later.dpf == "inactive" and "Inactive Start Date" in later.dpf_basis
+
+
+def test_install_date_before_the_dpf_is_no_dpf_adequacy(world):
+    alpha = recipient(assess(world, "2023-07-09"), "alpha")
+    assert alpha.organisation.chain[0].dpf == "not-listed"
+    assert "2023-07-10" in alpha.organisation.chain[0].dpf_basis
+    listed = recipient(assess(world, "2023-07-10"), "alpha").organisation.chain[0]
+    assert listed.dpf_id == "101" and listed.dpf_source.endswith("row 2")
+
+
+@pytest.mark.parametrize("eid", ["foxtrot", "hotel", "india", "juliet"])
+def test_not_on_the_list_is_not_listed(world, eid):
+    r = recipient(assess(world, "2024-06-01"), eid)
+    ent = r.organisation.chain[0]
+    assert str(r.verdict) == "safeguards-required" and ent.dpf == "not-listed"
+    assert "GM-DPF-01" not in {f.rule for f in r.findings}  # the status is established
+    if eid == "india":
+        assert "HR data only" in ent.dpf_basis
+    else:
+        assert "no EU-U.S. entry" in ent.dpf_basis and ORGS[eid][0] in ent.dpf_basis
+
+
+def test_display_name_alone_never_matches(world):
+    listed = dpf.read_dpf_list(world["list"])
+    assert listed.lookup("Hotel Hosting, Inc.").entries == ()
+    assert listed.lookup("HH Holdings Corp").entry.display_name == "Hotel Hosting"
+
+
+def test_ambiguous_match_is_reported_not_guessed(world):
+    a = assess(world, "2024-06-01")
+    r = recipient(a, "golf")
+    ent = r.organisation.chain[0]
+    assert ent.dpf == "unknown" and str(r.verdict) == "safeguards-required"
+    assert "ambiguous" in ent.dpf_basis and "covered entity" in ent.dpf_basis
+    assert "GM-DPF-01" in {f.rule for f in r.findings}  # status not established
+    assert a.knowledge.dpf_list.ambiguous == ("golf",)
+    assert a.knowledge.dpf_list.entries == 9  # the UK Extension and Swiss rows are not read
+    assert a.knowledge.dpf_list.us_entities_matched == 6  # alpha bravo charlie delta echo india
+
+
+def test_finding_steps_and_json_carry_the_as_of_status(world):
+    a = assess(world, "2024-06-01")
+    foxtrot = recipient(a, "foxtrot")
+    steps = " ".join(s.text for f in foxtrot.findings for s in f.steps)
+    assert "DPF List status: not-listed" in steps
+    doc = json.loads(a.to_json())
+    assert doc["schema_version"] == "1.3"
+    assert doc["knowledge"]["dpf_list"]["sha256"] == hashlib.sha256(
+        world["list"].read_bytes()).hexdigest()
+    assert doc["knowledge"]["dpf_list"]["date"] == "2026-12-01"
+    chain = next(r for r in doc["recipients"] if r["id"] == "org:bravo")["organisation"]["chain"]
+    assert chain[0]["dpf_basis"].startswith("listed from 2024-05-02")
+
+
+def test_rdf_facts_carry_the_as_of_status_and_the_listing_dates(world):
+    from rdflib import Literal, URIRef
+
+    from gdprmap.enrich.kb import KnowledgeBase
+    from gdprmap.rules.engine import GM
+    from gdprmap.rules.facts import Candidate, entity_iri, to_rdf
+
+    kb = KnowledgeBase.load((world["kb"],))
+    listed = dpf.read_dpf_list(world["list"])
+    for as_of, status in (("2025-02-28", "Active"), ("2025-03-01", "Inactive")):
+        chain = kb.dated(dt.date.fromisoformat(as_of), listed).chain("charlie")
+        g = to_rdf([Candidate("k", "org:charlie", "US", chain, True, "test")], {})
+        e = URIRef(entity_iri("charlie"))
+        assert (e, URIRef(GM + "dpfStatus"), URIRef(GM + status)) in g
+        assert (URIRef("urn:gdprmap:candidate:k"), URIRef(GM + "dpfStatus"),
+                URIRef(GM + status)) in g
+        assert (e, URIRef(GM + "dpfInactiveFrom"), Literal(dt.date(2025, 3, 1))) in g
+        assert (e, URIRef(GM + "dpfListedFrom"), Literal(dt.date(2020, 1, 10))) in g
+    assert kb.chain("charlie")[0].dpf == "unknown"  # the undated view: the record as written
+
+
+# --- bundled records (no List): the same judgement from the recorded dates ----------------------
+
+@pytest.mark.parametrize(("eid", "as_of", "verdict", "status"), [
+    ("kilo", "2023-07-31", "safeguards-required", "not-listed"),  # before dpf_since
+    ("kilo", "2023-08-01", "adequate", "active"),
+    ("kilo", "2025-05-31", "adequate", "active"),  # listed then, though inactive when read
+    ("kilo", "2025-06-01", "safeguards-required", "inactive"),  # dpf_until
+    ("lima", "2026-10-31", "safeguards-required", "unknown"),  # listed when read, date unknown
+    ("lima", "2026-11-01", "adequate", "active"),
+])
+def test_recorded_statuses_are_judged_as_of_the_date(world, eid, as_of, verdict, status):
+    r = recipient(assess(world, as_of, with_list=False), eid)
+    assert (str(r.verdict), r.organisation.chain[0].dpf) == (verdict, status)
+    if status == "unknown":
+        assert "GM-DPF-01" in {f.rule for f in r.findings}
+        assert "not recorded" in r.organisation.chain[0].dpf_basis
+
+
+def test_the_list_replaces_the_recorded_statuses(world):
+    kilo = recipient(assess(world, "2024-06-01"), "kilo")  # on no row of the test List
+    assert kilo.organisation.chain[0].dpf == "not-listed"
+
+
+# --- reading: header text, layouts, JSON, malformed files --------------------------------------
+
+def test_columns_are_found_by_header_text_not_position(tmp_path):
+    shuffled = list(reversed(HEADERS))
+    path = write_dpf_list(tmp_path / "l.xlsx", [row("Alpha Analytics, Inc.", "2023-07-17",
+                                                    as_text=True)],
+                          headers=shuffled, title="Data Privacy Framework List (export)")
+    (entry_,) = dpf.read_dpf_list(path).entries
+    assert entry_.legal_name == "Alpha Analytics, Inc." and entry_.row == 3
+    assert entry_.install == dt.date(2023, 7, 17) and entry_.listed_status == "active"
+
+
+@pytest.mark.parametrize("status", ["Active - Re-certification under Review",
+                                    "Active – Re-certification under Review",
+                                    "ACTIVE - RE-CERTIFICATION UNDER REVIEW"])
+def test_recertification_under_review_is_active(status):
+    assert dpf.ListEntry(1, "X", status, None, None).listed_status == "active"
+    assert dpf.ListEntry(1, "X", "Inactive", None, None).listed_status == "inactive"
+    assert dpf.ListEntry(1, "X", "Pending", None, None).listed_status == "unknown"
+
+
+def test_names_are_normalised():
+    n = dpf.normalise_name
+    assert n("Functional Software, Inc. (d/b/a Sentry)") == n("FUNCTIONAL SOFTWARE INC") \
+        == "functional software"
+    assert n("Echo Segment, L.L.C.") == n("Echo Segment LLC") == "echo segment"
+    assert n("Société Générale S.A.") == "societe generale"
+    assert n("Amazon.com, Inc.") == "amazon com" != n("Amazon.com Services LLC")
+    assert dpf.covered_names("Segment.io, Inc., Twilio Ireland Limited\nSendGrid, LLC") == [
+        "Segment.io, Inc.", "Twilio Ireland Limited", "SendGrid, LLC"]
+
+
+def test_json_export_with_the_header_names(tmp_path, world):
+    items = [{k.replace(" ", ""): (v.date().isoformat() if isinstance(v, dt.datetime) else v)
+              for k, v in r.items()} for r in LIST_ROWS]
+    path = tmp_path / "list.json"
+    path.write_text(json.dumps({"FileModified": "2026-12-01", "Items": items}))
+    listed = dpf.read_dpf_list(path)
+    assert len(listed.entries) == 9 and listed.date == dt.date(2026, 12, 1)
+    a = gdprmap.analyze(world["capture"], as_of="2024-05-02", kb_override=(world["kb"],),
+                        dpf_list=path)
+    assert str(recipient(a, "bravo").verdict) == "adequate"
+
+
+def test_json_api_shape_with_eucert(tmp_path):
+    items = [{"OrganizationPublicDisplayName": "Alpha", "LegalName": "Alpha Analytics, Inc.",
+              "CoveredEntities": [], "EUCert": {"PublicStatus": "Active",
+                                                "InstallDate": "2023-07-17T00:00:00",
+                                                "InactiveStartDate": None,
+                                                "NonHRData": True}},
+             {"OrganizationPublicDisplayName": "Bravo", "LegalName": "Bravo Metrics LLC",
+              "CoveredEntities": [], "EUCert": None,
+              "UKCert": {"PublicStatus": "Active"}}]
+    path = tmp_path / "api.json"
+    path.write_text(json.dumps({"RecordCount": 2, "SumCount": 2, "Items": items}))
+    listed = dpf.read_dpf_list(path)
+    assert [e.legal_name for e in listed.entries] == ["Alpha Analytics, Inc."]
+    assert listed.entries[0].install == dt.date(2023, 7, 17)
+
+
+def _cli(*args: object) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("missing-column", "no 'Inactive Start Date' column"),
+    (b"PK\x03\x04 not really a zip", "not a readable .xlsx workbook"),
+    (b"Legal Name;Status\nX;Active\n", "neither an .xlsx workbook nor JSON"),
+    ("bad-date", "row 2: Install Date: 'next week' is not a date"),
+    (b'{"Items": [{"Legal Name": "X", "Status": "Active"}]}', "no 'Framework'"),
+])
+def test_malformed_lists_are_refused_with_one_line_and_exit_2(world, tmp_path, content,
+                                                              message):
+    path = tmp_path / "bad.xlsx"
+    if content == "missing-column":
+        write_dpf_list(path, LIST_ROWS[:1], headers=[h for h in HEADERS
+                                                     if h != "Inactive Start Date"])
+    elif content == "bad-date":
+        write_dpf_list(path, [dict(LIST_ROWS[0], **{"Install Date": "next week"})])
+    else:
+        path.write_bytes(content)
+    out = tmp_path / "r.json"
+    code, output = _cli("report", world["capture"], "-o", out, "--dpf-list", path)
+    assert code == 2 and not out.exists()
+    lines = output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"gdprmap: error: {path}: ")
+    assert message in lines[0]
+    assert _cli("kb", "status", "--dpf-list", path)[0] == 2
+    with pytest.raises(InputError):
+        gdprmap.analyze(world["capture"], dpf_list=path)
+
+
+# --- every command takes --dpf-list -------------------------------------------------------------
+
+def test_every_analysing_command_takes_the_option(world, tmp_path):
+    common = ["--as-of", "2024-05-02", "--kb-override", world["kb"], "--dpf-list", world["list"]]
+    out = tmp_path / "g.ttl"
+    assert _cli("export", world["capture"], "-o", out, *common)[0] == 0
+    assert "org:bravo" in out.read_text() or "bravo" in out.read_text()
+    code, text = _cli("query", world["capture"], "SELECT ?id WHERE { ?r gm:recipientId ?id ; "
+                      "gm:verdict 'adequate' }", *common)
+    assert code == 0 and "org:bravo" in text and "org:golf" not in text
+    new = tmp_path / "new.json"  # bravo's listing on 2024-05-02, in a diff of two reports
+    assert _cli("report", world["capture"], "-o", new, *common)[0] == 0
+    old = tmp_path / "old.json"
+    assert _cli("report", world["capture"], "-o", old, "--as-of", "2024-05-01",
+                "--kb-override", world["kb"], "--dpf-list", world["list"])[0] == 0
+    code, text = _cli("diff", old, new, "--format", "json")
+    changes = {c["id"]: (c["old"], c["new"]) for c in json.loads(text)["verdict_changes"]}
+    assert code == 0 and changes == {"org:bravo": ("safeguards-required", "adequate")}
+    code, text = _cli("diff", world["capture"], world["capture"], *common)
+    assert code == 0, text
+    register = tmp_path / "register.yaml"
+    register.write_text(
+        'register_version: "1"\ncontroller:\n  name: Site SAS\n  country: FR\n'
+        "updated: 2024-01-01\nactivities:\n  - id: a\n    name: Analytics\n"
+        "    purposes: [ServiceProvision]\n    data_categories: [IPAddress]\n"
+        "    data_subjects: [visitors]\n    retention: 13 months\n    recipients:\n"
+        "      - name: Golf Group, Inc.\n        country: US\n        hosts: [g.golf.example]\n"
+        "        safeguards: [dpf]\n", encoding="utf-8")
+    code, text = _cli("compare", register, world["capture"], "--format", "json", *common)
+    assert code == 0, text
+    problems = json.loads(text)["safeguard_mismatches"]
+    assert any("ambiguous" in p["problem"] for p in problems if p["recipient"] == "org:golf")
+    outdir = tmp_path / "batch"
+    code, _ = _cli("batch", world["capture"], "-o", outdir, "-q", *common)
+    assert code == 0
+    site = next((outdir / "sites").glob("*.json"))
+    doc = json.loads(next(p for p in (outdir / "sites").glob("*.json")
+                          if not p.name.endswith(".manifest.json")).read_text())
+    assert site and doc["knowledge"]["dpf_list"]["entries"] == 9
+
+
+# --- kb status and the matching script ----------------------------------------------------------
+
+def test_kb_status_shows_the_list_in_use(world):
+    code, text = _cli("kb", "status", "--kb-override", world["kb"], "--dpf-list", world["list"])
+    assert code == 0, text
+    lines = dict(line.split(": ", 1) for line in text.splitlines())
+    assert lines["DPF List in use"] == str(world["list"])
+    assert lines["DPF List date"].startswith("2026-12-01")
+    assert lines["DPF List sha256"] == hashlib.sha256(world["list"].read_bytes()).hexdigest()
+    assert lines["DPF List entries"].startswith("9 EU-U.S. DPF entries of 11 rows")
+    assert "6 of" in lines["DPF List matches"] and "1 ambiguous" in lines["DPF List matches"]
+    assert lines["DPF statuses recorded"].split()[0].isdigit()
+    code, text = _cli("kb", "status")
+    assert code == 0 and "DPF List in use: none" in text
+
+
+def test_matching_script_reports_the_us_entities_matched(world):
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "dpf_match.py"),
+                          str(world["list"]), "--kb-override", str(world["kb"])],
+                         capture_output=True, text=True, check=False,
+                         env={**__import__("os").environ, "PYTHONPATH": str(ROOT / "src")})
+    assert out.returncode == 0, out.stderr
+    assert "US entities matched" in out.stdout and "ambiguous: golf" in out.stdout
+    assert "echo: row 6 'Echo Holdings, Inc.' by covered entity" in out.stdout
+
+
+# --- kb fetch-dpf against a server on 127.0.0.1 --------------------------------------------------
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    body = b""
+    seen: list[dict[str, object]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        length = int(self.headers.get("Content-Length", 0))
+        _Handler.seen.append(json.loads(self.rfile.read(length)))
+        if self.path == "/slow":
+            threading.Event().wait(2)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.end_headers()
+        try:
+            self.wfile.write(self.body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (size cap)
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server(world):
+    _Handler.body = world["list"].read_bytes()
+    _Handler.seen = []
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_fetch_writes_the_list(server, world, tmp_path):
+    out = tmp_path / "dpf.xlsx"
+    code, text = _cli("kb", "fetch-dpf", "-o", out, "--url", f"{server}/api/downloadfile")
+    assert code == 0, text
+    assert out.read_bytes() == world["list"].read_bytes()
+    assert "9 EU-U.S. DPF entries" in text and "dated 2026-12-01" in text
+    assert _Handler.seen[0]["FileName"] == "DataPrivacyFrameworkParticipantsList.xlsx"
+
+
+def test_fetch_refuses_oversized_slow_and_non_list_answers(server, tmp_path):
+    out = tmp_path / "dpf.xlsx"
+    code, text = _cli("kb", "fetch-dpf", "-o", out, "--url", server, "--max-bytes", "1000")
+    assert code == 2 and "larger than 1000 bytes" in text and not out.exists()
+    code, text = _cli("kb", "fetch-dpf", "-o", out, "--url", f"{server}/slow",
+                      "--timeout", "0.5")
+    assert code == 2 and "no answer within 0.5 s" in text and not out.exists()
+    _Handler.body = b"<html>maintenance</html>"
+    code, text = _cli("kb", "fetch-dpf", "-o", out, "--url", server)
+    assert code == 2 and "not a DPF List" in text and not out.exists()
+    assert len(text.strip().splitlines()) == 1
+    assert not list(tmp_path.glob(".dpf.xlsx.*"))  # no temporary file left
+
+
+def test_fetch_offline_is_a_clear_error(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code, text = _cli("kb", "fetch-dpf", "-o", tmp_path / "x.xlsx", "--url",
+                      f"http://127.0.0.1:{port}/api/downloadfile", "--timeout", "2")
+    assert code == 2 and "cannot connect" in text and "offline?" in text
+    assert "dataprivacyframework.gov/list" in text and len(text.strip().splitlines()) == 1
+
+
+def test_python_api_fetch(server, tmp_path):
+    got = gdprmap.fetch_dpf_list(tmp_path / "l.xlsx", url=server)
+    assert got.path.exists() and len(got.dpf_list.entries) == 9 and len(got.sha256) == 64
+
+
+def test_parsed_list_is_cached_by_content(world, tmp_path, monkeypatch):
+    copy = tmp_path / "copy.xlsx"
+    copy.write_bytes(world["list"].read_bytes())
+    first = dpf.read_dpf_list(copy)
+    dpf._CACHE.clear()  # the in-process memo; the disk entry stays
+
+    def boom(*_: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(dpf, "_workbook_rows", boom)
+    again = dpf.read_dpf_list(copy)
+    assert again.entries == first.entries and again.date == first.date
+    assert again.rows == first.rows == 11
