@@ -98,12 +98,12 @@ def child_env(src: Path = SRC) -> dict[str, str]:
     return env
 
 
-def generate(workdir: Path, entries: int, bodies: int) -> Path:
-    path = workdir / f"realistic-{entries}-b{bodies}.har"
+def generate(workdir: Path, entries: int, bodies: int, mix: str = "realistic") -> Path:
+    path = workdir / f"{mix}-{entries}-b{bodies}.har"
     if not path.exists():
         tmp = path.with_suffix(".tmp")
         subprocess.run([sys.executable, str(HERE / "make_large_har.py"), str(tmp), "--entries",
-                        str(entries), "--bodies", str(bodies), "--mix", "realistic"], check=True)
+                        str(entries), "--bodies", str(bodies), "--mix", mix], check=True)
         tmp.rename(path)
     return path
 
@@ -126,6 +126,9 @@ def contenders(capture: Path, out: Path, args: argparse.Namespace) -> dict[str, 
         runs[name] = [sys.executable, "-c", code, str(capture)]
     runs["gdprmap-json"] = [sys.executable, "-c", GDPRMAP, "report", str(capture),
                             "-o", str(out / f"{capture.stem}.json")]
+    if args.before:  # the same command on an older tree, interleaved with the rest
+        runs["gdprmap-json (before)"] = [*runs["gdprmap-json"][:-1],
+                                         str(out / f"{capture.stem}.before.json")]
     return runs
 
 
@@ -137,13 +140,14 @@ def count_entries(capture: Path) -> int:
 
 
 def measure(plan: list[tuple[str, str, list[str]]], repeat: int,
-            src: Path = SRC) -> dict[tuple[str, str], Row]:
+            src: Path = SRC, before: Path | None = None) -> dict[tuple[str, str], Row]:
     env = child_env(src)
+    old_env = child_env(before) if before else env
     rows: dict[tuple[str, str], Row] = {}
     for r in range(repeat):
         for capture, name, argv in plan:  # interleaved: A B C A B C
             row = rows.setdefault((capture, name), Row(capture, name))
-            sample = run_child(argv, env)
+            sample = run_child(argv, old_env if "(before)" in name else env)
             row.samples.append(sample)
             print(f"  run {r + 1}/{repeat} {capture} {name}: {sample.wall:.2f} s wall, "
                   f"{sample.cpu:.2f} s CPU, {sample.rss_mib:.0f} MiB", file=sys.stderr)
@@ -161,7 +165,8 @@ def table(rows: dict[tuple[str, str], Row], captures: dict[str, tuple[float, int
             if c != cap:
                 continue
             wall = row.median("wall")
-            ratios = [f"{wall / base[n]:.2f}" if n in base and name == "gdprmap-json" else ""
+            ratios = [f"{wall / base[n]:.2f}" if n in base and name.startswith("gdprmap-json")
+                      else ""
                       for n in ("json.load", "ijson", "haralyzer")]
             lines.append(f"| {cap} | {size:.0f} | {entries:,} | {name} | {wall:.2f} s | "
                          f"{row.median('cpu'):.2f} s | {row.median('rss_mib'):.0f} MiB | "
@@ -189,6 +194,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write every sample here")
     parser.add_argument("--src", type=Path, default=SRC,
                         help="gdprmap sources to measure (e.g. a copy of an older tree)")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="also run gdprmap-json from these (older) sources, interleaved")
+    parser.add_argument("--mix", default="realistic",
+                        help="generated captures: realistic,distinct (comma-separated)")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     out = args.workdir / "out"
@@ -196,9 +205,10 @@ def main() -> None:
 
     captures: list[Path] = list(args.captures)
     if not captures and not args.no_captures:
-        for bodies in (int(b) for b in args.bodies.split(",")):
-            for entries in (int(n) for n in args.sizes.split(",")):
-                captures.append(generate(args.workdir, entries, bodies))
+        for mix in args.mix.split(","):
+            for bodies in (int(b) for b in args.bodies.split(",")):
+                for entries in (int(n) for n in args.sizes.split(",")):
+                    captures.append(generate(args.workdir, entries, bodies, mix))
     info: dict[str, tuple[float, int]] = {}
     plan: list[tuple[str, str, list[str]]] = []
     for capture in captures:
@@ -220,7 +230,7 @@ def main() -> None:
     load = os.getloadavg()
     print(f"load average before: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on "
           f"{os.cpu_count()} CPUs; {args.repeat} interleaved runs", file=sys.stderr)
-    rows = measure(plan, args.repeat, args.src)
+    rows = measure(plan, args.repeat, args.src, args.before)
     load_after = os.getloadavg()
     print(table(rows, info))
     print(f"\nload average before {load[0]:.1f}, after {load_after[0]:.1f}; "

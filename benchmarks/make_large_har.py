@@ -9,6 +9,9 @@ analytics beacons with client ids in the query, a POSTed JSON event body, cookie
 about N bytes per entry (images, scripts), which the importer must read past and never keep.
 The file is written entry by entry, so generating 1 GB needs no more memory than one entry.
 
+``--mix distinct`` (issue 19) is the basic capture with a distinct server IP (in three clouds'
+public ranges), client id and health page URL per request, and no ``pages``.
+
 ``--mix realistic`` (issue #9; the default ``basic`` keeps the bytes the issue-#3 figures were
 measured on) writes page visits instead: a first-party document, then the sub-resources real
 pages load, from templates of real request shapes - GA4 ``/g/collect`` beacons, the Meta pixel
@@ -285,6 +288,36 @@ def write(path: Path, entries: int, body_size: int, seed: int) -> int:
     return path.stat().st_size
 
 
+# --mix distinct (issue 19): public ranges of three clouds, one address per request
+CLOUD_RANGES = [(0x68100000, 1 << 20),   # 104.16.0.0/12
+                (0x8EFA0000, 1 << 17),   # 142.250.0.0/15
+                (0x03000000, 1 << 23)]   # 3.0.0.0/9
+
+
+def distinct_entry(rng: random.Random, i: int, start: dt.datetime, body_size: int) -> dict:
+    """The basic entry with a distinct server IP, client id and health page URL per request:
+    what makes per-IP facts and per-request evidence grow."""
+    e = entry(rng, i, start, body_size)
+    base, size = CLOUD_RANGES[i % len(CLOUD_RANGES)]
+    ip = base + (i * 2654435761) % size
+    e["serverIPAddress"] = f"{ip >> 24}.{ip >> 16 & 255}.{ip >> 8 & 255}.{ip & 255}"
+    page = f"/medecins/{PAGES[i % len(PAGES)].strip('/').split('/')[-1] or 'accueil'}/patient-{i}"
+    e["request"]["headers"][1]["value"] = f"https://www.clinic.example{page}"
+    return e
+
+
+def write_distinct(path: Path, entries: int, body_size: int, seed: int) -> int:
+    rng = random.Random(seed)
+    start = dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    head = {"version": "1.2", "creator": {"name": "make_large_har", "version": "1"}}
+    with path.open("w", encoding="utf-8") as out:  # no pages: as mitmproxy and PCAPdroid write
+        out.write('{"log": ' + json.dumps(head)[:-1] + ', "entries": [\n')
+        for i in range(entries):
+            out.write((",\n" if i else "") + json.dumps(distinct_entry(rng, i, start, body_size)))
+        out.write("\n]}}\n")
+    return path.stat().st_size
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)
@@ -292,11 +325,13 @@ def main() -> None:
     parser.add_argument("--bodies", type=int, default=0, metavar="BYTES",
                         help="base64 response body of about BYTES per entry (default: none)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--mix", choices=("basic", "realistic"), default="basic",
+    parser.add_argument("--mix", choices=("basic", "realistic", "distinct"), default="basic",
                         help="basic: the issue-#3 capture; realistic: page visits from "
-                             "templates of real traffic (issue #9)")
+                             "templates of real traffic (issue #9); distinct: basic with a "
+                             "distinct server IP, id and health page URL per request, no "
+                             "pages (issue 19)")
     args = parser.parse_args()
-    writer = write_realistic if args.mix == "realistic" else write
+    writer = {"realistic": write_realistic, "distinct": write_distinct}.get(args.mix, write)
     size = writer(args.out, args.entries, args.bodies, args.seed)
     print(f"{args.out}: {args.entries} entries, {size / 1e6:.1f} MB")
 

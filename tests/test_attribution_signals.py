@@ -13,6 +13,7 @@ import time
 import pytest
 from conftest import entry, har
 
+from gdprmap.models import SCHEMA_VERSION
 from gdprmap import analyze
 from gdprmap.enrich import dns
 from gdprmap.enrich.cloaking import load_signatures
@@ -84,7 +85,7 @@ def test_adobe_image_request_on_a_first_party_host_is_adobe_cloaked(write_har):
     assert ev.evidence is not None and ev.evidence.entry == 1
     assert adobe.organisation is not None and "Adobe" in adobe.organisation.name
     doc = json.loads(a.to_json())
-    assert doc["schema_version"] == "1.3"
+    assert doc["schema_version"] == SCHEMA_VERSION
     assert any(r["cloaked"] and r["cloaking"] for r in doc["recipients"])
 
 

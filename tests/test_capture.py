@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from capture_sites import TLS, Sites
+from gdprmap.models import SCHEMA_VERSION
 from gdprmap.cli import main
 
 WAIT = "0.5"
@@ -161,7 +162,7 @@ def test_audit_known_cmp_report_shows_three_states(sites, tmp_path, monkeypatch)
     assert doc_flow.tls.organisation == "gdprmap test sites"  # read back for attribution
     assert doc_flow.tls.sans == ("test-sites.example", "*.example")
     a = analyze(har_path)
-    assert a.schema_version == "1.3"
+    assert a.schema_version == SCHEMA_VERSION
     assert a.consent.states == ("none", "accept", "reject")
     ga = _recipient(a, "www.google-analytics.com")
     assert ga.consent_states == ("accept",)  # only after acceptance: a site that behaves

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import EXAMPLE, SECRETS, entry, har
+from gdprmap.models import SCHEMA_VERSION
 from gdprmap.cli import main
 
 US_RECIPIENTS = {"org:aws-emea-sarl", "org:cloudflare-inc", "org:cloudinary-ltd",
@@ -65,7 +66,7 @@ def test_every_verdict_names_rule_law_and_evidence(report_2022):
 
 def test_json_contract_fields(report_2022):
     doc = report_2022
-    assert doc["schema_version"] == "1.3"
+    assert doc["schema_version"] == SCHEMA_VERSION
     assert doc["generator"]["name"] == "gdprmap"
     (inp,) = doc["inputs"]
     assert {"path", "sha256", "format", "entries", "first_seen", "last_seen"} <= inp.keys()

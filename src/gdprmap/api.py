@@ -45,6 +45,7 @@ def analyze(
     health_context: bool = False,
     cname_source: object = None,
     register: PathLike | Register | None = None,
+    evidence: PathLike | None = None,
     dpf_list: PathLike | None = None,
 ) -> Assessment:
     """Assess one or more captures. ``as_of`` defaults to the first observation's date.
@@ -65,6 +66,10 @@ def analyze(
     and ``StaticAsn``. ``ip_data`` (on, offline) adds ASN and country facts for server IPs.
     ``online`` also asks DNS for the CNAME chains of the site's own hosts (cloaked trackers,
     ``OnlineOptions.dns_server``); ``cname_source`` injects a fake (``StaticCnames``).
+
+    ``evidence`` names a JSON Lines file that receives every request's evidence (one line per
+    request: input, entry, time, method, host, redacted URL, server address and each data item
+    with its field and redacted excerpt); the assessment keeps a bounded sample of it.
 
     ``health_context`` declares the captured site a health service (GDPR Recital 35): every
     flow from its pages carries health data, whatever its URL says. Sites the knowledge base
@@ -94,6 +99,7 @@ def analyze(
                       online=online, online_options=online_options,
                       registration_source=registration_source, ip_data=ip_data,
                       ip_source=ip_source, health_context=health_context,
+                      evidence_path=Path(evidence) if evidence else None,
                       cname_source=cname_source,
                       dpf_list=Path(dpf_list) if dpf_list else None,
                       **_register_options(register))

@@ -11,7 +11,7 @@ import datetime as dt
 import gc
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from .enrich.cloaking import detect as detect_cloaking
 from .enrich.network import enrich_recipients
 from .enrich.siblings import probable as probable_first_party
 from .errors import UsageError
-from .graph import FlowAggregator, HostStats, build_graph
+from .graph import SERVER_IPS_KEPT, FlowAggregator, HostStats, bottom_k, build_graph
 from .importers import ImportOptions, open_capture
 from .importers.register import DeclaredCapture
 from .models import (
@@ -70,6 +70,9 @@ class Options:
     cname_source: Any = None
     # issue #4: the captured site is a health service (every flow is a health-context flow)
     health_context: bool = False
+    # issue 19: every request's evidence, one JSON line per request, to this file (the report
+    # keeps a bounded sample per recipient and data category)
+    evidence_path: Path | None = None
     # a declared processing register given apart from the captures (analyze(register=...)):
     # its files, or the validated model (gdprmap.register.Register); read as one more input
     register_paths: tuple[Path, ...] = ()
@@ -115,7 +118,8 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     sources: list[Any] = [*paths, *(p for p in options.register_paths if p not in paths)]
     if options.register is not None and not options.register_paths:
         sources.append(DeclaredCapture(options.register))
-    with _few_collections():  # the stream allocates millions of short-lived objects
+    sidecar = EvidenceWriter(options.evidence_path) if options.evidence_path else None
+    with _few_collections(), (sidecar or nullcontext()):  # millions of short-lived objects
         for source in sources:
             capture = (open_capture(source, str(source), import_options)
                        if isinstance(source, Path) else source)
@@ -124,6 +128,8 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             for flow in capture:
                 items = (declared_items(flow) if flow.origin == "declared"
                          else claims(flow, context))
+                if sidecar is not None:
+                    items = sidecar.write(flow, list(items))
                 aggregator.add(flow, items)
                 if flow.consent is not None:
                     consent_seen.add(flow)
@@ -229,10 +235,61 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
 
 # --- stages -------------------------------------------------------------------------------
 
+
+class EvidenceWriter:
+    """``--evidence FILE`` (issue 19): one JSON line per request with every data item found
+    in it (the same redacted excerpts as the report), written as the capture streams, so the
+    report can keep a bounded sample while nothing is lost. Written to a temporary name and
+    renamed when the analysis ends well."""
+
+    def __init__(self, path: Path) -> None:
+        import tempfile
+
+        self.path = Path(path)
+        try:
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.",
+                                            dir=self.path.parent or Path("."))
+        except OSError as e:
+            raise UsageError(f"{path}: cannot write the evidence file: {e.strerror or e}") from e
+        self.file = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+
+    def write(self, flow: Any, items: list[Any]) -> list[Any]:
+        import json
+
+        data = []
+        for item in items:
+            ev = item.evidence
+            row = {"category": item.category, "field": ev.field, "excerpt": ev.excerpt}
+            if item.term:
+                row["term"] = item.term
+            if item.context:
+                row["context"] = item.context
+            data.append(row)
+        line = {"input": flow.input, "entry": flow.entry, "time": flow.started.isoformat(),
+                "method": flow.method, "host": flow.host, "url": flow.url,
+                "server_ip": flow.server_ip, "data": data}
+        self.file.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return items
+
+    def __enter__(self) -> EvidenceWriter:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        import os
+
+        self.file.close()
+        if kind is None:
+            os.replace(self.tmp, self.path)
+        elif os.path.exists(self.tmp):
+            os.unlink(self.tmp)
+
+
 _GC_LOCK = threading.Lock()
 _gc_streams = 0  # analyses streaming now (threads of one process share the collector)
 _gc_threshold = gc.get_threshold()
 _gc_runs = 0  # analyses started in this process
+_gc_collected = 0  # the value of _gc_runs at the last full collection
+GC_EVERY = 4
 
 
 @contextmanager
@@ -243,17 +300,20 @@ def _few_collections() -> Iterator[None]:
     with the long-lived objects frozen out of its walks (issue #9: ~10 % of the stream's CPU).
     Memory stays bounded: what the stream drops is freed by reference counting as before. The
     first of concurrent analyses sets this up and the last one puts the collector back."""
-    global _gc_streams, _gc_threshold, _gc_runs
+    global _gc_streams, _gc_threshold, _gc_runs, _gc_collected
     with _GC_LOCK:
         if _gc_streams == 0:
             _gc_threshold = gc.get_threshold()
-            # Collect first when an analysis ran before in this process: freeze() would
-            # otherwise move its cyclic garbage (models, graphs) into the permanent generation,
-            # where nothing collects it, and after unfreeze() into the oldest one, rarely walked:
-            # 100 analyses in one process kept 353 MiB (issue 19). The first analysis of a
-            # process (the CLI's only one) skips it: ~0.1-0.25 s to walk what imports left.
-            if _gc_runs:
+            # Collect first when analyses ran before in this process: freeze() would otherwise
+            # move their cyclic garbage (models, graphs) into the permanent generation, where
+            # nothing collects it, and after unfreeze() into the oldest one, rarely walked:
+            # 100 analyses in one process kept 353 MiB (issue 19). A full collection walks the
+            # whole heap (~60 ms after a 300-request site, a third of its CPU), so it runs every
+            # GC_EVERY analyses: at most that many analyses' garbage waits. The first analysis
+            # of a process (the CLI's only one) never pays it.
+            if _gc_runs - _gc_collected >= GC_EVERY:
                 gc.collect()
+                _gc_collected = _gc_runs
             gc.freeze()
             gc.set_threshold(50_000, *_gc_threshold[1:])
         _gc_streams += 1
@@ -468,17 +528,23 @@ def _recipients(groups: dict[str, _Group], candidates: list[Candidate], judge: J
                 hosts: dict[str, HostStats], received: dict[str, list[str]],
                 lang: str) -> dict[str, Recipient]:
     recipients: dict[str, Recipient] = {}
+    by_recipient: dict[str, list[Candidate]] = {}  # (a scan per group was quadratic: issue 17)
+    for c in candidates:
+        by_recipient.setdefault(c.recipient, []).append(c)
     for group in groups.values():
         stats = [hosts[h] for h in group.hosts]
         data = _data_categories(stats, lang)
         case = RecipientCase(
             id=group.id,
-            candidates=[c for c in candidates if c.recipient == group.id],
+            candidates=by_recipient.get(group.id, []),
             matches=group.matches,
             data=data,
             sample=[e for s in stats for e in s.sample][:5],
         )
         verdict, transfers, findings = judge.judge(case)
+        # issue 19: a bounded deterministic sample of the addresses (all of them when few)
+        ips, ips_more = bottom_k((ip for s in stats for ip in s.server_ips), SERVER_IPS_KEPT)
+        ips_more = ips_more or any(s.ip_sample.more for s in stats)
         first = group.matches[0] if group.matches else None
         recipients[group.id] = Recipient(
             id=group.id,
@@ -486,7 +552,8 @@ def _recipients(groups: dict[str, _Group], candidates: list[Candidate], judge: J
             services=tuple(dict.fromkeys(m.service.name for m in group.matches)),
             category=first.service.category if first else None,
             hosts=tuple(group.hosts),
-            server_ips=tuple(sorted({ip for s in stats for ip in s.server_ips})),
+            server_ips=tuple(ips),
+            server_ips_sampled=ips_more,
             server_countries=(),
             destinations=tuple(dict.fromkeys(d for m in group.matches for d in m.destinations)),
             requests=sum(s.flows for s in stats),
@@ -510,12 +577,17 @@ def _data_categories(stats: list[HostStats], lang: str) -> list[DataCategory]:
             m["terms"] += [t for t in cat.terms if t not in m["terms"]]
             m["contexts"] += [c for c in cat.contexts if c not in m["contexts"]]
             m["evidence"] += cat.evidence
+            for edge, pick in (("first_seen", min), ("last_seen", max)):
+                when = getattr(cat, edge)
+                if when is not None:
+                    m[edge] = when if m.get(edge) is None else pick(m[edge], when)
     order = list(vocab.CATEGORIES)
     return [
         DataCategory(iri=iri, label=vocab.label(iri, lang),
                      special=vocab.CATEGORIES.get(iri, vocab.IP_ADDRESS).special,
                      flows=m["flows"], terms=tuple(m["terms"]), evidence=tuple(m["evidence"][:10]),
-                     contexts=tuple(m["contexts"]))
+                     contexts=tuple(m["contexts"]), first_seen=m.get("first_seen"),
+                     last_seen=m.get("last_seen"))
         for iri, m in sorted(merged.items(), key=lambda kv: order.index(kv[0])
                              if kv[0] in order else len(order))
     ]

@@ -46,7 +46,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from . import __version__
 from .errors import GdprmapError, UsageError
@@ -88,6 +88,8 @@ class SiteResult:
     as_of: str | None = None
     counts: dict[str, int] = field(default_factory=dict)  # verdict -> recipients
     recipients: list[dict[str, Any]] = field(default_factory=list)
+    # issue 19: how many recipients; ``recipients`` is emptied once written to the summary
+    recipient_count: int = 0
 
     def worst(self) -> str | None:
         from .models import Verdict
@@ -282,6 +284,7 @@ def run_site(task: SiteTask) -> SiteResult:
         result.as_of = str(assessment.as_of)
         result.counts = {str(v): n for v, n in assessment.counts().items()}
         result.recipients = [_recipient_row(r) for r in assessment.recipients]
+        result.recipient_count = len(result.recipients)
     except GdprmapError as e:
         result.status, result.error = "failed", _one_line(str(e))
     except Exception as e:  # noqa: BLE001 - a bug or a broken capture: never stop the batch
@@ -350,6 +353,7 @@ def finished(task: SiteTask) -> SiteResult | None:
         return None
     try:
         result = SiteResult(**data["result"])
+        result.recipient_count = result.recipient_count or len(result.recipients)
     except (KeyError, TypeError):
         return None
     result.status, result.input = "skipped", task.input
@@ -398,34 +402,40 @@ def batch(inputs: Iterable[str | os.PathLike[str]], outdir: str | os.PathLike[st
     results: dict[str, SiteResult] = {}
     total = len(paths)
     todo: list[SiteTask] = []
-    for path, site in zip(paths, site_names(paths)):
-        try:
-            sha = input_sha256(path)
-        except OSError as e:
-            results[site] = SiteResult(site, str(path), "failed",
-                                       error=_one_line(f"{path}: cannot read: {e.strerror or e}"))
-            if progress:
-                progress(results[site], total)
-            continue
-        task = SiteTask(site, str(path), sha, str(out), formats, options, options_key)
-        earlier = None if force else finished(task)
-        if earlier is not None:
-            results[site] = earlier
-            if progress:
-                progress(earlier, total)
-        else:
-            todo.append(task)
+    order = site_names(paths)
+    summary = SummaryWriter(out, order)
 
-    run = _run_dask if executor == "dask" else _run_processes
-    for site_result in run(todo, jobs, scheduler):
+    def record(site_result: SiteResult) -> None:
+        # issue 19: the site's rows go to the summary files now and leave memory
+        summary.add(site_result)
         results[site_result.site] = site_result
         if progress:
             progress(site_result, total)
 
-    order = site_names(paths)
-    ordered = [results[s] for s in order if s in results]
-    batch_result = BatchResult(out, ordered, round(time.perf_counter() - started, 3))
-    write_summary(batch_result, options)
+    try:
+        for path, site in zip(paths, order):
+            try:
+                sha = input_sha256(path)
+            except OSError as e:
+                record(SiteResult(site, str(path), "failed",
+                                  error=_one_line(f"{path}: cannot read: {e.strerror or e}")))
+                continue
+            task = SiteTask(site, str(path), sha, str(out), formats, options, options_key)
+            earlier = None if force else finished(task)
+            if earlier is not None:
+                record(earlier)
+            else:
+                todo.append(task)
+
+        run = _run_dask if executor == "dask" else _run_processes
+        for site_result in run(todo, jobs, scheduler):
+            record(site_result)
+
+        ordered = [results[s] for s in order if s in results]
+        batch_result = BatchResult(out, ordered, round(time.perf_counter() - started, 3))
+        summary.finish(batch_result, options)
+    finally:
+        summary.close()
     return batch_result
 
 
@@ -558,58 +568,142 @@ def _lost(task: SiteTask, why: str) -> SiteResult:
 
 # --- summary ------------------------------------------------------------------------------
 
-def write_summary(result: BatchResult, options: dict[str, Any]) -> None:
-    from .models import Verdict
+SUMMARY_COLUMNS = ["site", "input", "status", "recipient", "organisation", "country", "verdict",
+                   "requests", "data_categories", "special_categories"]
 
-    out = result.outdir
-    verdicts = [str(v) for v in Verdict]
-    per_recipient: dict[str, dict[str, Any]] = {}
-    for site in result.sites:
+
+class SummaryWriter:
+    """The cross-site summary, built as sites finish, in memory that does not grow with the
+    number of sites (issue 19): each site's rows (``summary.csv``) and its ``summary.json``
+    entry are written to scratch files at once, and the site's ``SiteResult.recipients`` is
+    emptied; what stays is one small record per site and one aggregate per recipient. At the
+    end the files are assembled in input order (whatever order the sites finished in) and
+    renamed into place."""
+
+    def __init__(self, outdir: Path, order: list[str]) -> None:
+        from .models import Verdict
+
+        self.out = outdir
+        self.verdicts = [str(v) for v in Verdict]
+        self.rank = {site: i for i, site in enumerate(order)}
+        self.rows = tempfile.TemporaryFile("w+b", dir=outdir)
+        self.sites = tempfile.TemporaryFile("w+b", dir=outdir)
+        self.where: dict[str, tuple[int, int, int, int]] = {}  # site -> row and json spans
+        self.per_recipient: dict[str, dict[str, Any]] = {}
+
+    def add(self, site: SiteResult) -> None:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(
+            [site.site, site.input, site.status, r["recipient"], r["organisation"] or "",
+             r["country"] or "", r["verdict"], r["requests"], " ".join(r["data_categories"]),
+             " ".join(r["special_categories"])] for r in site.recipients)
+        rows = buffer.getvalue().encode("utf-8")
+        entry = _indented(asdict(site), "  ").encode("utf-8")
+        row_at, site_at = self.rows.tell(), self.sites.tell()
+        self.rows.write(rows)
+        self.sites.write(entry)
+        self.where[site.site] = (row_at, len(rows), site_at, len(entry))
         for r in site.recipients:
-            agg = per_recipient.setdefault(r["recipient"], {
+            agg = self.per_recipient.setdefault(r["recipient"], {
                 "recipient": r["recipient"], "organisation": r["organisation"],
                 "country": r["country"], "sites": 0, "requests": 0,
-                "verdicts": {v: 0 for v in verdicts}, "data_categories": set()})
+                "verdicts": {v: 0 for v in self.verdicts}, "data_categories": set()})
             agg["sites"] += 1
             agg["requests"] += r["requests"]
             agg["verdicts"][r["verdict"]] += 1
             agg["data_categories"].update(r["data_categories"])
-    recipients = sorted(per_recipient.values(), key=lambda a: (-a["sites"], a["recipient"]))
-    for agg in recipients:
-        agg["data_categories"] = sorted(agg["data_categories"])
-    summary = {
-        "generator": {"name": "gdprmap", "version": __version__},
-        "options": options,
-        "seconds": result.seconds,
-        "counts": {"sites": len(result.sites), "done": len(result.done),
-                   "skipped": len(result.skipped), "failed": len(result.failed)},
-        "sites": [asdict(s) for s in result.sites],
-        "recipients": recipients,
-    }
-    _atomic_write(out / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False))
+        site.recipients = []
 
-    rows = [[s.site, s.input, s.status, r["recipient"], r["organisation"] or "",
-             r["country"] or "", r["verdict"], r["requests"], " ".join(r["data_categories"]),
-             " ".join(r["special_categories"])]
-            for s in result.sites for r in s.recipients]
-    _write_csv(out / "summary.csv", ["site", "input", "status", "recipient", "organisation",
-                                     "country", "verdict", "requests", "data_categories",
-                                     "special_categories"], rows)
-    _write_csv(out / "sites.csv", ["site", "input", "status", "as_of", "recipients", *verdicts,
-                                   "error"],
-               [[s.site, s.input, s.status, s.as_of or "", len(s.recipients),
-                 *(s.counts.get(v, 0) for v in verdicts), s.error or ""] for s in result.sites])
-    _write_csv(out / "recipients.csv", ["recipient", "organisation", "country", "sites",
-                                        "requests", *verdicts, "data_categories"],
-               [[a["recipient"], a["organisation"] or "", a["country"] or "", a["sites"],
-                 a["requests"], *(a["verdicts"][v] for v in verdicts),
-                 " ".join(a["data_categories"])] for a in recipients])
-    failures = out / "failures.csv"
-    if result.failed:
-        _write_csv(failures, ["site", "input", "error"],
-                   [[s.site, s.input, s.error or ""] for s in result.failed])
-    elif failures.exists():
-        failures.unlink()  # a re-run that fixed every failure
+    def _spans(self, result: BatchResult, json_part: bool) -> Iterator[bytes]:
+        source = self.sites if json_part else self.rows
+        for s in result.sites:
+            row_at, row_len, site_at, site_len = self.where[s.site]
+            at, length = (site_at, site_len) if json_part else (row_at, row_len)
+            source.seek(at)
+            yield source.read(length)
+
+    def finish(self, result: BatchResult, options: dict[str, Any]) -> None:
+        out, verdicts = self.out, self.verdicts
+        recipients = sorted(self.per_recipient.values(),
+                            key=lambda a: (-a["sites"], a["recipient"]))
+        for agg in recipients:
+            agg["data_categories"] = sorted(agg["data_categories"])
+        head = {
+            "generator": {"name": "gdprmap", "version": __version__},
+            "options": options,
+            "seconds": result.seconds,
+            "counts": {"sites": len(result.sites), "done": len(result.done),
+                       "skipped": len(result.skipped), "failed": len(result.failed)},
+        }
+        # the same text as json.dumps(summary, indent=1), written in pieces
+        with _atomic_file(out / "summary.json") as f:
+            f.write(b"{\n")
+            for key, value in head.items():
+                f.write(f" {json.dumps(key)}: {_indented(value, ' ')},\n".encode())
+            f.write(b' "sites": [')
+            for i, piece in enumerate(self._spans(result, json_part=True)):
+                f.write((b"\n  " if i == 0 else b",\n  ") + piece)
+            f.write(b"\n ],\n" if result.sites else b"],\n")
+            f.write(f' "recipients": {_indented(recipients, " ")}\n}}'.encode())
+        with _atomic_file(out / "summary.csv") as f:
+            f.write((",".join(SUMMARY_COLUMNS) + "\n").encode())
+            for piece in self._spans(result, json_part=False):
+                f.write(piece)
+        _write_csv(out / "sites.csv", ["site", "input", "status", "as_of", "recipients",
+                                       *verdicts, "error"],
+                   [[s.site, s.input, s.status, s.as_of or "", s.recipient_count,
+                     *(s.counts.get(v, 0) for v in verdicts), s.error or ""]
+                    for s in result.sites])
+        _write_csv(out / "recipients.csv", ["recipient", "organisation", "country", "sites",
+                                            "requests", *verdicts, "data_categories"],
+                   [[a["recipient"], a["organisation"] or "", a["country"] or "", a["sites"],
+                     a["requests"], *(a["verdicts"][v] for v in verdicts),
+                     " ".join(a["data_categories"])] for a in recipients])
+        failures = out / "failures.csv"
+        if result.failed:
+            _write_csv(failures, ["site", "input", "error"],
+                       [[s.site, s.input, s.error or ""] for s in result.failed])
+        elif failures.exists():
+            failures.unlink()  # a re-run that fixed every failure
+
+    def close(self) -> None:
+        self.rows.close()
+        self.sites.close()
+
+
+def write_summary(result: BatchResult, options: dict[str, Any]) -> None:
+    """The summary files of ``result`` at once (its sites must still hold their rows)."""
+    writer = SummaryWriter(result.outdir, [s.site for s in result.sites])
+    try:
+        for site in result.sites:
+            writer.add(site)
+        writer.finish(result, options)
+    finally:
+        writer.close()
+
+
+def _indented(value: Any, indent: str) -> str:
+    text = json.dumps(value, indent=1, ensure_ascii=False)
+    return text.replace("\n", "\n" + indent)
+
+
+class _atomic_file:  # noqa: N801 - used as a context manager like open()
+    """A file written under a temporary name and renamed into place when closed cleanly."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> IO[bytes]:
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        self.file = os.fdopen(fd, "wb")
+        return self.file
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.file.close()
+        if kind is None:
+            os.replace(self.tmp, self.path)
+        elif os.path.exists(self.tmp):
+            os.unlink(self.tmp)
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:

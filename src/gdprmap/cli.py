@@ -116,6 +116,10 @@ def main() -> None:
               help="The captured site is a health service: every flow from its pages carries "
                    "health data (GDPR Recital 35). Sites the knowledge base records as health "
                    "services get this without the option.")
+@click.option("--evidence", "evidence", type=click.Path(path_type=Path), metavar="FILE",
+              help="Also write every request's evidence to FILE, one JSON line per request "
+                   "(redacted like the report). The report keeps a bounded sample per "
+                   "recipient and data category.")
 @click.option("--dpf-list", "dpf_list", metavar="FILE",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A Data Privacy Framework List file (the official .xlsx from "
@@ -127,7 +131,7 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
            skip_bad_entries: bool = False, keep_secrets: bool = False,
            online: bool = False, health_context: bool = False,
            pdf_variant: str | None = None, template_dir: Path | None = None,
-           dpf_list: Path | None = None) -> None:
+           evidence: Path | None = None, dpf_list: Path | None = None) -> None:
     """Assess CAPTURES and write a report to OUTPUT.
 
     A capture is a HAR file (.har, .zhar, gzip), an EDPS Website Evidence Collector or
@@ -145,7 +149,7 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
                          controller=controller, first_party=first_party,
                          kb_override=kb_override, command=_command(),
                          skip_bad_entries=skip_bad_entries, keep_secrets=keep_secrets,
-                         online=online, health_context=health_context,
+                         online=online, health_context=health_context, evidence=evidence,
                          dpf_list=dpf_list)
     render(assessment, output)
     if assessment.skipped:

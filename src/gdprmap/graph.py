@@ -9,6 +9,8 @@ queries; ``.nx`` is the raw graph for anything the queries do not cover.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -19,6 +21,53 @@ if TYPE_CHECKING:
     import networkx as nx
 
 EVIDENCE_PER_CATEGORY = 5  # kept per host and category; counts cover every flow
+# Issue 19: what is kept per host does not grow with the requests. Server addresses and
+# identifier digests are kept as bounded deterministic samples: the values of smallest hash
+# (a bottom-k sample), the same whatever the order of the requests, so two hosts that share
+# an address or an identifier keep it in both samples whenever it is among the smallest.
+SERVER_IPS_KEPT = 256  # per host and per recipient
+DIGESTS_KEPT = 4096  # per host
+CONTEXTS_KEPT = 20  # per host and category: why flows count by context, each with its proof
+
+
+def stable_hash(text: str) -> int:
+    """A hash that is the same in every process (``hash()`` of a str is salted)."""
+    return zlib.crc32(text.encode("utf-8", "surrogatepass"))
+
+
+class BottomK:
+    """At most ``k`` distinct values, those of smallest (``stable_hash``, value): a sample
+    that is the same whatever the order of arrival. ``values`` is a set; ``more`` says that
+    some values were left out."""
+
+    __slots__ = ("k", "values", "_heap", "more")
+
+    def __init__(self, k: int) -> None:
+        self.k, self.values, self.more = k, set[str](), False
+        self._heap: list[tuple[int, str]] = []  # (-hash, value): the largest kept on top
+
+    def add(self, value: str) -> None:
+        if value in self.values:
+            return
+        h = stable_hash(value)
+        if len(self.values) < self.k:
+            heapq.heappush(self._heap, (-h, value))
+            self.values.add(value)
+            return
+        self.more = True
+        top_hash, top_value = -self._heap[0][0], self._heap[0][1]
+        if (h, value) < (top_hash, top_value):  # it replaces the largest kept
+            heapq.heapreplace(self._heap, (-h, value))
+            self.values.discard(top_value)
+            self.values.add(value)
+
+
+def bottom_k(values: Iterable[str], k: int) -> tuple[list[str], bool]:
+    """The ``k`` values of smallest ``stable_hash``, sorted, and whether some were left out."""
+    sample = BottomK(k)
+    for v in values:
+        sample.add(v)
+    return sorted(sample.values), sample.more
 MAX_COOKIE_NAMES = 64  # issue 15: cookie names kept per host (first-party evidence)
 
 
@@ -44,10 +93,13 @@ class CategoryStats:
     terms: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     contexts: list[str] = field(default_factory=list)  # issue #4: e.g. a health service's page
+    first_seen: dt.datetime | None = None  # issue 19: the first and last request carrying it
+    last_seen: dt.datetime | None = None
 
     def add(self, item: Item, new_flow: bool) -> None:
         self.flows += new_flow
-        if item.context and item.context not in self.contexts:
+        if item.context and item.context not in self.contexts and (
+                len(self.contexts) < CONTEXTS_KEPT):
             self.contexts.append(item.context)
             self.evidence.append(item.evidence)  # the context keeps its proof
             return
@@ -78,13 +130,20 @@ class HostStats:
     signatures: dict[str, Evidence] = field(default_factory=dict)
     tls: Any = None  # models.TlsInfo
     cookie_names: set[str] = field(default_factory=set)
+    # issue 19: ``server_ips`` and ``identifier_digests`` are these samples' sets (bounded)
+    ip_sample: BottomK = field(default_factory=lambda: BottomK(SERVER_IPS_KEPT))
+    digest_sample: BottomK = field(default_factory=lambda: BottomK(DIGESTS_KEPT))
+
+    def __post_init__(self) -> None:
+        self.server_ips = self.ip_sample.values
+        self.identifier_digests = self.digest_sample.values
 
     def add(self, flow: Flow, items: Iterable[Item]) -> None:
         self.flows += 1
         self.observed += flow.origin == "observed"
         self.inputs.add(flow.input)
-        if flow.server_ip:
-            self.server_ips.add(flow.server_ip)
+        if flow.server_ip and flow.server_ip not in self.server_ips:
+            self.ip_sample.add(flow.server_ip)
         if self.first_seen is None or flow.started < self.first_seen:
             self.first_seen = flow.started
         if self.last_seen is None or flow.started > self.last_seen:
@@ -101,10 +160,16 @@ class HostStats:
             stats = categories.get(category)
             if stats is None:  # (setdefault would build a CategoryStats for every item)
                 stats = categories[category] = CategoryStats()
-            stats.add(item, category not in counted)
-            counted.add(category)
-            if item.digest:
-                self.identifier_digests.add(item.digest)
+            new_flow = category not in counted
+            stats.add(item, new_flow)
+            if new_flow:
+                counted.add(category)
+                if stats.first_seen is None or flow.started < stats.first_seen:
+                    stats.first_seen = flow.started
+                if stats.last_seen is None or flow.started > stats.last_seen:
+                    stats.last_seen = flow.started
+            if item.digest and item.digest not in self.identifier_digests:
+                self.digest_sample.add(item.digest)
         if flow.cookies and len(self.cookie_names) < MAX_COOKIE_NAMES:
             self.cookie_names.update(flow.cookies[:MAX_COOKIE_NAMES])
         if flow.tls is not None and self.tls is None:

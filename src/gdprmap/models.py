@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 #      live captures with consent states: recipients[].consent_states, top-level consent,
 #      inputs[].consent, flows' consent state - issue #16
 # 1.3: entities' DPF status as of the as-of date with its basis and listing dates,
-# knowledge.dpf_list (issue 14)
+# knowledge.dpf_list (issue 14); recipients' server_ips_sampled, network facts per network
+# instead of per address, data categories' first_seen/last_seen (issue 19)
 SCHEMA_VERSION = "1.3"
 
 
@@ -281,6 +282,9 @@ class DataCategory(Record):
     terms: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()  # the first few; ``flows`` counts them all
     contexts: tuple[str, ...] = ()  # issue #4: why flows count by context (health-service site)
+    # issue 19: the first and last request that carried it (``evidence`` keeps a bounded few)
+    first_seen: dt.datetime | None = None
+    last_seen: dt.datetime | None = None
 
 
 # --- attribution --------------------------------------------------------------------------
@@ -414,6 +418,9 @@ class Recipient(Record):
     category: str | None = None  # service category (analytics, cdn, ...)
     hosts: tuple[str, ...]
     server_ips: tuple[str, ...] = ()
+    # issue 19: True when ``server_ips`` is a sample (at most 256 addresses, those of smallest
+    # CRC-32: the same sample on every run); the network facts say how many were seen
+    server_ips_sampled: bool = False
     server_countries: tuple[str, ...] = ()
     destinations: tuple[Destination, ...] = ()
     requests: int

@@ -27,6 +27,7 @@ from .registrant import Registration
 EEA = frozenset(["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO"])
 RULE_SERVER_LOCATION = "GM-INFO-SERVER-LOCATION"
 RULE_REGISTRANT = "GM-INFO-REGISTRANT"
+ADDRESSES_SHOWN = 5  # addresses named in a network fact (issue 19)
 
 
 @dataclass(frozen=True)
@@ -90,30 +91,50 @@ class IpDataEnricher:
     provides: tuple[str, ...] = ("server_countries", "facts")
 
     def enrich(self, recipient: Recipient, context: EnrichContext) -> Additions:
-        facts: list[Fact] = []
+        """One fact per network (ASN and country, or special-purpose range), not one per
+        address (issue 19): how many addresses, and up to ``ADDRESSES_SHOWN`` of them. A lone
+        address keeps the per-address wording."""
         countries: list[str] = []
         date = _date(self.database.data_date)
+        networks: dict[tuple[str, int, str, str], list[str]] = {}
+        sources: dict[tuple[str, int, str, str], str] = {}
         for ip in recipient.server_ips:
             try:
                 info = self.database.lookup(ip)
             except Exception:  # noqa: BLE001 - an unparsable address is left unexplained
                 continue
-            source = info.source
-            if info.special:
-                facts.append(Fact(value=f"{info.ip}: {info.special} address, no country",
+            key = (info.special or "", info.asn or 0, info.as_org or "", info.country or "")
+            networks.setdefault(key, []).append(info.ip)
+            sources.setdefault(key, info.source)
+            if info.country and not info.special and info.country not in countries:
+                countries.append(info.country)
+        sampled = recipient.server_ips_sampled
+        of = f" of a sample of {len(recipient.server_ips):,} (more were seen)" if sampled else ""
+        facts: list[Fact] = []
+        for key, addresses in sorted(networks.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            special, asn, as_org, country = key
+            addresses.sort()
+            subject: str | None
+            if len(addresses) == 1 and not sampled:
+                head, subject = f"{addresses[0]}: ", addresses[0]
+            else:
+                shown = ", ".join(addresses[:ADDRESSES_SHOWN])
+                rest = ", ..." if len(addresses) > ADDRESSES_SHOWN else ""
+                head = f"{len(addresses):,} addresses{of} ({shown}{rest}): "
+                subject = f"AS{asn}" if asn else (country or special or None)
+            if special:
+                facts.append(Fact(value=f"{head}{special} address, no country",
                                   source="ipaddress (IANA special-purpose registries)",
-                                  subject=info.ip))
+                                  subject=subject))
                 continue
             parts = []
-            if info.asn:
-                parts.append(f"AS{info.asn}" + (f" {info.as_org}" if info.as_org else ""))
-            parts.append(f"country {info.country}" if info.country else "no country recorded")
-            facts.append(Fact(value=f"{info.ip}: " + ", ".join(parts), source=source,
+            if asn:
+                parts.append(f"AS{asn}" + (f" {as_org}" if as_org else ""))
+            parts.append(f"country {country}" if country else "no country recorded")
+            facts.append(Fact(value=head + ", ".join(parts), source=sources[key],
                               reference="npm @ip-location-db/asn, "
                                         "@ip-location-db/geo-whois-asn-country",
-                              checked=date, subject=info.ip, note=INDICATIVE))
-            if info.country and info.country not in countries:
-                countries.append(info.country)
+                              checked=date, subject=subject, note=INDICATIVE))
         findings = []
         conflict = _location_conflict(recipient, countries, context.lang, source_label=(
             f"ip-location-db {self.database.data_date or ''}".strip()))

@@ -16,9 +16,9 @@ Renderer = Callable[[Assessment, Path], None]
 
 
 def _json(assessment: Assessment, path: Path) -> None:
-    from .json_report import render_json
+    from .json_report import write_json
 
-    path.write_text(render_json(assessment), encoding="utf-8")
+    write_json(assessment, path)  # streamed, a recipient at a time (issue 19)
 
 
 def _html(assessment: Assessment, path: Path, *, options: dict[str, Any] | None = None) -> None:

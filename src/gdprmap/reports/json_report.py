@@ -3,15 +3,45 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ..models import Assessment
 
 
 def render_json(assessment: Assessment) -> str:
-    # exclude_none keeps the contract stable: optional fields appear only when known
-    data = assessment.model_dump(mode="json")
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    return "".join(iter_json(assessment))
+
+
+def iter_json(assessment: Assessment) -> Iterator[str]:
+    """The JSON report in pieces, one recipient at a time (issue 19): the same bytes as
+    ``json.dumps(assessment.model_dump(mode="json"), indent=2, ensure_ascii=False)`` and a
+    newline, without the whole document (dict and text) in memory at once."""
+    head = assessment.model_dump(mode="json", exclude={"recipients"})
+    yield "{"
+    first = True
+    for name in type(assessment).model_fields:
+        if name != "recipients" and name not in head:
+            continue
+        yield ("\n" if first else ",\n") + f"  {json.dumps(name)}: "
+        first = False
+        if name != "recipients":
+            yield _indented(head[name], "  ")
+            continue
+        if not assessment.recipients:
+            yield "[]"
+            continue
+        for i, recipient in enumerate(assessment.recipients):
+            yield ("[\n    " if i == 0 else ",\n    ") + _indented(
+                recipient.model_dump(mode="json"), "    ")
+        yield "\n  ]"
+    yield "\n}\n" if not first else "}\n"
+
+
+def _indented(value: Any, indent: str) -> str:
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return text.replace("\n", "\n" + indent) if "\n" in text else text
 
 
 def json_schema() -> str:
@@ -19,4 +49,5 @@ def json_schema() -> str:
 
 
 def write_json(assessment: Assessment, path: Path) -> None:
-    path.write_text(render_json(assessment), encoding="utf-8")
+    with path.open("w", encoding="utf-8") as out:
+        out.writelines(iter_json(assessment))
