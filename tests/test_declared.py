@@ -16,9 +16,10 @@ def by_id(assessment):
 
 
 # Cloudflare's DPF listing is sourced in the bundled knowledge base (issue 14). These tests need a
-# US recipient with declared SCCs and no adequacy: an override drops Cloudflare's DPF status.
+# US recipient with declared SCCs and no adequacy: an override drops Cloudflare's DPF status (its
+# parent chain stays established: with parent_established = false it would be unknown, issue 13).
 UNLISTED_CLOUDFLARE = (
-    '[entities.cloudflare-inc]\nname = "Cloudflare, Inc."\ncountry = "US"\nparent_established = false\nfisa702 = "in-scope"\n'
+    '[entities.cloudflare-inc]\nname = "Cloudflare, Inc."\ncountry = "US"\nparent_established = true\nfisa702 = "in-scope"\n'
     'fisa702_basis = "test override"\nsources = ["https://www.cloudflare.com/privacypolicy/"]\n')
 
 

@@ -66,7 +66,9 @@ LIST_ROWS = [
 
 
 def _toml(eid: str, name: str, host: str, extra: str = "") -> str:
-    return (f'[entities.{eid}]\nname = "{name}"\ncountry = "US"\nparent_established = false\n'
+    # fictional ultimate parents: parent_established = true, so that only the DPF status decides
+    # (with false, issue 13 makes every such recipient unknown)
+    return (f'[entities.{eid}]\nname = "{name}"\ncountry = "US"\nparent_established = true\n'
             f'fisa702 = "in-scope"\n{extra}'
             f'sources = ["https://{eid}.example/legal"]\n\n'
             f'[[services]]\nid = "{eid}-svc"\nname = "{eid.title()}"\noperator = "{eid}"\n'
@@ -182,7 +184,7 @@ def test_finding_steps_and_json_carry_the_as_of_status(world):
     steps = " ".join(s.text for f in foxtrot.findings for s in f.steps)
     assert "DPF List status: not-listed" in steps
     doc = json.loads(a.to_json())
-    assert doc["schema_version"] == "1.3"
+    assert tuple(map(int, doc["schema_version"].split("."))) >= (1, 3)  # DPF fields since 1.3
     assert doc["knowledge"]["dpf_list"]["sha256"] == hashlib.sha256(
         world["list"].read_bytes()).hexdigest()
     assert doc["knowledge"]["dpf_list"]["date"] == "2026-12-01"

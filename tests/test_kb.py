@@ -123,3 +123,20 @@ def test_every_bundled_entity_without_parent_says_whether_its_parent_is_establis
 def test_entity_carries_parent_established_into_the_chain(kb):
     assert [e.parent_established for e in kb.chain("google-ireland")] == [True, True, True]
     assert kb.entity("criteo-sa").parent_established is False  # "Not verified": not established
+
+
+def test_google_services_follow_their_eea_terms(kb):
+    """Issue 13: one rule for every Google host - the entity the service's terms name for EEA
+    customers. Google LLC only with the Google APIs Terms of Service (or another Google LLC
+    terms page) among the sources; Google Ireland for the EEA marketing/ads/consumer terms."""
+    apis_terms = ("developers.google.com/terms", "developers-dot-devsite-v2-prod.appspot.com/terms",
+                  "cloud.google.com/maps-platform/terms", "firebase.google.com/terms")
+    for svc in kb.data.services:
+        if svc.operator not in ("google-llc", "google-ireland", "google-cloud-emea"):
+            continue
+        if svc.operator == "google-llc":
+            assert any(t in src for src in svc.sources for t in apis_terms), svc.id
+        assert svc.sources, svc.id
+    fonts, analytics = kb.match("fonts.googleapis.com"), kb.match("www.google-analytics.com")
+    assert fonts.chain[0].id == "google-llc" and analytics.chain[0].id == "google-ireland"
+    assert any("appspot.com/terms" in s for s in fonts.service.sources)

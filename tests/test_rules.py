@@ -13,22 +13,35 @@ from gdprmap.rules.facts import Candidate, candidate_iri
 CASES = tomllib.loads((Path(__file__).parent / "rule_cases" / "transfers.toml").read_text())["case"]
 
 
-def _chain(spec: list[str]) -> tuple[Entity, ...]:
+def _chain(spec: list[str], control: bool = True,
+           controlled_from: str | None = None) -> tuple[Entity, ...]:
+    """Entities from "ID:COUNTRY[:dpf][:ps][:fisa][:sector]"; the top one's parent is established
+    unless the case says ``control = false``."""
     ents = []
     for i, item in enumerate(spec):
         eid, country, *status = item.split(":") + []
-        dpf, ps, fisa = (status + ["unknown", "unknown", "unknown"])[:3]
+        dpf, ps, fisa, sector = (status + ["unknown", "unknown", "unknown", ""])[:4]
         parent = spec[i + 1].split(":")[0] if i + 1 < len(spec) else None
+        top = parent is None
         ents.append(Entity(id=eid, name=eid.upper(), country=country, parent=parent, dpf=dpf,
-                           privacy_shield=ps, fisa702=fisa))
+                           privacy_shield=ps, fisa702=fisa, sector=sector or None,
+                           parent_established=bool(parent) or control,
+                           controlled_from=controlled_from if top else None))
     return tuple(ents)
+
+
+def candidate(case: dict) -> Candidate:
+    return Candidate("c", "r", case.get("destination"),
+                     _chain(case["chain"], case.get("control", True), case.get("controlled_from")),
+                     case.get("in_clear", True), "test", case.get("category"),
+                     case.get("observed", True), tuple(case.get("safeguards", ())),
+                     processing_established=case.get("processing_established", True),
+                     server_countries=tuple(case.get("servers", ())))
 
 
 def evaluate(case: dict) -> tuple[str, list[str]]:
     ruleset = load_ruleset()
-    cand = Candidate("c", "r", case.get("destination"), _chain(case["chain"]),
-                     case.get("in_clear", True), "test", case.get("category"),
-                     case.get("observed", True), tuple(case.get("safeguards", ())))
+    cand = candidate(case)
     evaluation = ruleset.evaluate([cand], {"r": set()}, case["as_of"], case.get("scenario"),
                                   doctrine=case.get("doctrine", "exposure-is-risk"))
     subject = candidate_iri("c") + ("/via-parent" if case.get("derived") else "")
@@ -45,6 +58,21 @@ def test_rule_case(case):
         assert rule == case["rule"]
     for extra in case.get("also", []):
         assert extra in fired
+    if "text" in case:
+        assert case["text"] in explanation(case)
+
+
+def explanation(case: dict) -> str:
+    """The deciding finding's explanation, as the report writes it."""
+    from gdprmap.rules.findings import Judge, RecipientCase
+
+    ruleset = load_ruleset()
+    cand = candidate(case)
+    evaluation = ruleset.evaluate([cand], {"r": set()}, case["as_of"], case.get("scenario"),
+                                  doctrine=case.get("doctrine", "exposure-is-risk"))
+    judge = Judge(ruleset, evaluation, "en", case["as_of"])
+    _, _, findings = judge.judge(RecipientCase("r", [cand], [], [], []))
+    return " ".join(f.explanation for f in findings if f.verdict)
 
 
 def test_every_verdict_rule_is_exercised():

@@ -37,7 +37,7 @@ from .models import (
 )
 from .rules.engine import load_ruleset
 from .rules.findings import Judge, RecipientCase
-from .rules.facts import Candidate
+from .rules.facts import Candidate, control_established, controlled_from
 
 GDPR_APPLIES_FROM = dt.date(2018, 5, 25)
 EEA = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
@@ -183,7 +183,8 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
                                     visited=visited)
     groups, attribution = _group(aggregator.hosts, first_party, kb, cloaks)
     safeguards = DeclaredSafeguards(infos, ruleset.safeguard_iris)
-    candidates = _candidates(groups, kb, aggregator.hosts, safeguards)
+    servers = _server_countries(groups, aggregator.hosts, ip_source)
+    candidates = _candidates(groups, kb, aggregator.hosts, safeguards, servers)
     received = {g.id: _categories(aggregator.hosts, g.hosts) for g in groups.values()}
     evaluation = ruleset.evaluate(candidates, {k: set(v) for k, v in received.items()},
                                   as_of, options.scenario, options.scenario_file, options.doctrine)
@@ -199,8 +200,9 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     network = enrich_recipients(recipients, lang=options.lang, ip_data=options.ip_data,
                                 online=options.online, online_options=options.online_options,
                                 registration_source=options.registration_source,
-                                ip_source=ip_source,  # facts only: verdicts unchanged
+                                ip_source=ip_source,
                                 site_domains=tuple(sorted(first_party)))
+    # facts only: the rules read the server countries before, see _server_countries
     recipients = network.recipients
     assessment = Assessment(
         generator=Generator(version=__version__),
@@ -422,6 +424,28 @@ def _group(hosts: dict[str, HostStats], first_party: set[str], kb: KnowledgeBase
     return groups, attribution
 
 
+def _server_countries(groups: dict[str, _Group], hosts: dict[str, HostStats],
+                      db: Any) -> dict[str, tuple[str, ...]]:
+    """Per recipient, the countries the bundled IP data give for the server addresses that
+    received its requests (issue 13: indicative, but where no source establishes the processing
+    place, a third-country server stops the rules from clearing the recipient). Empty when IP
+    data are off."""
+    if db is None:
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for group in groups.values():
+        found: list[str] = []
+        for ip in sorted({ip for h in group.hosts for ip in hosts[h].server_ips}):
+            try:
+                info = db.lookup(ip)
+            except Exception:  # noqa: BLE001 - an unparsable address says nothing
+                continue
+            if info.country and not info.special and info.country not in found:
+                found.append(info.country)
+        out[group.id] = tuple(sorted(found))
+    return out
+
+
 def _mark_attribution(recipients: dict[str, Recipient], groups: dict[str, _Group],
                       cloaks: dict[str, Cloak],
                       siblings: dict[str, list[FirstPartyReason]]) -> dict[str, Recipient]:
@@ -449,7 +473,8 @@ def _default_ipdb() -> Any:
 
 
 def _candidates(groups: dict[str, _Group], kb: KnowledgeBase, hosts: dict[str, HostStats],
-                declared: DeclaredSafeguards) -> list[Candidate]:
+                declared: DeclaredSafeguards,
+                servers: dict[str, tuple[str, ...]] | None = None) -> list[Candidate]:
     """Where each recipient receives data: its operator's country, and any processing location
     the knowledge base records for its services or names in the host (e.g. a cloud region);
     with the safeguards a register declares for it, and whether the hosts that lead there were
@@ -465,22 +490,32 @@ def _candidates(groups: dict[str, _Group], kb: KnowledgeBase, hosts: dict[str, H
                                  safeguards=safeguards))
             continue
         places: dict[tuple[str, str], Candidate] = {}
+        seen_in = (servers or {}).get(group.id, ())
         for match in group.matches:
             operator = match.chain[0]
             observed = hosts[match.host].observed > 0
+            # The operator's country is where it is incorporated; only a processing record (or
+            # a region the host names) establishes where the data are processed.
             reached = [(operator.country, match.chain,
-                        f"{operator.name} operates {match.service.name} for EEA customers")]
-            reached += [(d.country, kb.chain(d.entity), d.basis) for d in match.destinations]
-            for country, chain, basis in reached:
+                        f"{operator.name} operates {match.service.name} for EEA customers",
+                        bool(match.destinations))]
+            reached += [(d.country, kb.chain(d.entity), d.basis, True)
+                        for d in match.destinations]
+            for country, chain, basis, established in reached:
                 key = (country, chain[0].id)
                 known = places.get(key)
                 if known is None:
                     places[key] = Candidate(
                         f"{group.id}|{country}|{chain[0].id}", group.id, country, chain,
                         match.service.data_in_clear, basis, match.service.category, observed,
-                        safeguards)
-                elif observed and not known.observed:
-                    places[key] = replace(known, observed=True)
+                        safeguards, processing_established=established,
+                        server_countries=seen_in)
+                else:
+                    if observed and not known.observed:
+                        known = replace(known, observed=True)
+                    if established and not known.processing_established:
+                        known = replace(known, processing_established=True)
+                    places[key] = known
         out += places.values()
     return out
 
@@ -546,6 +581,7 @@ def _recipients(groups: dict[str, _Group], candidates: list[Candidate], judge: J
         ips, ips_more = bottom_k((ip for s in stats for ip in s.server_ips), SERVER_IPS_KEPT)
         ips_more = ips_more or any(s.ip_sample.more for s in stats)
         first = group.matches[0] if group.matches else None
+        chains = [c.chain for c in case.candidates if c.chain]
         recipients[group.id] = Recipient(
             id=group.id,
             organisation=_organisation(first),
@@ -556,6 +592,10 @@ def _recipients(groups: dict[str, _Group], candidates: list[Candidate], judge: J
             server_ips_sampled=ips_more,
             server_countries=(),
             destinations=tuple(dict.fromkeys(d for m in group.matches for d in m.destinations)),
+            received_in=tuple(dict.fromkeys(t.country for t in transfers
+                                            if t.country and not t.derived)),
+            controlled_from=tuple(dict.fromkeys(c for ch in chains for c in controlled_from(ch))),
+            control_established=all(control_established(ch) for ch in chains) if chains else None,
             requests=sum(s.flows for s in stats),
             observed_requests=sum(s.observed for s in stats),
             data_categories=tuple(received[group.id]),

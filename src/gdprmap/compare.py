@@ -262,6 +262,10 @@ def _safeguard_problems(d: _Declared, r: Recipient) -> list[SafeguardMismatch]:
                 why = f": {importer.dpf_basis}" if importer.dpf_basis else ""
                 problem(sg, f"DPF declared, but the knowledge base shows no active DPF listing "
                             f"for {importer.name} (status: {importer.dpf}{checked}{why})")
+            elif r.verdict is Verdict.UNKNOWN:  # issue 13: never "did not cover" for a gap
+                problem(sg, "DPF declared and the importer is listed, but the transfer is "
+                            "judged unknown: a fact that would clear it is missing (see the "
+                            "recipient's findings)")
             elif r.verdict not in _FINE:
                 problem(sg, f"DPF declared, but the transfer to {where} is judged "
                             f"{r.verdict}: the DPF did not cover it on the as-of date or scenario")

@@ -22,7 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 # 1.3: entities' DPF status as of the as-of date with its basis and listing dates,
 # knowledge.dpf_list (issue 14); recipients' server_ips_sampled, network facts per network
 # instead of per address, data categories' first_seen/last_seen (issue 19)
-SCHEMA_VERSION = "1.3"
+# 1.4: received_in / controlled_from / control_established, chain entities' parent_established,
+# sector, controlled_from - issue 13
+SCHEMA_VERSION = "1.4"
 
 
 class Record(BaseModel):
@@ -313,6 +315,7 @@ class Entity(Record):
     # is the ultimate parent. False: the control chain stops here for lack of a fact (issue 13).
     parent_established: bool = False
     sector: str | None = None  # private | public-body | international-organisation
+    controlled_from: str | None = None  # ISO code where a source says it is run from
     # active | inactive | not-listed | unknown. In an assessment: the status AS OF its as-of
     # date (issue 14, gdprmap.enrich.dpf.judge), with dpf_basis saying why; in the knowledge
     # base's own view (no date): the status as recorded.
@@ -423,6 +426,13 @@ class Recipient(Record):
     server_ips_sampled: bool = False
     server_countries: tuple[str, ...] = ()
     destinations: tuple[Destination, ...] = ()
+    # issue 13, one truth per country: where the recipient RECEIVES data (the countries of its
+    # transfers, observed or declared; a doctrine's derived transfers excluded) and where it is
+    # CONTROLLED FROM (its ultimate parent's country, and the country a source says the parent
+    # is run from). Summary, world-map table, Art. 30(e), CSV and JSON all read these two.
+    received_in: tuple[str, ...] = ()
+    controlled_from: tuple[str, ...] = ()
+    control_established: bool | None = None  # None: no organisation identified
     requests: int
     observed_requests: int | None = None  # requests seen in captures (None: not recorded)
     data_categories: tuple[str, ...]

@@ -51,6 +51,11 @@ class EntityRecord(_Strict):
     # What an adequacy decision's scope is judged on (Japan: private sector under the APPI;
     # Canada: PIPEDA organisations; the EPO has its own decision).
     sector: Literal["private", "public-body", "international-organisation"] | None = None
+    # Where the entity is run from, when a source says it differs from its country of
+    # incorporation (ByteDance Ltd.: Cayman Islands, operated from China). Exposure to a
+    # country's access law follows both (issue 13).
+    controlled_from: str | None = Field(default=None, pattern=COUNTRY)
+    controlled_from_source: str | None = None
     dpf: Literal["active", "inactive", "not-listed", "unknown"] = "unknown"
     dpf_checked: dt.date | None = None
     dpf_source: str | None = None
@@ -65,6 +70,12 @@ class EntityRecord(_Strict):
     health_service: bool = False
     sources: list[str] = Field(min_length=1)
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _controlled_from_needs_source(self) -> EntityRecord:
+        if self.controlled_from and not self.controlled_from_source:
+            raise ValueError("controlled_from needs controlled_from_source (the URL read)")
+        return self
 
     @model_validator(mode="after")
     def _parent_said(self) -> EntityRecord:
@@ -263,6 +274,7 @@ class KnowledgeBase:
             parent=rec.parent,
             parent_established=rec.parent is not None or bool(rec.parent_established),
             sector=rec.sector,
+            controlled_from=rec.controlled_from,
             privacy_shield=rec.privacy_shield,
             fisa702=rec.fisa702,
             sources=tuple(rec.sources),

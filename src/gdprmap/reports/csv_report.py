@@ -8,8 +8,10 @@ or carriage return) is prefixed with ``'``: capture text is untrusted.
 Columns (stable names, in this order; documented in the README):
 
 recipient, recipient_id, entity, country, parent, parent_country, category, services, hosts,
-requests, data_categories, special_categories, destinations, third_countries,
-server_countries, verdict, deciding_rule, rules, purpose_hint, safeguards, evidence
+requests, data_categories, special_categories, destinations, third_countries (the third countries
+where the recipient receives data - never its parent's country), received_in, controlled_from,
+server_countries, verdict, deciding_rule, rules, purpose_hint, safeguards, evidence, cloaked_hosts,
+first_party_probable
 
 ``data_categories``/``special_categories`` are DPV CURIEs (``pd:Health``); ``destinations`` are
 ``COUNTRY (entity)``; ``purpose_hint`` is a hint from the kind of service (not a purpose);
@@ -34,8 +36,9 @@ from . import flowmap, i18n, sections
 COLUMNS: tuple[str, ...] = (
     "recipient", "recipient_id", "entity", "country", "parent", "parent_country", "category",
     "services", "hosts", "requests", "data_categories", "special_categories", "destinations",
-    "third_countries", "server_countries", "verdict", "deciding_rule", "rules", "purpose_hint",
-    "safeguards", "evidence", "cloaked_hosts", "first_party_probable",
+    "third_countries", "received_in", "controlled_from", "server_countries", "verdict",
+    "deciding_rule", "rules", "purpose_hint", "safeguards", "evidence", "cloaked_hosts",
+    "first_party_probable",
 )
 SEP = "; "
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -72,7 +75,7 @@ def _evidence(r: Recipient) -> list[str]:
 def row(r: Recipient, assessment: Assessment, registers: list[dict[str, Any]]) -> dict[str, str]:
     lang = assessment.language if assessment.language in i18n.LANGUAGES else "en"
     org = r.organisation
-    third = sorted({c for c in flowmap.recipient_jurisdictions(r)
+    third = sorted({c for c in flowmap.received_countries(r)
                     if not i18n.is_eea(c, assessment.as_of)})
     declared = sections.declared_for(r, registers)
     safeguards = [sections.safeguard_text(s) for d in declared
@@ -93,6 +96,8 @@ def row(r: Recipient, assessment: Assessment, registers: list[dict[str, Any]]) -
         "destinations": SEP.join(dict.fromkeys(f"{d.country} ({d.entity})"
                                                   for d in r.destinations)),
         "third_countries": SEP.join(third),
+        "received_in": SEP.join(flowmap.received_countries(r)),
+        "controlled_from": SEP.join(flowmap.controlling_countries(r)),
         "server_countries": SEP.join(r.server_countries),
         "verdict": r.verdict.value,
         "deciding_rule": _deciding_rule(r),

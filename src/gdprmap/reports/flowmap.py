@@ -211,6 +211,27 @@ def recipient_jurisdictions(recipient: Recipient) -> dict[str, list[str]]:
     return out
 
 
+def received_countries(recipient: Recipient) -> list[str]:
+    """Where the recipient receives data (issue 13): the model's ``received_in``; for an
+    assessment written before schema 1.2, its transfers' and destinations' countries."""
+    if recipient.received_in:
+        return list(recipient.received_in)
+    found = [t.country for t in recipient.transfers if t.country and not t.derived]
+    found += [d.country for d in recipient.destinations]
+    if not found and recipient.organisation is not None and not recipient.transfers:
+        found.append(recipient.organisation.country)
+    return list(dict.fromkeys(c.upper() for c in found))
+
+
+def controlling_countries(recipient: Recipient) -> list[str]:
+    """Where the recipient is controlled from (issue 13): the model's ``controlled_from``; for an
+    older assessment, its ultimate parent's country."""
+    if recipient.controlled_from:
+        return list(recipient.controlled_from)
+    org = recipient.organisation
+    return [org.parent_country] if org is not None and org.parent_country else []
+
+
 def recipient_categories(recipient: Recipient) -> dict[str, tuple[str | None, bool]]:
     """Data-category IRI -> (label from the assessment, special?) for one recipient."""
     out: dict[str, tuple[str | None, bool]] = {}

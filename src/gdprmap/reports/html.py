@@ -498,7 +498,7 @@ def _recipient_view(
         }
         for d in r.destinations
     ]
-    third = sorted(c for c in jur if not _.eea(c))
+    third = sorted(c for c in flowmap.received_countries(r) if not _.eea(c))
     findings: list[dict[str, Any]] = []
     for f in sorted(r.findings, key=_finding_key):
         cited = "; ".join(c.label for c in f.citations)
@@ -614,27 +614,28 @@ def _recipient_view(
     }
 
 
-def _countries(recipients: list[Recipient], _: i18n.Translator) -> list[dict[str, Any]]:
-    reached: dict[str, list[Recipient]] = {}
+def _countries(recipients: list[Recipient], _: i18n.Translator,
+               assessment: Assessment | None = None) -> list[dict[str, Any]]:
+    """The summary's countries (issue 13: one truth per country): the same rows as the world
+    map's table - each country where data are RECEIVED, with the most severe verdict of the
+    transfers received there (not of the recipients' other transfers)."""
+    if assessment is None:
+        return []
+    return sections.world_countries(assessment, _)
+
+
+def _controlling(recipients: list[Recipient], _: i18n.Translator) -> list[dict[str, Any]]:
+    """Countries the recipients are controlled from (ultimate parents), a separate heading:
+    being controlled from a country is exposure to its law, not a transfer there."""
+    seen: dict[str, list[str]] = {}
     for r in recipients:
-        for code in flowmap.recipient_jurisdictions(r):
-            reached.setdefault(code, []).append(r)
-    out: list[dict[str, Any]] = []
-    for code, rs in reached.items():
-        worst = max((r.verdict for r in rs), key=lambda v: v.rank)
-        out.append(
-            {
-                "code": code,
-                "name": _.country(code),
-                "status": _.status(code),
-                "third": not _.eea(code),
-                "count": len(rs),
-                "worst": worst.value,
-                "worst_label": _.verdict(worst),
-            }
-        )
-    out.sort(key=lambda c: (not c["third"], -c["count"], c["name"].casefold()))
-    return out
+        for code in flowmap.controlling_countries(r):
+            seen.setdefault(code, []).append(flowmap.recipient_name(r))
+    rows: list[dict[str, Any]] = [
+        {"code": c, "name": _.country(c), "status": _.status(c), "third": not _.eea(c),
+         "count": len(names), "recipients": names} for c, names in seen.items()]
+    rows.sort(key=lambda c: (not c["third"], -c["count"], c["name"].casefold()))
+    return rows
 
 
 def _rule_groups(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -829,7 +830,8 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
         "recipients": views,
         "special": special,
         "special_by_category": list(by_category.values()),
-        "countries": _countries(recipients, _),
+        "countries": _countries(recipients, _, assessment),
+        "controlling_countries": _controlling(recipients, _),
         "top_findings": _top_findings(views, recipients),
         "maps": _map_views(assessment, lang, paged),
         "paged": paged,

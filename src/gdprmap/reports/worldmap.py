@@ -161,9 +161,8 @@ def country_verdicts(assessment: Assessment) -> dict[str, CountryMark]:
         else:
             for d in r.destinations:
                 mark(d.country, r.verdict, name)
-        org = r.organisation
-        if org is not None and org.parent_country:
-            mark(org.parent_country, None, name, parent=True)
+        for code in flowmap.controlling_countries(r):  # controlled from: outlined, no verdict
+            mark(code, None, name, parent=True)
     return dict(sorted(marks.items()))
 
 

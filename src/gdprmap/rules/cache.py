@@ -43,6 +43,12 @@ _ALLOWED = {
     ("rdflib.term", "Variable"),
     ("rdflib.plugins.sparql.sparql", "Query"),
     ("rdflib.plugins.sparql.sparql", "Prologue"),
+    # property paths (``dpv:isSubsidiaryOf+``): plain data classes of rdflib.paths
+    ("rdflib.paths", "MulPath"),
+    ("rdflib.paths", "SequencePath"),
+    ("rdflib.paths", "AlternativePath"),
+    ("rdflib.paths", "InvPath"),
+    ("rdflib.paths", "NegatedPath"),
     (__name__, "_comp_value"),
     (__name__, "_expr"),
     (__name__, "_true_filter"),

@@ -251,6 +251,25 @@ class Ruleset:
             sources=tuple(sorted(sources)),
         )
 
+    def citations_of(self, graph: Any, node: Any) -> tuple[CitationRef, ...]:
+        """The citations a legal node brings to a finding (issue 13): the provision giving an
+        instrument its effect (Art. 45(3), Art. 45(9), a treaty article), the instrument itself,
+        and the sources of a regime or period - so that every finding cites the legal basis of
+        the decision it relied on, not a generic list."""
+        from rdflib import URIRef
+        from rdflib.namespace import DCTERMS, RDFS
+
+        ref = URIRef(str(node))
+        found: list[CitationRef] = []
+        for pred in (URIRef(GM + "legalBasis"), URIRef(GM + "decisionCitation"), DCTERMS.source):
+            for cit in sorted(graph.objects(ref, pred), key=str):
+                label = graph.value(cit, RDFS.label)
+                if label is None:
+                    continue
+                eli = graph.value(cit, URIRef(GM + "eli"))
+                found.append(CitationRef(str(label), str(eli) if eli else None))
+        return tuple(dict.fromkeys(found))
+
     def safeguard_iris(self, register_type: str) -> list[str]:
         """The transfer tools and measures a declared register's safeguard type stands for."""
         from rdflib import Literal, URIRef

@@ -16,6 +16,8 @@ from .engine import GM, PREFIXES
 _DPF = {"active": "Active", "inactive": "Inactive", "not-listed": "NotListed",
         "unknown": "StatusUnknown"}
 _PS = {"certified": "Certified", "not-certified": "NotCertified", "unknown": "StatusUnknown"}
+_SECTOR = {"private": "PrivateSectorBody", "public-body": "PublicBody",
+           "international-organisation": "InternationalOrganisationBody"}
 _FISA = {"in-scope": "InScope", "out-of-scope": "OutOfScope", "unknown": "ScopeUnknown"}
 
 
@@ -30,6 +32,27 @@ class Candidate:
     category: str | None = None  # service category from the knowledge base
     observed: bool = True  # False: only declared in the controller's register
     safeguards: tuple[str, ...] = ()  # IRIs of declared transfer tools and measures
+    # issue 13: False when the destination is only the operator's country of incorporation (no
+    # source says where the service processes the data); with the server countries the bundled
+    # IP data gives, a third-country indication blocks any clearing verdict.
+    processing_established: bool = True
+    server_countries: tuple[str, ...] = ()
+
+
+def control_established(chain: tuple[Entity, ...]) -> bool:
+    """Whether who controls the receiving entity is established up to an ultimate parent: every
+    link recorded, and the top one established as ultimate (issue 13: a missing fact never
+    reads as "independent")."""
+    return bool(chain) and all(e.parent_established or e.parent for e in chain)
+
+
+def controlled_from(chain: tuple[Entity, ...]) -> tuple[str, ...]:
+    """The countries the receiving entity is controlled from: its ultimate parent's country of
+    incorporation and, where a source says so, the country the parent is run from."""
+    if not chain:
+        return ()
+    top = chain[-1]
+    return tuple(dict.fromkeys(c for c in (top.country, top.controlled_from) if c))
 
 
 def recipient_iri(rid: str) -> str:
@@ -68,6 +91,9 @@ def to_rdf(candidates: list[Candidate], received: dict[str, set[str]], into: Any
         for iri in cand.safeguards:
             g.add((c, gm.declaredSafeguard, URIRef(iri)))
         g.add((c, gm.destinationKnown, Literal(cand.destination is not None)))
+        g.add((c, gm.processingEstablished, Literal(cand.processing_established)))
+        for code in cand.server_countries:
+            g.add((c, gm.serverCountry, loc[code]))
         if cand.destination:
             g.add((c, gm.destination, loc[cand.destination]))
         if not cand.chain:
@@ -80,6 +106,10 @@ def to_rdf(candidates: list[Candidate], received: dict[str, set[str]], into: Any
         g.add((c, gm.importerCountry, loc[importer.country]))
         g.add((c, gm.ultimateParent, top))
         g.add((c, gm.parentCountry, loc[cand.chain[-1].country]))
+        for code in controlled_from(cand.chain):
+            g.add((c, gm.controlledFrom, loc[code]))
+        g.add((c, gm.controlEstablished, Literal(control_established(cand.chain))))
+        g.add((c, gm.importerSector, gm[_SECTOR.get(importer.sector or "", "SectorUnknown")]))
         g.add((c, gm.dpfStatus, gm[_DPF[importer.dpf]]))
         g.add((c, gm.privacyShieldStatus, gm[_PS[importer.privacy_shield]]))
         g.add((c, gm.fisa702, gm[_FISA[importer.fisa702]]))
@@ -101,4 +131,6 @@ def to_rdf(candidates: list[Candidate], received: dict[str, set[str]], into: Any
             g.add((e, gm.fisa702, gm[_FISA[ent.fisa702]]))
             if ent.parent:
                 g.add((e, dpv.isSubsidiaryOf, URIRef(entity_iri(ent.parent))))
+            if ent.sector == "international-organisation":
+                g.add((e, RDF.type, gm.InternationalOrganisation))
     return g

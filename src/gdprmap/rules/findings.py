@@ -146,12 +146,17 @@ class Judge:
         template = rule.explanations.get(self.lang) or rule.explanations["en"]
         severity = rule.special_severity if case.special and rule.special_severity else None
         severity = severity or rule.severity
+        cited = list(rule.citations)
+        for var in LEGAL_VARIABLES:  # the legal basis of the instrument/regime actually relied on
+            node = m.bindings.get(var)
+            if node is not None:
+                cited += self.ruleset.citations_of(self.evaluation.graph, node)
         return Finding(
             rule=rule.id,
             title=rule.titles.get(self.lang) or rule.titles["en"],
             severity=Severity(severity),
             verdict=Verdict(rule.verdict) if rule.verdict else None,
-            citations=tuple(Citation(label=c.label, iri=c.iri) for c in rule.citations),
+            citations=tuple(Citation(label=c.label, iri=c.iri) for c in dict.fromkeys(cited)),
             explanation=template.format_map(_Missing(self._values(m, names))),
             evidence=tuple(evidence),
             steps=steps,
