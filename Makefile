@@ -16,15 +16,21 @@ debian-packages:
 	  else echo "install these Debian packages first: sudo apt-get install$$missing"; exit 1; fi; \
 	fi
 
+# `make report` installs only what a report needs; `make test` adds the test extras (dask: the
+# batch's cluster test, pandas: Assessment.to_pandas).
 $(BIN)/gdprmap: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,dask,capture]'  # dask: the batch's cluster test (issue #9); capture: Playwright for `gdprmap capture` (issue #16)
+	$(BIN)/pip install -q -e '.[capture]'  # capture: Playwright for `gdprmap capture` (issue #16)
 	@touch $@
 
-setup: debian-packages $(BIN)/gdprmap
+$(VENV)/.test-extras: $(BIN)/gdprmap
+	$(BIN)/pip install -q -e '.[test,dask,pandas]'
+	@touch $@
 
-report: setup
+setup: debian-packages $(BIN)/gdprmap $(VENV)/.test-extras
+
+report: debian-packages $(BIN)/gdprmap
 	$(BIN)/gdprmap report examples/health-booking/capture.har -o report.pdf
 	$(BIN)/gdprmap report examples/health-booking/capture.har -o report.json
 

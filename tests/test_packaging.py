@@ -29,9 +29,18 @@ def test_wheel_contents(wheel):
                      "gdprmap/_bundled/templates/report.html.j2",
                      "gdprmap/data/organisations.toml",
                      "gdprmap/data/organisations/80-health.toml",
-                     "gdprmap/classify/lexicons/health.fr.txt"):
+                     "gdprmap/classify/lexicons/health.fr.txt",
+                     "gdprmap/_bundled/queries/unlawful-transfers.rq",
+                     "gdprmap/__main__.py", "gdprmap/py.typed"):
         assert required in names, required
     assert any(n.endswith("entry_points.txt") for n in names)
+    # issue 18: the licence travels with the wheel and its metadata says which it is
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    assert any(n.endswith(".dist-info/licenses/NOTICE") for n in names)
+    (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+    text = zipfile.ZipFile(wheel).read(metadata).decode()
+    assert "License-Expression: Apache-2.0" in text
+    assert "Classifier: Typing :: Typed" in text
 
 
 def test_installed_wheel_runs_outside_the_checkout(wheel, tmp_path):
@@ -47,7 +56,22 @@ def test_installed_wheel_runs_outside_the_checkout(wheel, tmp_path):
         cwd=work, env=env, capture_output=True, text=True, check=True).stdout.splitlines()
     assert probe[0].startswith(str(target)) and probe[1].startswith(str(target))
     proc = subprocess.run(
-        [sys.executable, "-m", "gdprmap.cli", "report", str(EXAMPLE), "-o", "r.pdf"],
+        [sys.executable, "-m", "gdprmap", "report", str(EXAMPLE), "-o", "r.pdf"],
         cwd=work, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert (work / "r.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_dockerfile_installs_the_makefiles_debian_packages() -> None:
+    """The container has no list of its own to drift: it runs the Makefile's target, which
+    installs DEBIAN_PACKAGES, then the package (issue 18)."""
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "make debian-packages" in dockerfile and "pip install --no-cache-dir ." in dockerfile
+    assert "COPY . ." in dockerfile and 'ENTRYPOINT ["gdprmap"]' in dockerfile
+    assert "\ndebian-packages:" in makefile and "$(DEBIAN_PACKAGES)" in makefile
+    dry_run = subprocess.run(["make", "-n", "debian-packages"], cwd=ROOT, capture_output=True,
+                             text=True, check=False, timeout=60)
+    assert dry_run.returncode == 0, dry_run.stderr
+    packages = makefile.split("DEBIAN_PACKAGES :=", 1)[1].split("\n", 1)[0].split()
+    assert packages and all(p in dry_run.stdout for p in packages)

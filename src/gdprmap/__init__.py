@@ -16,7 +16,21 @@ __version__ = "0.1.0"
 # --help` - does not pay for pydantic models, networkx, rdflib and the classifiers (issue #9).
 # ``batch`` is bound eagerly (a light module): importing the submodule ``gdprmap.batch`` later
 # would otherwise rebind the package attribute ``batch`` from the function to the module.
+from typing import TYPE_CHECKING
+
 from .batch import BatchResult, batch
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time ``__getattr__`` imports lazily
+    from .api import (analyze, compare_captures, diff_assessments, export_assessment, load,
+                      load_assessment, open_assessment, run_query)
+    from .compare import Comparison, compare_register
+    from .diff import AssessmentDiff
+    from .errors import GdprmapError, InputError, UsageError
+    from .graph import FlowGraph
+    from .models import Assessment, Finding, Recipient, Transfer
+    from .query import QueryResult
+    from .register import Register
+    from .verdicts import Verdict
 
 _LAZY = {
     "analyze": "api", "load": "api", "compare_captures": "api", "diff_assessments": "api",
@@ -24,7 +38,7 @@ _LAZY = {
     "run_query": "api", "fetch_dpf_list": "api", "Comparison": "compare", "compare_register": "compare",
     "AssessmentDiff": "diff", "GdprmapError": "errors", "InputError": "errors",
     "UsageError": "errors", "FlowGraph": "graph", "Assessment": "models", "Finding": "models",
-    "Recipient": "models", "Transfer": "models", "Verdict": "models", "QueryResult": "query",
+    "Recipient": "models", "Transfer": "models", "Verdict": "verdicts", "QueryResult": "query",
     "Register": "register",
 }
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .arguments import several
 from .assess import Options
 from .assess import analyze as _analyze
 from .models import Assessment, Flow
 from .rules.engine import Rule
 
 if TYPE_CHECKING:
-    from .batch import BatchResult
     from .compare import Comparison
     from .diff import AssessmentDiff
     from .enrich.dpf import Download
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from .register import Register
 
 PathLike = str | os.PathLike[str]
+log = logging.getLogger(__name__)
+
 
 
 def analyze(
@@ -30,8 +34,8 @@ def analyze(
     scenario: str | None = None,
     lang: str = "en",
     controller: str | None = None,
-    first_party: tuple[str, ...] = (),
-    kb_override: tuple[PathLike, ...] = (),
+    first_party: str | Iterable[str] = (),
+    kb_override: PathLike | Iterable[PathLike] = (),
     command: tuple[str, ...] = (),
     scenario_file: PathLike | None = None,
     doctrine: str = "exposure-is-risk",
@@ -91,8 +95,9 @@ def analyze(
         except ValueError as e:
             raise UsageError(f"as-of date {as_of!r} is not YYYY-MM-DD") from e
     options = Options(as_of=as_of, scenario=scenario, lang=lang, controller=controller,
-                      first_party=tuple(first_party),
-                      kb_overrides=tuple(Path(p) for p in kb_override), command=command,
+                      first_party=several(first_party),
+                      kb_overrides=tuple(Path(p) for p in several(kb_override)),
+                      command=tuple(command),
                       scenario_file=Path(scenario_file) if scenario_file else None,
                       doctrine=doctrine,
                       keep_secrets=keep_secrets, skip_bad_entries=skip_bad_entries,
@@ -103,7 +108,12 @@ def analyze(
                       cname_source=cname_source,
                       dpf_list=Path(dpf_list) if dpf_list else None,
                       **_register_options(register))
-    return _analyze([Path(c) for c in captures], options)
+    started = time.perf_counter()
+    log.info("assessing %d capture(s) as of %s", len(captures), as_of or "the capture date")
+    assessment = _analyze([Path(c) for c in captures], options)
+    log.info("assessed in %.2f s: %d recipients, worst verdict %s",
+             time.perf_counter() - started, len(assessment.recipients), assessment.worst())
+    return assessment
 
 
 def _register_options(register: PathLike | Register | None) -> dict[str, Any]:
@@ -117,23 +127,6 @@ def _register_options(register: PathLike | Register | None) -> dict[str, Any]:
 
     return {"register": load_register(Path(register), str(register)),
             "register_paths": (Path(register),)}
-
-
-def batch(inputs: Iterable[PathLike], outdir: PathLike, *, formats: Iterable[str] = ("json",),
-          jobs: int = 1, executor: str = "process", scheduler: object = None,
-          force: bool = False, progress: Callable[..., None] | None = None,
-          **analyze_options: object) -> BatchResult:
-    """Assess many sites (one capture each) into ``outdir``: a report per site, a cross-site
-    summary (``summary.json``/``.csv``), resumable, failures recorded and never fatal. See
-    ``gdprmap.batch`` (the module) for inputs, layout and executors (processes or Dask).
-
-    >>> r = batch(["captures/"], "out/", jobs=2)   # doctest: +SKIP
-    >>> [s.site for s in r.failed]                 # doctest: +SKIP
-    """
-    from .batch import batch as _batch
-
-    return _batch(inputs, outdir, formats=formats, jobs=jobs, executor=executor,
-                  scheduler=scheduler, force=force, progress=progress, **analyze_options)
 
 
 def load(*captures: PathLike, keep_secrets: bool = False,
@@ -169,53 +162,14 @@ def get_rule(rule_id: str) -> Rule:
     raise UsageError(f"no rule {rule_id!r} (see `gdprmap rules`)")
 
 
-def knowledge_status(kb_override: tuple[PathLike, ...] = (),
+def knowledge_status(kb_override: PathLike | Iterable[PathLike] = (),
                      dpf_list: PathLike | None = None) -> dict[str, str]:
     """Dates, sizes and hashes of the bundled legal and organisation data, and of the DPF List
     file given (``dpf_list``): its date, SHA-256 and how many US entities it matched."""
-    from .enrich.dpf import match_report, read_dpf_list
-    from .enrich.kb import KnowledgeBase
-    from .rules.engine import load_ruleset
+    from .status import knowledge_status as _status
 
-    ruleset = load_ruleset()
-    kb = KnowledgeBase.load(tuple(Path(p) for p in kb_override))
-    tops = {kb.chain(e)[-1].id for e in kb.data.entities}
-    dpf = [e for e in kb.data.entities.values() if e.dpf != "unknown"]
-    dated = sum(1 for e in dpf if e.dpf_since)
-    status = {
-        "organisations": f"{len(tops)} organisations, {len(kb.data.entities)} legal entities, "
-                         f"{len(kb.data.services)} services",
-        "organisations reviewed": kb.checked or "unknown",
-        "DPF statuses recorded": f"{len(dpf)} (checked "
-                                 f"{min((str(e.dpf_checked) for e in dpf), default='-')} to "
-                                 f"{max((str(e.dpf_checked) for e in dpf), default='-')}; "
-                                 f"{dated} with their listing date)",
-    }
-    if dpf_list is None:
-        status["DPF List in use"] = ("none: the statuses recorded in the knowledge base "
-                                     "(give --dpf-list FILE to use the List itself)")
-    else:
-        listed = read_dpf_list(Path(dpf_list))
-        report = match_report(kb, listed)
-        status["DPF List in use"] = str(listed.path)
-        status["DPF List date"] = (f"{listed.date} ({listed.date_basis})" if listed.date
-                                   else "not recorded in the file")
-        status["DPF List sha256"] = listed.sha256
-        unclear = sum(1 for e in listed.entries if e.non_hr is None)
-        status["DPF List entries"] = (f"{len(listed.entries)} EU-U.S. DPF entries of "
-                                      f"{listed.rows} rows"
-                                      + (f"; {unclear} with a Non-HR Data value not understood"
-                                         if unclear else ""))
-        status["DPF List matches"] = report.summary() + (
-            f" ({', '.join(sorted(report.ambiguous))})" if report.ambiguous else "")
-    status.update({
-        "organisations sha256": kb.sha256,
-        "legal data": ruleset.law_status(),
-        "rules": f"{len(ruleset.rules)} ({', '.join(r.id for r in ruleset.rules)})",
-        "scenarios": ", ".join(ruleset.scenarios()),
-        "ontology sha256": ruleset.sha256,
-    })
-    return status
+    return _status(tuple(Path(p) for p in several(kb_override)),
+                   Path(dpf_list) if dpf_list else None)
 
 
 def fetch_dpf_list(output: PathLike, *, url: str | None = None, timeout: float = 60.0,
@@ -330,7 +284,7 @@ def compare_captures(register: PathLike | Register, *captures: PathLike,
         assessment = open_assessment(*captures)
     else:
         assessment = analyze(*captures, register=model, **options)
-    kb = KnowledgeBase.load(tuple(Path(p) for p in options.get("kb_override", ())))
+    kb = KnowledgeBase.load(tuple(Path(p) for p in several(options.get("kb_override"))))
     return compare_register(model, assessment, kb)
 
 

@@ -39,6 +39,7 @@ import glob
 import hashlib
 import io
 import json
+import logging
 import os
 import tempfile
 import time
@@ -49,8 +50,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import __version__
+from .arguments import several
 from .errors import GdprmapError, UsageError
 from .limits import outside
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("json", "pdf", "html")
 EXECUTORS = ("process", "dask")
@@ -362,8 +366,8 @@ def finished(task: SiteTask) -> SiteResult | None:
 
 # --- the batch ----------------------------------------------------------------------------
 
-def batch(inputs: Iterable[str | os.PathLike[str]], outdir: str | os.PathLike[str], *,
-          formats: Iterable[str] = ("json",), jobs: int = 1, executor: str = "process",
+def batch(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+          outdir: str | os.PathLike[str], *, formats: str | Iterable[str] = ("json",), jobs: int = 1, executor: str = "process",
           scheduler: Any = None, force: bool = False,
           progress: Callable[[SiteResult, int], None] | None = None,
           **analyze_options: Any) -> BatchResult:
@@ -374,7 +378,8 @@ def batch(inputs: Iterable[str | os.PathLike[str]], outdir: str | os.PathLike[st
     failed ones included; ``total`` is the number of sites). ``force``
     redoes finished sites."""
     started = time.perf_counter()
-    formats = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
+    inputs = several(inputs)
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in several(formats) if f.strip()))
     if not formats or (bad := [f for f in formats if f not in FORMATS]):
         raise UsageError(f"unknown batch format(s) {', '.join(bad) if formats else '(none)'} "
                          f"(known: {', '.join(FORMATS)})")
@@ -409,6 +414,8 @@ def batch(inputs: Iterable[str | os.PathLike[str]], outdir: str | os.PathLike[st
         # issue 19: the site's rows go to the summary files now and leave memory
         summary.add(site_result)
         results[site_result.site] = site_result
+        log.info("batch: %s %s (%d/%d)", site_result.site, site_result.status,
+                 len(results), total)
         if progress:
             progress(site_result, total)
 
@@ -428,6 +435,8 @@ def batch(inputs: Iterable[str | os.PathLike[str]], outdir: str | os.PathLike[st
                 todo.append(task)
 
         run = _run_dask if executor == "dask" else _run_processes
+        log.info("batch: %d site(s), %d to assess, %d already done", total, len(todo),
+                 total - len(todo))
         for site_result in run(todo, jobs, scheduler):
             record(site_result)
 

@@ -16,7 +16,9 @@ import click
 
 from . import __version__
 
-VERDICTS = ("no-transfer", "adequate", "exposed", "safeguards-required", "unknown", "unlawful")
+from .verdicts import Verdict
+
+VERDICTS = tuple(v.value for v in Verdict)  # the --fail-on scale, least serious first
 EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 1, 2, 3
 EXIT_BATCH_FAILURES = 4  # batch: some captures failed (listed in failures.csv)
 
@@ -59,10 +61,65 @@ class _Group(click.Group):
             ctx.exit(EXIT_INTERNAL)
 
 
+def _complete_scenarios(ctx: click.Context, param: click.Parameter,
+                        incomplete: str) -> list[str]:
+    """Shell completion of bundled scenario names (see README, "Shell completion")."""
+    from .resources import bundled_dir
+
+    names = sorted(p.stem for p in (bundled_dir("ontologies") / "scenarios").glob("*.ttl"))
+    return [n for n in names if n.startswith(incomplete)]
+
+
+def _complete_rules(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from .api import list_rules
+
+    return [r.id for r in list_rules() if r.id.lower().startswith(incomplete.lower())]
+
+
+def _complete_queries(ctx: click.Context, param: click.Parameter,
+                      incomplete: str) -> list[str]:
+    from .query import documented_queries
+
+    return [n for n in documented_queries() if n.startswith(incomplete)]
+
+
+def _logging(verbose: int, quiet: bool) -> None:
+    """Standard ``logging`` to stderr: warnings by default, -v progress and timings (online
+    lookups, batch sites, stages), -vv debugging detail, -q errors only."""
+    import logging
+
+    level = (logging.ERROR if quiet else logging.DEBUG if verbose > 1
+             else logging.INFO if verbose else logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s: %(levelname)s: %(message)s"))
+    root = logging.getLogger("gdprmap")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name="gdprmap")
-def main() -> None:
+@click.option("-v", "--verbose", count=True,
+              help="Log progress and timings to stderr (online lookups, batch sites, stages); "
+                   "-vv for debugging detail.")
+@click.option("-q", "--quiet", is_flag=True, help="Log errors only.")
+def main(verbose: int, quiet: bool) -> None:
     """Turn observed network traffic into GDPR Chapter V evidence."""
+    _logging(verbose, quiet)
+
+
+def _render_to_stdout(render: Any, assessment: Any) -> None:
+    """Renderers write files atomically; for `-o -` the finished file is copied to stdout."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="gdprmap-") as tmp:
+        path = Path(tmp) / "report.json"
+        render(assessment, path)
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
 
 
 @main.command()
@@ -70,7 +127,7 @@ def main() -> None:
                 type=click.Path(dir_okay=True, path_type=Path))
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
               help="Report file; the format follows the extension: .pdf, .html, .json, .csv "
-                   "(or an export format).")
+                   "(or an export format); - writes the JSON report to standard output.")
 @click.option("--pdf-variant", "pdf_variant", type=click.Choice(["pdf/a-3b", "pdf/a-3u",
                                                                  "pdf/a-2b"]),
               help="Write a PDF/A file; pdf/a-3b and pdf/a-3u embed the JSON assessment and "
@@ -81,7 +138,7 @@ def main() -> None:
                    "report.css; see the README).")
 @click.option("--as-of", "as_of", callback=_date, metavar="DATE",
               help="Evaluate the law as of DATE (YYYY-MM-DD). Default: the capture's date.")
-@click.option("--scenario", metavar="NAME",
+@click.option("--scenario", metavar="NAME", shell_complete=_complete_scenarios,
               help="What-if scenario, e.g. dpf-invalidated (the DPF decision annulled).")
 @click.option("--scenario-file", "scenario_file", metavar="FILE",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -142,8 +199,9 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
     from .models import Verdict
     from .reports import renderer_for
 
-    render = renderer_for(output, pdf_variant=pdf_variant,  # unknown extension: fails early
-                          template_dir=template_dir)
+    to_stdout = str(output) == "-"  # `-o -`: the JSON report on standard output
+    render = renderer_for(Path("stdout.json") if to_stdout else output,  # unknown extension:
+                          pdf_variant=pdf_variant, template_dir=template_dir)  # fails early
     assessment = analyze(*captures, as_of=as_of, scenario=scenario, lang=lang,
                          scenario_file=scenario_file, doctrine=doctrine,
                          controller=controller, first_party=first_party,
@@ -151,7 +209,10 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
                          skip_bad_entries=skip_bad_entries, keep_secrets=keep_secrets,
                          online=online, health_context=health_context, evidence=evidence,
                          dpf_list=dpf_list)
-    render(assessment, output)
+    if to_stdout:
+        _render_to_stdout(render, assessment)
+    else:
+        render(assessment, output)
     if assessment.skipped:
         total = max(len(assessment.skipped), sum(i.skipped for i in assessment.inputs))
         listed = "listed in the report" if total == len(assessment.skipped) else (
@@ -203,7 +264,7 @@ def rules(ctx: click.Context) -> None:
 
 
 @rules.command("show")
-@click.argument("rule_id")
+@click.argument("rule_id", shell_complete=_complete_rules)
 def rules_show(rule_id: str) -> None:
     """Print one rule with its citations and its SPARQL logic."""
     from .api import get_rule
@@ -244,7 +305,8 @@ def kb() -> None:
 
 @kb.command("status")
 @click.option("--kb-override", "kb_override", multiple=True, metavar="FILE",
-              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A knowledge-base TOML file merged over the bundled one (repeatable).")
 @click.option("--dpf-list", "dpf_list", metavar="FILE",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Show this DPF List file too: its date, SHA-256, entries and how many "
@@ -288,7 +350,7 @@ def _analysis_options(f: Any) -> Any:
         click.option("--as-of", "as_of", callback=_date, metavar="DATE",
                      help="Evaluate the law as of DATE (YYYY-MM-DD). Default: the capture's "
                           "date."),
-        click.option("--scenario", metavar="NAME",
+        click.option("--scenario", metavar="NAME", shell_complete=_complete_scenarios,
                      help="What-if scenario, e.g. dpf-invalidated."),
         click.option("--scenario-file", "scenario_file", metavar="FILE",
                      type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -333,23 +395,25 @@ def _emit(text: str, output: Path | None) -> None:
 
 @main.command()
 @click.argument("args", nargs=-1, required=True, metavar="INPUT... [SPARQL]")
-@click.option("--file", "-f", "query_file", metavar="FILE",
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read the query from FILE (e.g. docs/queries/*.rq); then every argument "
+@click.option("--file", "-f", "query_file", metavar="FILE|NAME",
+              shell_complete=_complete_queries,
+              help="Read the query from FILE, or run the documented query NAME (shipped with "
+                   "gdprmap, e.g. unlawful-transfers; see docs/queries/); then every argument "
                    "is an input.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="Result format.")
 @click.option("--full-iris", "full_iris", is_flag=True,
               help="Table format: print IRIs in full instead of prefix:name.")
 @_analysis_options
-def query(args: tuple[str, ...], query_file: Path | None, fmt: str, full_iris: bool,
+def query(args: tuple[str, ...], query_file: str | None, fmt: str, full_iris: bool,
           **kwargs: Any) -> None:
     """Run a SPARQL query over the assessment's RDF (DPV terms + the gdprmap ontology).
 
     The last argument is the query (or a .rq file) unless --file is given. The prefixes
     gm: gmr: gmc: gml: dpv: pd: loc: eu-gdpr: rdfs: xsd: dct: skos: are bound. INPUT is one
     saved JSON assessment (`gdprmap report -o x.json`) or captures, assessed first with the
-    analysis options. Documented examples: docs/queries/*.rq. Example:
+    analysis options. Documented queries (shipped with gdprmap, run by name with --file):
+    docs/queries/*.rq. Example:
 
         gdprmap query capture.har 'SELECT ?id WHERE { ?r gm:recipientId ?id ;
         dpv:hasPersonalData pd:Health }'
@@ -357,14 +421,16 @@ def query(args: tuple[str, ...], query_file: Path | None, fmt: str, full_iris: b
     from .api import open_assessment, run_query
     from .errors import UsageError
 
+    from .query import documented_query
+
     inputs = list(args)
     if query_file is None and inputs and inputs[-1].endswith((".rq", ".sparql")) and Path(
             inputs[-1]).is_file():
-        query_file = Path(inputs.pop())  # `gdprmap query capture.har docs/queries/x.rq`
+        query_file = inputs.pop()  # `gdprmap query capture.har docs/queries/x.rq`
     if query_file is not None:
         try:
-            sparql = query_file.read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as e:
+            sparql = documented_query(query_file)
+        except UnicodeDecodeError as e:
             raise UsageError(f"{query_file}: cannot read the query as UTF-8 text "
                              f"({type(e).__name__})") from e
     else:
@@ -497,12 +563,17 @@ def export(inputs: tuple[Path, ...], output: Path, **kwargs: Any) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("--as-of", "as_of", callback=_date, metavar="DATE",
               help="Evaluate the law as of DATE (YYYY-MM-DD). Default: each capture's date.")
-@click.option("--scenario", metavar="NAME", help="What-if scenario, e.g. dpf-invalidated.")
+@click.option("--scenario", metavar="NAME", shell_complete=_complete_scenarios,
+              help="What-if scenario, e.g. dpf-invalidated.")
 @click.option("--doctrine", type=click.Choice(["exposure-is-risk", "exposure-is-transfer"]),
-              default="exposure-is-risk", show_default=True)
-@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+              default="exposure-is-risk", show_default=True,
+              help="How a US- (or otherwise foreign-) controlled recipient in the EEA is "
+                   "judged: a risk finding, or a transfer (strict).")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
+              help="Language of every site's report.")
 @click.option("--kb-override", "kb_override", multiple=True, metavar="FILE",
-              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A knowledge-base TOML file merged over the bundled one (repeatable).")
 @click.option("--skip-bad-entries", "skip_bad_entries", is_flag=True,
               help="Leave out broken entries of otherwise sound captures.")
 @click.option("--dpf-list", "dpf_list", metavar="FILE",
@@ -510,7 +581,8 @@ def export(inputs: tuple[Path, ...], output: Path, **kwargs: Any) -> None:
               help="A DPF List file (.xlsx or JSON) whose statuses replace the bundled ones "
                    "for US entities.")
 @click.option("--fail-on", "fail_on", type=click.Choice(VERDICTS), metavar="VERDICT",
-              help="Exit 1 when a recipient of any site is VERDICT or worse.")
+              help="Exit 1 when a recipient of any site is VERDICT or worse "
+                   f"(scale: {' < '.join(VERDICTS)}).")
 def batch(inputs: tuple[str, ...], outdir: Path, formats: str, jobs: int, executor: str,
           scheduler: str | None, force: bool, quiet: bool, fail_on: str | None,
           **options: Any) -> None:
@@ -521,7 +593,7 @@ def batch(inputs: tuple[str, ...], outdir: Path, formats: str, jobs: int, execut
     same options) are skipped; a failing capture is recorded in failures.csv and never stops
     the batch. Exit: 0 done, 1 --fail-on reached, 2 usage error, 4 some captures failed.
     """
-    from .api import batch as run_batch
+    from .batch import batch as run_batch  # a layer above the façade: it runs analyses
     from .models import Verdict
 
     bar: Any = None

@@ -119,7 +119,7 @@ def load_rules() -> ConsentRuleset:
 
     from .errors import OntologyError
     from .resources import bundled_dir
-    from .rules.engine import GM, PREFIXES
+    from .rules.namespaces import GM, PREFIXES
 
     gm = Namespace(GM)
     directory = bundled_dir("ontologies")
@@ -168,7 +168,7 @@ def _facts(ruleset: ConsentRuleset, states: dict[str, set[str]],
            categories: dict[str, str | None]) -> Any:
     from rdflib import RDF, Graph, Namespace, URIRef
 
-    from .rules.engine import GM, PREFIXES
+    from .rules.namespaces import GM, PREFIXES
     from .rules.facts import recipient_iri
 
     gm, dpv = Namespace(GM), Namespace(PREFIXES["dpv"])

@@ -218,6 +218,30 @@ class FlowGraph:
     def __init__(self, graph: nx.DiGraph[str]) -> None:
         self.nx = graph
 
+    def __repr__(self) -> str:
+        kinds: dict[str, int] = {}
+        for _, kind in self.nx.nodes(data="kind"):
+            kinds[str(kind)] = kinds.get(str(kind), 0) + 1
+        parts = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        return (f"<FlowGraph {self.nx.number_of_nodes()} nodes ({parts}), "
+                f"{self.nx.number_of_edges()} edges>")
+
+    def scalar(self) -> nx.DiGraph[str]:
+        """A copy whose attributes are all strings, in sorted order - what GraphML and other
+        flat formats accept (``nx.write_graphml(a.graph.scalar(), path)``); ``.nx`` keeps
+        lists (e.g. ``destination_countries``) for the typed queries."""
+        import networkx as nx
+
+        g: nx.DiGraph[str] = nx.DiGraph()
+        for n in sorted(self.nx.nodes):
+            attrs = _scalar_attrs(self.nx.nodes[n])
+            attrs.setdefault("label", attrs.get("name") or attrs.get("code")
+                             or attrs.get("iri") or str(n))
+            g.add_node(n, **attrs)
+        for u, v in sorted(self.nx.edges):
+            g.add_edge(u, v, **_scalar_attrs(self.nx.edges[u, v]))
+        return g
+
     @staticmethod
     def node(kind: str, key: str) -> str:
         return f"{kind}:{key}"
@@ -345,6 +369,19 @@ class FlowGraph:
             _add_chain(g, chain)
         _add_identifier_links(g, assessment.recipients)
         return cls(g)
+
+
+def _scalar_attrs(data: dict[str, Any]) -> dict[str, str]:
+    """Lists become comma-separated strings, booleans "true"/"false"; missing values are left
+    out (GraphML has no null)."""
+    out: dict[str, str] = {}
+    for key, value in sorted(data.items()):
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple, set, frozenset)):
+            value = ", ".join(sorted(str(v) for v in value))
+        out[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    return out
 
 
 # FlowGraph.recipients_in_country: basis -> recipient node attribute

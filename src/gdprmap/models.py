@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from .verdicts import Verdict as Verdict  # re-exported: models.Verdict stays valid
+
+if TYPE_CHECKING:
+    import pandas
+
+    from .graph import FlowGraph
 
 # 1.1: verdict "safeguarded", finding steps, doctrine choice;
 # 1.2: recipients' cloaked/cloaking (first-party hosts served by a vendor) and
@@ -31,20 +38,6 @@ class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Verdict(StrEnum):
-    """The verdict words users script against. Their order is the ``--fail-on`` scale."""
-
-    NO_TRANSFER = "no-transfer"
-    ADEQUATE = "adequate"
-    SAFEGUARDED = "safeguarded"
-    EXPOSED = "exposed"
-    SAFEGUARDS_REQUIRED = "safeguards-required"
-    UNKNOWN = "unknown"
-    UNLAWFUL = "unlawful"
-
-    @property
-    def rank(self) -> int:
-        return list(Verdict).index(self)
 
 
 class Severity(StrEnum):
@@ -458,6 +451,11 @@ class Recipient(Record):
     first_party_probable: bool = False
     first_party_reasons: tuple[FirstPartyReason, ...] = ()
 
+    def __repr__(self) -> str:
+        name = self.organisation.name if self.organisation else self.id
+        return (f"<Recipient {self.id} {name!r}: {self.verdict}, {len(self.hosts)} host(s), "
+                f"{self.requests} request(s)>")
+
 
 class Generator(Record):
     name: str = "gdprmap"
@@ -542,14 +540,21 @@ class Assessment(Record):
     _graph: Any = PrivateAttr(default=None)
 
     @property
-    def graph(self) -> Any:
+    def graph(self) -> FlowGraph:
         """The ``FlowGraph`` the assessment was drawn from; for an assessment loaded from JSON,
         one rebuilt from its recipients (``FlowGraph.from_assessment``)."""
         if self._graph is None:
-            from .graph import FlowGraph
+            self._graph = _view("graph")(self)
+        return self._graph  # type: ignore[no-any-return]
 
-            self._graph = FlowGraph.from_assessment(self)
-        return self._graph
+    def __repr__(self) -> str:
+        """Short, for notebooks and logs: the full record is ``to_json()``."""
+        counts = ", ".join(f"{n} {v}" for v, n in self.counts().items() if n) or "none"
+        inputs = ", ".join(i.path for i in self.inputs[:3]) + (", ..." if len(self.inputs) > 3 else "")
+        return (f"<Assessment as of {self.as_of}: {len(self.recipients)} recipients ({counts}); "
+                f"inputs: {inputs or 'none'}>")
+
+    __str__ = __repr__
 
     # --- issue #8: programmatic use ---------------------------------------------------------
 
@@ -569,9 +574,7 @@ class Assessment(Record):
         >>> again == assessment                                  # doctest: +SKIP
         True
         """
-        from .reports.json_report import render_json
-
-        return render_json(self)
+        return _view("json")(self)  # type: ignore[no-any-return]
 
     @classmethod
     def from_json(cls, data: str | bytes) -> Assessment:
@@ -587,15 +590,27 @@ class Assessment(Record):
         >>> g = assessment.to_rdf()                       # doctest: +SKIP
         >>> g.query("SELECT ?r WHERE { ?r a dpv:Recipient }")  # doctest: +SKIP
         """
-        from .export.rdf import assessment_to_rdf
-
-        return assessment_to_rdf(self, include_ontology=include_ontology)
+        return _view("rdf")(self, include_ontology=include_ontology)
 
     def _repr_html_(self) -> str:
         """A compact table of recipients and verdicts for notebooks (all text escaped)."""
-        from .export.html import assessment_table
+        return _view("html")(self)  # type: ignore[no-any-return]
 
-        return assessment_table(self)
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per recipient with the CSV register's columns (see ``gdprmap report -o
+        x.csv``), values unescaped and ``requests`` an int; no pandas needed."""
+        return _view("records")(self)  # type: ignore[no-any-return]
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """The recipients as a ``pandas.DataFrame`` (one row each, the CSV register's columns).
+        pandas is an optional extra: ``pip install 'gdprmap[pandas]'``."""
+        try:
+            import pandas as pd
+        except ImportError as e:
+            from .errors import UsageError
+
+            raise UsageError("to_pandas() needs pandas: pip install 'gdprmap[pandas]'") from e
+        return pd.DataFrame.from_records(self.to_records(), columns=list(_view("columns")))
 
     def counts(self) -> dict[Verdict, int]:
         counts = {v: 0 for v in Verdict}
@@ -605,3 +620,25 @@ class Assessment(Record):
 
     def worst(self) -> Verdict | None:
         return max((r.verdict for r in self.recipients), key=lambda v: v.rank, default=None)
+
+
+# Records do not import their renderers (that would be an import cycle: the renderers read
+# these records). The conveniences above find them through this registry, by name, when called.
+_VIEWS = {
+    "graph": "gdprmap.graph:FlowGraph.from_assessment",
+    "json": "gdprmap.reports.json_report:render_json",
+    "rdf": "gdprmap.export.rdf:assessment_to_rdf",
+    "html": "gdprmap.export.html:assessment_table",
+    "records": "gdprmap.reports.csv_report:records",
+    "columns": "gdprmap.reports.csv_report:COLUMNS",
+}
+
+
+def _view(name: str) -> Any:
+    import importlib
+
+    module, _, path = _VIEWS[name].partition(":")
+    target: Any = importlib.import_module(module)
+    for attribute in path.split("."):
+        target = getattr(target, attribute)
+    return target

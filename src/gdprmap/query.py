@@ -226,3 +226,30 @@ def _deadline(seconds: float) -> Iterator[_Timer]:
 def _short(error: Exception) -> str:
     text = " ".join(str(error).split())
     return text[:300] + ("…" if len(text) > 300 else "")
+
+
+def documented_queries() -> list[str]:
+    """Names of the documented example queries shipped with gdprmap (docs/queries/*.rq)."""
+    from .resources import bundled_dir
+
+    return sorted(p.stem for p in bundled_dir("queries").glob("*.rq"))
+
+
+def documented_query(name_or_path: str) -> str:
+    """The text of a query file, or of the documented query of that name."""
+    from pathlib import Path
+
+    from .errors import InputError, UsageError
+    from .resources import bundled_dir
+
+    path = Path(name_or_path)
+    if not path.is_file():
+        shipped = bundled_dir("queries") / f"{name_or_path}.rq"
+        if not shipped.is_file():
+            raise UsageError(f"{name_or_path}: no such query file or documented query "
+                             f"(documented: {', '.join(documented_queries())})")
+        path = shipped
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(str(path), f"cannot read the query: {e}") from e

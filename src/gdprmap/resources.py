@@ -28,8 +28,10 @@ ENV_NO_CACHE = "GDPRMAP_NO_CACHE"
 
 
 def bundled_dir(name: str) -> Path:
-    """``ontologies`` or ``templates``: the wheel's copy first, then the checkout's."""
-    top = {"ontologies": "ontologies", "templates": "reports/templates"}[name]
+    """``ontologies``, ``templates`` or ``queries``: the wheel's copy first, then the
+    checkout's."""
+    top = {"ontologies": "ontologies", "templates": "reports/templates",
+           "queries": "docs/queries"}[name]
     for candidate in (_PACKAGE / "_bundled" / name, _CHECKOUT / top):
         if candidate.is_dir():
             return candidate

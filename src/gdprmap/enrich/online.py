@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -29,6 +30,8 @@ from ..limits import host_problem
 from .cache import DEFAULT_TTL, FAILURE_TTL, LookupCache
 from .netpolicy import TargetPolicy, clamp_text
 from .registrant import Registration
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -216,8 +219,11 @@ class RegistrationLookup:
     def _record(self, protocol: str, domain: str, server: str | None, status: str,
                 detail: str | None, *, cached: bool = False,
                 when: dt.datetime | None = None) -> None:
-        self.lookups.append(Lookup(protocol=protocol, query=clamp_text(domain, 260),
-                                   server=None if server is None else clamp_text(server, 200),
+        domain = clamp_text(domain, 260)
+        server = None if server is None else clamp_text(server, 200)
+        log.info("%s lookup of %s at %s: %s%s", protocol, domain, server or "(no server)",
+                 status, " (cached)" if cached else "")
+        self.lookups.append(Lookup(protocol=protocol, query=domain, server=server,
                                    time=when or _now(), status=status, cached=cached,
                                    detail=None if detail is None else clamp_text(detail, 300)))
 

@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from ..rules.engine import GM, PREFIXES
+from ..rules.namespaces import GM, PREFIXES
 from ..rules.facts import entity_iri, recipient_iri
 
 if TYPE_CHECKING:

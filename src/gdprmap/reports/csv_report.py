@@ -73,6 +73,14 @@ def _evidence(r: Recipient) -> list[str]:
 
 
 def row(r: Recipient, assessment: Assessment, registers: list[dict[str, Any]]) -> dict[str, str]:
+    """One CSV row: :func:`record` as spreadsheet-safe text."""
+    values = record(r, assessment, registers)
+    return {k: cell(values[k]) for k in COLUMNS}
+
+
+def record(r: Recipient, assessment: Assessment,
+           registers: list[dict[str, Any]]) -> dict[str, object]:
+    """One recipient's register values, unescaped (``requests`` stays an int)."""
     lang = assessment.language if assessment.language in i18n.LANGUAGES else "en"
     org = r.organisation
     third = sorted({c for c in flowmap.received_countries(r)
@@ -110,7 +118,14 @@ def row(r: Recipient, assessment: Assessment, registers: list[dict[str, Any]]) -
         "first_party_probable": SEP.join(f"{x.signal}: {x.detail}"
                                          for x in r.first_party_reasons),
     }
-    return {k: cell(values[k]) for k in COLUMNS}
+    return values
+
+
+def records(assessment: Assessment) -> list[dict[str, object]]:
+    """The register as records in the report's recipient order (``Assessment.to_records``)."""
+    registers = sections.declared_registers(assessment)
+    return [record(r, assessment, registers)
+            for r in flowmap.sort_recipients(assessment.recipients)]
 
 
 def render_csv(assessment: Assessment) -> str:

@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import jinja2
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
@@ -30,6 +29,7 @@ from markupsafe import Markup
 from ..models import Assessment, Evidence, Finding, Recipient, Severity, Verdict
 from ..resources import DerivedCache, bundled_dir, digest
 from . import consent_view, flowmap, i18n, sections, worldmap
+from .sections import safe_link
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
@@ -51,7 +51,6 @@ MAP_PER_PART = 12  # recipients per map page in paged output
 MAP_PAGE_WIDTH_MM = 269.0
 MAP_PAGE_HEIGHT_MM = 150.0
 
-LINK_SCHEMES = ("http", "https")
 
 
 def render_html(
@@ -230,19 +229,6 @@ def css_string(value: object) -> Markup:
             out.append(f"\\{ord(ch):06x}")
             escaped = True
     return Markup('"' + "".join(out) + '"')
-
-
-def safe_link(iri: str | None) -> str | None:
-    """``iri`` if it is an http(s) URL that may be offered as a link, else ``None``."""
-    if not iri:
-        return None
-    try:
-        parts = urlsplit(iri.strip())
-    except ValueError:
-        return None
-    if parts.scheme.lower() in LINK_SCHEMES and parts.netloc:
-        return iri.strip()
-    return None
 
 
 # --- view model ------------------------------------------------------------------------------

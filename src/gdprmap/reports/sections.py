@@ -16,6 +16,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..models import Assessment, Evidence, Fact, Recipient
 from . import flowmap, i18n
@@ -313,9 +314,9 @@ def legal_appendix(assessment: Assessment, lang: str) -> dict[str, Any]:
             for c in f.citations:
                 entry["citations"].setdefault(c.label, c.iri)
     try:
-        from ..api import list_rules
+        from ..rules.engine import load_ruleset
 
-        meta = {rule.id: rule for rule in list_rules()}
+        meta = {rule.id: rule for rule in load_ruleset().rules}
     except Exception:  # noqa: BLE001 - a report must render from JSON alone
         meta = {}
     rows = []
@@ -364,10 +365,23 @@ def short_citation(label: str) -> str:
     return label
 
 
-def _link(iri: str | None) -> str | None:
-    from .html import safe_link
+LINK_SCHEMES = ("http", "https")
 
-    return safe_link(iri)
+
+def safe_link(iri: str | None) -> str | None:
+    """``iri`` if it is an http(s) URL that may be offered as a link, else ``None``."""
+    if not iri:
+        return None
+    try:
+        parts = urlsplit(iri.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() in LINK_SCHEMES and parts.netloc:
+        return iri.strip()
+    return None
+
+
+_link = safe_link
 
 
 # --- method: data status --------------------------------------------------------------------
@@ -377,7 +391,7 @@ def data_status(assessment: Assessment) -> dict[str, Any]:
     """``gdprmap kb status`` of the installed data, and whether its hashes are the ones the
     assessment was made with (a report re-rendered later may differ)."""
     try:
-        from ..api import knowledge_status
+        from ..status import knowledge_status
 
         status = knowledge_status()
     except Exception:  # noqa: BLE001 - a report must render from JSON alone

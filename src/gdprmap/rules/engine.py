@@ -17,23 +17,12 @@ from typing import Any
 
 from ..errors import OntologyError, UsageError
 from ..resources import bundled_dir
+from .namespaces import GM as GM  # re-exported: rules.engine.GM stays valid
+from .namespaces import PREFIXES as PREFIXES
 
-GM = "https://w3id.org/gdprmap/ns#"
 SCENARIOS_DIR = "scenarios"
 DOCTRINES = {"exposure-is-risk": "ExposureIsRisk", "exposure-is-transfer": "ExposureIsTransfer"}
 ONTOLOGY_FILES = ("gdprmap.ttl", "law.ttl", "jurisdictions.ttl", "rules.ttl")
-PREFIXES = {
-    "gm": GM,
-    "gml": "https://w3id.org/gdprmap/law#",
-    "gmc": "https://w3id.org/gdprmap/citation#",
-    "dpv": "https://w3id.org/dpv#",
-    "pd": "https://w3id.org/dpv/pd#",
-    "loc": "https://w3id.org/dpv/loc#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "dct": "http://purl.org/dc/terms/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-}
 
 
 @dataclass(frozen=True)

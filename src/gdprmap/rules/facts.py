@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..models import Entity
-from .engine import GM, PREFIXES
+from .namespaces import GM, PREFIXES
 
 _DPF = {"active": "Active", "inactive": "Inactive", "not-listed": "NotListed",
         "unknown": "StatusUnknown"}
