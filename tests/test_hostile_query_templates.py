@@ -91,7 +91,7 @@ def test_a_non_utf8_query_file_is_an_input_error(saved, tmp_path):
     rq = tmp_path / "q.rq"
     rq.write_bytes(b"SELECT * WHERE { ?s ?p \xff\xfe }")
     result = CliRunner().invoke(main, ["query", str(saved), "--file", str(rq)])
-    assert result.exit_code == 2 and "UTF-8" in result.output
+    assert result.exit_code == 2 and "utf-8" in result.output.lower()
 
 
 # --- templates ---------------------------------------------------------------------------------
