@@ -488,8 +488,6 @@ def _run_processes(tasks: list[SiteTask], jobs: int, _scheduler: Any) -> Iterato
             if pending:
                 broken = yield from _pool_round(pending, min(jobs, len(pending)), context,
                                                 markers)
-                if broken:
-                    _remove_orphans(markers.parent)
                 for task in broken:
                     tries[task.site] = tries.get(task.site, 0) + 1
                 started = [t for t in broken if _marker(markers, t).exists()
@@ -501,8 +499,6 @@ def _run_processes(tasks: list[SiteTask], jobs: int, _scheduler: Any) -> Iterato
                 continue
             task = suspects.pop(0)
             broken = yield from _pool_round([task], 1, context, markers)
-            if broken:
-                _remove_orphans(markers.parent)
             for task in broken:
                 yield _lost(task, "the worker process died while assessing this site "
                                   "(killed, e.g. out of memory, or crashed)")
@@ -510,15 +506,6 @@ def _run_processes(tasks: list[SiteTask], jobs: int, _scheduler: Any) -> Iterato
         for marker in markers.iterdir():
             marker.unlink(missing_ok=True)
         markers.rmdir()
-
-
-def _remove_orphans(sites: Path) -> None:
-    """A broken pool has terminated every worker, some of them half-way through an atomic
-    write: their temporary files (``.NAME.*`` beside the outputs) belong to no live process.
-    The sites they were writing are run again, so nothing is lost by removing them."""
-    for path in sites.iterdir():
-        if path.name.startswith(".") and path.is_file():
-            path.unlink(missing_ok=True)
 
 
 def _pool_round(tasks: list[SiteTask], workers: int, context: Any,
