@@ -73,15 +73,15 @@ def _reference_url_and_query(raw: str) -> tuple[str, tuple[redact.Param, ...]]:
     """The importer's redaction written plainly with urlsplit / parse_qsl / urlunsplit."""
     try:
         parts = urlsplit(raw)
-    except ValueError:
-        return redact.scrub_text(raw), ()
+    except ValueError:  # issue #17: scheme and host only, never user:password@
+        return redact.scheme_and_host(raw), ()
     if parts.scheme in ("data", "blob"):
         return raw[:64] + ("…" if len(raw) > 64 else ""), ()
     params = tuple(redact.param(n, v) for n, v in parse_qsl(parts.query, keep_blank_values=True))
     query = "&".join(f"{quote(p.path, safe='[]._-')}="
                      f"{p.value if p.redacted else quote(p.value, safe='/:,._-~')}" for p in params)
     path = "/".join(redact.REDACTED if redact._JWT.search(s) or redact._LONG_TOKEN.fullmatch(s)
-                    and len(s) >= 32 else s for s in parts.path.split("/"))
+                    and len(s) >= 32 else redact._segment(s) for s in parts.path.split("/"))
     netloc = parts.netloc.rsplit("@", 1)[-1]
     return urlunsplit((parts.scheme, netloc, path, query, "")), params
 

@@ -52,6 +52,7 @@ from typing import IO, Any
 from . import __version__
 from .arguments import several
 from .errors import GdprmapError, UsageError
+from .limits import outside
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,9 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """The captures named by folders, globs, list files and paths, in order, without repeats."""
     out: list[Path] = []
     for raw in inputs:
-        out += _expand(str(raw), Path.cwd(), depth=0)
+        # relative to the current folder and written so: reports name inputs as given, never
+        # as absolute paths that carry the user's name (issue #17)
+        out += _expand(str(raw), Path("."), depth=0)
     seen: set[Path] = set()
     unique = []
     for p in out:
@@ -158,7 +161,9 @@ def _expand(raw: str, base: Path, depth: int) -> list[Path]:
     if path.is_dir():
         if _is_wec_folder(path):
             return [path]
+        # symbolic links are followed only when they stay inside the folder (issue #17)
         found = sorted(p for p in path.iterdir() if not p.name.startswith(".")
+                       and not outside(path, p)
                        and (p.is_file() and p.name.lower().endswith(CAPTURE_SUFFIXES)
                             or p.is_dir() and _is_wec_folder(p)))
         if not found:
@@ -169,7 +174,12 @@ def _expand(raw: str, base: Path, depth: int) -> list[Path]:
         raise UsageError(f"{raw}: no such file or folder")
     if path.suffix.lower() in LIST_SUFFIXES:
         out: list[Path] = []
-        for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as e:
+            raise UsageError(f"{raw}: cannot read this list as UTF-8 text "
+                             f"({type(e).__name__})") from e
+        for line in text.splitlines():
             line = line.strip()
             if line and not line.startswith("#"):
                 out += _expand(line, path.parent, depth + 1)
@@ -214,7 +224,11 @@ def site_names(paths: list[Path]) -> list[str]:
 
 def _safe(name: str) -> str:
     cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in name).strip(".")
-    return cleaned[:150] or "site"
+    # at most 120 bytes in UTF-8: the outputs' names add a suffix, and file names are limited
+    # to 255 bytes (80 CJK characters are 240; issue #17)
+    while len(cleaned.encode("utf-8")) > 120:
+        cleaned = cleaned[:-1]
+    return cleaned or "site"
 
 
 def input_sha256(path: Path) -> str:
@@ -247,12 +261,30 @@ def run_site(task: SiteTask) -> SiteResult:
         from .reports import renderer_for
 
         sites = Path(task.outdir) / "sites"
+        # A re-run first takes away the earlier manifest and outputs: if it fails, nothing of
+        # the earlier run looks current, and no JSON stays without its PDF (issue #17). The
+        # new outputs are written under temporary names and put in place together.
+        _manifest_path(Path(task.outdir), task.site).unlink(missing_ok=True)
+        for fmt in FORMATS:
+            (sites / f"{task.site}.{fmt}").unlink(missing_ok=True)
+        # and what a worker killed while writing this site left (its temporary files)
+        for pattern in (f".{task.site}.partial.*", f"..{task.site}.partial.*"):
+            for leftover in sites.glob(pattern):
+                leftover.unlink(missing_ok=True)
         assessment = analyze(task.input, command=("gdprmap", "batch", task.input),
                              **task.options)
-        for fmt in task.formats:
-            out = sites / f"{task.site}.{fmt}"
-            renderer_for(out)(assessment, out)
-            result.outputs.append(out.name)
+        partial = []
+        try:
+            for fmt in task.formats:
+                tmp = sites / f".{task.site}.partial.{fmt}"
+                renderer_for(tmp)(assessment, tmp)
+                partial.append(tmp)
+            for fmt, tmp in zip(task.formats, partial):
+                os.replace(tmp, sites / f"{task.site}.{fmt}")
+                result.outputs.append(f"{task.site}.{fmt}")
+        finally:
+            for tmp in partial:
+                tmp.unlink(missing_ok=True)
         result.as_of = str(assessment.as_of)
         result.counts = {str(v): n for v, n in assessment.counts().items()}
         result.recipients = [_recipient_row(r) for r in assessment.recipients]
@@ -261,7 +293,9 @@ def run_site(task: SiteTask) -> SiteResult:
         result.status, result.error = "failed", _one_line(str(e))
     except Exception as e:  # noqa: BLE001 - a bug or a broken capture: never stop the batch
         result.status = "failed"
-        result.error = _one_line(f"internal error: {type(e).__name__}: {e}")
+        from .importers.base import short  # quotes nothing of the input (issue #17)
+
+        result.error = _one_line(f"internal error: {type(e).__name__}: {short(e)}")
     result.seconds = round(time.perf_counter() - started, 3)
     if result.status == "done":
         _write_manifest(task, result)

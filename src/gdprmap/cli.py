@@ -54,7 +54,9 @@ class _Group(click.Group):
         except Exception as e:  # a bug: one line for users, the traceback on request
             if os.environ.get("GDPRMAP_DEBUG"):
                 raise
-            click.echo(f"gdprmap: internal error: {type(e).__name__}: {e} "
+            from .importers.base import short  # quotes nothing of the input (issue #17)
+
+            click.echo(f"gdprmap: internal error: {type(e).__name__}: {short(e)} "
                        "(set GDPRMAP_DEBUG=1 for a traceback)", err=True)
             ctx.exit(EXIT_INTERNAL)
 
@@ -212,8 +214,10 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
     else:
         render(assessment, output)
     if assessment.skipped:
-        click.echo(f"gdprmap: warning: {len(assessment.skipped)} broken entries skipped "
-                   "(listed in the report)", err=True)
+        total = max(len(assessment.skipped), sum(i.skipped for i in assessment.inputs))
+        listed = "listed in the report" if total == len(assessment.skipped) else (
+            f"the first {len(assessment.skipped)} listed in the report")
+        click.echo(f"gdprmap: warning: {total} broken entries skipped ({listed})", err=True)
     if assessment.secrets_kept:
         click.echo(f"gdprmap: warning: {output} holds UNREDACTED secrets (--keep-secrets); "
                    "do not share it", err=True)
@@ -424,7 +428,11 @@ def query(args: tuple[str, ...], query_file: str | None, fmt: str, full_iris: bo
             inputs[-1]).is_file():
         query_file = inputs.pop()  # `gdprmap query capture.har docs/queries/x.rq`
     if query_file is not None:
-        sparql = documented_query(query_file)
+        try:
+            sparql = documented_query(query_file)
+        except UnicodeDecodeError as e:
+            raise UsageError(f"{query_file}: cannot read the query as UTF-8 text "
+                             f"({type(e).__name__})") from e
     else:
         if len(inputs) < 2:
             raise UsageError("give INPUT... and a SPARQL query (or --file FILE)")

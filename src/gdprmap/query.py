@@ -11,9 +11,11 @@ queries need no PREFIX lines (they may still declare their own).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -100,23 +102,67 @@ def _table(columns: tuple[str, ...], rows: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_query(assessment: Assessment | Any, sparql: str) -> QueryResult:
+TIMEOUT = 30.0  # seconds a query may run (a cartesian product runs for hours otherwise)
+MAX_ROWS = 1_000_000
+
+
+class QueryTimeout(UsageError):
+    pass
+
+
+class _Expired(BaseException):
+    """Raised by the alarm: a BaseException, so that no ``except Exception`` inside rdflib's
+    evaluation swallows it."""
+
+
+def run_query(assessment: Assessment | Any, sparql: str, timeout: float = TIMEOUT) -> QueryResult:
     """Run a SPARQL query over ``assessment.to_rdf()`` (or over an rdflib ``Graph`` given
     instead of an assessment, to reuse one graph for many queries).
 
-    A malformed query is a ``UsageError`` naming the problem."""
+    Queries read the assessment and nothing else (issue #17): ``SERVICE`` (which would send
+    its values to any endpoint) and ``FROM``/``FROM NAMED`` (which would load remote graphs)
+    are refused, and a query running longer than ``timeout`` seconds or giving more than
+    ``MAX_ROWS`` rows is stopped. Each is a ``UsageError``, like a malformed query."""
+    import rdflib.plugins.sparql
     from rdflib import Graph
+    from rdflib.plugins.sparql.parser import parseQuery
 
     from .export.rdf import NAMESPACES
 
-    graph = assessment if isinstance(assessment, Graph) else assessment.to_rdf()
     try:
-        result = graph.query(sparql, initNs=NAMESPACES)
+        parsed = parseQuery(sparql)
     except Exception as e:  # pyparsing and rdflib raise many types for a bad query
         raise UsageError(f"invalid SPARQL query: {_short(e)}") from e
+    if (refused := _remote_part(parsed)) is not None:
+        raise UsageError(f"SPARQL {refused} is refused: queries read the assessment only "
+                         "and never fetch or send anything")
+    rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # no FROM <url> load, whatever the query
+    graph = assessment if isinstance(assessment, Graph) else assessment.to_rdf()
+    expired = QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped "
+                           "(a cartesian product? add a join or a LIMIT)")
+    try:
+        with _deadline(timeout) as timer:
+            try:
+                result = graph.query(sparql, initNs=NAMESPACES)
+                rows_in: list[Any] = []
+                if result.type != "ASK":
+                    for row in result:  # rdflib types rows loosely (triples, bools, rows)
+                        rows_in.append(row)
+                        if timer.fired:
+                            raise expired
+                        if len(rows_in) > MAX_ROWS:
+                            raise UsageError(f"the query gives more than {MAX_ROWS:,} rows; "
+                                             "narrow it (LIMIT, FILTER)")
+            except UsageError:
+                raise
+            except Exception as e:  # rdflib raises many types for a query it cannot evaluate
+                raise UsageError(f"invalid SPARQL query: {_short(e)}") from e
+            if timer.fired:
+                raise expired
+    except _Expired as e:
+        raise expired from e
     if result.type == "ASK":
         return QueryResult(columns=(), rows=(), boolean=bool(result.askAnswer))
-    rows_in: list[Any] = list(result)  # rdflib types rows loosely (triples, bools, rows)
     if result.type in ("CONSTRUCT", "DESCRIBE"):
         triples = sorted((str(t[0]), str(t[1]), str(t[2])) for t in rows_in)
         return QueryResult(columns=("subject", "predicate", "object"), rows=tuple(triples))
@@ -124,6 +170,57 @@ def run_query(assessment: Assessment | Any, sparql: str) -> QueryResult:
     rows = tuple(tuple(None if row[i] is None else str(row[i]) for i in range(len(columns)))
                  for row in rows_in)
     return QueryResult(columns=columns, rows=rows)
+
+
+def _remote_part(node: Any) -> str | None:
+    """``SERVICE`` or ``FROM`` if the parsed query holds one, else None."""
+    from pyparsing import ParseResults
+
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        name = getattr(item, "name", None)
+        if name == "ServiceGraphPattern":
+            return "SERVICE"
+        if name == "DatasetClause":
+            return "FROM"
+        if isinstance(item, (ParseResults, list, tuple)):
+            stack.extend(item)
+        if isinstance(item, dict):
+            stack.extend(item.values())
+    return None
+
+
+@dataclass
+class _Timer:
+    fired: bool = False
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[_Timer]:
+    """Stop the query after ``seconds`` (SIGALRM: rdflib evaluates in Python, so the signal
+    lands between two steps; ``fired`` stays set should anything swallow it). Off the main
+    thread, or where there is no SIGALRM, only the row limit applies."""
+    import signal
+    import threading
+
+    timer = _Timer()
+    if (seconds <= 0 or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        yield timer
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        timer.fired = True
+        raise _Expired
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield timer
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _short(error: Exception) -> str:

@@ -45,16 +45,34 @@ _IDENTIFIER_NAME = re.compile(
     r"advertising|tracking|fp)_?id|vid|pid|sid|tid|userid|visitorid|deviceid)([_.\-\]]|$)",
     re.I,
 )
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_BEARER = re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]+", re.I)
+# Every pattern here runs in time linear in the text (issue #17): a pattern that may start
+# inside a run of the characters it consumes starts only at the run's beginning (a negative
+# look-behind) and takes the run possessively (``++``, ``*+``), so no run is scanned twice.
+# tests/test_hostile_regex.py runs every pattern of the package against adversarial strings.
+_JWT = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}+\.[A-Za-z0-9_-]{2,}+\.[A-Za-z0-9_-]*+")
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_BEARER = re.compile(r"\b(Bearer|Basic|Token)\s++[A-Za-z0-9._~+/=-]++", re.I)
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
-_LONG_TOKEN = re.compile(r"\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{24,}\b")
-_SECRET_PAIR = re.compile(
-    r"(?P<name>[A-Za-z0-9_.-]*(?:token|secret|passw(?:or)?d|api_?key|sentry_key|sig|session)"
-    r"[A-Za-z0-9_.-]*)(?P<sep>\s*[=:]\s*\"?)(?P<value>[^\s\"&,;}]+)",
-    re.I,
-)
+_LONG_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[A-Za-z])"
+                         r"[A-Za-z0-9_-]{24,}+")
+# A name=value (or name: value, "name": "value") pair whose name says the value is a secret:
+# the names are found by one linear scan, the keyword is looked for in each name, and only a
+# secret name's separator and value are matched (``_secret_pairs``).
+_PAIR_NAME = re.compile(r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]++(?=\"?\s*+[=:])")
+_PAIR_TAIL = re.compile(r"(?<=[A-Za-z0-9_.-])\"?\s*+[=:]\s*+\"?(?=[^\s\"&,;}])")
+_PAIR_VALUE = re.compile(r"[^\s\"&,;}]++")
+# API keys with a well-known prefix (Stripe, GitHub, Slack, AWS access key ids, Google API keys)
+_KEY_PREFIX = re.compile(r"(?<![A-Za-z0-9_])(?:(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{8,}+|"
+                         r"gh[pousr]_[A-Za-z0-9]{20,}+|xox[abposr]-[A-Za-z0-9-]{8,}+|"
+                         r"AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}+)")
+# Personal values inside free text (search terms, bodies that are not JSON, URL paths):
+# international phone numbers, national ones written in groups (06 12 34 56 78), IPv4
+# addresses and payment card numbers (13-19 digits passing the Luhn check).
+_PHONE_IN_TEXT = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:[ .()/-]{0,2}[0-9]){7,14}(?![0-9])|"
+                            r"(?<![\w+.-])0[1-9](?:[ .-]?[0-9]{2}){4}(?![0-9])")
+_IPV4_IN_TEXT = re.compile(r"(?<![0-9.])(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}"
+                           r"(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(?![0-9]|\.[0-9])")
+_CARD_IN_TEXT = re.compile(r"(?<![0-9])[2-6](?:[ -]?[0-9]){12,18}(?![0-9])")
 _HEX_OR_TOKEN = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_\-+/=.]{16,}$")
 
 MAX_BODY_PARAMS = 2000
@@ -120,9 +138,11 @@ def personal_kind(name: str, value: str) -> str | None:
 
 
 def value_kind(name: str, value: str) -> str | None:
-    """What a name/value pair looks like, or None when it may be shown as it is."""
+    """What a name/value pair looks like, or None when it may be shown as it is. Only the
+    name's last 256 and the value's first ``MAX_SCRUB`` characters are looked at."""
     if not value:
         return None
+    name, value = name[-256:], clamp(value, MAX_SCRUB)
     if kind := personal_kind(name, value):  # before secrets: "zip_code" is a postcode
         return kind
     if _SECRET_NAME.search(name):
@@ -143,9 +163,12 @@ def param(path: str, value: str) -> Param:
     # memoised (issue #9): names and many values repeat from request to request (v=2,
     # tid=G-..., en=page_view, the page URL); a Param is frozen, so sharing one is safe
     kind = value_kind(path.rsplit(".", 1)[-1], value)
+    shown = scrub_name(path)
+    if shown != path and kind is None:
+        kind = "secret" if shown == REDACTED else None
     if kind is None:
-        return Param(path=path, value=scrub_text(value))
-    return Param(path=path, value=REDACTED, redacted=True, kind=kind, digest=digest(value))
+        return Param(path=shown, value=scrub_text(value))
+    return Param(path=shown, value=REDACTED, redacted=True, kind=kind, digest=digest(value))
 
 
 def header(name: str, value: str) -> Header:
@@ -158,29 +181,76 @@ def header(name: str, value: str) -> Header:
 
 
 # Cheap necessary conditions for the patterns above (issue #9): each pattern runs only when
-# the text can hold a match, so the result is the same. _SECRET_PAIR alone cost ~110 us on a
-# 200-character URL (its leading [..]* backtracks at every position); the keyword it cannot
-# match without is found in ~1 us.
+# the text can hold a match, so the result is the same.
 _SECRET_PAIR_WORD = re.compile(r"token|secret|passw(?:or)?d|api_?key|sentry_key|sig|session",
                                re.I)
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9_-]{24}")
+_DIGIT_RUN = re.compile(r"[0-9]{2}[ .()/-]{0,2}[0-9]")
+
+# The longest text scrubbed (issue #17): request bodies are classified on their first 256 KiB
+# (importers.har.MAX_BODY); a longer header or parameter value is cut there too.
+MAX_SCRUB = 256 << 10
+CUT = "…"
 
 
-def scrub_text(text: str) -> str:
-    """Replace secrets inside free text (bodies, excerpts): JWTs, bearer tokens, e-mail
-    addresses, name=secret pairs, UUIDs and long random tokens."""
+def clamp(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the cut marked with an ellipsis."""
+    return text if len(text) <= limit else text[:limit - 1] + CUT
+
+
+def scrub_text(text: str, tokens: bool = True) -> str:
+    """Replace secrets and personal values inside free text (bodies, excerpts, URL parts):
+    JWTs, bearer tokens, API keys, name=secret pairs, e-mail addresses, phone numbers, IPv4
+    addresses, payment card numbers, UUIDs and (with ``tokens``) long random tokens. Text
+    longer than ``MAX_SCRUB`` is cut first; every pattern is linear in the text's length."""
+    text = clamp(text, MAX_SCRUB)
     if "eyJ" in text:
         text = _JWT.sub(REDACTED, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     if ("=" in text or ":" in text) and _SECRET_PAIR_WORD.search(text):
-        text = _SECRET_PAIR.sub(lambda m: f"{m.group('name')}{m.group('sep')}{REDACTED}", text)
+        text = _secret_pairs(text)
+    if "_" in text or "-" in text or "AKIA" in text or "AIza" in text:
+        text = _KEY_PREFIX.sub(REDACTED, text)
     if "@" in text:
         text = _EMAIL.sub(REDACTED, text)
+    if _DIGIT_RUN.search(text):
+        text = _PHONE_IN_TEXT.sub(REDACTED, text)
+        if "." in text:
+            text = _IPV4_IN_TEXT.sub(REDACTED, text)
+        text = _CARD_IN_TEXT.sub(_card, text)
     if "-" in text and len(text) >= 36:
         text = _UUID.sub(REDACTED, text)
-    if len(text) >= 24 and _TOKEN_RUN.search(text):
+    if tokens and len(text) >= 24 and _TOKEN_RUN.search(text):
         text = _LONG_TOKEN.sub(REDACTED, text)
     return text
+
+
+def _secret_pairs(text: str) -> str:
+    """``name=[redacted]`` for every pair whose name holds a secret keyword (one pass)."""
+    out: list[str] = []
+    done = 0
+    for m in _PAIR_NAME.finditer(text):
+        if m.start() < done or not _SECRET_PAIR_WORD.search(m.group()):
+            continue
+        tail = _PAIR_TAIL.match(text, m.end())
+        if tail is None:
+            continue
+        value = _PAIR_VALUE.match(text, tail.end())
+        if value is None:
+            continue
+        out += (text[done:tail.end()], REDACTED)
+        done = value.end()
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _card(m: re.Match[str]) -> str:
+    digits = [int(c) for c in m.group() if c.isdigit()]
+    total = sum(d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2)
+                for i, d in enumerate(reversed(digits)))
+    return REDACTED if total % 10 == 0 else m.group()
 
 
 def url(raw: str) -> str:
@@ -211,7 +281,7 @@ def url_and_query(raw: str, parts: SplitResult | None = None) -> tuple[str, tupl
         try:
             parts = urlsplit(raw)
         except ValueError:
-            return scrub_text(raw), ()
+            return scheme_and_host(raw), ()
     scheme = parts.scheme
     if scheme in ("data", "blob"):
         return raw[:64] + ("…" if len(raw) > 64 else ""), ()
@@ -234,11 +304,61 @@ def url_and_query(raw: str, parts: SplitResult | None = None) -> tuple[str, tupl
 
 @functools.lru_cache(maxsize=4096)
 def _path(path: str) -> str:
-    """A URL path with JWT and long-token segments replaced; memoised (paths repeat)."""
+    """A URL path with JWT and long-token segments replaced, and every segment through the
+    free-text scrubber (e-mail addresses, API keys, ``;jsessionid=`` path parameters, phone
+    and card numbers); memoised (paths repeat)."""
     return "/".join(
-        REDACTED if (_JWT.search(seg) or _LONG_TOKEN.fullmatch(seg) and len(seg) >= 32) else seg
-        for seg in path.split("/")
+        REDACTED if (_JWT.search(seg) or _LONG_TOKEN.fullmatch(seg) and len(seg) >= 32)
+        else _segment(seg) for seg in clamp(path, MAX_SCRUB).split("/")
     )
+
+
+def _segment(seg: str) -> str:
+    # ;jsessionid=, ;PHPSESSID= (RFC 3986 path parameters): the value is a session secret
+    if ";" in seg:
+        head, _, params = seg.partition(";")
+        return ";".join([_segment(head), *(_path_param(p) for p in params.split(";"))])
+    if _PLAIN.fullmatch(seg):
+        return seg
+    return scrub_text(unquote(seg) if "%" in seg else seg, tokens=False)
+
+
+def _path_param(piece: str) -> str:
+    name, eq, value = piece.partition("=")
+    if not eq:
+        return _segment(name)
+    if "sess" in name.lower() or _SECRET_PAIR_WORD.search(name) or value_kind(name, value):
+        return f"{scrub_name(name)}={REDACTED}"
+    return f"{scrub_name(name)}={_segment(value)}"
+
+
+# Text that holds nothing the scrubber looks for: short words without digits or "@".
+_PLAIN = re.compile(r"[A-Za-z._~!$'()*+,-]{0,23}")
+
+
+@functools.lru_cache(maxsize=16384)
+def scrub_name(name: str) -> str:
+    """A parameter or key name as it may be shown: a name that is itself a secret or a
+    personal value (a JWT, an e-mail address, a token used as the name) is replaced."""
+    if _PLAIN.fullmatch(name):
+        return name
+    name = clamp(name, 1024)
+    if _JWT.search(name) or _EMAIL.search(name) or _LONG_TOKEN.fullmatch(name):
+        return REDACTED
+    return scrub_text(name, tokens=False)
+
+
+def scheme_and_host(raw: str) -> str:
+    """What may be shown of a URL the parser refuses: its scheme and host, without any
+    ``user:password@`` (issue #17); text without ``scheme://`` is scrubbed and cut."""
+    scheme, sep, rest = raw.partition("://")
+    if not sep or not scheme.isascii() or not scheme.isalnum() or len(scheme) > 20:
+        return scrub_text(clamp(raw.rpartition("@")[2], 200))
+    host = rest
+    for stop in "/?#":
+        host = host.partition(stop)[0]
+    host = host.rpartition("@")[2]
+    return f"{scheme}://{scrub_text(clamp(host, 260), tokens=False)}"
 
 
 def split_query(query: str) -> list[tuple[str, str]]:
@@ -299,6 +419,8 @@ def _json_documents(text: str) -> list[object]:
     """One JSON document, or newline-delimited ones (Sentry envelopes, NDJSON beacons)."""
     try:
         return [json.loads(text)]
+    except RecursionError:  # nested deeper than any real body: kept as a scrubbed excerpt
+        return []
     except ValueError:
         pass
     docs = []
@@ -308,7 +430,7 @@ def _json_documents(text: str) -> list[object]:
             continue
         try:
             docs.append(json.loads(line))
-        except ValueError:
+        except (ValueError, RecursionError):
             return []
     return docs
 
@@ -372,3 +494,11 @@ class Redactor:
 
     def scrub_text(self, text: str) -> str:
         return text if self.keep_secrets else scrub_text(text)
+
+    def name(self, name: str) -> str:
+        """A parameter, cookie or storage key name (``scrub_name``)."""
+        return name if self.keep_secrets else scrub_name(name)
+
+    def path(self, path: str) -> str:
+        """A URL path on its own (a cookie's ``path``): each segment through the scrubber."""
+        return path if self.keep_secrets else _path(path)

@@ -83,7 +83,7 @@ plc pbc pc gmbh ag sa sas sarl bv nv srl spa ab as aps oy kk pty pte""".split())
 def normalise_name(name: str) -> str:
     """The comparison form of a legal name: no case, accents, punctuation, parenthesised text
     ("(d/b/a Sentry)"), "d/b/a ..." tails or trailing legal-form words ("Inc.", "L.L.C.")."""
-    text = unicodedata.normalize("NFKD", name)
+    text = unicodedata.normalize("NFKD", name[:300])  # legal names are short (issue 17)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = re.sub(r"\([^)]*\)", " ", text)
     text = re.split(r"\b(?:d/b/a|dba|doing business as|f/k/a|fka|formerly)\b", text)[0]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import KnowledgeBaseError
+from ..limits import MAX_HOST
 from ..models import Destination, Entity, Fact
 from ..resources import DerivedCache, data_path
 from ..resources import digest as _digest
@@ -231,6 +232,12 @@ class KnowledgeBase:
                     )
                 if "(?P<region>" not in svc.region_pattern:
                     raise KnowledgeBaseError(f"service {svc.id}: region_pattern lacks (?P<region>…)")
+                try:
+                    re.compile(svc.region_pattern)
+                except (re.error, RecursionError, OverflowError) as e:
+                    raise KnowledgeBaseError(f"service {svc.id}: region_pattern is not a valid "
+                                             f"regular expression ({e.__class__.__name__}: "
+                                             f"{str(e)[:120]})") from e
 
     # -- queries ------------------------------------------------------------------------
     @cached_property
@@ -320,7 +327,8 @@ class KnowledgeBase:
         facts = [Fact(value=f"{host} is operated by {operator.name}", source=ref,
                       reference=svc.sources[0], checked=_date(self.checked))]
         if svc.region_pattern:
-            m = re.search(svc.region_pattern, host)
+            # searched on host names only, which importers cap at 253 characters (issue #17)
+            m = re.search(svc.region_pattern, host) if len(host) <= MAX_HOST else None
             region = m.group("region") if m else None
             country = self.data.regions[svc.regions or ""].get(region or "")
             if region and country:

@@ -25,10 +25,13 @@ from urllib.parse import quote, urlsplit
 
 from ..models import Lookup
 from . import rdap, whois
+from ..errors import GdprmapError
+from ..limits import host_problem
 from .cache import DEFAULT_TTL, FAILURE_TTL, LookupCache
+from .netpolicy import TargetPolicy, clamp_text
+from .registrant import Registration
 
 log = logging.getLogger(__name__)
-from .registrant import Registration
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,10 @@ class OnlineOptions:
     whois_servers: Mapping[str, str] = field(default_factory=dict)  # tld|host -> host[:port]
     rdap_servers: Mapping[str, str] = field(default_factory=dict)  # tld -> base URL
     bootstrap: Path | None = None  # RDAP bootstrap file (default: the bundled one)
+    # host:port pairs an answer's referral (RDAP related link or redirect, WHOIS referral) may
+    # reach although private or non-standard: tests' own 127.0.0.1 servers. Library only - no
+    # command-line option or environment variable sets it (see enrich/netpolicy.py).
+    referral_allowlist: tuple[str, ...] = ()
     # issue 15: CNAME chains of the site's own hosts (cloaking); None: $GDPRMAP_DNS_SERVER,
     # else the first nameserver of /etc/resolv.conf ("host:port")
     dns_server: str | None = None
@@ -79,6 +86,7 @@ class RegistrationLookup:
         self.bootstrap = rdap.Bootstrap.load(options.bootstrap)
         self.budget = _Budget(options.max_lookups, options.max_seconds, clock)
         self.clock, self.sleep = clock, sleep
+        self.policy = TargetPolicy(options.referral_allowlist)
         self.lookups: list[Lookup] = []
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -112,6 +120,21 @@ class RegistrationLookup:
         return self.options.whois_servers.get(tld) or self.bootstrap.whois.get(tld)
 
     def _one(self, protocol: str, domain: str, server: str) -> Registration | None:
+        """One lookup; whatever goes wrong in it is this lookup's failure, recorded, and
+        never the run's end (issue #17: a 64-character label ended the run)."""
+        try:
+            return self._one_checked(protocol, domain, server)
+        except GdprmapError:  # the cache or the options: the run's own problem, not the answer's
+            raise
+        except Exception as e:  # noqa: BLE001 - a hostile answer must not end the run
+            self._record(protocol, domain, server, "error",
+                         f"lookup failed: {type(e).__name__}", when=_now())
+            return None
+
+    def _one_checked(self, protocol: str, domain: str, server: str) -> Registration | None:
+        if (problem := host_problem(domain)) is not None:
+            self._record(protocol, domain, server, "skipped", problem, when=_now())
+            return None
         key = f"{protocol}:{domain}"
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             self._record(protocol, domain, hit.server, hit.status, None if hit.ok else
@@ -157,7 +180,9 @@ class RegistrationLookup:
             self._record("rdap", domain, used, "ok", "registry answer names no registrant; "
                          "asking the registrar it links to", when=_now())
             try:
-                doc2 = self._polite(link, lambda t: rdap.fetch(link, t), rdap.RdapFailure)
+                doc2 = self._polite(link, lambda t: rdap.fetch(link, t, self.policy,
+                                                               referral=True),
+                                    rdap.RdapFailure)
                 return rdap._origin(link), json.dumps(doc2)
             except rdap.RdapFailure as e:
                 self._record("rdap", domain, e.server, e.status, f"registrar: {e}", when=_now())
@@ -165,7 +190,8 @@ class RegistrationLookup:
 
     def _whois(self, domain: str, server: str) -> tuple[str, str]:
         answer = self._polite(server, lambda t: whois.query(
-            domain, server, t, dict(self.options.whois_servers)), whois.WhoisFailure)
+            domain, server, t, dict(self.options.whois_servers), policy=self.policy),
+            whois.WhoisFailure)
         return answer.server, answer.text
 
     def _polite(self, target: str, call, failure):  # type: ignore[no-untyped-def]
@@ -193,11 +219,13 @@ class RegistrationLookup:
     def _record(self, protocol: str, domain: str, server: str | None, status: str,
                 detail: str | None, *, cached: bool = False,
                 when: dt.datetime | None = None) -> None:
+        domain = clamp_text(domain, 260)
+        server = None if server is None else clamp_text(server, 200)
         log.info("%s lookup of %s at %s: %s%s", protocol, domain, server or "(no server)",
                  status, " (cached)" if cached else "")
         self.lookups.append(Lookup(protocol=protocol, query=domain, server=server,
                                    time=when or _now(), status=status, cached=cached,
-                                   detail=detail))
+                                   detail=None if detail is None else clamp_text(detail, 300)))
 
 
 def _score(reg: Registration) -> int:

@@ -13,11 +13,14 @@ urllib (RIRs redirect queries for space they do not hold). HTTP 404 is "not foun
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
+import math
 import os
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..resources import data_path
+from .netpolicy import STANDARD_PORTS, Deadline, RefusedTarget, TargetPolicy, clamp_text
 from .registrant import Registration, is_redacted, pick
 
 ENV_BOOTSTRAP = "GDPRMAP_RDAP_BOOTSTRAP"
@@ -97,14 +101,34 @@ def _slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def fetch(url: str, timeout: float) -> dict[str, Any]:
-    """GET an RDAP URL and return the JSON object; raise ``RdapFailure`` otherwise."""
+def fetch(url: str, timeout: float, policy: TargetPolicy | None = None,
+          referral: bool = False) -> dict[str, Any]:
+    """GET an RDAP URL and return the JSON object; raise ``RdapFailure`` otherwise.
+
+    ``timeout`` bounds the whole exchange (issue #17: it was per read). ``referral``: the URL
+    was named by an answer (a ``related`` link), so it must pass ``policy`` (standard port,
+    public address); redirects are always treated so."""
     req = urllib.request.Request(url, headers={"Accept": "application/rdap+json, "
                                                "application/json", "User-Agent": USER_AGENT})
     server = _origin(url)
+    policy = policy or TargetPolicy()
+    state = {"check_peer": referral}
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            body = resp.read(MAX_ANSWER + 1)
+        with Deadline(timeout) as deadline:
+            if referral:
+                parts = urllib.parse.urlsplit(url)
+                policy.check_port(parts.scheme, parts.hostname or "",
+                                  parts.port or STANDARD_PORTS.get(parts.scheme, 0))
+            try:
+                opener = _opener(deadline, policy, state)
+                with opener.open(req, timeout=timeout) as resp:
+                    body = _read(resp, deadline)
+            except (OSError, http.client.HTTPException) as e:
+                if deadline.expired and not isinstance(e, urllib.error.HTTPError):
+                    raise TimeoutError from e
+                raise
+    except RefusedTarget as e:
+        raise RdapFailure("error", str(e), server) from e
     except urllib.error.HTTPError as e:
         if e.code == 404:
             raise RdapFailure("not-found", "HTTP 404: the registry has no such object",
@@ -114,24 +138,82 @@ def fetch(url: str, timeout: float) -> dict[str, Any]:
             raise RdapFailure("rate-limited", "HTTP 429 Too Many Requests"
                               + (f" (Retry-After {retry:g} s)" if retry else ""), server,
                               retry) from e
-        raise RdapFailure("error", f"HTTP {e.code} {e.reason}", server) from e
+        raise RdapFailure("error", f"HTTP {e.code} {clamp_text(e.reason)}", server) from e
     except TimeoutError as e:
-        raise RdapFailure("timeout", f"no answer within {timeout:g} s", server) from e
+        raise RdapFailure("timeout", f"no complete answer within {timeout:g} s", server) from e
     except urllib.error.URLError as e:
         if isinstance(e.reason, (TimeoutError, socket.timeout)):
             raise RdapFailure("timeout", f"no answer within {timeout:g} s", server) from e
-        raise RdapFailure("error", f"connection failed: {e.reason}", server) from e
-    except OSError as e:
-        raise RdapFailure("error", f"connection failed: {e}", server) from e
+        if isinstance(e.reason, RefusedTarget):
+            raise RdapFailure("error", str(e.reason), server) from e
+        raise RdapFailure("error", f"connection failed: {clamp_text(e.reason)}", server) from e
+    except (OSError, http.client.HTTPException, ValueError) as e:
+        raise RdapFailure("error", f"connection failed: {clamp_text(e)}", server) from e
     if len(body) > MAX_ANSWER:
         raise RdapFailure("error", f"answer larger than {MAX_ANSWER} bytes", server)
     try:
         doc = json.loads(body)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         raise RdapFailure("error", "the answer is not JSON", server) from e
     if not isinstance(doc, dict):
         raise RdapFailure("error", "the answer is not a JSON object", server)
     return doc
+
+
+def _read(resp: Any, deadline: Deadline) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_ANSWER:
+        if deadline.expired:
+            raise TimeoutError("deadline")
+        chunk = resp.read(min(1 << 16, MAX_ANSWER + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if deadline.expired:
+        raise TimeoutError("deadline")
+    return b"".join(chunks)
+
+
+def _opener(deadline: Deadline, policy: TargetPolicy,
+            state: dict[str, bool]) -> urllib.request.OpenerDirector:
+    """urllib with every socket under ``deadline`` and every redirect a referral."""
+
+    def watched(base: type[http.client.HTTPConnection]) -> Any:
+        class Connection(base):  # type: ignore[valid-type, misc]
+            def connect(self) -> None:
+                super().connect()
+                deadline.watch(self.sock)
+                if state["check_peer"]:
+                    policy.check_peer(self.sock, self.host, self.port)
+        return Connection
+
+    http_conn = watched(http.client.HTTPConnection)
+    https_conn = watched(http.client.HTTPSConnection)
+
+    class Http(urllib.request.HTTPHandler):
+        def http_open(self, req: Any) -> Any:
+            return self.do_open(http_conn, req)
+
+    class Https(urllib.request.HTTPSHandler):
+        def https_open(self, req: Any) -> Any:
+            return self.do_open(https_conn, req, context=getattr(self, "_context", None))
+
+    class Redirect(urllib.request.HTTPRedirectHandler):
+        max_redirections = 3
+
+        def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
+                             newurl: str) -> Any:
+            parts = urllib.parse.urlsplit(newurl)
+            if parts.scheme not in ("http", "https"):
+                raise RefusedTarget("refused: a redirect to a scheme other than HTTP(S)")
+            policy.check_port(parts.scheme, parts.hostname or "",
+                              parts.port or STANDARD_PORTS[parts.scheme])
+            state["check_peer"] = True
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    return urllib.request.build_opener(Http, Https, Redirect)
 
 
 def _origin(url: str) -> str:
@@ -141,13 +223,19 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+MAX_RETRY_AFTER = 86_400.0  # a day: "Retry-After: 1e11" must not shut a domain out for ages
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(str(value)[:32])
     except ValueError:
         return None  # an HTTP date: not worth parsing for a cache entry
+    if not math.isfinite(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 def related_link(doc: dict[str, Any]) -> str | None:

@@ -54,6 +54,9 @@ class Registration:
         return bool(self.organisation)
 
 
+
+MAX_NAME = 200  # characters of an organisation name or country kept from an answer
+
 def is_redacted(value: str) -> bool:
     low = value.lower()
     return any(marker in low for marker in REDACTION_MARKERS)
@@ -82,7 +85,7 @@ def country_code(value: str | None) -> str | None:
     names = _country_names()
     if text in names:
         return names[text]
-    m = re.fullmatch(r".*\(([A-Z]{2})\)", text)
+    m = re.search(r"\(([A-Z]{2})\)$", text) if "\n" not in text else None  # linear (#17)
     if m and m.group(1) in names:
         return m.group(1)
     return None
@@ -93,8 +96,9 @@ def _values(raw: object) -> list[str]:
         return []
     items = raw if isinstance(raw, (list, tuple)) else [raw]
     out: list[str] = []
-    for item in items:
-        text = str(item).strip()
+    for item in list(items)[:20]:
+        # a hostile server's 500 kB "organisation" must not reach the report (issue #17)
+        text = " ".join(str(item)[:MAX_NAME * 4].split())[:MAX_NAME]
         if text and text.lower() not in (o.lower() for o in out):
             out.append(text)
     return out
@@ -116,13 +120,14 @@ def pick(kind: str, raw: object, notes: list[str], redacted: list[str]) -> str |
     if kind == "country":
         codes = list(dict.fromkeys(c for v in clear if (c := country_code(v))))
         if not codes:
-            notes.append(f"unrecognised registrant country {clear[0]!r}")
+            notes.append(f"unrecognised registrant country {clear[0][:40]!r}")
             return None
         if len(codes) > 1:
             notes.append(f"several registrant countries in the answer ({', '.join(codes)})")
             return None
         return codes[0]
     if len(clear) > 1:
-        notes.append(f"several registrant organisations in the answer ({'; '.join(clear)})")
+        notes.append(f"several registrant organisations in the answer "
+                     f"({'; '.join(clear[:5])[:400]})")
         return None
     return clear[0]

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from .netpolicy import RefusedTarget, TargetPolicy, clamp_text
 from .registrant import Registration, pick
 
 MAX_ANSWER = 256 * 1024
@@ -27,10 +28,13 @@ RATE_LIMIT_PATTERNS = re.compile(
     r"rate limit|query limit|too many (queries|requests)|exceeded|try again later|"
     r"quota|access denied|temporarily (blocked|unavailable)", re.IGNORECASE)
 NOT_FOUND_PATTERNS = re.compile(
-    r"^\s*(no match|not found|no data found|no entries found|status:\s*(free|available)|"
+    r"^[ \t]*(no match|not found|no data found|no entries found|status:\s*(free|available)|"
     r"domain not found|the queried object does not exist|no object found|%% no entries)",
     re.IGNORECASE | re.MULTILINE)
-REFERRAL = re.compile(r"^\s*Registrar WHOIS Server:\s*(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
+# "^[ \t]*", not "^\s*": with MULTILINE, \s* spans empty lines, and a run of newlines was
+# scanned again from every line start (quadratic; issue #17).
+REFERRAL = re.compile(r"^[ \t]*Registrar WHOIS Server:[ \t]*(\S+)[ \t\r]*$",
+                      re.IGNORECASE | re.MULTILINE)
 
 
 class WhoisFailure(Exception):
@@ -57,16 +61,29 @@ def split_server(server: str, default_port: int = 43) -> tuple[str, int]:
     return server, default_port
 
 
-def exchange(server: str, query: str, timeout: float) -> str:
+def exchange(server: str, query: str, timeout: float, policy: TargetPolicy | None = None) -> str:
     """Send one query line to ``server`` (host[:port]) and read the answer to EOF.
 
     ``timeout`` bounds the whole exchange (connect, send and every read together).
+    ``policy``: the server was named by an answer (a referral), so it must be on port 43 at a
+    public address (issue #17).
     """
-    host, port = split_server(server)
+    try:
+        host, port = split_server(server)
+        line = query.encode("idna") + b"\r\n"
+    except (ValueError, UnicodeError) as e:
+        raise WhoisFailure("error", "not a host name or port WHOIS can ask", server) from e
+    if policy is not None:
+        try:
+            policy.check_port("whois", host, port)
+        except RefusedTarget as e:
+            raise WhoisFailure("error", str(e), server) from e
     deadline = time.monotonic() + timeout
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
-            sock.sendall(query.encode("idna") + b"\r\n")
+            if policy is not None:
+                policy.check_peer(sock, host, port)
+            sock.sendall(line)
             chunks: list[bytes] = []
             size = 0
             while True:
@@ -81,10 +98,13 @@ def exchange(server: str, query: str, timeout: float) -> str:
                 size += len(data)
                 if size > MAX_ANSWER:
                     raise WhoisFailure("error", f"answer larger than {MAX_ANSWER} bytes", server)
+    except RefusedTarget as e:
+        raise WhoisFailure("error", str(e), server) from e
     except TimeoutError as e:  # socket.timeout is TimeoutError
         raise WhoisFailure("timeout", f"no complete answer within {timeout:g} s", server) from e
-    except OSError as e:
-        raise WhoisFailure("error", f"connection failed: {e.strerror or e}", server) from e
+    except (OSError, UnicodeError, ValueError) as e:
+        reason = clamp_text(getattr(e, "strerror", None) or e)
+        raise WhoisFailure("error", f"connection failed: {reason}", server) from e
     raw = b"".join(chunks)
     try:
         return raw.decode("utf-8")
@@ -99,17 +119,20 @@ def classify_answer(text: str, server: str) -> None:
         raise WhoisFailure("error", "empty answer", server)
     head = stripped[:600]
     if RATE_LIMIT_PATTERNS.search(head) and "domain name:" not in head.lower():
-        raise WhoisFailure("rate-limited", head.splitlines()[0][:200], server)
+        raise WhoisFailure("rate-limited", clamp_text(head.splitlines()[0], 200), server)
     if NOT_FOUND_PATTERNS.search(head):
-        raise WhoisFailure("not-found", head.splitlines()[0][:200], server)
+        raise WhoisFailure("not-found", clamp_text(head.splitlines()[0], 200), server)
 
 
 def query(domain: str, server: str, timeout: float, servers: dict[str, str] | None = None,
-          referral: bool = True) -> WhoisAnswer:
+          referral: bool = True, policy: TargetPolicy | None = None) -> WhoisAnswer:
     """Ask ``server`` about ``domain``; follow one "Registrar WHOIS Server:" referral.
 
     A failing referral keeps the registry's answer (thin registries still name the registrar).
+    A referral the ``servers`` table maps is configuration and trusted; any other is checked
+    against ``policy`` (port 43, public address; issue #17).
     """
+    policy = policy or TargetPolicy()
     servers = servers or {}
     text = exchange(server, domain, timeout)
     classify_answer(text, server)
@@ -117,15 +140,27 @@ def query(domain: str, server: str, timeout: float, servers: dict[str, str] | No
     if m:
         target = m.group(1).strip().rstrip("/")
         target = re.sub(r"^(whois|https?)://", "", target)
-        target = servers.get(target.lower(), target)
+        mapped = servers.get(target.lower())
+        target = mapped or target
         if target and "/" not in target and target != server:
             try:
-                more = exchange(target, domain, timeout)
+                more = exchange(target, domain, timeout, None if mapped else policy)
                 classify_answer(more, target)
                 return WhoisAnswer(target, text + "\n" + more)
             except WhoisFailure:
                 pass
     return WhoisAnswer(server, text)
+
+
+MAX_PARSED = 64 * 1024
+MAX_LINE = 200
+
+
+def for_parser(text: str) -> str:
+    """The answer as python-whois may read it: its patterns are quadratic in a line's length
+    (a 250 kB answer took ~250 s), so lines are cut to ``MAX_LINE`` characters and the text to
+    ``MAX_PARSED`` (real answers: a few kB, field lines well under 200 characters)."""
+    return "\n".join(line[:MAX_LINE] for line in text[:MAX_PARSED].splitlines())
 
 
 # Keys python-whois uses for the registrant, by TLD parser (see the module docstring).
@@ -138,6 +173,7 @@ def parse(domain: str, text: str, server: str, retrieved: str) -> Registration:
     """Normalise a raw WHOIS answer with python-whois's parser."""
     from whois.parser import WhoisEntry
 
+    text = for_parser(text)
     try:
         entry = WhoisEntry.load(domain, text)
     except Exception as e:  # python-whois raises bare Exception subclasses on odd answers
@@ -148,7 +184,7 @@ def parse(domain: str, text: str, server: str, retrieved: str) -> Registration:
     org_raw = _registrant_field(entry, ORG_KEYS, notes, "organisation")
     if org_raw is None:
         # Not every TLD parser has an organisation pattern; the ICANN label is common to most.
-        org_raw = re.findall(r"^\s*Registrant\s+Organi[sz]ation:[ \t]*(\S.*)$", text,
+        org_raw = re.findall(r"^[ \t]*Registrant[ \t]+Organi[sz]ation:[ \t]*(\S.*)$", text,
                              re.IGNORECASE | re.MULTILINE) or None
     country_raw = _registrant_field(entry, COUNTRY_KEYS, notes, "country")
     org = pick("organisation", org_raw, notes, redacted)

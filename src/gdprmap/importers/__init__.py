@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
+from ..limits import special_file
 from ..models import CaptureInfo, Flow
 from . import har, pcapdroid, register, trackercontrol, wec
 from .base import Capture, Importer, ImportOptions
@@ -37,6 +38,9 @@ def open_capture(path: Path, display: str | None = None,
     display = display or str(path)
     options = options or ImportOptions()
     head = b""
+    if special_file(path):
+        raise InputError(display, "not a regular file (a FIFO, socket or device); "
+                                  "give a capture file or folder")
     if not path.is_dir():
         try:
             with path.open("rb") as fh:

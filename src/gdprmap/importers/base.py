@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import hashlib
 import ipaddress
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,8 @@ from typing import IO, Any, Protocol
 
 from ..errors import InputError
 from ..models import CaptureInfo, Flow, SkippedEntry
-from ..redact import Redactor
+from ..limits import MAX_REASON, MAX_SKIPPED_LISTED, special_file
+from ..redact import Redactor, clamp, scrub_text
 
 
 @dataclass(frozen=True)
@@ -50,22 +52,39 @@ class Importer:
     open: Callable[[Path, str, ImportOptions], Capture]
 
 
+class SkippedEntries(list[SkippedEntry]):
+    """The skipped entries listed (at most ``limits.MAX_SKIPPED_LISTED``) and, in ``total``,
+    how many were skipped: a capture of a million broken entries must not become a report of a
+    million lines (issue #17)."""
+
+    total: int = 0
+
+
+def skipped_count(skipped: list[SkippedEntry]) -> int:
+    """How many entries were skipped, listed or not."""
+    return max(len(skipped), getattr(skipped, "total", 0))
+
+
 @dataclass
 class EntryGuard:
     """Turns a broken entry into an error, or - with ``skip_bad_entries`` - into a listed
-    ``SkippedEntry``. Never silent: what is skipped is counted and shown."""
+    ``SkippedEntry``. Never silent: what is skipped is counted and shown; the first
+    ``MAX_SKIPPED_LISTED`` are listed."""
 
     display: str
     options: ImportOptions
-    skipped: list[SkippedEntry] = field(default_factory=list)
+    skipped: SkippedEntries = field(default_factory=SkippedEntries)
 
     def skip(self, error: InputError) -> None:
         """Re-raise ``error`` unless bad entries may be skipped; then record it."""
         if not self.options.skip_bad_entries or error.entry is None:
             raise error
+        self.skipped.total += 1
+        if len(self.skipped) >= MAX_SKIPPED_LISTED:
+            return
         where = f"{error.field}: " if error.field else ""
         self.skipped.append(SkippedEntry(input=self.display, entry=error.entry,
-                                         reason=f"{where}{error.reason}"))
+                                         reason=clamp(f"{where}{error.reason}", MAX_REASON)))
 
 
 class HashingReader:
@@ -90,6 +109,8 @@ def sha256_file(path: Path) -> str:
 
 def read_bytes(path: Path, display: str, limit: int) -> bytes:
     """A small side file (CSV, register, inspection.json) read whole, refusing huge ones."""
+    if special_file(path):
+        raise InputError(display, "not a regular file (a FIFO, socket or device)")
     try:
         size = path.stat().st_size
         if size > limit:
@@ -159,12 +180,32 @@ def _canonical_ip(value: str) -> str | None:
 
 
 def short(e: BaseException) -> str:
-    """The first line of an error, printable: parser messages may quote raw input bytes."""
+    """The first line of an error, printable, without what it quotes: parser messages may
+    quote raw input (a URL with ``user:password@``, a token; issue #17)."""
     text = e.args[0] if e.args else ""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     text = str(text).strip().splitlines()[0] if str(text).strip() else type(e).__name__
-    return "".join(c if c.isprintable() else "?" for c in text)[:160]
+    text = _QUOTED.sub("…", text[:2000])
+    return scrub_text("".join(c if c.isprintable() else "?" for c in text)[:160])
+
+
+# 'quoted' or "quoted" text in an error message, and what follows "as" or ":" in the
+# standard library's "could not be cast to integer value as ..." style
+_QUOTED = re.compile(r"'[^'\n]{0,2000}+'?|\"[^\"\n]{0,2000}+\"?|(?<=value as ).{0,2000}+")
+
+
+def url_problem(e: ValueError) -> str:
+    """What is wrong with a URL ``urlsplit`` refused, in words that quote nothing of it."""
+    text = str(e)
+    for needle, reason in (("IPv6", "invalid IPv6 address in brackets"),
+                           ("Port", "the port is not a number from 0 to 65535"),
+                           ("port", "the port is not a number from 0 to 65535"),
+                           ("NFKC", "the host has characters that change under NFKC "
+                                    "normalisation")):
+        if needle in text:
+            return reason
+    return "malformed"
 
 
 class Memo:

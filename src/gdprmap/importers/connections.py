@@ -19,12 +19,19 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..models import CaptureInfo, Flow, SkippedEntry
-from .base import EntryGuard, ImportOptions, decode_text, ip_or_none, read_bytes
+from .base import (
+    EntryGuard,
+    ImportOptions,
+    decode_text,
+    ip_or_none,
+    read_bytes,
+    skipped_count,
+)
 
 CONNECTION = "connection"
 MAX_CSV = 512 << 20  # a connection log larger than this is not one
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,62}[a-z0-9_])?"
-                       r"(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}[a-z0-9_])?)*\.?$")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+                       r"(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$")  # RFC 1035
 _PACKAGE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
 
 
@@ -154,7 +161,7 @@ class ConnectionLog:
             producer=self.producer, entries=count, first_seen=first, last_seen=last,
             apps=tuple(apps),
             first_party_hints=tuple(dict.fromkeys(d for a in apps if (d := developer_domain(a)))),
-            skipped=len(self.skipped), secrets_kept=self.options.keep_secrets,
+            skipped=skipped_count(self.skipped), secrets_kept=self.options.keep_secrets,
         )
 
     def info(self) -> CaptureInfo:

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from ..errors import InputError
+from ..limits import host_problem
 from ..models import CaptureInfo, Flow, Header, SkippedEntry
 from ..redact import Redactor, after_host
 from .consent import ConsentPages, run_info
@@ -41,6 +42,8 @@ from .base import (
     is_unicode,
     parse_time,
     short,
+    skipped_count,
+    url_problem,
 )
 from .tls import tls_info
 
@@ -269,7 +272,7 @@ class HarCapture:
             producer=self.producer, entries=self.entries,
             first_seen=self.first_seen, last_seen=self.last_seen,
             pages=tuple(redactor.url(u) for u in self._page_urls.values()),
-            skipped=len(self.skipped), secrets_kept=self.options.keep_secrets,
+            skipped=skipped_count(self.skipped), secrets_kept=self.options.keep_secrets,
             **self._consent_info(redactor),
         )
 
@@ -347,7 +350,9 @@ class EntryReader:
             host = None if hostless else parts.hostname
             port = None if hostless else parts.port
         except ValueError as e:
-            raise fail("request.url", f"not a URL: {short(e)}") from e
+            raise fail("request.url", f"not a URL: {url_problem(e)}") from e
+        if host and (problem := host_problem(host)):
+            raise fail("request.url", problem)
         url, query = r.url_and_query(raw_url, parts)
         cookies = {n for n, _ in _pairs(request.get("cookies"), fail, "request.cookies")}
         headers, referrer = self._headers(request.get("headers"), url, cookies, fail)

@@ -84,6 +84,20 @@ def _parse(text: str, display: str) -> Any:
         raise InputError(display, f"not valid YAML{where}: {problem}") from e
     except RecursionError as e:
         raise InputError(display, "nested too deeply") from e
+    except (ValueError, OverflowError) as e:
+        # a value YAML's resolver cannot build: "2024-02-30" (a date that does not exist), an
+        # integer of more than 4,300 digits (issue #17: both ended in exit 3)
+        raise InputError(display, f"not valid YAML: a value cannot be read "
+                                  f"({_value_problem(e)})") from e
+
+
+def _value_problem(e: Exception) -> str:
+    text = str(e)
+    if "digits" in text:
+        return "an integer with too many digits"
+    if "out of range" in text or "must be in" in text:
+        return "a date or time that does not exist"
+    return type(e).__name__
 
 
 @dataclass

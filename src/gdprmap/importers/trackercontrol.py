@@ -23,7 +23,8 @@ from .connections import ConnectionLog, connection_flow, csv_header, host_or_ip
 
 ONE_APP = ("daddr", "time", "uncertain", "Tracker Name", "Tracker Category")
 ALL_APPS = ("uid", "daddr", "time", "uncertain", "Tracker", "Category", "Package", "App")
-_FILE_PACKAGE = re.compile(r"^(?P<package>[A-Za-z][\w.]*\.[\w.]+)_\d{8}\.csv$")
+# One greedy run (linear, issue #17); the package must hold a dot (checked where it is used).
+_FILE_PACKAGE = re.compile(r"^(?P<package>[A-Za-z][\w.]*)_\d{8}\.csv$")
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -43,7 +44,8 @@ class TrackerControlCapture(ConnectionLog):
         self._layout = "all-apps" if csv_header(raw[:4096]) == ALL_APPS else "one-app"
         if self._layout == "one-app":  # the package is only in the file name
             m = _FILE_PACKAGE.match(self.path.name)
-            self._file_package = m.group("package") if m else None
+            self._file_package = (m.group("package") if m and "." in m.group("package")[1:-1]
+                                  else None)
         return f"trackercontrol-csv ({self._layout})"
 
     def _row(self, index: int, row: dict[str, str]) -> tuple[Flow, dt.datetime | None]:

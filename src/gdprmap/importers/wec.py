@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import InputError
+from ..limits import outside
 from ..models import (
     Beacon,
     CaptureInfo,
@@ -42,6 +43,7 @@ from .base import (
     read_bytes,
     sha256_file,
     short,
+    skipped_count,
 )
 from .connections import connection_flow, host_or_ip
 from .har import MAX_URL, HarCapture
@@ -80,6 +82,12 @@ class InspectionCapture:
 
     def __iter__(self) -> Iterator[Flow]:
         path = self.folder / INSPECTION
+        for inside_name in (INSPECTION, HAR):
+            if (self.folder / inside_name).exists() and outside(self.folder,
+                                                                self.folder / inside_name):
+                raise InputError(f"{self.display.rstrip('/')}/{inside_name}",
+                                 "a symbolic link leading outside the capture folder; links "
+                                 "are followed only inside it")
         raw = read_bytes(path, self._inspection_display, MAX_INSPECTION)
         try:
             doc = json.loads(decode_text(raw, self._inspection_display))
@@ -113,7 +121,7 @@ class InspectionCapture:
             entries=entries, first_seen=first, last_seen=last, pages=pages, files=tuple(files),
             first_party_hints=meta.first_party_hints(), run=meta.run(), cookies=meta.cookies(),
             local_storage=meta.local_storage(), beacons=meta.beacons(),
-            skipped=len(self.skipped), secrets_kept=self.options.keep_secrets,
+            skipped=skipped_count(self.skipped), secrets_kept=self.options.keep_secrets,
         )
 
     def info(self) -> CaptureInfo:
@@ -166,7 +174,8 @@ class _Inspection:
             or self.get("script.version.commit", str),
             browser=_clip(self.get("name", str, browser)),
             browser_version=_clip(self.get("version", str, browser)),
-            user_agent=_clip(self.get("user_agent", str, browser), 500),
+            user_agent=_clip(self.redactor.scrub_text(self.get("user_agent", str, browser)
+                                                      or ""), 500) or None,
             started=parse_time(self.get("start_time", str)),
             ended=parse_time(self.get("end_time", str)),
             start_url=self._url(self.get("uri_ins", str)),
@@ -212,8 +221,10 @@ class _Inspection:
             log = _obj(c.get("log"))
             location = log.get("location") if isinstance(log.get("location"), str) else None
             out.append(StoredCookie(
-                name=c["name"][:500], domain=_clip(_s(c.get("domain"))) or "",
-                path=_clip(_s(c.get("path"))) or "/", expires=when, session=session,
+                name=self.redactor.name(c["name"][:500]),
+                domain=_clip(_s(c.get("domain"))) or "",
+                path=_clip(self.redactor.path(_s(c.get("path")) or "")) or "/",
+                expires=when, session=session,
                 first_party=_b(c.get("firstPartyStorage")), http_only=_b(c.get("httpOnly")),
                 secure=_b(c.get("secure")), same_site=_clip(_s(c.get("sameSite"))),
                 set_by=_clip(_s(log.get("type"))), set_at=self._url(location),
@@ -227,7 +238,8 @@ class _Inspection:
                 raise InputError(self.display, "not an object", field=f"localStorage.{origin}")
             for key, item in items.items():
                 first = item.get("firstPartyStorage") if isinstance(item, dict) else None
-                out.append(StorageItem(origin=origin[:500], key=key[:500], first_party=_b(first)))
+                out.append(StorageItem(origin=self.redactor.url(origin[:500]),
+                                       key=self.redactor.name(key[:500]), first_party=_b(first)))
                 if len(out) >= MAX_ITEMS:
                     return tuple(out)
         return tuple(out)

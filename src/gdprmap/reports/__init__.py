@@ -89,7 +89,11 @@ def renderer_for(output: Path, **options: object) -> Renderer:
         directory = path.parent if str(path.parent) else Path(".")
         if not directory.is_dir():
             raise UsageError(f"{path}: folder {directory} does not exist")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=directory)
+        try:  # an unwritable folder is the user's input error, not a crash (issue #17)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix,
+                                       dir=directory)
+        except OSError as e:
+            raise UsageError(f"{path}: cannot write in {directory}: {e.strerror or e}") from e
         os.close(fd)
         try:
             if render in OPTION_AWARE:

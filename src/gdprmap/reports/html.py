@@ -23,6 +23,7 @@ from typing import Any
 import jinja2
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from jinja2.bccache import Bucket, BytecodeCache
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from ..models import Assessment, Evidence, Finding, Recipient, Severity, Verdict
@@ -93,7 +94,20 @@ def render_document(
     css_dir = os.fspath(template_dir) if template_dir is not None else None
     context["stylesheet"] = Markup(_stylesheet(css_dir)) if standalone else None
     context["attachments"] = [{"name": n, "what": i18n.t(lang, k)} for n, k in attachments]
-    return env.get_template(TEMPLATE).render(context)
+    if template_dir is None:
+        return env.get_template(TEMPLATE).render(context)
+    try:
+        return env.get_template(TEMPLATE).render(context)
+    except (jinja2.TemplateError, UnicodeDecodeError) as e:
+        # a user's template: a syntax error, an undefined name or a sandbox refusal is an
+        # input error (exit 2) naming the file and line, not a crash (issue #17)
+        from ..errors import UsageError
+
+        where = getattr(e, "filename", None) or os.fspath(template_dir)
+        line = getattr(e, "lineno", None)
+        message = getattr(e, "message", None) or type(e).__name__
+        raise UsageError(f"{where}{f':{line}' if line else ''}: template error: "
+                         f"{' '.join(str(message).split())[:200]}") from e
 
 
 # --- environment ---------------------------------------------------------------------------
@@ -130,7 +144,10 @@ def _environment(template_dir: str | None = None) -> Environment:
     if template_dir:
         loaders.insert(0, FileSystemLoader(template_dir))
     loaders.append(PrefixedBuiltin(builtin))
-    env = Environment(
+    # A user's templates run in Jinja's sandbox (issue #17): they may use the context, filters
+    # and tests, but not reach Python objects' internals (``lipsum.__globals__`` gave os).
+    env_class = SandboxedEnvironment if template_dir else Environment
+    env = env_class(
         loader=ChoiceLoader(loaders),
         autoescape=True,
         undefined=StrictUndefined,
@@ -138,7 +155,8 @@ def _environment(template_dir: str | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        bytecode_cache=TemplateCache(),
+        # sandboxed code differs (calls go through the sandbox): never shared through the cache
+        bytecode_cache=None if template_dir else TemplateCache(),
     )
     env.filters["css_string"] = css_string
     return env
@@ -186,9 +204,15 @@ def _stylesheet(template_dir: str | None = None) -> str:
     folder = bundled_dir("templates")
     if template_dir and (Path(template_dir) / STYLESHEET).is_file():
         folder = Path(template_dir)
-    css = (folder / STYLESHEET).read_text(encoding="utf-8")
-    if "</" in css:
-        raise ValueError(f"{STYLESHEET} must not contain '</'")
+    from ..errors import UsageError
+
+    try:
+        css = (folder / STYLESHEET).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"{folder / STYLESHEET}: cannot read a UTF-8 stylesheet "
+                         f"({type(e).__name__})") from e
+    if "</" in css:  # it is written inside <style>: "</" could close it (issue #17: exit 2)
+        raise UsageError(f"{folder / STYLESHEET}: a stylesheet must not contain '</'")
     return css
 
 
