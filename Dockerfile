@@ -1,5 +1,6 @@
 # gdprmap in a container: a slim Python image with the Debian packages the Makefile installs
-# (one list, in the Makefile: `make debian-packages`), and the package itself.
+# (one list, in the Makefile: `make debian-packages`, Chromium for `gdprmap audit` included),
+# and the package with Playwright.
 #   docker build -t gdprmap .
 #   docker run --rm -v "$PWD:/work" gdprmap report /work/capture.har -o /work/report.pdf
 FROM python:3.11-slim
@@ -11,7 +12,7 @@ RUN apt-get update \
 WORKDIR /opt/gdprmap
 COPY . .
 RUN make debian-packages \
- && pip install --no-cache-dir . \
+ && pip install --no-cache-dir '.[capture]' \
  && rm -rf /var/lib/apt/lists/* /root/.cache
 
 WORKDIR /work

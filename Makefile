@@ -5,32 +5,42 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEBIAN_PACKAGES := poppler-utils libharfbuzz-subset0 fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 chromium
+# a report needs no browser: chromium is for `gdprmap capture`/`audit` and their tests (issue 16)
+REPORT_PACKAGES := $(filter-out chromium,$(DEBIAN_PACKAGES))
 
-.PHONY: setup report test debian-packages clean
+.PHONY: setup report test debian-packages report-packages clean
 
-debian-packages:
-	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+define install_debian
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "install these Debian packages first: sudo apt-get install$$missing"; exit 1; fi; \
 	fi
+endef
 
-# `make report` installs only what a report needs; `make test` adds the test extras (dask: the
-# batch's cluster test, pandas: Assessment.to_pandas).
+debian-packages:
+	$(call install_debian,$(DEBIAN_PACKAGES))
+
+report-packages:
+	$(call install_debian,$(REPORT_PACKAGES))
+
+# `make report` installs only what a report needs; `make test` adds the browser and the extras
+# (capture: Playwright for `gdprmap capture`, issue 16; dask: the batch's cluster test; pandas:
+# Assessment.to_pandas).
 $(BIN)/gdprmap: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[capture]'  # capture: Playwright for `gdprmap capture` (issue #16)
+	$(BIN)/pip install -q -e .
 	@touch $@
 
 $(VENV)/.test-extras: $(BIN)/gdprmap
-	$(BIN)/pip install -q -e '.[test,dask,pandas]'
+	$(BIN)/pip install -q -e '.[test,dask,pandas,capture]'
 	@touch $@
 
 setup: debian-packages $(BIN)/gdprmap $(VENV)/.test-extras
 
-report: debian-packages $(BIN)/gdprmap
+report: report-packages $(BIN)/gdprmap
 	$(BIN)/gdprmap report examples/health-booking/capture.har -o report.pdf
 	$(BIN)/gdprmap report examples/health-booking/capture.har -o report.json
 
