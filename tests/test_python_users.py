@@ -198,7 +198,7 @@ def test_documented_query_by_name(tmp_path: Path) -> None:
 PACKAGE = ROOT / "src" / "gdprmap"
 # Lower layers never import higher ones (a module may import its own layer and below).
 LAYERS = [
-    {"errors", "verdicts", "arguments", "resources", "vocab", "models"},
+    {"errors", "verdicts", "arguments", "resources", "limits", "vocab", "models"},
     {"redact", "importers", "classify", "enrich", "register", "declared", "capture"},
     {"graph", "rules", "consent"},
     {"assess", "compare", "diff", "query", "export", "status", "reports"},
@@ -249,7 +249,7 @@ def _layer(module: str) -> int:
     for i, names in enumerate(LAYERS):
         if top in names:
             return i
-    return len(LAYERS)  # the package itself
+    return len(LAYERS)  # the package itself, or a module not placed yet: add it to LAYERS
 
 
 def test_no_import_cycles() -> None:
