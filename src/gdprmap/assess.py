@@ -245,15 +245,13 @@ class EvidenceWriter:
     renamed when the analysis ends well."""
 
     def __init__(self, path: Path) -> None:
-        import tempfile
+        from .resources import AtomicFile
 
-        self.path = Path(path)
         try:
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.",
-                                            dir=self.path.parent or Path("."))
+            self.out = AtomicFile(path, "w", encoding="utf-8", newline="\n")
         except OSError as e:
             raise UsageError(f"{path}: cannot write the evidence file: {e.strerror or e}") from e
-        self.file = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self.file = self.out.file
 
     def write(self, flow: Any, items: list[Any]) -> list[Any]:
         import json
@@ -276,14 +274,8 @@ class EvidenceWriter:
     def __enter__(self) -> EvidenceWriter:
         return self
 
-    def __exit__(self, kind: object, *_: object) -> None:
-        import os
-
-        self.file.close()
-        if kind is None:
-            os.replace(self.tmp, self.path)
-        elif os.path.exists(self.tmp):
-            os.unlink(self.tmp)
+    def __exit__(self, kind: object, *rest: object) -> None:
+        self.out.__exit__(kind, *rest)
 
 
 _GC_LOCK = threading.Lock()

@@ -47,11 +47,12 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from . import __version__
 from .arguments import several
 from .errors import GdprmapError, UsageError
+from .resources import AtomicFile
 from .limits import outside
 
 log = logging.getLogger(__name__)
@@ -331,14 +332,8 @@ def _write_manifest(task: SiteTask, result: SiteResult) -> None:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with AtomicFile(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
 
 
 def finished(task: SiteTask) -> SiteResult | None:
@@ -645,7 +640,7 @@ class SummaryWriter:
                        "skipped": len(result.skipped), "failed": len(result.failed)},
         }
         # the same text as json.dumps(summary, indent=1), written in pieces
-        with _atomic_file(out / "summary.json") as f:
+        with AtomicFile(out / "summary.json") as f:
             f.write(b"{\n")
             for key, value in head.items():
                 f.write(f" {json.dumps(key)}: {_indented(value, ' ')},\n".encode())
@@ -654,7 +649,7 @@ class SummaryWriter:
                 f.write((b"\n  " if i == 0 else b",\n  ") + piece)
             f.write(b"\n ],\n" if result.sites else b"],\n")
             f.write(f' "recipients": {_indented(recipients, " ")}\n}}'.encode())
-        with _atomic_file(out / "summary.csv") as f:
+        with AtomicFile(out / "summary.csv") as f:
             f.write((",".join(SUMMARY_COLUMNS) + "\n").encode())
             for piece in self._spans(result, json_part=False):
                 f.write(piece)
@@ -694,25 +689,6 @@ def write_summary(result: BatchResult, options: dict[str, Any]) -> None:
 def _indented(value: Any, indent: str) -> str:
     text = json.dumps(value, indent=1, ensure_ascii=False)
     return text.replace("\n", "\n" + indent)
-
-
-class _atomic_file:  # noqa: N801 - used as a context manager like open()
-    """A file written under a temporary name and renamed into place when closed cleanly."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self) -> IO[bytes]:
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        self.file = os.fdopen(fd, "wb")
-        return self.file
-
-    def __exit__(self, kind: object, *_: object) -> None:
-        self.file.close()
-        if kind is None:
-            os.replace(self.tmp, self.path)
-        elif os.path.exists(self.tmp):
-            os.unlink(self.tmp)
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:

@@ -19,6 +19,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import IO, Any
 
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parent.parent
@@ -119,3 +120,25 @@ class DerivedCache:
 def _owned_by_us(st: os.stat_result) -> bool:
     getuid = getattr(os, "getuid", None)  # absent on Windows, where folders are per user
     return getuid is None or st.st_uid == getuid()
+
+
+class AtomicFile:
+    """A file written under a temporary name beside ``path`` and renamed into place only when
+    the ``with`` block ends cleanly: a reader never sees half a file, and a failure leaves the
+    earlier file (or none) as it was. ``mode`` and ``options`` are those of ``open``."""
+
+    def __init__(self, path: Path, mode: str = "wb", **options: Any) -> None:
+        self.path = Path(path)
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.",
+                                        dir=self.path.parent or Path("."))
+        self.file: IO[Any] = open(fd, mode, **options)  # noqa: SIM115 - closed in __exit__
+
+    def __enter__(self) -> IO[Any]:
+        return self.file
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.file.close()
+        if kind is None:
+            os.replace(self.tmp, self.path)
+        elif os.path.exists(self.tmp):
+            os.unlink(self.tmp)
