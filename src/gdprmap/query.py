@@ -191,6 +191,9 @@ def _remote_part(node: Any) -> str | None:
     return None
 
 
+REARM = 0.25  # seconds between repeated alarms once the deadline has passed
+
+
 @dataclass
 class _Timer:
     fired: bool = False
@@ -199,8 +202,10 @@ class _Timer:
 @contextlib.contextmanager
 def _deadline(seconds: float) -> Iterator[_Timer]:
     """Stop the query after ``seconds`` (SIGALRM: rdflib evaluates in Python, so the signal
-    lands between two steps; ``fired`` stays set should anything swallow it). Off the main
-    thread, or where there is no SIGALRM, only the row limit applies."""
+    lands between two steps). The exception can land where it is swallowed - a gc callback
+    ignores it - so the alarm repeats every ``REARM`` seconds until the query has stopped, and
+    ``fired`` stays set. Off the main thread, or where there is no SIGALRM, only the row
+    limit applies."""
     import signal
     import threading
 
@@ -215,7 +220,7 @@ def _deadline(seconds: float) -> Iterator[_Timer]:
         raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, REARM)
     try:
         yield timer
     finally:
