@@ -17,13 +17,14 @@ Cookie values and ``Authorization`` headers are never written: the file is meant
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from ..importers.base import sha256_file
 
 REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization"})
@@ -155,14 +156,6 @@ def entry(rec: Any, state: str, tls: dict[str, Any]) -> dict[str, Any] | None:
             record["subjectOrganization"] = tls["org"][origin]
         out["_tls"] = record
     return out
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _action(banner: Any) -> dict[str, Any] | None:

@@ -9,14 +9,13 @@ A page without ``_consent`` (any other producer's HAR) gives no consent record a
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
 from ..models import ConsentClick, ConsentPage, RunInfo, StorageItem, StoredCookie
 from ..redact import Redactor
-from .base import parse_time
+from .base import parse_time, sha256_file
 
 STATES = ("none", "accept", "reject")
 OUTCOMES = ("no-banner", "shown", "clicked", "no-control", "unknown")
@@ -86,7 +85,7 @@ class ConsentPages:
                 inside = False
             if inside and candidate.is_file():
                 path = str(candidate)
-                sha = _sha256(candidate)
+                sha = sha256_file(candidate)
         clicks: list[Any] = page["_clicks"] if isinstance(page.get("_clicks"), list) else []
         outcome = page.get("_outcome") if page.get("_outcome") in OUTCOMES else "unknown"
         title = _text(page.get("title"), 4000)
@@ -105,14 +104,6 @@ class ConsentPages:
             started=parse_time(page.get("startedDateTime")), ended=parse_time(page.get("_ended")),
             requests=self.counts.get(pid, 0),
         )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _cookies(value: Any) -> list[StoredCookie]:
