@@ -648,11 +648,11 @@ def fetch_dpf_list(output: Path | str, *, url: str = DOWNLOAD_URL, timeout: floa
     """Download the current List workbook into ``output`` (written only once it reads as a
     List). Raises ``InputError`` naming the URL when offline, on a timeout, an HTTP error, an
     answer over ``max_bytes`` or an answer that is not a List."""
-    import os
     import socket
-    import tempfile
     import urllib.error
     import urllib.request
+
+    from ..resources import AtomicFile
 
     body = json.dumps({"FileName": DOWNLOAD_NAME, "FileSizeKB": 3600, "FileType": "xlsx",
                        "Id": 0, "Guid": DOWNLOAD_NAME}).encode()
@@ -683,19 +683,15 @@ def fetch_dpf_list(output: Path | str, *, url: str = DOWNLOAD_URL, timeout: floa
         raise InputError(url, f"cannot connect ({e}; offline?); {hint}") from e
     content = b"".join(chunks)
     out = Path(output)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=str(out.parent or Path(".")))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
+    atomic = AtomicFile(out)
+    with atomic as fh:  # put in place only when it reads as a List
+        fh.write(content)
+        fh.flush()
         try:
-            parsed = read_dpf_list(tmp)
+            parsed = read_dpf_list(atomic.tmp)
         except InputError as e:
             raise InputError(url, f"the answer is not a DPF List ({e.reason}); not "
                                   "written") from e
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     parsed.path = str(out)
     return Download(out, len(content), hashlib.sha256(content).hexdigest(), parsed)
 
