@@ -456,3 +456,16 @@ def test_pdf_fetcher_decodes_only_embedded_png():
     for url in ("data:image/png;base64,aGVsbG8=", "data:image/svg+xml;base64," + png):
         with pytest.raises(ValueError):
             fetcher.fetch(url)
+
+
+def test_written_har_redacts_every_secret_header_the_importer_knows() -> None:
+    """The HAR `capture` writes holds no credential: the importer's secret-header list applies
+    (not only Authorization), cookie names stay, their values go."""
+    from gdprmap.capture import har as written
+
+    headers, names = written._headers({
+        "Authorization": "Bearer SECRET-1", "X-Api-Key": "SECRET-2", "X-Session-Id": "SECRET-3",
+        "Cookie": "sid=SECRET-4; lang=fr", "Accept": "text/html"})
+    values = {h["name"]: h["value"] for h in headers}
+    assert "SECRET" not in repr(values)
+    assert values["Accept"] == "text/html" and names == ["sid", "lang"]

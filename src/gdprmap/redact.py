@@ -171,9 +171,15 @@ def param(path: str, value: str) -> Param:
     return Param(path=shown, value=REDACTED, redacted=True, kind=kind, digest=digest(value))
 
 
+def secret_header(name: str) -> bool:
+    """A header whose value is a credential or session secret, whatever its value."""
+    lname = name.lower()
+    return lname in SECRET_HEADERS or bool(_SECRET_HEADER_WORDS.search(lname))
+
+
 def header(name: str, value: str) -> Header:
     lname = name.lower()
-    if lname in SECRET_HEADERS or _SECRET_HEADER_WORDS.search(lname):
+    if secret_header(lname):
         return Header(name=name, value=REDACTED, redacted=True)
     if lname in ("referer", "origin", ":path"):  # HTTP/2's :path is the URL's path and query
         return Header(name=name, value=url(value))

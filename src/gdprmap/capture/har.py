@@ -25,9 +25,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..importers.base import sha256_file
+from ..redact import REDACTED, secret_header
 
-REDACTED = "[redacted]"
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization"})
 
 
 def _iso(epoch_s: float) -> str:
@@ -55,7 +54,7 @@ def _headers(raw: dict[str, str] | None) -> tuple[list[dict[str, str]], list[str
         elif lname == "set-cookie":
             value = "\n".join(f"{line.split('=', 1)[0].strip()}={REDACTED}"
                               for line in value.split("\n") if line.strip())
-        elif lname in SECRET_HEADERS:
+        elif secret_header(lname):  # the importer's list: Authorization, X-Api-Key, ...
             value = REDACTED
         out.append({"name": name, "value": value})
     return out, names
