@@ -113,6 +113,9 @@ class ServiceRecord(_Strict):
     region_pattern: str | None = None  # regex with a (?P<region>…) group, matched on the host
     regions: str | None = None  # name of a [regions.NAME] table mapping region -> country
     region_entity: str | None = None  # entity processing in the region named by the host
+    # Why `operator` is the entity serving EEA customers: the sentence of the terms read, with
+    # the copy's date; that copy is sources[0], the reference of the "operated by" fact (#13).
+    operator_basis: str | None = None
     sources: list[str] = Field(min_length=1)
 
     @field_validator("domains")
