@@ -134,7 +134,7 @@ def _files(captures: Iterable[PathLike | BinaryIO]) -> Iterator[tuple[list[Path]
         paths: list[Path] = []
         names: dict[Path, str] = {}
         for capture in captures:
-            if hasattr(capture, "read"):
+            if not isinstance(capture, (str, os.PathLike)):  # a binary stream
                 name = getattr(capture, "name", None)
                 display = name if isinstance(name, str) else "<stream>"
                 path = spool(capture, Path(tmp), display)
