@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -58,11 +59,20 @@ class Match:
 @dataclass
 class Evaluation:
     """Rule matches in rule order, candidates a doctrine derived (derived -> origin IRI), and
-    the graph they were evaluated on (ontology + scenario + facts), for labels and sources."""
+    the graph they were evaluated on (ontology + scenario + facts), for labels and sources.
+
+    Issue 17: recipients whose facts are identical (the same data categories, candidates with
+    the same destination, chain, safeguards, server countries ...) are evaluated once, on one
+    representative of their class: ``matches`` and ``derived`` name the representatives'
+    candidates and recipients, and ``recipient_alias`` / ``candidate_alias`` map every other
+    member's recipient id / candidate key to its representative's. ``for_recipient`` gives the
+    substitution that turns a representative's matches into a member's."""
 
     matches: list[Match]
     derived: dict[str, str]
     graph: Any
+    recipient_alias: dict[str, str] = field(default_factory=dict)
+    candidate_alias: dict[str, str] = field(default_factory=dict)
 
     def deciding(self) -> dict[str, Match]:
         """Per candidate, the verdict rule that decides it: the first in priority order."""
@@ -71,6 +81,71 @@ class Evaluation:
             if m.rule.verdict and m.rule.subject == "candidate":
                 deciding.setdefault(m.subject, m)
         return deciding
+
+    def for_recipient(self, rid: str, keys: Iterable[str]) -> Swap:
+        """The renaming from a recipient's representative to the recipient (and its candidates
+        ``keys``); the identity for a representative."""
+        rep = self.recipient_alias.get(rid)
+        if rep is None:
+            return Swap(())
+        from .facts import candidate_iri, recipient_iri
+
+        pairs = [(recipient_iri(rep), recipient_iri(rid))]
+        pairs += [(candidate_iri(self.candidate_alias.get(k, k)), candidate_iri(k)) for k in keys]
+        return Swap(tuple(pairs))
+
+    def expanded(self, candidates: list[Any], received: Iterable[str]) -> list[Match]:
+        """Every match as if each recipient had been evaluated on its own (tests, tools)."""
+        keys: dict[str, list[str]] = {}
+        for c in candidates:
+            keys.setdefault(c.recipient, []).append(c.key)
+        by_subject: dict[str, list[Match]] = {}
+        for m in self.matches:
+            by_subject.setdefault(m.subject, []).append(m)
+        out: list[Match] = []
+        for rid in dict.fromkeys([*received, *keys]):
+            swap = self.for_recipient(rid, keys.get(rid, ()))
+            from .facts import candidate_iri, recipient_iri
+
+            subjects = [recipient_iri(self.recipient_alias.get(rid, rid))]
+            for k in keys.get(rid, ()):
+                origin = candidate_iri(self.candidate_alias.get(k, k))
+                subjects += [origin, *sorted(d for d, o in self.derived.items() if o == origin)]
+            for subject in subjects:
+                out += [swap.match(m) for m in by_subject.get(subject, ())]
+        return out
+
+
+@dataclass(frozen=True)
+class Swap:
+    """IRI renaming (representative -> member) applied to a match's subject and bindings: an
+    IRI equal to a representative's, or extending it with ``/`` (a derived candidate's
+    ``.../via-parent``), gets the member's instead."""
+
+    pairs: tuple[tuple[str, str], ...]
+
+    def iri(self, value: str) -> str:
+        for rep, member in self.pairs:
+            if value == rep or (value.startswith(rep) and value[len(rep)] == "/"):
+                return member + value[len(rep):]
+        return value
+
+    def term(self, value: Any) -> Any:
+        from rdflib import URIRef
+
+        if isinstance(value, URIRef):
+            renamed = self.iri(str(value))
+            return value if renamed == str(value) else URIRef(renamed)
+        return value
+
+    def match(self, m: Match) -> Match:
+        if not self.pairs:
+            return m
+        return Match(m.rule, self.iri(m.subject),
+                     {k: self.term(v) for k, v in m.bindings.items()})
+
+    def __bool__(self) -> bool:
+        return bool(self.pairs)
 
 
 @dataclass(frozen=True)
@@ -300,18 +375,26 @@ class Ruleset:
 
     def evaluate(self, candidates: list[Any], received: dict[str, set[str]], as_of: dt.date,
                  scenario: str | None = None, scenario_file: Path | None = None,
-                 doctrine: str = "exposure-is-risk") -> Evaluation:
+                 doctrine: str = "exposure-is-risk", group: bool = True) -> Evaluation:
         """Every rule match over ontology + scenario + the candidates' facts, in rule order.
 
         ``received`` maps recipient id -> DPV personal-data IRIs it receives. The facts are
         written straight into a copy of the (small) ontology graph: copying the ontology is
-        cheap, copying thousands of fact triples is not."""
+        cheap, copying thousands of fact triples is not. With ``group`` (issue 17), recipients
+        with identical facts are evaluated once (see ``Evaluation``): a capture of 64,000
+        unknown hosts is one class, not 64,000 SPARQL subjects. ``group=False`` evaluates every
+        recipient (the tests compare both)."""
         from .facts import to_rdf
 
         from rdflib import XSD, Literal, URIRef
 
         if doctrine not in DOCTRINES:
             raise UsageError(f"unknown doctrine {doctrine!r} (known: {', '.join(DOCTRINES)})")
+        recipient_alias: dict[str, str] = {}
+        candidate_alias: dict[str, str] = {}
+        if group:
+            candidates, received, recipient_alias, candidate_alias = _classes(candidates,
+                                                                              received)
         graph = self.scenario_graph(scenario, scenario_file)
         to_rdf(candidates, received, into=graph)
         doctrine_iri = URIRef(GM + DOCTRINES[doctrine])
@@ -333,7 +416,7 @@ class Ruleset:
                 if subject is None:
                     raise OntologyError(f"rule {rule.id}: query binds no ?cand/?recipient")
                 matches.append(Match(rule, str(subject), bindings))
-        return Evaluation(matches, derived, graph)
+        return Evaluation(matches, derived, graph, recipient_alias, candidate_alias)
 
     def label(self, graph: Any, node: Any, lang: str) -> str:
         """A human label for an IRI in the ontology or facts."""
@@ -348,6 +431,47 @@ class Ruleset:
                 if getattr(o, "language", None) == wanted:
                     return str(o)
         return str(labels[0]) if labels else str(node).rsplit("#", 1)[-1]
+
+
+def _classes(candidates: list[Any], received: dict[str, set[str]],
+             ) -> tuple[list[Any], dict[str, set[str]], dict[str, str], dict[str, str]]:
+    """Issue 17: one representative per class of recipients with identical facts.
+
+    A recipient's facts are what ``to_rdf`` writes about it and its candidates, less the names:
+    whether it is a recipient with data, the data categories, and the multiset of its
+    candidates with key and recipient blanked (destination, chain, safeguards, server countries,
+    ...). Every rule reads a star of triples around one candidate or recipient, plus the
+    ontology and entity facts, which members of a class share; so a member's matches are its
+    representative's, renamed. Returns the representatives' candidates and received data, and
+    the member -> representative maps of recipient ids and candidate keys."""
+    from collections import Counter
+
+    by_recipient: dict[str, list[Any]] = {}
+    for c in candidates:
+        by_recipient.setdefault(c.recipient, []).append(c)
+    reps: dict[Any, str] = {}
+    recipient_alias: dict[str, str] = {}
+    candidate_alias: dict[str, str] = {}
+    rep_keys: dict[str, dict[Any, str]] = {}
+    for rid in dict.fromkeys([*received, *by_recipient]):
+        own = by_recipient.get(rid, [])
+        blanked = [replace(c, key="", recipient="") for c in own]
+        data = received.get(rid)
+        signature = (data is not None, frozenset(data or ()),
+                     frozenset(Counter(blanked).items()))
+        rep = reps.setdefault(signature, rid)
+        if rep == rid:
+            continue
+        recipient_alias[rid] = rep
+        if rep not in rep_keys:
+            rep_keys[rep] = {replace(c, key="", recipient=""): c.key
+                             for c in by_recipient.get(rep, [])}
+        for c, b in zip(own, blanked):
+            candidate_alias[c.key] = rep_keys[rep][b]
+    kept = set(reps.values())
+    return ([c for c in candidates if c.recipient in kept],
+            {rid: data for rid, data in received.items() if rid in kept},
+            recipient_alias, candidate_alias)
 
 
 @lru_cache(maxsize=4)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
+
 from .. import vocab
 from ..enrich.kb import HostMatch
 from ..models import Citation, DataCategory, Evidence, Finding, Severity, Step, Transfer, Verdict
@@ -90,18 +92,26 @@ class Judge:
         self._derived_by_origin: dict[str, list[str]] = {}
         for derived, origin in self.evaluation.derived.items():
             self._derived_by_origin.setdefault(origin, []).append(derived)
+        self._parts: dict[Any, Any] = {}
+        self._citations: dict[tuple[str, tuple[str, ...]], tuple[Citation, ...]] = {}
 
     def judge(self, case: RecipientCase) -> tuple[Verdict, list[Transfer], list[Finding]]:
+        evaluation = self.evaluation
+        # issue 17: a recipient evaluated through its class's representative gets the
+        # representative's matches, renamed to its own candidates and recipient
+        swap = evaluation.for_recipient(case.id, [c.key for c in case.candidates])
         names = {entity_iri(e.id): e.name for c in case.candidates for e in c.chain}
         findings: list[Finding] = []
         transfers: list[Transfer] = []
         for cand in case.candidates:
             origin = candidate_iri(cand.key)
-            for subject in (origin, *sorted(self._derived_by_origin.get(origin, []))):
-                deciding = self._deciding.get(subject)
-                derived = subject != origin
+            rep_origin = candidate_iri(evaluation.candidate_alias.get(cand.key, cand.key))
+            for rep_subject in (rep_origin, *sorted(self._derived_by_origin.get(rep_origin, []))):
+                rep_deciding = self._deciding.get(rep_subject)
+                deciding = swap.match(rep_deciding) if rep_deciding else None
+                derived = rep_subject != rep_origin
                 receiver = cand.chain[-1] if derived else (cand.chain[0] if cand.chain else None)
-                transfers.append(Transfer(
+                transfers.append(self._shared(Transfer(
                     country=receiver.country if derived and receiver else cand.destination,
                     entity=receiver.id if receiver else None,
                     entity_name=receiver.name if receiver else None,
@@ -109,20 +119,29 @@ class Judge:
                     else Verdict.UNKNOWN,  # a deciding rule always has a verdict
                     rule=deciding.rule.id if deciding else None,
                     derived=derived,
-                ))
-                labels = names if subject == origin else _through_control(names, cand, self.lang)
-                for m in self._by_subject.get(subject, []):
-                    if m.rule.verdict and m is not deciding:
+                )))
+                labels = names if not derived else _through_control(names, cand, self.lang)
+                for rep_m in self._by_subject.get(rep_subject, []):
+                    if rep_m.rule.verdict and rep_m is not rep_deciding:
                         continue  # superseded by a verdict rule of higher priority
-                    steps = self._steps(m, cand, case, names) if m is deciding else ()
+                    m = deciding if rep_m is rep_deciding else swap.match(rep_m)
+                    assert m is not None
+                    steps = self._steps(m, cand, case, names) if rep_m is rep_deciding else ()
                     findings.append(self._finding(m, case, labels if m.rule.verdict else names,
                                                   case.sample, steps))
-        for m in _merge_categories(self._by_subject.get(recipient_iri(case.id), [])):
+        rep_recipient = recipient_iri(evaluation.recipient_alias.get(case.id, case.id))
+        for m in _merge_categories([swap.match(m)
+                                    for m in self._by_subject.get(rep_recipient, [])]):
             evidence_of = {d.iri: d.evidence for d in case.data}
             ev = [e for iri in m.bindings["category"] for e in evidence_of.get(iri, ())[:2]]
             findings.append(self._finding(m, case, names, ev, ()))
         worst = max((t.verdict for t in transfers), key=lambda v: v.rank, default=Verdict.UNKNOWN)
         return worst, list(dict.fromkeys(transfers)), list(dict.fromkeys(findings))
+
+    def _shared(self, value: Any) -> Any:
+        """One instance of each equal immutable part (issue 17: 64,000 unknown recipients
+        hold the same transfers, citations, rule and law steps and explanations)."""
+        return self._parts.setdefault(value, value)
 
     def _country(self, code: str) -> str:
         return self.ruleset.label(self.evaluation.graph, LOC + code, self.lang)
@@ -146,18 +165,23 @@ class Judge:
         template = rule.explanations.get(self.lang) or rule.explanations["en"]
         severity = rule.special_severity if case.special and rule.special_severity else None
         severity = severity or rule.severity
-        cited = list(rule.citations)
-        for var in LEGAL_VARIABLES:  # the legal basis of the instrument/regime actually relied on
-            node = m.bindings.get(var)
-            if node is not None:
-                cited += self.ruleset.citations_of(self.evaluation.graph, node)
+        legal = (rule.id, tuple(str(m.bindings.get(var)) for var in LEGAL_VARIABLES))
+        citations = self._citations.get(legal)
+        if citations is None:
+            cited = list(rule.citations)
+            for var in LEGAL_VARIABLES:  # the legal basis of the instrument/regime relied on
+                node = m.bindings.get(var)
+                if node is not None:
+                    cited += self.ruleset.citations_of(self.evaluation.graph, node)
+            citations = self._citations[legal] = tuple(
+                Citation(label=c.label, iri=c.iri) for c in dict.fromkeys(cited))
         return Finding(
             rule=rule.id,
             title=rule.titles.get(self.lang) or rule.titles["en"],
             severity=Severity(severity),
             verdict=Verdict(rule.verdict) if rule.verdict else None,
-            citations=tuple(Citation(label=c.label, iri=c.iri) for c in dict.fromkeys(cited)),
-            explanation=template.format_map(_Missing(self._values(m, names))),
+            citations=citations,
+            explanation=self._shared(template.format_map(_Missing(self._values(m, names)))),
             evidence=tuple(evidence),
             steps=steps,
         )
@@ -213,7 +237,7 @@ class Judge:
                           reference=f"ontologies/{m.rule.query_file}"))
         steps.append(Step(kind="conclusion", text=say["verdict"].format(
             date=self.as_of, verdict=m.rule.verdict)))
-        return tuple(steps)
+        return tuple(self._shared(step) for step in steps)
 
 
 def _through_control(names: dict[str, str], cand: Candidate, lang: str) -> dict[str, str]:
