@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 import json
 import os
 import re
@@ -79,9 +78,17 @@ MAX_BODY_PARAMS = 2000
 MAX_DEPTH = 20
 
 
+# BLAKE2b in its keyed mode (a MAC, RFC 7693) takes keys of up to 64 bytes: a longer
+# GDPRMAP_REDACTION_KEY is hashed to 64 bytes first, as HMAC does with long keys.
+_MAC_KEY = _KEY if len(_KEY) <= 64 else hashlib.sha512(_KEY).digest()
+
+
 def digest(value: str) -> str:
-    # hmac.digest: the same HMAC-SHA256 as hmac.new(...).hexdigest(), in one C call
-    return hmac.digest(_KEY, value.encode("utf-8", "surrogatepass"), "sha256").hex()[:16]
+    """A keyed digest of a value (16 hex digits), for matching equal values; never output.
+    Keyed BLAKE2b: one C call, ~2.5 x faster than HMAC-SHA256 (issue 19: one digest per
+    identifier value not seen before, i.e. per request in a capture of unique client ids)."""
+    return hashlib.blake2b(value.encode("utf-8", "surrogatepass"), key=_MAC_KEY,
+                           digest_size=8).hexdigest()
 
 
 # Personal values the classifier must name but that must not travel on raw (issue #4): known
@@ -298,12 +305,30 @@ def after_host(url: str) -> str | None:
 _SCHEME_AND_HOST = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*+://[^/?#]*+")
 
 
+# An absolute URL that ``urlsplit`` would take apart without any of its special cases: a
+# scheme, "//", an authority without brackets, no tab, CR or LF anywhere (urlsplit deletes
+# them) and nothing to strip in front (the scheme starts with a letter).
+_PLAIN_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*+)://([^/?#\[\]\t\r\n]*+)"
+                        r"((?:/[^?#\t\r\n]*+)?)(?:\?([^#\t\r\n]*+))?(?:#([^\t\r\n]*+))?")
+
+
+def split_url(raw: str) -> SplitResult:
+    """``urlsplit(raw)``, the same result and errors, with the common case (an absolute URL
+    with an ASCII host) taken apart by one regex: ``urlsplit`` cost ~3 us per URL in Python,
+    and an importer splits two or three per request (issue 19)."""
+    m = _PLAIN_URL.fullmatch(raw)
+    if m is None or not m.group(2).isascii():
+        return urlsplit(raw)
+    scheme, netloc, path, query, fragment = m.groups()
+    return SplitResult(scheme.lower(), netloc, path, query or "", fragment or "")
+
+
 def url_and_query(raw: str, parts: SplitResult | None = None) -> tuple[str, tuple[Param, ...]]:
     """``url(raw)`` and the redacted query parameters, parsed once (importers need both).
     ``parts`` is ``urlsplit(raw)`` when the caller has it already."""
     if parts is None:
         try:
-            parts = urlsplit(raw)
+            parts = split_url(raw)
         except ValueError:
             return scheme_and_host(raw), ()
     scheme = parts.scheme

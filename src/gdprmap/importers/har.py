@@ -22,14 +22,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, NamedTuple, cast
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from ..errors import InputError
 from ..limits import host_problem
 from ..models import CaptureInfo, Flow, Header, SkippedEntry
-from ..redact import Redactor, after_host, secret_header
+from ..redact import Redactor, after_host, secret_header, split_url
 from .consent import ConsentPages, run_info
 from .jsonstream import JsonError, JsonLimit, JsonText
 from .base import (
@@ -345,7 +344,7 @@ class EntryReader:
         if not is_unicode(raw_url):
             raise fail("request.url", "not valid Unicode (a lone surrogate escape)")
         try:
-            parts = urlsplit(raw_url)
+            parts = split_url(raw_url)
             scheme = parts.scheme.lower()
             hostless = scheme in HOSTLESS_SCHEMES
             host = None if hostless else parts.hostname
