@@ -101,3 +101,29 @@ def test_digest_is_keyed_stable_and_short() -> None:
     assert len(digest("a")) == 16 and int(digest("a"), 16) >= 0
     assert digest("\udc80") == digest("\udc80")  # a lone surrogate from JSON escapes
 
+
+def test_a_json_report_builds_no_graph(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The flow graph (networkx) is built on first use: a JSON report never imports networkx,
+    and the graph is there, the same, when asked for (issue 19)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    capture = root / "examples" / "health-booking" / "capture.har"
+    code = ("import sys\nfrom gdprmap.cli import main\n"
+            f"try:\n    main(['report', {str(capture)!r}, '-o', {str(tmp_path / 'r.json')!r}])\n"
+            "except SystemExit:\n    pass\n"
+            "print('NETWORKX', 'networkx' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={"PYTHONPATH": str(root / "src"), "PATH": "",
+                                          "GDPRMAP_CACHE_DIR": str(tmp_path / "cache")}).stdout
+    assert "NETWORKX False" in out, out
+    assert (tmp_path / "r.json").stat().st_size > 1000
+
+    import gdprmap
+
+    assessment = gdprmap.analyze(capture)
+    graph = assessment.graph
+    assert assessment.graph is graph  # built once
+    assert graph.nx.number_of_nodes() > 10
