@@ -308,7 +308,7 @@ _SCHEME_AND_HOST = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*+://[^
 # An absolute URL that ``urlsplit`` would take apart without any of its special cases: a
 # scheme, "//", an authority without brackets, no tab, CR or LF anywhere (urlsplit deletes
 # them) and nothing to strip in front (the scheme starts with a letter).
-_PLAIN_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*+)://([^/?#\[\]\t\r\n]*+)"
+_PLAIN_URL = re.compile(r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*+)://([^/?#\[\]\t\r\n]*+)"
                         r"((?:/[^?#\t\r\n]*+)?)(?:\?([^#\t\r\n]*+))?(?:#([^\t\r\n]*+))?")
 
 
