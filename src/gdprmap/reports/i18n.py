@@ -733,6 +733,60 @@ _STRINGS_9: dict[str, dict[str, str]] = {
 for _lang, _more in _STRINGS_9.items():
     _STRINGS[_lang].update(_more)
 
+# Issue 19: large reports print their long tail of recipients in a compact annex.
+_STRINGS_19: dict[str, dict[str, str]] = {
+    "en": {
+        "sec_annex": "Annex: other recipients",
+        "annex_intro": (
+            "This report has {total} recipients. The {shown} printed in full above are the "
+            "identified recipients before the unidentified ones, the most serious verdict "
+            "first, then the most severe finding, special-category data and the number of "
+            "requests. The {n} others are listed here, each with its verdict, the rule that "
+            "decides it, the countries where it receives data, its requests and the capture "
+            "entries its deciding finding cites; their hosts, data categories, findings and "
+            "every evidence item are in the JSON report and the CSV register."
+        ),
+        "annex_ref": "{n} further recipients are listed in the annex with their verdict, "
+                     "deciding rule and evidence:",
+        "annex_more": "{n} in the annex",
+        "annex_col_recipient": "Recipient",
+        "annex_col_rule": "Rule",
+        "annex_col_countries": "Received in",
+        "annex_col_requests": "Requests",
+        "annex_col_evidence": "Evidence: entries",
+        "map_tail": "{n} in the annex",
+        "map_tail_countries": "{n} other countries",
+        "map_tail_note": "The last part groups the {n} recipients of the annex by verdict.",
+    },
+    "fr": {
+        "sec_annex": "Annexe : autres destinataires",
+        "annex_intro": (
+            "Ce rapport compte {total} destinataires. Les {shown} présentés en détail ci-dessus "
+            "sont les destinataires identifiés avant les non identifiés, le verdict le plus "
+            "grave d'abord, puis le constat le plus sévère, les données sensibles et le nombre "
+            "de requêtes. Les {n} autres sont listés ici, chacun avec son verdict, la règle qui "
+            "le décide, les pays où il reçoit des données, ses requêtes et les entrées de la "
+            "capture que cite son constat décisif ; leurs hôtes, catégories de données, "
+            "constats et chaque élément de preuve figurent dans le rapport JSON et le "
+            "registre CSV."
+        ),
+        "annex_ref": "{n} autres destinataires sont listés en annexe avec leur verdict, leur "
+                     "règle décisive et leurs preuves :",
+        "annex_more": "{n} en annexe",
+        "annex_col_recipient": "Destinataire",
+        "annex_col_rule": "Règle",
+        "annex_col_countries": "Reçoit en",
+        "annex_col_requests": "Requêtes",
+        "annex_col_evidence": "Preuves : entrées",
+        "map_tail": "{n} en annexe",
+        "map_tail_countries": "{n} autres pays",
+        "map_tail_note": "La dernière partie regroupe par verdict les {n} destinataires de "
+                         "l'annexe.",
+    },
+}
+for _lang, _more in _STRINGS_19.items():
+    _STRINGS[_lang].update(_more)
+
 # --- verdicts and severities ---------------------------------------------------------------
 
 _VERDICT_FR: dict[str, str] = {
