@@ -60,6 +60,21 @@ TEXT = {
         "no_category": "La base de connaissances n'enregistre aucune catégorie de service pour "
                        "ce destinataire : rien n'établit que ses requêtes sont strictement "
                        "nécessaires.",
+    },    "de": {
+        "requests": "{n} Anfrage(n) an {hosts} im Zustand „{state}“; die erste um {time} "
+                    "({input}, Eintrag {entry}).",
+        "banner": "Banner im Zustand „{state}“: {how}.",
+        "found": "gefunden durch {method} ({cmp})",
+        "clicked": "; angeklicktes Bedienelement: „{text}“ ({css}) um {time}",
+        "nobanner": "kein Banner gefunden",
+        "nocontrol": "; für diese Wahl wurde kein Bedienelement gefunden",
+        "verdict": "Feststellung neben der Bewertung nach Kapitel V ({verdict}), die sie nicht "
+                   "ändert.",
+        "category": "Die Wissensbasis erfasst den Dienst dieses Empfängers als {cat}, keine "
+                    "Kategorie, die unbedingt erforderlich sein kann (Inhaltsauslieferung, "
+                    "Hosting, Zahlung, das Einwilligungswerkzeug).",
+        "no_category": "Die Wissensbasis erfasst keine Dienstkategorie für diesen Empfänger: "
+                       "nichts zeigt, dass seine Anfragen unbedingt erforderlich sind.",
     },
 }
 
@@ -261,7 +276,9 @@ def _state_label(state: str, lang: str) -> str:
     labels = {"en": {"none": "before any choice", "accept": "after acceptance",
                      "reject": "after refusal"},
               "fr": {"none": "avant tout choix", "accept": "après acceptation",
-                     "reject": "après refus"}}
+                     "reject": "après refus"},
+              "de": {"none": "vor jeder Auswahl", "accept": "nach Zustimmung",
+                     "reject": "nach Ablehnung"}}
     return labels.get(lang, labels["en"])[state]
 
 

@@ -84,6 +84,10 @@ _REASONS = {
            "service de santé dans la base de connaissances (RGPD, considérant 35)",
            "site d'un service de santé : déclaré par l'utilisateur (--health-context) ; chaque "
            "page capturée est celle d'un service de santé (RGPD, considérant 35)"),
+    "de": ("Website eines Gesundheitsdienstes: {host} wird von {operator} betrieben, in der "
+           "Wissensbasis als Gesundheitsdienst erfasst (DSGVO Erwägungsgrund 35)",
+           "Website eines Gesundheitsdienstes: vom Nutzer angegeben (--health-context); jede "
+           "aufgezeichnete Seite ist die eines Gesundheitsdienstes (DSGVO Erwägungsgrund 35)"),
 }
 
 

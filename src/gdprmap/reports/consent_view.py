@@ -78,6 +78,40 @@ TEXT: dict[str, dict[str, str]] = {
         "mismatch": "diffère du SHA-256 enregistré à la capture",
         "rules": "Règles de consentement",
     },
+    "de": {
+        "title": "Einwilligungszustände",
+        "intro": "gdprmap hat die Website selbst mit einem Chromium ohne Oberfläche besucht, "
+                 "einmal je Einwilligungszustand, jedes Mal mit einem neuen Browserprofil: "
+                 "„none“ (Seite geladen, keine Wahl getroffen), „accept“ (Zustimmungs-"
+                 "Bedienelement des Banners angeklickt) und „reject“ (Ablehnungs-Bedienelement "
+                 "angeklickt). Eine Anfrage zählt zu einem Zustand, sobald die Wahl angeklickt "
+                 "wurde; vor dem Klick zählt sie als „none“. Wurde kein Banner gefunden, lautet "
+                 "der Zustand „kein Banner gefunden“, weder Ablehnung noch Zustimmung.",
+        "state": "Zustand", "outcome": "Banner", "method": "Gefunden durch",
+        "control": "Angeklicktes Bedienelement",
+        "requests": "Anfragen", "cookies": "Cookies nach dem Zustand",
+        "storage": "localStorage-Schlüssel",
+        "screenshot": "Bildschirmfoto", "not_available": "Bildschirmfoto nicht verfügbar (Datei "
+                                                       "fehlt oder seit der Bewertung geändert)",
+        "table": "Empfänger nach Einwilligungszustand",
+        "table_intro": "Eine Markierung bedeutet, dass der Empfänger in diesem Zustand mindestens "
+                       "eine Anfrage erhalten hat. Nach einer Ablehnung erreichte Empfänger sind "
+                       "hier und auf der Datenflusskarte gekennzeichnet.",
+        "recipient": "Empfänger", "verdict": "Bewertung der Übermittlung",
+        "findings": "Feststellungen zur Einwilligung", "after_refusal": "nach Ablehnung erreicht",
+        "no_recipient": "Kein dritter Empfänger hat in diesen Zuständen eine Anfrage erhalten.",
+        "none": "none (vor jeder Auswahl)", "accept": "accept (Zustimmung)",
+        "reject": "reject (Ablehnung)",
+        "no-banner": "kein Banner gefunden", "shown": "angezeigt, nicht beantwortet",
+        "clicked": "beantwortet", "no-control": "kein Bedienelement für diese Wahl",
+        "unknown": "nicht erfasst",
+        "run": "Live-Aufzeichnung", "browser": "Browser", "started": "Beginn (UTC)",
+        "ended": "Ende (UTC)", "timezone": "Zeitzone des aufzeichnenden Rechners",
+        "command": "Aufzeichnungsbefehl", "args": "Browser-Argumente",
+        "shots": "Bildschirmfotos der Zustände", "recorded": "bei der Aufzeichnung erfasst",
+        "mismatch": "weicht vom bei der Aufzeichnung erfassten SHA-256 ab",
+        "rules": "Einwilligungsregeln",
+    },
 }
 
 CONSENT_RULES = ("GM-CNS-01", "GM-CNS-02")

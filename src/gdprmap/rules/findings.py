@@ -57,6 +57,31 @@ STEP_TEXT: dict[str, dict[str, str]] = {
         "kb_entity": "base de connaissances, entité {id}",
         "kb": "base de connaissances",
     },
+    "de": {
+        "observed": "{n} beobachtete Anfrage(n) haben diesen Empfänger erreicht und offengelegt: "
+                    "{cats}.",
+        "service": "{domains} gehören zu {service}, für Kunden im EWR betrieben von {operator}.",
+        "entity": "Sitz von {name}: {country}",
+        "parent": "; Muttergesellschaft: {parent}",
+        "dpf": "; Status auf der DPF-Liste: {status}",
+        "checked": ", geprüft am {date}",
+        "received": "Die Daten werden in folgendem Land empfangen: {country}; Grundlage: {basis}.",
+        "from": " (ab {start}",
+        "to": ", bis {end})",
+        "verdict": "Bewertung dieser Übermittlung zum {date}: {verdict}.",
+        "through": "{parent} (über die Kontrolle von {receiver})",
+        "entry": "{input}, Eintrag {entry}",
+        "kb_service": "Wissensbasis, Dienst {id}",
+        "kb_entity": "Wissensbasis, Stelle {id}",
+        "kb": "Wissensbasis",
+        "capture": "Aufzeichnung",
+        "missing": "(nicht festgestellt)",
+        # DPF List statuses (the JSON keeps the token; a language may word it)
+        "dpf_active": "aktiv",
+        "dpf_inactive": "inaktiv",
+        "dpf_not-listed": "nicht gelistet",
+        "dpf_unknown": "unbekannt",
+    },
 }
 
 
@@ -124,6 +149,10 @@ class Judge:
         worst = max((t.verdict for t in transfers), key=lambda v: v.rank, default=Verdict.UNKNOWN)
         return worst, list(dict.fromkeys(transfers)), list(dict.fromkeys(findings))
 
+    @property
+    def _say(self) -> dict[str, str]:
+        return STEP_TEXT.get(self.lang, STEP_TEXT["en"])
+
     def _country(self, code: str) -> str:
         return self.ruleset.label(self.evaluation.graph, LOC + code, self.lang)
 
@@ -157,7 +186,8 @@ class Judge:
             severity=Severity(severity),
             verdict=Verdict(rule.verdict) if rule.verdict else None,
             citations=tuple(Citation(label=c.label, iri=c.iri) for c in dict.fromkeys(cited)),
-            explanation=template.format_map(_Missing(self._values(m, names))),
+            explanation=template.format_map(_Missing(self._values(m, names),
+                                                     missing=self._say.get("missing"))),
             evidence=tuple(evidence),
             steps=steps,
         )
@@ -170,7 +200,7 @@ class Judge:
         requests = sum(d.flows for d in case.data if d.iri == vocab.IP_ADDRESS.iri)
         say = STEP_TEXT[self.lang if self.lang in STEP_TEXT else "en"]
         steps.append(Step(kind="fact", text=say["observed"].format(n=requests, cats=cats),
-                          source="capture",
+                          source=say.get("capture", "capture"),
                           reference=say["entry"].format(input=first.input, entry=first.entry)
                           if first else None))
         for match in _unique_services(case.matches):
@@ -185,7 +215,7 @@ class Judge:
                 parent = names.get(entity_iri(ent.parent), ent.parent).rstrip(".")
                 text += say["parent"].format(parent=parent)
             if ent.dpf != "unknown" or ent.country == "US":
-                text += say["dpf"].format(status=ent.dpf)
+                text += say["dpf"].format(status=say.get("dpf_" + ent.dpf, ent.dpf))
                 if ent.dpf_checked:
                     text += say["checked"].format(date=ent.dpf_checked)
             steps.append(Step(kind="fact", text=text + ".",
@@ -250,8 +280,12 @@ def _merge_categories(matches: list[Match]) -> list[Match]:
 class _Missing(dict):  # type: ignore[type-arg]
     """Template values; a placeholder the rule did not bind reads as 'not established'."""
 
+    def __init__(self, values: dict[str, str], missing: str | None = None) -> None:
+        super().__init__(values)
+        self.missing = missing or "(not established)"
+
     def __missing__(self, key: str) -> str:
-        return "(not established)"
+        return self.missing
 
 
 __all__ = ["Judge", "RecipientCase"]
