@@ -11,7 +11,7 @@ from pathlib import Path
 from babel import Locale
 
 # EU-27 and the EEA EFTA states, members throughout the GDPR's application (from 2018-05-25).
-EEA = "AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split()
+EEA = "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split()
 # Outermost regions and Åland are part of the EU (TFEU Art. 349, 355(4)); ISO gives them codes.
 EU_TERRITORIES = {"RE": "FR", "GP": "FR", "MQ": "FR", "GF": "FR", "YT": "FR", "MF": "FR", "AX": "FI"}
 # CLDR's German names of the Chinese special administrative regions are the long official

@@ -68,6 +68,10 @@ def test_legal_labels_the_explanations_fill_in_are_german() -> None:
     assert sorted(n.rsplit("#", 1)[1] for n in without) == ["CLOUDAct", "FISA702"]
     assert _by_lang(law, rdflib.URIRef(gml + "US-SCHREMS-II"), label)["de"] == \
         "Vereinigte Staaten nach Schrems II, vor dem DPF"
+    # service categories fill {category} of GM-UNL-02 ("its service (cloud hosting) ...")
+    kinds = list(law.subjects(rdflib.RDF.type, rdflib.URIRef("https://w3id.org/gdprmap/ns#ServiceCategory")))
+    assert len(kinds) > 10
+    assert all(_by_lang(law, k, label).get("de") for k in kinds)
 
 
 def test_country_names_in_german_come_from_cldr() -> None:
