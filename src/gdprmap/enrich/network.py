@@ -19,12 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .. import catalogs
 from ..errors import UsageError
+from ..jurisdictions import eea_codes
 from ..models import Evidence, Fact, Finding, FirstPartyReason, Recipient, Severity
 from .ipdb import INDICATIVE, IpDatabase, IpInfo
 from .registrant import Registration
 
-EEA = frozenset(["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO"])
 RULE_SERVER_LOCATION = "GM-INFO-SERVER-LOCATION"
 RULE_REGISTRANT = "GM-INFO-REGISTRANT"
 ADDRESSES_SHOWN = 5  # addresses named in a network fact (issue 19)
@@ -154,22 +155,14 @@ def _location_conflict(recipient: Recipient, server_countries: list[str], lang: 
         return None
     kb_text = ", ".join(sorted(kb_places))
     srv_text = ", ".join(outside)
+    say = catalogs.table(lang, "network")
+    eea = eea_codes()
     eea_note = ""
-    if kb_places <= EEA and any(c not in EEA for c in outside):
-        eea_note = (" The knowledge base places processing in the EEA." if lang == "en" else
-                    " La base de connaissances situe le traitement dans l'EEE.")
-    if lang == "fr":
-        title = "Pays des serveurs différent des lieux de traitement connus (indicatif)"
-        text = (f"Les adresses IP des serveurs sont enregistrées en {srv_text} ({source_label}),"
-                f" la base de connaissances indique {kb_text} (kb:organisations.toml)."
-                f"{eea_note} Les plages CDN et anycast sont souvent mal localisées ; le verdict "
-                "repose sur l'entité destinataire, pas sur l'emplacement des serveurs.")
-    else:
-        title = "Server country differs from the known processing places (indicative)"
-        text = (f"The server IP addresses are registered in {srv_text} ({source_label}); "
-                f"the knowledge base records {kb_text} (kb:organisations.toml).{eea_note} "
-                "CDN and anycast ranges are often mislocated; the verdict rests on the "
-                "receiving entity, not on the server location.")
+    if kb_places <= eea and any(c not in eea for c in outside):
+        eea_note = " " + say["server_eea_note"]
+    title = say["server_title"]
+    text = say["server_text"].format(servers=srv_text, source=source_label, kb=kb_text,
+                                     eea_note=eea_note)
     return Finding(rule=RULE_SERVER_LOCATION, title=title, severity=Severity.INFO,
                    explanation=text)
 
@@ -266,24 +259,13 @@ def _registration_facts(reg: Registration) -> list[Fact]:
 def _registrant_finding(reg: Registration, lang: str) -> Finding:
     when = reg.retrieved[:10] if reg.retrieved else "?"
     proto = reg.protocol.upper()
-    if lang == "fr":
-        who = (f"le titulaire est {reg.organisation}" if reg.organisation
-               else "le titulaire n'est pas publié (masqué)" if reg.redacted
-               else "le titulaire n'est pas indiqué")
-        where = f", pays {reg.country}" if reg.country else ""
-        title = "Titulaire du domaine selon les données d'enregistrement (non vérifié)"
-        text = (f"Selon {proto} ({reg.server}, {when}), {who}{where} pour {reg.domain}. Le "
-                "titulaire d'un domaine n'est pas forcément l'entité qui reçoit les données ; "
-                "la base de connaissances ne l'identifie pas, le verdict reste « unknown ».")
-    else:
-        who = (f"the registrant is {reg.organisation}" if reg.organisation
-               else "the registrant is withheld (redacted)" if reg.redacted
-               else "no registrant is stated")
-        where = f", country {reg.country}" if reg.country else ""
-        title = "Domain holder according to registration data (not verified)"
-        text = (f"According to {proto} ({reg.server}, {when}), {who}{where} for {reg.domain}. "
-                "A domain's holder is not necessarily the entity that receives the data; the "
-                "knowledge base does not identify it, so the verdict stays 'unknown'.")
+    say = catalogs.table(lang, "network")
+    who = (say["who_org"].format(organisation=reg.organisation) if reg.organisation
+           else say["who_redacted"] if reg.redacted else say["who_none"])
+    where = say["where"].format(country=reg.country) if reg.country else ""
+    title = say["registrant_title"]
+    text = say["registrant_text"].format(protocol=proto, server=reg.server, when=when, who=who,
+                                         where=where, domain=reg.domain)
     return Finding(rule=RULE_REGISTRANT, title=title, severity=Severity.INFO, explanation=text)
 
 
