@@ -129,18 +129,40 @@ def test_entity_carries_parent_established_into_the_chain(kb):
     assert any("criteo_crto" in s for s in criteo.sources)
 
 
+GOOGLE_OPERATORS = {"google-llc": "Google LLC", "google-ireland": "Google Ireland Limited",
+                    "google-cloud-emea": "Google Cloud EMEA"}
+
+
 def test_google_services_follow_their_eea_terms(kb):
-    """Issue 13: one rule for every Google host - the entity the service's terms name for EEA
-    customers. Google LLC only with the Google APIs Terms of Service (or another Google LLC
-    terms page) among the sources; Google Ireland for the EEA marketing/ads/consumer terms."""
-    apis_terms = ("developers.google.com/terms", "developers-dot-devsite-v2-prod.appspot.com/terms",
-                  "cloud.google.com/maps-platform/terms", "firebase.google.com/terms")
-    for svc in kb.data.services:
-        if svc.operator not in ("google-llc", "google-ireland", "google-cloud-emea"):
-            continue
-        if svc.operator == "google-llc":
-            assert any(t in src for src in svc.sources for t in apis_terms), svc.id
-        assert svc.sources, svc.id
+    """Issue 13: one rule for every Google host - the entity the service's own terms name for
+    EEA customers, quoted in `operator_basis` from a copy that was read (sources[0], the
+    reference of the "operated by" fact), never a generic live page."""
+    google = [s for s in kb.data.services if "google-llc" in [e.id for e in kb.chain(s.operator)]]
+    assert len(google) >= 15
+    for svc in google:
+        assert svc.operator in GOOGLE_OPERATORS, svc.id
+        assert svc.operator_basis and GOOGLE_OPERATORS[svc.operator] in svc.operator_basis, svc.id
+        assert svc.sources[0].startswith(("https://github.com/OpenTermsArchive/",
+                                          "https://web.archive.org/", "https://notifications.google",
+                                          "https://open.windriver.com/")), svc.id
     fonts, analytics = kb.match("fonts.googleapis.com"), kb.match("www.google-analytics.com")
     assert fonts.chain[0].id == "google-llc" and analytics.chain[0].id == "google-ireland"
     assert any("appspot.com/terms" in s for s in fonts.service.sources)
+
+
+@pytest.mark.parametrize("host, operator", [
+    ("fonts.gstatic.com", "google-llc"),            # Google APIs Terms: Google LLC
+    ("ajax.googleapis.com", "google-llc"),
+    ("www.google-analytics.com", "google-ireland"),  # GA terms (EEA): Google Ireland
+    ("app-measurement.com", "google-ireland"),       # GA for Firebase terms: EMEA -> Ireland
+    ("www.googletagmanager.com", "google-ireland"),  # GTM -> Google ToS (EEA)
+    ("securepubads.g.doubleclick.net", "google-ireland"),  # Google Ireland ads terms
+    ("maps.google.com", "google-ireland"),           # consumer Maps: Google ToS (EEA)
+    ("maps.googleapis.com", "google-cloud-emea"),    # Maps Platform: billed, EMEA accounts
+    ("x.firebaseio.com", "google-llc"),              # Firebase no-cost plan: Google APIs Terms
+    ("demo.web.app", "google-llc"),                  # Firebase Hosting: same rule as Firebase
+    ("demo.appspot.com", "google-cloud-emea"),       # Google Cloud terms: EMEA entity
+    ("i.ytimg.com", "google-ireland"),               # Privacy Policy (EEA) covers YouTube
+])
+def test_google_operator_per_service(kb, host, operator):
+    assert kb.match(host).chain[0].id == operator

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import tempfile
 import time
+from contextlib import contextmanager
+from dataclasses import replace
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .arguments import several
 from .assess import Options
@@ -29,7 +32,7 @@ log = logging.getLogger(__name__)
 
 
 def analyze(
-    *captures: PathLike,
+    *captures: PathLike | BinaryIO,
     as_of: dt.date | str | None = None,
     scenario: str | None = None,
     lang: str = "en",
@@ -84,6 +87,10 @@ def analyze(
     US entities' DPF statuses come from it instead of the bundled records, judged as of the
     as-of date (``gdprmap.enrich.dpf``).
 
+    A capture may also be a binary stream such as ``sys.stdin.buffer`` (the command line's
+    ``-``): it is copied to a temporary file, read like any capture and named by its ``name``
+    (``<stdin>``) in the report.
+
     >>> a = analyze("examples/health-booking/capture.har")  # doctest: +SKIP
     >>> a.counts()                                          # doctest: +SKIP
     """
@@ -110,10 +117,32 @@ def analyze(
                       **_register_options(register))
     started = time.perf_counter()
     log.info("assessing %d capture(s) as of %s", len(captures), as_of or "the capture date")
-    assessment = _analyze([Path(c) for c in captures], options)
+    with _files(captures) as (paths, names):
+        assessment = _analyze(paths, replace(options, input_names=names))
     log.info("assessed in %.2f s: %d recipients, worst verdict %s",
              time.perf_counter() - started, len(assessment.recipients), assessment.worst())
     return assessment
+
+
+@contextmanager
+def _files(captures: Iterable[PathLike | BinaryIO]) -> Iterator[tuple[list[Path], dict[Path, str]]]:
+    """Paths for ``captures``: streams are spooled to a temporary folder that lives as long
+    as the assessment, and keep their own name (``<stdin>``) for the report."""
+    from .importers.base import spool
+
+    with tempfile.TemporaryDirectory(prefix="gdprmap-stdin-") as tmp:
+        paths: list[Path] = []
+        names: dict[Path, str] = {}
+        for capture in captures:
+            if not isinstance(capture, (str, os.PathLike)):  # a binary stream
+                name = getattr(capture, "name", None)
+                display = name if isinstance(name, str) else "<stream>"
+                path = spool(capture, Path(tmp), display)
+                names[path] = display
+                paths.append(path)
+            else:
+                paths.append(Path(capture))
+        yield paths, names
 
 
 def _register_options(register: PathLike | Register | None) -> dict[str, Any]:
@@ -228,12 +257,13 @@ def load_assessment(path: PathLike) -> Assessment:
                          field=where) from e
 
 
-def open_assessment(*inputs: PathLike, **options: Any) -> Assessment:
+def open_assessment(*inputs: PathLike | BinaryIO, **options: Any) -> Assessment:
     """A saved JSON assessment (one file), or the assessment of captures (``analyze`` with
-    ``options``). Mixing a saved assessment with captures is a ``UsageError``."""
+    ``options``; a stream such as ``sys.stdin.buffer`` is a capture). Mixing a saved
+    assessment with captures is a ``UsageError``."""
     from .errors import UsageError
 
-    saved = [i for i in inputs if is_saved_assessment(i)]
+    saved = [i for i in inputs if isinstance(i, (str, os.PathLike)) and is_saved_assessment(i)]
     if not saved:
         return analyze(*inputs, **options)
     if len(inputs) > 1:

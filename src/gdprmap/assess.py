@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -78,6 +78,9 @@ class Options:
     # issue 14: a DPF List file (the official .xlsx or a JSON export) whose statuses replace the
     # bundled ones for US entities
     dpf_list: Path | None = None
+    # names shown for inputs that are not files the user named (standard input, spooled to a
+    # temporary file by the API): the report says "<stdin>", never the temporary path
+    input_names: Mapping[Path, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -119,7 +122,8 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     sidecar = EvidenceWriter(options.evidence_path) if options.evidence_path else None
     with _few_collections(), (sidecar or nullcontext()):  # millions of short-lived objects
         for source in sources:
-            capture = (open_capture(source, str(source), import_options)
+            capture = (open_capture(source, options.input_names.get(source, str(source)),
+                                    import_options)
                        if isinstance(source, Path) else source)
             first_document: str | None = None
             first_flow: Flow | None = None

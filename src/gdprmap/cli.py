@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -124,9 +125,19 @@ def _render_to_stdout(render: Any, assessment: Any) -> None:
         sys.stdout.buffer.flush()
 
 
+def _stdin_inputs(args: Iterable[Path | str]) -> list[Any]:
+    """The inputs with `-` as standard input, which can be read only once."""
+    from .errors import UsageError
+
+    inputs: list[Any] = [sys.stdin.buffer if str(a) == "-" else a for a in args]
+    if sum(1 for a in args if str(a) == "-") > 1:
+        raise UsageError("- (standard input) can be given only once")
+    return inputs
+
+
 @main.command()
 @click.argument("captures", nargs=-1, required=True,
-                type=click.Path(dir_okay=True, path_type=Path))
+                type=click.Path(dir_okay=True, allow_dash=True, path_type=Path))
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
               help="Report file; the format follows the extension: .pdf, .html, .json, .csv "
                    "(or an export format); - writes the JSON report to standard output.")
@@ -195,7 +206,8 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
 
     A capture is a HAR file (.har, .zhar, gzip), an EDPS Website Evidence Collector or
     Blacklight output folder, a TrackerControl or PCAPdroid CSV export, or a declared
-    processing register (YAML/JSON); the format is recognised from the content.
+    processing register (YAML/JSON); the format is recognised from the content. `-` reads
+    one capture file from standard input (named <stdin> in the report).
     """
     from .api import analyze
     from .models import Verdict
@@ -204,7 +216,7 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
     to_stdout = str(output) == "-"  # `-o -`: the JSON report on standard output
     render = renderer_for(Path("stdout.json") if to_stdout else output,  # unknown extension:
                           pdf_variant=pdf_variant, template_dir=template_dir)  # fails early
-    assessment = analyze(*captures, as_of=as_of, scenario=scenario, lang=lang,
+    assessment = analyze(*_stdin_inputs(captures), as_of=as_of, scenario=scenario, lang=lang,
                          scenario_file=scenario_file, doctrine=doctrine,
                          controller=controller, first_party=first_party,
                          kb_override=kb_override, command=_command(),
@@ -414,7 +426,7 @@ def query(args: tuple[str, ...], query_file: str | None, fmt: str, full_iris: bo
     The last argument is the query (or a .rq file) unless --file is given. The prefixes
     gm: gmr: gmc: gml: dpv: pd: loc: eu-gdpr: rdfs: xsd: dct: skos: are bound. INPUT is one
     saved JSON assessment (`gdprmap report -o x.json`) or captures, assessed first with the
-    analysis options. Documented queries (shipped with gdprmap, run by name with --file):
+    analysis options (`-`: a capture on standard input). Documented queries (shipped with gdprmap, run by name with --file):
     docs/queries/*.rq. Example:
 
         gdprmap query capture.har 'SELECT ?id WHERE { ?r gm:recipientId ?id ;
@@ -441,7 +453,7 @@ def query(args: tuple[str, ...], query_file: str | None, fmt: str, full_iris: bo
         sparql = inputs.pop()
     if not inputs:
         raise UsageError("give at least one INPUT (captures or a saved JSON assessment)")
-    assessment = open_assessment(*inputs, **_analysis(kwargs))
+    assessment = open_assessment(*_stdin_inputs(inputs), **_analysis(kwargs))
     result = run_query(assessment, sparql)
     click.echo(result.render(fmt, compact=not full_iris), nl=False)
 
@@ -524,7 +536,7 @@ def diff(old: Path, new: Path, output: Path | None, fmt: str, fail_on: tuple[str
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=True, path_type=Path))
+                type=click.Path(exists=True, dir_okay=True, allow_dash=True, path_type=Path))
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
               metavar="FILE",
               help="Output file; the format follows the extension: .graphml (flow graph for "
@@ -533,8 +545,8 @@ def diff(old: Path, new: Path, output: Path | None, fmt: str, fail_on: tuple[str
 def export(inputs: tuple[Path, ...], output: Path, **kwargs: Any) -> None:
     """Export the assessment of INPUTS as a graph or as RDF in W3C DPV terms.
 
-    INPUTS are captures or one saved JSON assessment. The same input gives byte-identical
-    output.
+    INPUTS are captures or one saved JSON assessment (`-`: a capture on standard input). The
+    same input gives byte-identical output.
     """
     from .api import EXPORT_FORMATS, export_assessment, open_assessment
     from .errors import UsageError
@@ -542,7 +554,7 @@ def export(inputs: tuple[Path, ...], output: Path, **kwargs: Any) -> None:
     if output.suffix.lower() not in EXPORT_FORMATS:  # fail before any work
         raise UsageError(f"{output}: unknown export format {output.suffix or '(none)'!r} "
                          f"(known: {', '.join(EXPORT_FORMATS)})")
-    assessment = open_assessment(*inputs, **_analysis(kwargs))
+    assessment = open_assessment(*_stdin_inputs(inputs), **_analysis(kwargs))
     export_assessment(assessment, output)
     click.echo(f"{output}: {len(assessment.recipients)} recipients as of {assessment.as_of}",
                err=True)

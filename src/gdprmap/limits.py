@@ -14,6 +14,7 @@ from pathlib import Path
 MAX_HOST = 253  # RFC 1035 2.3.4, in text form without the final dot
 MAX_LABEL = 63
 MAX_SKIPPED_LISTED = 100  # --skip-bad-entries: entries listed per capture (all are counted)
+MAX_STDIN = 4 << 30  # a capture read from standard input is spooled to disk up to this size
 MAX_REASON = 300  # a skipped entry's reason, an error's detail
 
 

@@ -49,8 +49,10 @@ class EntityRecord(_Strict):
     # an established ultimate parent or an unknown one); may be omitted where ``parent`` is set.
     parent_established: bool | None = None
     # What an adequacy decision's scope is judged on (Japan: private sector under the APPI;
-    # Canada: PIPEDA organisations; the EPO has its own decision).
-    sector: Literal["private", "public-body", "international-organisation"] | None = None
+    # Canada: PIPEDA organisations; the EPO has its own decision). Religious organisations and
+    # political parties are their own values: Korea's decision excludes them.
+    sector: Literal["private", "public-body", "international-organisation",
+                    "religious-organisation", "political-party"] | None = None
     # Where the entity is run from, when a source says it differs from its country of
     # incorporation (ByteDance Ltd.: Cayman Islands, operated from China). Exposure to a
     # country's access law follows both (issue 13).
@@ -113,6 +115,9 @@ class ServiceRecord(_Strict):
     region_pattern: str | None = None  # regex with a (?P<region>…) group, matched on the host
     regions: str | None = None  # name of a [regions.NAME] table mapping region -> country
     region_entity: str | None = None  # entity processing in the region named by the host
+    # Why `operator` is the entity serving EEA customers: the sentence of the terms read, with
+    # the copy's date; that copy is sources[0], the reference of the "operated by" fact (#13).
+    operator_basis: str | None = None
     sources: list[str] = Field(min_length=1)
 
     @field_validator("domains")

@@ -15,7 +15,7 @@ from typing import IO, Any, Protocol
 
 from ..errors import InputError
 from ..models import CaptureInfo, Flow, SkippedEntry
-from ..limits import MAX_REASON, MAX_SKIPPED_LISTED, special_file
+from ..limits import MAX_REASON, MAX_SKIPPED_LISTED, MAX_STDIN, special_file
 from ..redact import Redactor, clamp, scrub_text
 
 
@@ -105,6 +105,24 @@ def sha256_file(path: Path) -> str:
         while chunk := fh.read(1 << 20):
             sha.update(chunk)
     return sha.hexdigest()
+
+
+def spool(stream: IO[bytes], folder: Path, display: str, limit: int = MAX_STDIN) -> Path:
+    """Copy a stream that cannot be read twice (standard input) to a file in ``folder``, so the
+    importers can sniff it and read it as any capture; refuses more than ``limit`` bytes."""
+    path = folder / f"input-{len(list(folder.iterdir()))}"
+    copied = 0
+    try:
+        with path.open("wb") as out:
+            while chunk := stream.read(1 << 20):
+                copied += len(chunk)
+                if copied > limit:
+                    raise InputError(display, f"more than {limit >> 20} MiB; save it to a "
+                                              "file and give its path")
+                out.write(chunk)
+    except OSError as e:
+        raise InputError(display, f"cannot read: {e.strerror or e}") from e
+    return path
 
 
 def read_bytes(path: Path, display: str, limit: int) -> bytes:

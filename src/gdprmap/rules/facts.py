@@ -17,7 +17,9 @@ _DPF = {"active": "Active", "inactive": "Inactive", "not-listed": "NotListed",
         "unknown": "StatusUnknown"}
 _PS = {"certified": "Certified", "not-certified": "NotCertified", "unknown": "StatusUnknown"}
 _SECTOR = {"private": "PrivateSectorBody", "public-body": "PublicBody",
-           "international-organisation": "InternationalOrganisationBody"}
+           "international-organisation": "InternationalOrganisationBody",
+           "religious-organisation": "ReligiousOrganisationBody",
+           "political-party": "PoliticalPartyBody"}
 _FISA = {"in-scope": "InScope", "out-of-scope": "OutOfScope", "unknown": "ScopeUnknown"}
 
 
