@@ -159,10 +159,10 @@ def _location_conflict(recipient: Recipient, server_countries: list[str], lang: 
     eea = eea_codes()
     eea_note = ""
     if kb_places <= eea and any(c not in eea for c in outside):
-        eea_note = " " + say["server_eea_note"]
-    title = say["server_title"]
-    text = say["server_text"].format(servers=srv_text, source=source_label, kb=kb_text,
-                                     eea_note=eea_note)
+        eea_note = say["eea_note"]
+    title = say["location_title"]
+    text = say["location"].format(srv=srv_text, source=source_label, kb=kb_text,
+                                  eea_note=eea_note)
     return Finding(rule=RULE_SERVER_LOCATION, title=title, severity=Severity.INFO,
                    explanation=text)
 
@@ -260,12 +260,12 @@ def _registrant_finding(reg: Registration, lang: str) -> Finding:
     when = reg.retrieved[:10] if reg.retrieved else "?"
     proto = reg.protocol.upper()
     say = catalogs.table(lang, "network")
-    who = (say["who_org"].format(organisation=reg.organisation) if reg.organisation
+    who = (say["who"].format(org=reg.organisation) if reg.organisation
            else say["who_redacted"] if reg.redacted else say["who_none"])
     where = say["where"].format(country=reg.country) if reg.country else ""
     title = say["registrant_title"]
-    text = say["registrant_text"].format(protocol=proto, server=reg.server, when=when, who=who,
-                                         where=where, domain=reg.domain)
+    text = say["registrant"].format(proto=proto, server=reg.server, when=when, who=who,
+                                    where=where, domain=reg.domain)
     return Finding(rule=RULE_REGISTRANT, title=title, severity=Severity.INFO, explanation=text)
 
 

@@ -20,6 +20,8 @@ MAX_SCREENSHOT = 8 << 20  # bytes; a larger file is listed, not embedded
 
 # The section's words are the catalogs' `consent:` keys (gdprmap/locale).
 
+CONSENT_RULES = ("GM-CNS-01", "GM-CNS-02")
+
 
 def _utc(value: Any) -> str | None:
     if value is None:

@@ -172,7 +172,8 @@ def category_label(iri: str, lang: str, fallback: str | None = None) -> str:
     return _humanise(_fragment(iri)) or iri
 
 
-_ART9_SUFFIX = re.compile(r"(?<!\s)\s*+\((?:GDPR\s+|RGPD\s+)?art\.?\s*9\)\s*$", re.IGNORECASE)
+_ART9_SUFFIX = re.compile(r"(?<!\s)\s*+\((?:GDPR\s+|RGPD\s+|DSGVO\s+)?art\.?\s*9\)\s*$",
+                          re.IGNORECASE)
 
 
 def without_art9(label: str) -> str:
