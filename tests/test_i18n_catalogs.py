@@ -152,3 +152,26 @@ def test_the_wheel_ships_the_catalogs() -> None:
         path = catalogs.catalog_path(lang)
         assert path.is_relative_to(Path(catalogs.__file__).parent), path
     assert catalogs.template_path().is_file()
+
+
+def test_no_per_language_tables_left_in_python() -> None:
+    """Words per language live in the catalogs, not in `{"fr": {...}}` tables or `lang == "fr"`
+    branches (vocab.py's category labels, kept beside the categories, are the one exception)."""
+    pattern = re.compile(r"""["'](?:en|fr|de)["']\s*:\s*[{(]|lang\s*==\s*["'](?:fr|de)["']""")
+    found = [f"{p.relative_to(ROOT)}:{i}" for p in (ROOT / "src" / "gdprmap").rglob("*.py")
+             if p.name != "vocab.py"
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if pattern.search(line)]
+    assert not found, found
+
+
+def test_network_facts_in_french() -> None:
+    from gdprmap.enrich.network import _registrant_finding
+    from gdprmap.enrich.registrant import Registration
+
+    reg = Registration(domain="example.net", protocol="rdap", server="rdap.example",
+                       retrieved="2024-03-01T00:00:00Z", organisation="Example SA", country="FR")
+    fr = _registrant_finding(reg, "fr")
+    assert fr.explanation.startswith("Selon RDAP (rdap.example, 2024-03-01), le titulaire est "
+                                     "Example SA, pays FR pour example.net.")
+    assert catalogs.integer(12345, "fr") == "12\u202f345"

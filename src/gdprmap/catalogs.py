@@ -87,3 +87,10 @@ def table(lang: str, prefix: str) -> dict[str, str]:
     """The keys ``prefix:...`` of ``lang`` as ``{rest: text}`` (``table("fr", "step")``)."""
     head = prefix + ":"
     return {k[len(head):]: v for k, v in messages(lang).items() if k.startswith(head)}
+
+
+def integer(value: int, lang: str) -> str:
+    """A count in ``lang``'s CLDR form (``1,234``, ``1 234``, ``1.234``)."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(value, format="#,##0", locale=lang))

@@ -18,13 +18,36 @@ Period = tuple[dt.date, dt.date | None]
 
 @lru_cache(maxsize=1)
 def eea_periods() -> dict[str, tuple[Period, ...]]:
-    """ISO 3166-1 alpha-2 code -> its EEA membership periods ``(from, until or None)``."""
+    """ISO 3166-1 alpha-2 code -> its EEA membership periods ``(from, until or None)``. The
+    parsed form is kept in the derived-data cache, named by the SHA-256 of the file and of this
+    module, so the Turtle is parsed again only when it changed."""
+    import json
+    from pathlib import Path
+
+    from .resources import DerivedCache, bundled_dir, digest
+
+    source = (bundled_dir("ontologies") / "jurisdictions.ttl").read_bytes()
+    cache = DerivedCache("eea", digest(source, Path(__file__).read_bytes()))
+    raw = cache.read()
+    if raw:
+        try:
+            stored = json.loads(raw)
+            return {str(code): tuple((_date(a), _date(b) if b else None) for a, b in periods)
+                    for code, periods in stored.items()}
+        except (ValueError, TypeError, AttributeError):
+            pass  # a damaged entry is a miss
+    periods = _parse(source)
+    cache.write(json.dumps({code: [[a.isoformat(), b.isoformat() if b else None]
+                                   for a, b in p] for code, p in periods.items()},
+                           sort_keys=True).encode())
+    return periods
+
+
+def _parse(source: bytes) -> dict[str, tuple[Period, ...]]:
     from rdflib import Graph, Literal, URIRef
 
-    from .resources import bundled_dir
-
     g = Graph()
-    g.parse(bundled_dir("ontologies") / "jurisdictions.ttl", format="turtle")
+    g.parse(data=source, format="turtle")
     out: dict[str, list[Period]] = {}
     for country, period in g.subject_objects(URIRef(GM + "eeaMembership")):
         code = g.value(country, URIRef(GM + "isoCode"))

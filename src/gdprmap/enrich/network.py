@@ -23,7 +23,7 @@ from .. import catalogs
 from ..errors import UsageError
 from ..jurisdictions import eea_codes
 from ..models import Evidence, Fact, Finding, FirstPartyReason, Recipient, Severity
-from .ipdb import INDICATIVE, IpDatabase, IpInfo
+from .ipdb import IpDatabase, IpInfo
 from .registrant import Registration
 
 RULE_SERVER_LOCATION = "GM-INFO-SERVER-LOCATION"
@@ -110,7 +110,10 @@ class IpDataEnricher:
             if info.country and not info.special and info.country not in countries:
                 countries.append(info.country)
         sampled = recipient.server_ips_sampled
-        of = f" of a sample of {len(recipient.server_ips):,} (more were seen)" if sampled else ""
+        lang = context.lang
+        say = catalogs.table(lang, "network")
+        of = say["of_sample"].format(n=catalogs.integer(len(recipient.server_ips), lang)) \
+            if sampled else ""
         facts: list[Fact] = []
         for key, addresses in sorted(networks.items(), key=lambda kv: (-len(kv[1]), kv[0])):
             special, asn, as_org, country = key
@@ -121,21 +124,23 @@ class IpDataEnricher:
             else:
                 shown = ", ".join(addresses[:ADDRESSES_SHOWN])
                 rest = ", ..." if len(addresses) > ADDRESSES_SHOWN else ""
-                head = f"{len(addresses):,} addresses{of} ({shown}{rest}): "
+                head = say["addresses"].format(n=catalogs.integer(len(addresses), lang), of=of,
+                                               shown=shown, rest=rest)
                 subject = f"AS{asn}" if asn else (country or special or None)
             if special:
-                facts.append(Fact(value=f"{head}{special} address, no country",
+                facts.append(Fact(value=head + say["special"].format(special=special),
                                   source="ipaddress (IANA special-purpose registries)",
                                   subject=subject))
                 continue
             parts = []
             if asn:
                 parts.append(f"AS{asn}" + (f" {as_org}" if as_org else ""))
-            parts.append(f"country {country}" if country else "no country recorded")
+            parts.append(say["country"].format(country=country) if country
+                         else say["no_country"])
             facts.append(Fact(value=head + ", ".join(parts), source=sources[key],
                               reference="npm @ip-location-db/asn, "
                                         "@ip-location-db/geo-whois-asn-country",
-                              checked=date, subject=subject, note=INDICATIVE))
+                              checked=date, subject=subject, note=say["indicative"]))
         findings = []
         conflict = _location_conflict(recipient, countries, context.lang, source_label=(
             f"ip-location-db {self.database.data_date or ''}".strip()))
