@@ -136,6 +136,37 @@ def test_eulerian_collector_path(write_har):
     assert not any(r.cloaked for r in b.recipients)  # the page's own host and no site segment
 
 
+def test_commanders_act_events_need_the_site_and_the_source_key(write_har):
+    a = run(write_har, [page(), entry("https://cs.shop-example.fr/events?tc_s=29&token=7183b9d4",
+                                      method="POST", ip=PAGE_IP)])
+    ca = next(r for r in a.recipients if r.cloaked)
+    assert ca.id == "org:commanders-act" and "cs.shop-example.fr" in ca.hosts
+    assert ca.cloaking[0].signal == "query" and ca.cloaking[0].strong
+    assert "doc.commandersact.com" in (ca.cloaking[0].source or "")
+    # a site's own /events page, or one parameter alone, is no Commanders Act collect call
+    for url in ("https://www.shop-example.fr/events?tc_s=29&token=x",  # the page's own host
+                "https://cs.shop-example.fr/events?tc_s=29",
+                "https://cs.shop-example.fr/events?page=2&token=x",
+                "https://cs.shop-example.fr/api/events?tc_s=29&token=x"):
+        b = run(write_har, [page(), entry(url, ip=PAGE_IP)])
+        assert not any(r.cloaked for r in b.recipients), url
+
+
+def test_commanders_act_caid_cookie_supports_but_never_cloaks_alone(write_har):
+    cookies = [("CAID", "20231010abc")]
+    a = run(write_har, [page(cookies=cookies),
+                        entry("https://img.shop-example.fr/logo.png", ip=PAGE_IP, cookies=cookies)])
+    assert not any(r.cloaked for r in a.recipients)
+    b = run(write_har, [page(), entry("https://cs.shop-example.fr/events?tc_s=29&token=x",
+                                      ip=PAGE_IP, cookies=cookies)])
+    ca = next(r for r in b.recipients if r.cloaked)
+    assert {(e.signal, e.strong) for e in ca.cloaking} >= {("cookie", False), ("query", True)}
+    # a cookie that merely contains the name is not the vendor's
+    c = run(write_har, [page(), entry("https://img.shop-example.fr/x.png", ip=PAGE_IP,
+                                      cookies=[("CAID_PREFS", "1"), ("xCAID", "2")])])
+    assert not any(r.cloaked for r in c.recipients)
+
+
 def test_tls_certificate_organisation_and_san(write_har):
     cert = {"subjectName": "CN=smetrics.shop-example.fr, O=Adobe Inc.", "sanList": [
         "smetrics.shop-example.fr"]}
@@ -497,6 +528,8 @@ COVERED = {  # signature id -> the test above that exercises it with a negative 
     "adobe-certificate": test_tls_certificate_organisation_and_san,
     "at-internet-hit": test_at_internet_hit_needs_the_path_and_the_site_parameter,
     "eulerian-collector": test_eulerian_collector_path,
+    "commanders-act-events": test_commanders_act_events_need_the_site_and_the_source_key,
+    "commanders-act-caid-cookie": test_commanders_act_caid_cookie_supports_but_never_cloaks_alone,
 }
 
 
