@@ -19,81 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .. import catalogs
 from ..errors import UsageError
+from ..jurisdictions import eea_codes
 from ..models import Evidence, Fact, Finding, FirstPartyReason, Recipient, Severity
-from .ipdb import INDICATIVE, IpDatabase, IpInfo
+from .ipdb import IpDatabase, IpInfo
 from .registrant import Registration
 
-EEA = frozenset(["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO"])
 RULE_SERVER_LOCATION = "GM-INFO-SERVER-LOCATION"
 RULE_REGISTRANT = "GM-INFO-REGISTRANT"
 ADDRESSES_SHOWN = 5  # addresses named in a network fact (issue 19)
-
-
-# The informational findings' sentences, per report language.
-_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "eea_note": " The knowledge base places processing in the EEA.",
-        "location_title": "Server country differs from the known processing places (indicative)",
-        "location": "The server IP addresses are registered in {srv} ({source}); the knowledge "
-                    "base records {kb} (kb:organisations.toml).{eea_note} CDN and anycast ranges "
-                    "are often mislocated; the verdict rests on the receiving entity, not on the "
-                    "server location.",
-        "who": "the registrant is {org}",
-        "who_redacted": "the registrant is withheld (redacted)",
-        "who_none": "no registrant is stated",
-        "where": ", country {country}",
-        "registrant_title": "Domain holder according to registration data (not verified)",
-        "registrant": "According to {proto} ({server}, {when}), {who}{where} for {domain}. A "
-                      "domain's holder is not necessarily the entity that receives the data; the "
-                      "knowledge base does not identify it, so the verdict stays 'unknown'.",
-        # IP-data facts (a language without these keys gets the English ones)
-        "addresses": "{n} addresses{of} ({shown}{rest}): ",
-        "of_sample": " of a sample of {n} (more were seen)",
-        "special": "{special} address, no country",
-        "country": "country {country}",
-        "no_country": "no country recorded",
-        "indicative": INDICATIVE,
-    },
-    "fr": {
-        "eea_note": " La base de connaissances situe le traitement dans l'EEE.",
-        "location_title": "Pays des serveurs différent des lieux de traitement connus (indicatif)",
-        "location": "Les adresses IP des serveurs sont enregistrées en {srv} ({source}), la base "
-                    "de connaissances indique {kb} (kb:organisations.toml).{eea_note} Les plages "
-                    "CDN et anycast sont souvent mal localisées ; le verdict repose sur l'entité "
-                    "destinataire, pas sur l'emplacement des serveurs.",
-        "who": "le titulaire est {org}",
-        "who_redacted": "le titulaire n'est pas publié (masqué)",
-        "who_none": "le titulaire n'est pas indiqué",
-        "where": ", pays {country}",
-        "registrant_title": "Titulaire du domaine selon les données d'enregistrement (non vérifié)",
-        "registrant": "Selon {proto} ({server}, {when}), {who}{where} pour {domain}. Le titulaire "
-                      "d'un domaine n'est pas forcément l'entité qui reçoit les données ; la base "
-                      "de connaissances ne l'identifie pas, le verdict reste « unknown ».",
-    },
-    "de": {
-        "eea_note": " Die Wissensbasis verortet die Verarbeitung im EWR.",
-        "location_title": "Serverland weicht von den bekannten Verarbeitungsorten ab (Anhaltspunkt)",
-        "location": "Die Server-IP-Adressen sind registriert in: {srv} ({source}); die Wissensbasis "
-                    "erfasst: {kb} (kb:organisations.toml).{eea_note} CDN- und Anycast-Bereiche "
-                    "werden oft falsch verortet; die Bewertung beruht auf der empfangenden Stelle, "
-                    "nicht auf dem Serverstandort.",
-        "who": "Domaininhaber {org}",
-        "who_redacted": "Domaininhaber nicht veröffentlicht (geschwärzt)",
-        "who_none": "kein Domaininhaber angegeben",
-        "where": ", Land {country}",
-        "registrant_title": "Domaininhaber laut Registrierungsdaten (nicht geprüft)",
-        "registrant": "Laut {proto} ({server}, {when}) für {domain}: {who}{where}. Der Inhaber einer "
-                      "Domain ist nicht notwendig die Stelle, die die Daten empfängt; die "
-                      "Wissensbasis identifiziert ihn nicht, die Bewertung bleibt daher „unknown“.",
-        "addresses": "{n} Adressen{of} ({shown}{rest}): ",
-        "of_sample": " aus einer Stichprobe von {n} (weitere wurden beobachtet)",
-        "special": "Adresse für besondere Zwecke ({special}), kein Land",
-        "country": "Land {country}",
-        "no_country": "kein Land erfasst",
-        "indicative": "Anhaltspunkt: CDN- und Anycast-Bereiche werden oft falsch verortet",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -175,8 +110,9 @@ class IpDataEnricher:
             if info.country and not info.special and info.country not in countries:
                 countries.append(info.country)
         sampled = recipient.server_ips_sampled
-        say = {**_TEXT["en"], **_TEXT.get(context.lang, {})}
-        of = say["of_sample"].format(n=_count(len(recipient.server_ips), context.lang)) \
+        lang = context.lang
+        say = catalogs.table(lang, "network")
+        of = say["of_sample"].format(n=catalogs.integer(len(recipient.server_ips), lang)) \
             if sampled else ""
         facts: list[Fact] = []
         for key, addresses in sorted(networks.items(), key=lambda kv: (-len(kv[1]), kv[0])):
@@ -188,7 +124,7 @@ class IpDataEnricher:
             else:
                 shown = ", ".join(addresses[:ADDRESSES_SHOWN])
                 rest = ", ..." if len(addresses) > ADDRESSES_SHOWN else ""
-                head = say["addresses"].format(n=_count(len(addresses), context.lang), of=of,
+                head = say["addresses"].format(n=catalogs.integer(len(addresses), lang), of=of,
                                                shown=shown, rest=rest)
                 subject = f"AS{asn}" if asn else (country or special or None)
             if special:
@@ -213,12 +149,6 @@ class IpDataEnricher:
         return Additions(tuple(facts), tuple(findings), tuple(sorted(countries)))
 
 
-def _count(n: int, lang: str) -> str:
-    """``1,234`` (English digit grouping; German groups with a full stop)."""
-    text = f"{n:,}"
-    return text.replace(",", ".") if lang == "de" else text
-
-
 def _location_conflict(recipient: Recipient, server_countries: list[str], lang: str,
                        source_label: str) -> Finding | None:
     org = recipient.organisation
@@ -230,9 +160,10 @@ def _location_conflict(recipient: Recipient, server_countries: list[str], lang: 
         return None
     kb_text = ", ".join(sorted(kb_places))
     srv_text = ", ".join(outside)
-    say = _TEXT.get(lang, _TEXT["en"])
+    say = catalogs.table(lang, "network")
+    eea = eea_codes()
     eea_note = ""
-    if kb_places <= EEA and any(c not in EEA for c in outside):
+    if kb_places <= eea and any(c not in eea for c in outside):
         eea_note = say["eea_note"]
     title = say["location_title"]
     text = say["location"].format(srv=srv_text, source=source_label, kb=kb_text,
@@ -333,7 +264,7 @@ def _registration_facts(reg: Registration) -> list[Fact]:
 def _registrant_finding(reg: Registration, lang: str) -> Finding:
     when = reg.retrieved[:10] if reg.retrieved else "?"
     proto = reg.protocol.upper()
-    say = _TEXT.get(lang, _TEXT["en"])
+    say = catalogs.table(lang, "network")
     who = (say["who"].format(org=reg.organisation) if reg.organisation
            else say["who_redacted"] if reg.redacted else say["who_none"])
     where = say["where"].format(country=reg.country) if reg.country else ""
