@@ -8,7 +8,7 @@ DEBIAN_PACKAGES := poppler-utils libharfbuzz-subset0 fonts-dejavu-core libpango-
 # a report needs no browser: chromium is for `gdprmap capture`/`audit` and their tests (issue 16)
 REPORT_PACKAGES := $(filter-out chromium,$(DEBIAN_PACKAGES))
 
-.PHONY: setup report test debian-packages report-packages clean
+.PHONY: setup report test bench debian-packages report-packages clean
 
 define install_debian
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -46,6 +46,13 @@ report: report-packages $(BIN)/gdprmap
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# issue 19: gdprmap beside json.load, orjson, ijson and haralyzer (benchmark-only extras, never
+# installed by `make test`/CI); prints the README's performance table (benchmarks/compare.py)
+bench: $(BIN)/gdprmap
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python benchmarks/compare.py --mix distinct,realistic --sizes 30000 --bodies 0 \
+	    --repeat 3 --markdown
 
 clean:
 	rm -rf $(VENV) build dist report.pdf report.json

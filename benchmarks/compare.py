@@ -1,8 +1,18 @@
 """gdprmap end to end against the cost of merely loading the same capture, in one run.
 
+    make bench        # pip install -e '.[bench]' (orjson, haralyzer), then the README's table
     python benchmarks/compare.py [--sizes 10000,100000,1000000] [--bodies 0,1500] [--repeat 3]
+                                 [--mix realistic,distinct] [--markdown]
                                  [--pdf] [--workdir /tmp/gdprmap-bench] [--json results.json]
     python benchmarks/compare.py --captures A.har B.har ...     # your own captures
+
+``--mix distinct`` generates captures with a distinct server IP, client id and health page URL
+per request and no pages (issue 19), ``realistic`` page visits from templates of real
+traffic. ``--markdown`` prints the README's performance table (one row per capture, CPU
+medians and peak RSS of every contender, gdprmap's CPU over json.load's) after the long one.
+The measured trees are byte-compiled first (``compileall``): where ``PYTHONDONTWRITEBYTECODE``
+is set, as on the project's machines, every child would otherwise compile gdprmap's modules
+again (~0.3 s of each run).
 
 For every capture (generated on first use by ``make_large_har.py --mix realistic``, the same
 bytes every time) each contender runs in a child process of its own:
@@ -174,6 +184,45 @@ def table(rows: dict[tuple[str, str], Row], captures: dict[str, tuple[float, int
     return "\n".join(lines)
 
 
+def readme_table(rows: dict[tuple[str, str], Row], captures: dict[str, tuple[float, int]],
+                 labels: dict[str, str]) -> str:
+    """The README's performance table: CPU medians and peak RSS per contender, one row per
+    capture, and gdprmap's CPU over json.load's (the issue's goal: <= 1.0)."""
+    names = ("json.load", "orjson", "ijson", "haralyzer", "gdprmap-json",
+             "gdprmap-json (before)")
+    present = [n for n in names if any(c == n for _, c in rows)]
+    head = {"ijson": "ijson floor", "gdprmap-json": "**gdprmap to JSON**",
+            "gdprmap-json (before)": "gdprmap before"}
+    lines = ["| capture | " + " | ".join(head.get(n, n) for n in present)
+             + " | gdprmap / json.load (CPU) |",
+             "|---" * (len(present) + 2) + "|"]
+    for cap, (size, entries) in captures.items():
+        if not any(c == cap for c, _ in rows) or cap == "(none)":
+            continue
+        cells = []
+        for n in present:
+            row = rows.get((cap, n))
+            text = (f"{row.median('cpu'):.2f} s, {row.median('rss_mib'):,.0f} MiB" if row
+                    else "")
+            cells.append(f"**{text}**" if text and n == "gdprmap-json" else text)
+        ratio = ""
+        if (cap, "json.load") in rows and (cap, "gdprmap-json") in rows:
+            base = rows[(cap, "json.load")].median("cpu")
+            ratio = f"{rows[(cap, 'gdprmap-json')].median('cpu') / base:.2f}"
+            if (cap, "gdprmap-json (before)") in rows:
+                ratio += (f" (before "
+                          f"{rows[(cap, 'gdprmap-json (before)')].median('cpu') / base:.2f})")
+        label = f"{labels.get(cap, cap)}, {size:,.0f} MB, {entries:,} entries"
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {ratio} |")
+    return "\n".join(lines)
+
+
+def compile_tree(src: Path) -> None:
+    """Byte-compile a tree once, so that children read .pyc files (see the docstring)."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(src)], check=False,
+                   stdout=subprocess.DEVNULL)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000",
@@ -198,17 +247,23 @@ def main() -> None:
                         help="also run gdprmap-json from these (older) sources, interleaved")
     parser.add_argument("--mix", default="realistic",
                         help="generated captures: realistic,distinct (comma-separated)")
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print the README's performance table")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     out = args.workdir / "out"
     out.mkdir(exist_ok=True)
 
     captures: list[Path] = list(args.captures)
+    labels: dict[str, str] = {c.name: c.name for c in captures}
     if not captures and not args.no_captures:
         for mix in args.mix.split(","):
             for bodies in (int(b) for b in args.bodies.split(",")):
                 for entries in (int(n) for n in args.sizes.split(",")):
                     captures.append(generate(args.workdir, entries, bodies, mix))
+                    labels[captures[-1].name] = mix + (f", {bodies} B bodies" if bodies else "")
+    for tree in filter(None, (args.src, args.before)):
+        compile_tree(tree)
     info: dict[str, tuple[float, int]] = {}
     plan: list[tuple[str, str, list[str]]] = []
     for capture in captures:
@@ -236,6 +291,9 @@ def main() -> None:
     print(f"\nload average before {load[0]:.1f}, after {load_after[0]:.1f}; "
           f"{os.cpu_count()} CPUs; medians of {args.repeat} interleaved runs; "
           f"Python {sys.version.split()[0]}")
+    if args.markdown:
+        print()
+        print(readme_table(rows, info, labels))
     if args.pdf and ("(none)", "gdprmap --help") in rows:
         bare = rows[("(none)", "import click, pydantic")].median("wall")
         helped = rows[("(none)", "gdprmap --help")].median("wall")

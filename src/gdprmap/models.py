@@ -545,6 +545,8 @@ class Assessment(Record):
         one rebuilt from its recipients (``FlowGraph.from_assessment``)."""
         if self._graph is None:
             self._graph = _view("graph")(self)
+        elif callable(self._graph):  # analyze() leaves the build for the first use (issue 19)
+            self._graph = self._graph()
         return self._graph  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from ..models import DataItem, Evidence, Flow, Param
 from .keys import leaf
@@ -24,10 +25,23 @@ class View:
         self.flow = flow
         params: list[tuple[str, Param, str]] = []
         for p in flow.query:
-            params.append((f"request.queryString[{p.path}]", p, leaf(p.path)))
+            field, key = _query_key(p.path)
+            params.append((field, p, key))
         for p in flow.body:
-            params.append((f"request.postData:{p.path}", p, leaf(p.path)))
+            field, key = _body_key(p.path)
+            params.append((field, p, key))
         self.params = params
+
+
+@lru_cache(maxsize=16384)
+def _query_key(path: str) -> tuple[str, str]:
+    """A query parameter's field name and normalised key (names repeat: made once each)."""
+    return f"request.queryString[{path}]", leaf(path)
+
+
+@lru_cache(maxsize=16384)
+def _body_key(path: str) -> tuple[str, str]:
+    return f"request.postData:{path}", leaf(path)
 
 
 

@@ -66,6 +66,7 @@ class Lexicon:
         for options in self._by_first.values():
             options.sort(key=lambda o: -len(o[0]))  # longest phrase first
         self.topics = tuple(dict.fromkeys(e.topic for e in entries))
+        self._first_words = frozenset(self._by_first)
 
     @classmethod
     def from_files(cls, paths: list[Path]) -> Lexicon:
@@ -105,6 +106,8 @@ class Lexicon:
 
     def _scan(self, text: str) -> list[tuple[str, str]]:
         words = normalise(text)
+        if self._first_words.isdisjoint(words):
+            return []  # most texts: no phrase starts at any word (one C call, issue 19)
         hits: list[Entry] = []
         i, n = 0, len(words)
         by_first = self._by_first

@@ -182,7 +182,14 @@ def ip_or_none(value: Any) -> str | None:
     text, with an optional zone id dropped; anything else is None."""
     if not isinstance(value, str) or not value or len(value) > 64:
         return None
+    if _CANONICAL_V4.fullmatch(value):
+        return value  # already what ipaddress would write (issue 19: one address per request)
     return _canonical_ip(value)
+
+
+# a dotted IPv4 address as ``str(ipaddress.ip_address(...))`` writes it: no leading zeros
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_CANONICAL_V4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
 
 
 @functools.lru_cache(maxsize=4096)

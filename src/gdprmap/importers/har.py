@@ -22,14 +22,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, NamedTuple, cast
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from ..errors import InputError
 from ..limits import host_problem
 from ..models import CaptureInfo, Flow, Header, SkippedEntry
-from ..redact import Redactor, after_host
+from ..redact import Redactor, after_host, secret_header, split_url
 from .consent import ConsentPages, run_info
 from .jsonstream import JsonError, JsonLimit, JsonText
 from .base import (
@@ -307,6 +306,7 @@ class EntryReader:
         # (Not the request URL or its query: those rarely repeat and would only fill the cache.)
         self.header = Memo(self._seen_header)
         self.memo_url = Memo(self.redactor.url, 1024)
+        self._secrets: dict[str, _SeenHeader | None] = {}
 
     def fail(self, index: int, field_name: str, reason: str) -> InputError:
         return InputError(self.display, reason, entry=index, field=field_name)
@@ -344,7 +344,7 @@ class EntryReader:
         if not is_unicode(raw_url):
             raise fail("request.url", "not valid Unicode (a lone surrogate escape)")
         try:
-            parts = urlsplit(raw_url)
+            parts = split_url(raw_url)
             scheme = parts.scheme.lower()
             hostless = scheme in HOSTLESS_SCHEMES
             host = None if hostless else parts.hostname
@@ -433,11 +433,19 @@ class EntryReader:
                 seen = None
             if seen is None:
                 name, text = _pair(pair, fail, f"request.headers[{i}]")
+                secret = self._secret_header(name)
                 path = (_path_and_query(url) if name.lower() == ":path"
                         and not self.redactor.keep_secrets else None)
-                # :path is unique per request, so not memoised: the redacted URL's own
-                seen = (_SeenHeader(Header(name=name, value=path), ":path", frozenset())
-                        if path is not None else self.header(name, text))
+                # :path is unique per request, so not memoised: the redacted URL's own; nor is
+                # a secret header (a Cookie, often unique): its value is never looked at
+                # beyond the cookie names, so it would only push the others out (issue 19)
+                if path is not None:
+                    seen = _SeenHeader(Header(name=name, value=path), ":path", frozenset())
+                elif secret is not None:
+                    seen = secret if secret.lname != "cookie" else secret._replace(
+                        cookie_names=_cookie_names(text))
+                else:
+                    seen = self.header(name, text)
             header, lname, cookie_names = seen
             if cookie_names:
                 cookies |= cookie_names
@@ -448,10 +456,22 @@ class EntryReader:
 
     def _seen_header(self, name: str, value: str) -> _SeenHeader:
         lname = name.lower()
-        names: frozenset[str] = frozenset()
-        if lname == "cookie":
-            names = frozenset(c.split("=", 1)[0].strip() for c in value.split(";")) - {""}
+        names = _cookie_names(value) if lname == "cookie" else frozenset()
         return _SeenHeader(self.redactor.header(name, value), lname, names)
+
+    def _secret_header(self, name: str) -> _SeenHeader | None:
+        """The redacted form of a header whose value is a secret whatever it is, or None (for
+        any header when secrets are kept)."""
+        try:
+            return self._secrets[name]
+        except KeyError:
+            pass
+        seen = None
+        if not self.redactor.keep_secrets and secret_header(name):
+            seen = _SeenHeader(self.redactor.header(name, ""), name.lower(), frozenset())
+        if len(self._secrets) < 1024:  # header names: few, but bounded for hostile input
+            self._secrets[name] = seen
+        return seen
 
     def _body(self, post: Any, fail: Any) -> tuple[tuple[Any, ...], str | None]:
         if post is None:
@@ -567,6 +587,11 @@ def _pair(item: Any, fail: Any, where: str) -> tuple[str, str]:
             or is_unicode(value) and is_unicode(name)):
         raise fail(where, "not valid Unicode (a lone surrogate escape)")
     return name, value
+
+
+def _cookie_names(value: str) -> frozenset[str]:
+    """The cookie names of a ``Cookie`` header's value."""
+    return frozenset(c.split("=", 1)[0].strip() for c in value.split(";")) - {""}
 
 
 def _path_and_query(url: str) -> str | None:
