@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from .. import vocab
+from .. import catalogs, vocab
 from ..enrich.kb import HostMatch
 from ..models import Citation, DataCategory, Evidence, Finding, Severity, Step, Transfer, Verdict
 from .engine import Evaluation, Match, Ruleset
@@ -19,45 +19,7 @@ from .facts import Candidate, candidate_iri, entity_iri, recipient_iri
 LEGAL_VARIABLES = ("instrument", "period", "regime", "tool", "measure")
 LOC = "https://w3id.org/dpv/loc#"
 
-# The sentences of an explanation chain, per report language.
-STEP_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "observed": "{n} observed request(s) reached this recipient and disclosed: {cats}.",
-        "service": "{domains} belong to {service}, operated by {operator} for EEA customers.",
-        "entity": "{name} is incorporated in {country}",
-        "parent": "; its parent is {parent}",
-        "dpf": "; DPF List status: {status}",
-        "checked": ", checked {date}",
-        "received": "The data are received in {country}: {basis}.",
-        "from": " (from {start}",
-        "to": " to {end})",
-        "verdict": "Verdict for this transfer as of {date}: {verdict}.",
-        "through": "{parent} (through its control of {receiver})",
-        "entry": "{input}, entry {entry}",
-        "kb_service": "knowledge base, service {id}",
-        "kb_entity": "knowledge base, entity {id}",
-        "kb": "knowledge base",
-    },
-    "fr": {
-        "observed": "{n} requête(s) observée(s) ont atteint ce destinataire et communiqué : "
-                    "{cats}.",
-        "service": "{domains} relèvent de {service}, exploité par {operator} pour les clients "
-                   "de l'EEE.",
-        "entity": "{name} est immatriculée en/au {country}",
-        "parent": " ; sa société mère est {parent}",
-        "dpf": " ; statut sur la liste DPF : {status}",
-        "checked": ", vérifié le {date}",
-        "received": "Les données sont reçues en/au {country} : {basis}.",
-        "from": " (du {start}",
-        "to": " au {end})",
-        "verdict": "Verdict pour ce transfert à la date du {date} : {verdict}.",
-        "through": "{parent} (par son contrôle de {receiver})",
-        "entry": "{input}, entrée {entry}",
-        "kb_service": "base de connaissances, service {id}",
-        "kb_entity": "base de connaissances, entité {id}",
-        "kb": "base de connaissances",
-    },
-}
+# The sentences of an explanation chain are the catalogs' `step:` keys (gdprmap/locale).
 
 
 @dataclass
@@ -168,7 +130,7 @@ class Judge:
         first = case.sample[0] if case.sample else None
         cats = ", ".join(d.label for d in case.data) or "-"
         requests = sum(d.flows for d in case.data if d.iri == vocab.IP_ADDRESS.iri)
-        say = STEP_TEXT[self.lang if self.lang in STEP_TEXT else "en"]
+        say = catalogs.table(self.lang, "step")
         steps.append(Step(kind="fact", text=say["observed"].format(n=requests, cats=cats),
                           source="capture",
                           reference=say["entry"].format(input=first.input, entry=first.entry)
@@ -219,7 +181,7 @@ class Judge:
 def _through_control(names: dict[str, str], cand: Candidate, lang: str) -> dict[str, str]:
     """Labels for a candidate a doctrine derived: the parent receives 'through its control'."""
     top, receiver = cand.chain[-1], cand.chain[0]
-    say = STEP_TEXT[lang if lang in STEP_TEXT else "en"]
+    say = catalogs.table(lang, "step")
     label = say["through"].format(parent=top.name, receiver=receiver.name)
     return {**names, entity_iri(top.id): label}
 
