@@ -2,6 +2,14 @@
 
     PYTHONPATH=src python benchmarks/report_scale.py [--entries 5000] [--recipients 150]
         [--seed 7] [--keep DIR] [--variant pdf/a-3b]
+    PYTHONPATH=src python benchmarks/report_scale.py --hosts 5000 [--pdf-only]   # issue 19
+
+``--hosts N`` (issue 19) replaces ``--recipients``: N distinct host names, each its own
+registrable domain - every knowledge-base operator's first domain once (about 280), then unknown
+tracker domains (``tNNNNN-metrics.net``) - so that the report has about N recipients, most of
+them unknown (the long tail). Every host gets at least one of the ``--entries`` requests.
+``--har-only --keep DIR`` writes ``DIR/scale.har`` and stops. ``--pdf-only`` skips the HTML, JSON and CSV timings (for ``/usr/bin/time -v`` peak RSS of the
+analysis and the PDF alone).
 
 Writes a HAR deterministically (same arguments, same bytes): one first-party site
 (www.clinic.example) whose pages name medical specialties, and ``--recipients`` third-party
@@ -65,6 +73,13 @@ def recipient_domains(n: int) -> list[str]:
     return out
 
 
+def distinct_hosts(n: int) -> list[str]:
+    """``n`` distinct registrable domains: known operators' first (each once), then unknown."""
+    known = [d for i, d in enumerate(recipient_domains(7 * n // 6 + 7)) if i % 7 != 6]
+    known = list(dict.fromkeys(known))[:n]
+    return known + [f"t{i:05d}-metrics.net" for i in range(n - len(known))]
+
+
 def entry(rng: random.Random, i: int, host: str, start: dt.datetime) -> dict:
     page = PAGES[i // 40 % len(PAGES)]
     cid = f"{rng.randrange(10**9)}.{rng.randrange(10**9)}"
@@ -99,10 +114,10 @@ def entry(rng: random.Random, i: int, host: str, start: dt.datetime) -> dict:
     }
 
 
-def write_har(path: Path, entries: int, recipients: int, seed: int) -> None:
+def write_har(path: Path, entries: int, recipients: int, seed: int, hosts: int = 0) -> None:
     rng = random.Random(seed)
     start = dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
-    domains = recipient_domains(recipients)
+    domains = distinct_hosts(hosts) if hosts else recipient_domains(recipients)
     pages = [{"id": f"page_{k}", "startedDateTime": start.isoformat(),
               "title": f"https://www.clinic.example{p}", "pageTimings": {}}
              for k, p in enumerate(PAGES)]
@@ -132,6 +147,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=5000)
     parser.add_argument("--recipients", type=int, default=150)
+    parser.add_argument("--hosts", type=int, default=0,
+                        help="N distinct hosts, each its own domain (issue 19); overrides "
+                             "--recipients")
+    parser.add_argument("--pdf-only", action="store_true", help="time the analysis and PDF only")
+    parser.add_argument("--har-only", action="store_true",
+                        help="write DIR/scale.har (--keep DIR) and stop, e.g. to time "
+                             "`gdprmap report DIR/scale.har -o x.pdf` under /usr/bin/time -v")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--variant", default=None, help="e.g. pdf/a-3b")
     parser.add_argument("--keep", type=Path, help="folder to keep the HAR and the reports in")
@@ -147,19 +169,22 @@ def main() -> None:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         har = folder / "scale.har"
-        write_har(har, args.entries, args.recipients, args.seed)
+        write_har(har, args.entries, args.recipients, args.seed, args.hosts)
+        if args.har_only:
+            print(f"{har}: {args.entries} entries, {har.stat().st_size:,} bytes")
+            return
         t0 = time.perf_counter()
         assessment = analyze(har, as_of="2024-03-01", command=("gdprmap", "report", "scale.har"))
         t1 = time.perf_counter()
-        html = render_html(assessment, "en")
+        html = "" if args.pdf_only else render_html(assessment, "en")
         t2 = time.perf_counter()
         import weasyprint  # noqa: F401 - import cost (~0.6 s) not counted in the render
 
         t2b, c2b = time.perf_counter(), time.process_time()
         pdf = render_pdf_bytes(assessment, "en", variant=args.variant)
         t3, c3 = time.perf_counter(), time.process_time()
-        text_json = render_json(assessment)
-        text_csv = render_csv(assessment)
+        text_json = "" if args.pdf_only else render_json(assessment)
+        text_csv = "" if args.pdf_only else render_csv(assessment)
         t4 = time.perf_counter()
         import io
 
@@ -168,9 +193,10 @@ def main() -> None:
         pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
         if args.keep:
             (folder / "scale.pdf").write_bytes(pdf)
-            (folder / "scale.html").write_text(html, encoding="utf-8")
-            (folder / "scale.json").write_text(text_json, encoding="utf-8")
-            (folder / "scale.csv").write_text(text_csv, encoding="utf-8")
+            for name, text in (("scale.html", html), ("scale.json", text_json),
+                               ("scale.csv", text_csv)):
+                if text:
+                    (folder / name).write_text(text, encoding="utf-8")
         requests = sum(r.requests for r in assessment.recipients)
         print(f"capture: {args.entries} entries, {har.stat().st_size:,} bytes; "
               f"{len(assessment.recipients)} recipients, {requests} third-party requests")

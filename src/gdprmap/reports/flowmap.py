@@ -526,12 +526,26 @@ def layout_flowmap(
     recipients: Sequence[Recipient] | None = None,
     sweeps: int = 4,
     title: str | None = None,
+    grouped: Sequence[Recipient] = (),
 ) -> FlowMapLayout:
-    """Compute the map of ``recipients`` (default: all of the assessment's)."""
+    """Compute the map of ``recipients`` (default: all of the assessment's). ``grouped``
+    recipients (issue 19: a large report's long tail) are drawn as one node per verdict,
+    see :func:`group_tail`."""
     _ = i18n.Translator(lang, assessment.as_of)
     graph = _Graph()
     for r in _select(assessment, recipients):
         _add_recipient(graph, r, _)
+    groups = group_tail(grouped)
+    places = [_tail_places(members) for _verdict, members in groups]
+    shown = _tail_countries(places)
+    for (verdict, members), where in zip(groups, places, strict=True):
+        _add_tail_group(graph, verdict, members, where, shown, _)
+    counts = None
+    if grouped:  # the columns' titles count recipients and jurisdictions, not nodes
+        reached = {c for where in places for c in where}
+        counts = {"recipient": len(graph.recipients) - len(groups) + len(grouped),
+                  "jurisdiction": len({c.removeprefix("country:") for c in graph.countries}
+                                      - {"+"} | reached)}
     (left, middle, right), n_cross = _order(graph, sweeps)
     columns = {"data": left, "recipient": middle, "jurisdiction": right}
     inner, placed_groups = _place(graph, columns)
@@ -540,7 +554,7 @@ def layout_flowmap(
         _dress(node)
     edges = graph.data_edges + graph.transfer_edges
     _route(edges, nodes)
-    headers = _headers(columns, _)
+    headers = _headers(columns, _, counts)
     legend_title, legend, height = _legend(TOP + inner + 22, _)
     return FlowMapLayout(
         lang=lang,
@@ -645,6 +659,115 @@ def _add_recipient(graph: _Graph, r: Recipient, _: i18n.Translator) -> None:
                 verdict=verdict,
             )
         )
+
+
+def group_tail(recipients: Iterable[Recipient]) -> list[tuple[Verdict, list[Recipient]]]:
+    """The long tail's map nodes (issue 19): recipients grouped by verdict, most severe
+    first, each group's members in :func:`sort_recipients` order. Deterministic: the same
+    recipients in any order give the same groups."""
+    by_verdict: dict[Verdict, list[Recipient]] = {}
+    for r in recipients:
+        by_verdict.setdefault(r.verdict, []).append(r)
+    return [(v, sort_recipients(by_verdict[v]))
+            for v in sorted(by_verdict, key=lambda v: -v.rank)]
+
+
+TAIL_COUNTRIES = 12  # jurisdictions drawn one by one in the grouped part; the rest: one node
+
+
+def _tail_places(members: list[Recipient]) -> dict[str, tuple[Verdict, int]]:
+    """Jurisdiction code -> (most severe verdict of the transfers there, members reaching it)."""
+    places: dict[str, tuple[Verdict, int]] = {}
+    for r in members:
+        for code in recipient_jurisdictions(r) or {"?": []}:
+            v = _edge_verdict(r, code)
+            old = places.get(code)
+            places[code] = (v if old is None or v.rank > old[0].rank else old[0],
+                            (old[1] if old else 0) + 1)
+    return places
+
+
+def _tail_countries(places: list[dict[str, tuple[Verdict, int]]]) -> set[str]:
+    """The :data:`TAIL_COUNTRIES` jurisdictions reached by the most grouped recipients (then
+    by code); the others are drawn as one node."""
+    counts: dict[str, int] = {}
+    for where in places:
+        for code, (_v, n) in where.items():
+            counts[code] = counts.get(code, 0) + n
+    if len(counts) <= TAIL_COUNTRIES:
+        return set(counts)
+    return set(sorted(counts, key=lambda c: (-counts[c], c))[:TAIL_COUNTRIES - 1])
+
+
+def _add_tail_group(graph: _Graph, verdict: Verdict, members: list[Recipient],
+                    where: dict[str, tuple[Verdict, int]], shown: set[str],
+                    _: i18n.Translator) -> None:
+    """One node for ``members`` (recipients of one verdict printed in the report's annex):
+    an edge from every data category any of them receives (special if it is for any) and to
+    every jurisdiction any of them reaches (those not in ``shown``: one node for all), with
+    the most severe verdict of those transfers."""
+    rid = "tail:" + verdict.value
+    n = len(members)
+    requests = sum(r.requests for r in members)
+    label = _("map_tail", n=n)
+    graph.recipients[rid] = MapNode(
+        id=rid,
+        column="recipient",
+        full_label=label,
+        title=f"{label} — {_.verdict(verdict)} — " + ", ".join(
+            recipient_name(r) for r in members[:6]) + (" …" if n > 6 else ""),
+        verdict=verdict,
+        sublabel=_("map_requests", n=requests),
+        badge=_.verdict(verdict),
+    )
+    cats: dict[str, tuple[str | None, bool]] = {}
+    for r in members:
+        for iri, (cat_label, special) in recipient_categories(r).items():
+            old = cats.get(iri)
+            cats[iri] = (old[0] if old and old[0] else cat_label, special or bool(old and old[1]))
+    places: dict[str, Verdict] = {}
+    others: list[str] = []
+    for code, (v, _n) in where.items():
+        key = code if code in shown else "+"
+        if key == "+":
+            others.append(code)
+        if key not in places or v.rank > places[key].rank:
+            places[key] = v
+    for iri in sorted(cats):
+        cat_label, special = cats[iri]
+        did = "data:" + iri
+        node = graph.data.get(did)
+        if node is None:
+            text = _.category(iri, cat_label)
+            if special:
+                text = i18n.without_art9(text)
+            node = graph.data[did] = MapNode(
+                id=did, column="data", full_label=text,
+                title=f"{text} ({i18n.category_curie(iri)})", special=special)
+        node.special = node.special or special
+        graph.data_count[did] = graph.data_count.get(did, 0) + n
+        graph.data_edges.append(MapEdge(
+            source=did, target=rid, kind="data",
+            colour=SPECIAL_EDGE_COLOUR if special else DATA_EDGE_COLOUR,
+            width=2.8 if special else 1.1, dash=None, title=f"{node.full_label} → {label}",
+            special=special))
+    for code in sorted(places, key=lambda c: (c in "?+", c)):
+        cid = "country:" + code
+        if code == "+":
+            node = graph.countries.get(cid)
+            codes = sorted({*others, *(node.sublabel.split(", ") if node else ())})
+            text = _("map_tail_countries", n=len(codes))
+            graph.countries[cid] = MapNode(
+                id=cid, column="jurisdiction", full_label=text,
+                title=f"{text}: {', '.join(codes)}", sublabel=", ".join(codes),
+                third=any(not _.eea(c) for c in codes if c != "?"))
+        elif cid not in graph.countries:
+            graph.countries[cid] = _country_node(cid, code, _)
+        v = places[code]
+        graph.transfer_edges.append(MapEdge(
+            source=rid, target=cid, kind="transfer", colour=verdict_colour(v), width=2.0,
+            dash=verdict_dash(v),
+            title=f"{label} → {graph.countries[cid].full_label} ({_.verdict(v)})", verdict=v))
 
 
 def _edge_verdict(r: Recipient, code: str) -> Verdict:
@@ -813,7 +936,10 @@ def _route(edges: list[MapEdge], nodes: dict[str, MapNode]) -> None:
         e.arrow = ((x1, y1), (x1 - head, y1 - half), (x1 - head, y1 + half))
 
 
-def _headers(columns: dict[str, list[str]], _: i18n.Translator) -> list[MapText]:
+def _headers(columns: dict[str, list[str]], _: i18n.Translator,
+             counts: dict[str, int] | None = None) -> list[MapText]:
+    """Column titles with the number of nodes, or of what they stand for (``counts``: a
+    grouped part's recipients and jurisdictions)."""
     keys = {
         "data": "map_col_data",
         "recipient": "map_col_recipients",
@@ -821,7 +947,8 @@ def _headers(columns: dict[str, list[str]], _: i18n.Translator) -> list[MapText]
     }
     headers = []
     for column, (x, w) in COLUMNS.items():
-        text = fit_text(f"{_(keys[column])} ({len(columns[column])})", w, HEADER_SIZE, True)
+        n = (counts or {}).get(column, len(columns[column]))
+        text = fit_text(f"{_(keys[column])} ({n})", w, HEADER_SIZE, True)
         headers.append(MapText(text, x, HEADER_Y + 12, HEADER_SIZE, True, MUTED_COLOUR, w))
     return headers
 
@@ -1110,14 +1237,48 @@ def render_flowmap_svg(
 
 
 def flowmap_parts(
-    assessment: Assessment, lang: str = "en", *, per_part: int = 16
+    assessment: Assessment, lang: str = "en", *, per_part: int = 16,
+    recipients: Sequence[Recipient] | None = None, grouped: Sequence[Recipient] = (),
 ) -> list[FlowMapLayout]:
     """Split the map into parts of at most ``per_part`` recipients (parent groups kept whole
-    where they fit), each a complete map of its recipients, their data and jurisdictions."""
+    where they fit), each a complete map of its recipients, their data and jurisdictions.
+    ``recipients``: those drawn one by one (default: all); ``grouped`` (issue 19): the rest,
+    drawn grouped by verdict (:func:`group_tail`) in a last part of their own."""
     i18n.check_lang(lang)
-    ordered = sort_recipients(assessment.recipients)
+    ordered = sort_recipients(assessment.recipients if recipients is None else recipients)
+    if grouped:
+        parts = _split_parts(ordered, per_part) if ordered else []
+        n = len(parts) + 1
+        title = i18n.t(lang, "sec_map")
+
+        def titled(i: int) -> str | None:
+            return f"{title} ({i18n.t(lang, 'map_part', i=i, n=n)})" if n > 1 else None
+
+        return [
+            *(layout_flowmap(assessment, lang, recipients=chunk, title=titled(i))
+              for i, chunk in enumerate(parts, 1)),
+            layout_flowmap(assessment, lang, recipients=[], grouped=grouped, title=titled(n)),
+        ]
     if len(ordered) <= per_part:
         return [layout_flowmap(assessment, lang, recipients=ordered)]
+    chunks = _split_parts(ordered, per_part)
+    title = i18n.t(lang, "sec_map")
+    return [
+        layout_flowmap(
+            assessment,
+            lang,
+            recipients=chunk,
+            title=f"{title} ({i18n.t(lang, 'map_part', i=i, n=len(chunks))})",
+        )
+        for i, chunk in enumerate(chunks, 1)
+    ]
+
+
+def _split_parts(ordered: list[Recipient], per_part: int) -> list[list[Recipient]]:
+    """``ordered`` cut into parts of at most ``per_part``, parent groups kept whole where
+    they fit."""
+    if len(ordered) <= per_part:
+        return [ordered]
     blocks: list[list[Recipient]] = []
     for r in ordered:
         g = group_key(r)
@@ -1136,14 +1297,4 @@ def flowmap_parts(
         if len(chunks[-1]) + len(block) > per_part:
             chunks.append([])
         chunks[-1].extend(block)
-    chunks = [c for c in chunks if c]
-    title = i18n.t(lang, "sec_map")
-    return [
-        layout_flowmap(
-            assessment,
-            lang,
-            recipients=chunk,
-            title=f"{title} ({i18n.t(lang, 'map_part', i=i, n=len(chunks))})",
-        )
-        for i, chunk in enumerate(chunks, 1)
-    ]
+    return [c for c in chunks if c]

@@ -46,6 +46,13 @@ BASIS_CAP = 160  # characters of a destination's basis in the Article 30 table
 COMPACT_ABOVE = 30  # more recipients than this: findings are printed compactly, evidence grouped
 EVIDENCE_GROUP_CAP = 4  # evidence groups shown per finding in compact mode
 MAP_PER_PART = 12  # recipients per map page in paged output
+# Issue 19: above ANNEX_ABOVE recipients, ANNEX_ABOVE are printed in full (Art. 30 rows,
+# findings, map nodes; chosen by :func:`prominence`) and every other one is a line of the annex,
+# grouped by verdict: print cost follows the recipients shown, not every host.
+ANNEX_ABOVE = 60
+ANNEX_NAME = 44  # characters of the annex's name column (a longer name has a line of its own)
+ANNEX_CHUNK = 50  # annex lines per <pre> block (one block of thousands of lines lays out slower)
+NAMES_CAP = 20  # recipient names listed per country controlled from / per special category
 
 # Usable area for the map on an A4 landscape page (see report.css, @page wide), in mm.
 MAP_PAGE_WIDTH_MM = 269.0
@@ -444,6 +451,18 @@ def _refer_repeated_text(views: list[dict[str, Any]], known: set[str]) -> None:
                     st["source"] = _short_sources(st["source"], known)
 
 
+def _citation_views(f: Finding) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": c.label,
+            "short": sections.short_citation(c.label),
+            "href": safe_link(c.iri),
+            "iri": c.iri if not safe_link(c.iri) else None,
+        }
+        for c in f.citations
+    ]
+
+
 def _finding_key(f: Finding) -> tuple[int, bool, str, str]:
     return (-i18n.SEVERITY_RANK[f.severity], f.verdict is None, f.rule, f.title)
 
@@ -499,15 +518,7 @@ def _recipient_view(
                 "verdict": f.verdict.value if f.verdict else None,
                 "verdict_label": _.verdict(f.verdict) if f.verdict else None,
                 "explanation": f.explanation,
-                "citations": [
-                    {
-                        "label": c.label,
-                        "short": sections.short_citation(c.label),
-                        "href": safe_link(c.iri),
-                        "iri": c.iri if not safe_link(c.iri) else None,
-                    }
-                    for c in f.citations
-                ],
+                "citations": _citation_views(f),
                 "legal_anchor": sections.rule_anchor(f.rule),
                 "evidence": _evidence(
                     f.evidence, book, flowmap.recipient_name(r),
@@ -600,6 +611,108 @@ def _recipient_view(
     }
 
 
+def prominence(r: Recipient) -> tuple[Any, ...]:
+    """The order in which a large report chooses the recipients it prints in full: identified
+    recipients before unidentified ones, then the most serious verdict, the most severe
+    finding, special-category data, the most requests; name and id break ties."""
+    worst = max((i18n.SEVERITY_RANK[f.severity] for f in r.findings), default=-1)
+    return (r.organisation is None, -r.verdict.rank, -worst, not r.special_categories,
+            -r.requests, flowmap.recipient_name(r).casefold(), r.id)
+
+
+def split_tail(recipients: list[Recipient],
+               above: int | None = None) -> tuple[list[Recipient], list[Recipient]]:
+    """(printed in full, annex), each in the order of ``recipients``: everything is printed in
+    full up to ``above`` (default :data:`ANNEX_ABOVE`) recipients; beyond, the ``above``
+    first by :func:`prominence`."""
+    above = ANNEX_ABOVE if above is None else above
+    if len(recipients) <= above:
+        return list(recipients), []
+    ranked = sorted(range(len(recipients)), key=lambda i: prominence(recipients[i]))
+    keep = set(ranked[:above])
+    return ([r for i, r in enumerate(recipients) if i in keep],
+            [r for i, r in enumerate(recipients) if i not in keep])
+
+
+def _clean_line(text: str) -> str:
+    """One line of annex text: control characters and line breaks become spaces."""
+    return "".join(" " if ch < " " or ch == "\x7f" else ch for ch in flowmap.clean_text(text))
+
+
+def _annex_row(r: Recipient, index: int, _: i18n.Translator, multi_input: bool) -> dict[str, Any]:
+    """A recipient of the annex: what its line prints, and what the summary, the Art. 30
+    overview and the attribution annex count (as in :func:`_recipient_view`)."""
+    findings = sorted(r.findings, key=_finding_key)
+    deciding = next((f for f in findings if f.verdict is not None),
+                    findings[0] if findings else None)
+    evidence = "—"
+    if deciding is not None and deciding.evidence:
+        per_input: dict[str, list[int]] = {}
+        for e in deciding.evidence:
+            per_input.setdefault(e.input, []).append(e.entry)
+        evidence = "; ".join(
+            (f"{inp} " if multi_input else "") + "#" + entry_ranges(entries, cap=3)
+            for inp, entries in list(per_input.items())[:2])
+        if len(per_input) > 2:
+            evidence += "; …"
+    cats = []
+    for iri, (label, special) in flowmap.recipient_categories(r).items():
+        text = _.category(iri, label)
+        cats.append({"label": i18n.without_art9(text) if special else text,
+                     "curie": i18n.category_curie(iri), "special": special})
+    received = flowmap.received_countries(r)
+    name = _clean_line(flowmap.recipient_name(r))
+    rule = deciding.rule if deciding is not None else "—"
+    if len(name) > ANNEX_NAME:  # the name on a line of its own, the columns below it
+        name = f"{name}\n{'':<{ANNEX_NAME + 7}}"
+    else:
+        name = f"{name:<{ANNEX_NAME}}  "
+    line = (f"{index:>5}  {name}{rule:<11} {', '.join(received) or '—':<12} "
+            f"{r.requests:>8}  {evidence}")
+    return {
+        "index": index,
+        "anchor": "annex",
+        "name": flowmap.recipient_name(r),
+        "identified": r.organisation is not None,
+        "verdict": r.verdict.value,
+        "verdict_label": _.verdict(r.verdict),
+        "line": line,
+        "categories": cats,
+        "third_countries": [{"code": c, "name": _.country(c)}
+                            for c in sorted(c for c in received if not _.eea(c))],
+        "cloaked": r.cloaked,
+        "cloaking": [{"host": e.host, "signal": e.signal, "detail": e.detail,
+                      "strong": e.strong, "source": e.source} for e in r.cloaking],
+        "probable": r.first_party_probable,
+        "probable_reasons": [{"signal": x.signal, "detail": x.detail, "domain": x.domain}
+                             for x in r.first_party_reasons],
+        "probable_domains": sorted({x.domain for x in r.first_party_reasons}),
+        "findings": findings,
+    }
+
+
+def _annex(rows: list[dict[str, Any]], shown: int, _: i18n.Translator) -> dict[str, Any] | None:
+    """The annex: its rows grouped by verdict (most serious first), each group's lines cut
+    into blocks of :data:`ANNEX_CHUNK`."""
+    if not rows:
+        return None
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row["verdict"], []).append(row)
+    head = (f"{'#':>5}  {_('annex_col_recipient'):<{ANNEX_NAME}}  {_('annex_col_rule'):<11} "
+            f"{_('annex_col_countries'):<12} {_('annex_col_requests'):>8}  "
+            f"{_('annex_col_evidence')}")
+    out = []
+    for word in sorted(groups, key=lambda w: -Verdict(w).rank):
+        lines = [row["line"] for row in groups[word]]
+        out.append({"verdict": word, "label": groups[word][0]["verdict_label"],
+                    "count": len(lines),
+                    "chunks": [lines[i:i + ANNEX_CHUNK] for i in range(0, len(lines),
+                                                                       ANNEX_CHUNK)]})
+    return {"total": shown + len(rows), "shown": shown, "n": len(rows), "head": head,
+            "groups": out}
+
+
 def _countries(recipients: list[Recipient], _: i18n.Translator,
                assessment: Assessment | None = None) -> list[dict[str, Any]]:
     """The summary's countries (issue 13: one truth per country): the same rows as the world
@@ -619,13 +732,16 @@ def _controlling(recipients: list[Recipient], _: i18n.Translator) -> list[dict[s
             seen.setdefault(code, []).append(flowmap.recipient_name(r))
     rows: list[dict[str, Any]] = [
         {"code": c, "name": _.country(c), "status": _.status(c), "third": not _.eea(c),
-         "count": len(names), "recipients": names} for c, names in seen.items()]
+         "count": len(names), "recipients": names[:NAMES_CAP],
+         "more": max(0, len(names) - NAMES_CAP)} for c, names in seen.items()]
     rows.sort(key=lambda c: (not c["third"], -c["count"], c["name"].casefold()))
     return rows
 
 
-def _rule_groups(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Compact mode: findings grouped by rule, one row per recipient, most severe rule first."""
+def _rule_groups(views: list[dict[str, Any]], annex: Iterable[dict[str, Any]] = (),
+                 _: i18n.Translator | None = None) -> list[dict[str, Any]]:
+    """Compact mode: findings grouped by rule, one row per recipient, most severe rule first.
+    ``annex`` rows (issue 19) are counted per rule (``g["annex"]``), not listed."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     anchored: set[str] = set()
     for view in views:
@@ -654,7 +770,24 @@ def _rule_groups(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 anchor = view["anchor"]
                 anchored.add(anchor)
             g["rows"].append({"recipient": view, "finding": f, "anchor": anchor})
-    out = sorted(groups.values(), key=lambda g: (-g["rank"], -len(g["rows"]), g["rule"]))
+    for row in annex:
+        for f in row["findings"]:
+            if (f.rule, f.title) not in groups:
+                groups[(f.rule, f.title)] = {
+                    "rule": f.rule, "title": f.title, "explanation": f.explanation,
+                    "example": row["name"], "citations": _citation_views(f), "rows": [],
+                    "rank": -1}
+            g = groups[(f.rule, f.title)]
+            g["annex"] = g.get("annex", 0) + 1
+            rank = i18n.SEVERITY_RANK.get(f.severity, 0)
+            if rank > g["rank"]:
+                assert _ is not None
+                g["rank"], g["severity"] = rank, f.severity.value
+                g["severity_label"] = _.severity(f.severity)
+    for g in groups.values():
+        g.setdefault("annex", 0)
+    out = sorted(groups.values(),
+                 key=lambda g: (-g["rank"], -len(g["rows"]) - g["annex"], g["rule"]))
     for i, g in enumerate(out, 1):
         g["anchor"] = f"g{i}"
     return out
@@ -678,13 +811,19 @@ def _top_findings(views: list[dict[str, Any]], recipients: list[Recipient]) -> l
     return [row[-1] for row in rows[:TOP_FINDINGS]]
 
 
-def _map_views(assessment: Assessment, lang: str, paged: bool) -> list[dict[str, Any]]:
+def _map_views(assessment: Assessment, lang: str, paged: bool,
+               shown: list[Recipient] | None = None,
+               tail: list[Recipient] | None = None) -> list[dict[str, Any]]:
+    """The flow map's pages: ``shown`` recipients one node each, the annex's (``tail``)
+    grouped by verdict (issue 19)."""
     if not assessment.recipients:
         return []
     if paged:
-        layouts = flowmap.flowmap_parts(assessment, lang, per_part=MAP_PER_PART)
+        layouts = flowmap.flowmap_parts(assessment, lang, per_part=MAP_PER_PART,
+                                        recipients=shown, grouped=tail or ())
     else:
-        layouts = [flowmap.layout_flowmap(assessment, lang)]
+        layouts = [flowmap.layout_flowmap(assessment, lang, recipients=shown,
+                                          grouped=tail or ())]
     views = []
     for i, layout in enumerate(layouts, 1):
         width = MAP_PAGE_WIDTH_MM
@@ -746,15 +885,20 @@ def _verdict_css() -> Markup:
 def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> dict[str, Any]:
     """Everything the template prints, computed from the assessment alone."""
     _ = i18n.Translator(lang, assessment.as_of)
-    recipients = flowmap.sort_recipients(assessment.recipients)
-    compact = len(recipients) > COMPACT_ABOVE
-    names = {r.id: flowmap.recipient_name(r) for r in recipients}
+    everyone = flowmap.sort_recipients(assessment.recipients)
+    recipients, tail = split_tail(everyone)  # issue 19: the long tail goes to the annex
+    compact = len(everyone) > COMPACT_ABOVE
+    names = {r.id: flowmap.recipient_name(r) for r in everyone}
     book = sections.ExhibitBook(
         sections.EXHIBITS_CAP_COMPACT if compact else sections.EXHIBITS_CAP)
     registers = sections.declared_registers(assessment)
     views = [_recipient_view(r, i, _, names, book, compact, registers)
              for i, r in enumerate(recipients, 1)]
     _refer_repeated_text(views, _known_citations(assessment))
+    multi_input = len(assessment.inputs) > 1
+    annex_rows = [_annex_row(r, i, _, multi_input)
+                  for i, r in enumerate(tail, len(recipients) + 1)]
+    annex = _annex(annex_rows, len(views), _)
     facts = sections.ip_facts(assessment.recipients)
     exhibits = [sections.exhibit_view(x, facts, _) for x in book.exhibits()]
     counts = assessment.counts()
@@ -768,9 +912,21 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
     for item in special:
         for c in item["categories"]:
             entry = by_category.setdefault(
-                c["curie"], {"label": c["label"], "curie": c["curie"], "recipients": []}
+                c["curie"], {"label": c["label"], "curie": c["curie"], "recipients": [],
+                             "more": 0, "annex": 0}
             )
-            entry["recipients"].append(item["recipient"])
+            if len(entry["recipients"]) < NAMES_CAP:
+                entry["recipients"].append(item["recipient"])
+            else:
+                entry["more"] += 1
+    for row in annex_rows:  # counted, named in the annex
+        for c in row["categories"]:
+            if c["special"]:
+                by_category.setdefault(
+                    c["curie"], {"label": c["label"], "curie": c["curie"], "recipients": [],
+                                 "more": 0, "annex": 0})["annex"] += 1
+    for entry in by_category.values():
+        entry["total"] = len(entry["recipients"]) + entry["more"] + entry["annex"]
     basis = {"capture": _("basis_capture"), "option": _("basis_option")}.get(
         assessment.as_of_basis, assessment.as_of_basis
     )
@@ -814,15 +970,16 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
         ],
         "total": len(assessment.recipients),
         "recipients": views,
+        "annex": annex,
         "special": special,
         "special_by_category": list(by_category.values()),
-        "countries": _countries(recipients, _, assessment),
-        "controlling_countries": _controlling(recipients, _),
+        "countries": _countries(everyone, _, assessment),
+        "controlling_countries": _controlling(everyone, _),
         "top_findings": _top_findings(views, recipients),
-        "maps": _map_views(assessment, lang, paged),
+        "maps": _map_views(assessment, lang, paged, recipients, tail),
         "paged": paged,
         "compact": compact,
-        "rule_groups": _rule_groups(views) if compact else [],
+        "rule_groups": _rule_groups(views, annex_rows, _) if compact else [],
         "knowledge": assessment.knowledge,
         "rules": list(assessment.knowledge.rules),
         "command": shlex.join(assessment.command) if assessment.command else None,
@@ -833,15 +990,15 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
         "secrets_kept": bool(getattr(assessment, "secrets_kept", False)),
         "controller_info": sections.controller_view(assessment, _),
         "observed": sections.observed_view(assessment, _),
-        "art30": sections.art30_view(assessment, views, _),
+        "art30": sections.art30_view(assessment, [*views, *annex_rows], _),
         "exhibits": exhibits,
         "exhibit_servers": sections.exhibit_servers(exhibits),
-        "multi_input": len(assessment.inputs) > 1,
+        "multi_input": multi_input,
         "world_countries": sections.world_countries(assessment, _),
         "exhibits_more": book.overflow,
         "legal": sections.legal_appendix(assessment, lang),
-        "cloaked_views": [v for v in views if v["cloaked"]],  # issue 15 annex
-        "probable_views": [v for v in views if v["probable"]],
+        "cloaked_views": [v for v in (*views, *annex_rows) if v["cloaked"]],  # issue 15 annex
+        "probable_views": [v for v in (*views, *annex_rows) if v["probable"]],
         "data_status": sections.data_status(assessment),
         "ipdb_date": getattr(assessment.knowledge, "ipdb_date", None),
         "worldmap": Markup(worldmap.render_worldmap_svg(assessment, lang, paged=paged))

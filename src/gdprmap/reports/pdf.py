@@ -275,14 +275,21 @@ def _document(html: str, fetcher: Any) -> Any:
 
 def _print(html: str, fetcher: Any = None, *, variant: str | None = None,
            attachments: list[Any] | None = None) -> bytes:
+    # WeasyPrint allocates hundreds of thousands of boxes and styles: with the collector's
+    # default threshold, its full collections walk them and everything the analysis left (the
+    # ontology, the knowledge base) again and again. The analysis's setting (frozen heap, rare
+    # collections; thread-safe, restored afterwards) cuts ~10 % of the printing CPU (issue 19).
+    from ..assess import _few_collections
+
     fetcher = fetcher or no_fetch_url_fetcher()
-    document = _document(html, fetcher)
     options: dict[str, Any] = {}
     if variant:
         options["pdf_variant"] = variant
     if attachments:
         options["attachments"] = attachments
-    data = document.write_pdf(pdf_identifier=False, uncompressed_pdf=False, **options)
+    with _few_collections():
+        document = _document(html, fetcher)
+        data = document.write_pdf(pdf_identifier=False, uncompressed_pdf=False, **options)
     if not isinstance(data, bytes):  # pragma: no cover - write_pdf() without target returns bytes
         raise RenderError("WeasyPrint returned no PDF")
     return data
