@@ -35,7 +35,9 @@ def sites(tmp_path: Path) -> Path:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw  # as the register CSV
+    with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -57,7 +59,7 @@ def test_batch_writes_a_report_per_site_and_a_summary(sites: Path, tmp_path: Pat
     rows = read_csv(out / "summary.csv")
     aws = [r for r in rows
            if r["site"] == "health.example" and r["recipient"] == "org:aws-emea-sarl"]
-    assert aws and aws[0]["verdict"] == "unlawful" and "pd#Health" in aws[0]["special_categories"]
+    assert aws and aws[0]["verdict"] == "unlawful" and aws[0]["special_categories"] == "pd:Health"
     per_site = {r["site"]: r for r in read_csv(out / "sites.csv")}
     assert per_site["health.example"]["unlawful"] == "5"
     assert per_site["broken"]["status"] == "failed"

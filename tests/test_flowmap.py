@@ -248,7 +248,7 @@ def test_text_measurement_and_fitting():
 
 def test_unknown_language_is_refused(sample):
     with pytest.raises(ValueError):
-        render_flowmap_svg(sample, "de")
+        render_flowmap_svg(sample, "xx")
 
 
 def test_recipient_helpers():

@@ -31,7 +31,11 @@ def test_wheel_contents(wheel):
                      "gdprmap/data/organisations/80-health.toml",
                      "gdprmap/classify/lexicons/health.fr.txt",
                      "gdprmap/_bundled/queries/unlawful-transfers.rq",
-                     "gdprmap/__main__.py", "gdprmap/py.typed"):
+                     "gdprmap/__main__.py", "gdprmap/py.typed",
+                     # the report languages: one catalog per language, and the template
+                     "gdprmap/locale/en/LC_MESSAGES/gdprmap.po",
+                     "gdprmap/locale/fr/LC_MESSAGES/gdprmap.po",
+                     "gdprmap/locale/gdprmap.pot"):
         assert required in names, required
     assert any(n.endswith("entry_points.txt") for n in names)
     # issue 18: the licence travels with the wheel and its metadata says which it is

@@ -128,7 +128,7 @@ def test_category_and_country_labels():
 @pytest.mark.parametrize(
     "call",
     [
-        lambda a: render_html(a, "de"),
+        lambda a: render_html(a, "xx"),
         lambda a: i18n.t("EN", "title"),
         lambda a: i18n.format_date(dt.date(2022, 1, 1), "es"),
     ],
@@ -140,7 +140,7 @@ def test_unknown_language_raises_value_error(sample, call):
 
 def test_unknown_language_raises_before_writing_a_pdf(sample, tmp_path):
     with pytest.raises(ValueError):
-        render_pdf(sample, tmp_path / "x.pdf", "de")
+        render_pdf(sample, tmp_path / "x.pdf", "xx")
     assert not (tmp_path / "x.pdf").exists()
 
 

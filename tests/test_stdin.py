@@ -58,12 +58,13 @@ def test_stdin_only_once(tmp_path):
     assert run.returncode == 2 and b"only once" in run.stderr
 
 
-def test_api_takes_a_binary_stream_and_cleans_up():
+def test_api_takes_a_binary_stream_and_cleans_up(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # not the shared /tmp
     before = set(Path(tempfile.gettempdir()).glob("gdprmap-stdin-*"))
     a = gdprmap.analyze(io.BytesIO(EXAMPLE.read_bytes()))
     assert a.inputs[0].path == "<stream>"  # BytesIO has no name
     assert len(a.recipients) == len(gdprmap.analyze(EXAMPLE).recipients)
-    assert set(Path(tempfile.gettempdir()).glob("gdprmap-stdin-*")) == before
+    assert set(Path(tempfile.gettempdir()).glob("gdprmap-stdin-*")) == before == set()
 
 
 def test_spool_refuses_more_than_its_limit(tmp_path):

@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import __version__, consent, vocab
+from . import __version__, catalogs, consent, vocab
 from .classify import HealthContext, claims
 from .classify.cookies import cookie_lifetimes
 from .declared import DeclaredSafeguards, declared_items
@@ -41,9 +41,7 @@ from .rules.findings import Judge, RecipientCase
 from .rules.facts import Candidate, control_established, controlled_from
 
 GDPR_APPLIES_FROM = dt.date(2018, 5, 25)
-EEA = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
-                "IS LI NO".split())
-LANGS = ("en", "fr")
+LANGS = catalogs.languages()  # one per catalog in gdprmap/locale
 
 
 @dataclass(frozen=True)

@@ -33,11 +33,9 @@ and manifest, and returns a small summary, so nothing large crosses the network.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import glob
 import hashlib
-import io
 import json
 import logging
 import os
@@ -596,12 +594,13 @@ class SummaryWriter:
         self.per_recipient: dict[str, dict[str, Any]] = {}
 
     def add(self, site: SiteResult) -> None:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(
-            [site.site, site.input, site.status, r["recipient"], r["organisation"] or "",
-             r["country"] or "", r["verdict"], r["requests"], " ".join(r["data_categories"]),
-             " ".join(r["special_categories"])] for r in site.recipients)
-        rows = buffer.getvalue().encode("utf-8")
+        from .reports.csv_report import short_categories, spreadsheet_lines
+
+        rows = spreadsheet_lines(
+            [[site.site, site.input, site.status, r["recipient"], r["organisation"] or "",
+              r["country"] or "", r["verdict"], r["requests"],
+              short_categories(r["data_categories"]), short_categories(r["special_categories"])]
+             for r in site.recipients]).encode("utf-8")
         entry = _indented(asdict(site), "  ").encode("utf-8")
         row_at, site_at = self.rows.tell(), self.sites.tell()
         self.rows.write(rows)
@@ -627,6 +626,8 @@ class SummaryWriter:
             yield source.read(length)
 
     def finish(self, result: BatchResult, options: dict[str, Any]) -> None:
+        from .reports.csv_report import short_categories
+
         out, verdicts = self.out, self.verdicts
         recipients = sorted(self.per_recipient.values(),
                             key=lambda a: (-a["sites"], a["recipient"]))
@@ -650,7 +651,7 @@ class SummaryWriter:
             f.write(b"\n ],\n" if result.sites else b"],\n")
             f.write(f' "recipients": {_indented(recipients, " ")}\n}}'.encode())
         with AtomicFile(out / "summary.csv") as f:
-            f.write((",".join(SUMMARY_COLUMNS) + "\n").encode())
+            f.write(_csv_head(SUMMARY_COLUMNS).encode("utf-8"))
             for piece in self._spans(result, json_part=False):
                 f.write(piece)
         _write_csv(out / "sites.csv", ["site", "input", "status", "as_of", "recipients",
@@ -662,7 +663,7 @@ class SummaryWriter:
                                             "requests", *verdicts, "data_categories"],
                    [[a["recipient"], a["organisation"] or "", a["country"] or "", a["sites"],
                      a["requests"], *(a["verdicts"][v] for v in verdicts),
-                     " ".join(a["data_categories"])] for a in recipients])
+                     short_categories(a["data_categories"])] for a in recipients])
         failures = out / "failures.csv"
         if result.failed:
             _write_csv(failures, ["site", "input", "error"],
@@ -691,12 +692,19 @@ def _indented(value: Any, indent: str) -> str:
     return text.replace("\n", "\n" + indent)
 
 
+def _csv_head(header: list[str]) -> str:
+    from .reports.csv_report import BOM, spreadsheet_lines
+
+    return BOM + spreadsheet_lines([list(header)])
+
+
 def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    _atomic_write(path, buffer.getvalue())
+    """The batch's CSV files follow the register CSV's conventions (reports/csv_report.py):
+    UTF-8 with a byte-order mark, CRLF, lists joined with "; ", DPV categories as ``pd:``
+    CURIEs, cells a spreadsheet would read as formulas prefixed with '."""
+    from .reports.csv_report import spreadsheet_lines
+
+    _atomic_write(path, _csv_head(header) + spreadsheet_lines(rows))
 
 
 __all__ = ["BatchResult", "SiteResult", "SiteTask", "batch", "expand_inputs", "run_site"]

@@ -16,8 +16,10 @@ from typing import Any
 import click
 
 from . import __version__
-
+from .catalogs import languages
 from .verdicts import Verdict
+
+LANGUAGES = languages()  # the folders of gdprmap/locale that hold a catalog
 
 VERDICTS = tuple(v.value for v in Verdict)  # the --fail-on scale, least serious first
 EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 1, 2, 3
@@ -157,7 +159,7 @@ def _stdin_inputs(args: Iterable[Path | str]) -> list[Any]:
 @click.option("--doctrine", type=click.Choice(["exposure-is-risk", "exposure-is-transfer"]),
               default="exposure-is-risk", show_default=True,
               help="How to read EEA processing by an entity controlled from abroad.")
-@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
               help="Language of the report.")
 @click.option("--fail-on", "fail_on", type=click.Choice(VERDICTS), metavar="VERDICT",
               help="Exit 1 when a recipient's verdict is VERDICT or worse "
@@ -371,7 +373,7 @@ def _analysis_options(f: Any) -> Any:
                                                       "exposure-is-transfer"]),
                      default="exposure-is-risk", show_default=True,
                      help="How to read EEA processing by an entity controlled from abroad."),
-        click.option("--lang", type=click.Choice(["en", "fr"]), default="en",
+        click.option("--lang", type=click.Choice(LANGUAGES), default="en",
                      show_default=True, help="Language of finding titles and explanations."),
         click.option("--first-party", "first_party", multiple=True, metavar="DOMAIN",
                      help="A domain that belongs to the site itself (repeatable)."),
@@ -581,7 +583,7 @@ def export(inputs: tuple[Path, ...], output: Path, **kwargs: Any) -> None:
               default="exposure-is-risk", show_default=True,
               help="How a US- (or otherwise foreign-) controlled recipient in the EEA is "
                    "judged: a risk finding, or a transfer (strict).")
-@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
               help="Language of every site's report.")
 @click.option("--kb-override", "kb_override", multiple=True, metavar="FILE",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -723,7 +725,7 @@ def capture(url: str, output: Path, **options: Any) -> None:
 @click.option("--har", "har", type=click.Path(path_type=Path), metavar="FILE.har",
               help="Where to write the capture (default: OUTPUT with the extension .har).")
 @_capture_options
-@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
               help="Language of the report.")
 @click.option("--controller", metavar="NAME", help="Name of the controller, for the cover.")
 @click.option("--fail-on", "fail_on", type=click.Choice(VERDICTS), metavar="VERDICT",

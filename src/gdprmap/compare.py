@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .diff import RecipientSummary, triggered_kinds
+from .jurisdictions import eea_codes
 from .models import Record, Verdict
 from .vocab import PD, label
 
@@ -39,8 +40,6 @@ if TYPE_CHECKING:
     from .register import DeclaredRecipient, Register
 
 COMPARE_FAIL_ON = ("undeclared", "not-observed", "safeguards", "data", "any")
-EEA = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
-                "IS LI NO".split())
 _DPV = "https://w3id.org/dpv#"
 # Broader DPV 2.3 concepts of the categories gdprmap detects (transitive skos:broader in
 # dpv-2.3 pd.ttl, without dpv:Data/dpv:PersonalData): declaring one covers the narrower ones.
@@ -239,7 +238,7 @@ def _safeguard_problems(d: _Declared, r: Recipient) -> list[SafeguardMismatch]:
     worst = _worst_transfer(r)
     rule = worst.rule if worst else None
     third = sorted({t.country for t in r.transfers
-                    if t.country and t.country not in EEA and t.verdict not in _FINE})
+                    if t.country and t.country not in eea_codes() and t.verdict not in _FINE})
     where = ", ".join(third) or "a third country"
     out: list[SafeguardMismatch] = []
 

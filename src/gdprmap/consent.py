@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from . import catalogs
 from .models import (
     CaptureInfo, Citation, ConsentPage, ConsentSummary, Evidence, Finding, Flow, Recipient,
     Severity, Step,
@@ -28,40 +29,7 @@ STATE_IRI = {"none": "ConsentStateNone", "accept": "ConsentStateAccept",
 EVIDENCE_PER_STATE = 5
 ONTOLOGY = "consent.ttl"
 
-TEXT = {
-    "en": {
-        "requests": "{n} request(s) to {hosts} in the state \"{state}\"; the first at {time} "
-                    "({input}, entry {entry}).",
-        "banner": "Banner in the state \"{state}\": {how}.",
-        "found": "found by {method} ({cmp})",
-        "clicked": "; control clicked: \"{text}\" ({css}) at {time}",
-        "nobanner": "no banner found",
-        "nocontrol": "; no control for this choice was found",
-        "verdict": "Finding beside the Chapter V verdict ({verdict}), which it does not change.",
-        "category": "The knowledge base records this recipient's service as {cat}, not a "
-                    "category that may be strictly necessary (content delivery, hosting, "
-                    "payments, the consent tool).",
-        "no_category": "The knowledge base records no service category for this recipient: "
-                       "nothing shows that its requests are strictly necessary.",
-    },
-    "fr": {
-        "requests": "{n} requête(s) vers {hosts} dans l'état « {state} » ; la première à {time} "
-                    "({input}, entrée {entry}).",
-        "banner": "Bandeau dans l'état « {state} » : {how}.",
-        "found": "trouvé par {method} ({cmp})",
-        "clicked": " ; contrôle cliqué : « {text} » ({css}) à {time}",
-        "nobanner": "aucun bandeau trouvé",
-        "nocontrol": " ; aucun contrôle pour ce choix n'a été trouvé",
-        "verdict": "Constat à côté du verdict du chapitre V ({verdict}), qu'il ne modifie pas.",
-        "category": "La base de connaissances enregistre le service de ce destinataire comme "
-                    "{cat}, catégorie qui n'est pas de celles pouvant être strictement "
-                    "nécessaires (diffusion de contenu, hébergement, paiement, outil de "
-                    "consentement).",
-        "no_category": "La base de connaissances n'enregistre aucune catégorie de service pour "
-                       "ce destinataire : rien n'établit que ses requêtes sont strictement "
-                       "nécessaires.",
-    },
-}
+# The findings' sentences are the catalogs' `consent_finding:` keys (gdprmap/locale).
 
 
 @dataclass
@@ -220,7 +188,7 @@ def apply(recipients: dict[str, Recipient], hosts_of: dict[str, list[str]],
 
 def _finding(rule: ConsentRule, recipient: Recipient, hosts: list[str],
              tracker: ConsentTracker, pages: list[ConsentPage], lang: str) -> Finding:
-    say = TEXT.get(lang, TEXT["en"])
+    say = catalogs.table(lang, "consent_finding")
     seen = [tracker.by_host[h][rule.state] for h in hosts
             if rule.state in tracker.by_host.get(h, {})]
     count = sum(s.count for s in seen)
@@ -258,11 +226,7 @@ def _finding(rule: ConsentRule, recipient: Recipient, hosts: list[str],
 
 
 def _state_label(state: str, lang: str) -> str:
-    labels = {"en": {"none": "before any choice", "accept": "after acceptance",
-                     "reject": "after refusal"},
-              "fr": {"none": "avant tout choix", "accept": "après acceptation",
-                     "reject": "après refus"}}
-    return labels.get(lang, labels["en"])[state]
+    return catalogs.text(lang, f"consent_state:{state}")
 
 
 def _banner_text(page: ConsentPage, say: dict[str, str], lang: str) -> str:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from .. import vocab
+from .. import catalogs, vocab
 from ..redact import after_host
 from ..redact import url as redact_url
 from .base import Claim, View, item
@@ -75,16 +75,7 @@ def _url_path(url: str) -> str:
     return rest.split("#", 1)[0].split("?", 1)[0]
 
 
-_REASONS = {
-    "en": ("health-service site: {host} is operated by {operator}, recorded as a health service "
-           "in the knowledge base (GDPR Recital 35)",
-           "health-service site: declared by the user (--health-context): every page captured "
-           "is a health service's (GDPR Recital 35)"),
-    "fr": ("site d'un service de santé : {host} est exploité par {operator}, enregistré comme "
-           "service de santé dans la base de connaissances (RGPD, considérant 35)",
-           "site d'un service de santé : déclaré par l'utilisateur (--health-context) ; chaque "
-           "page capturée est celle d'un service de santé (RGPD, considérant 35)"),
-}
+# The reasons' sentences are the catalogs' `health:` keys (gdprmap/locale).
 
 
 @dataclass
@@ -101,7 +92,8 @@ class HealthContext:
     def reason(self, page_host: str) -> str | None:
         if page_host in self._cache:
             return self._cache[page_host]
-        known, declared = _REASONS.get(self.lang, _REASONS["en"])
+        known = catalogs.text(self.lang, "health:kb")
+        declared = catalogs.text(self.lang, "health:declared")
         reason = None
         operator = self.lookup(page_host) if self.lookup and page_host else None
         if operator:

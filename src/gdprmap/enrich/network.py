@@ -19,12 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .. import catalogs
 from ..errors import UsageError
+from ..jurisdictions import eea_codes
 from ..models import Evidence, Fact, Finding, FirstPartyReason, Recipient, Severity
-from .ipdb import INDICATIVE, IpDatabase, IpInfo
+from .ipdb import IpDatabase, IpInfo
 from .registrant import Registration
 
-EEA = frozenset(["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO"])
 RULE_SERVER_LOCATION = "GM-INFO-SERVER-LOCATION"
 RULE_REGISTRANT = "GM-INFO-REGISTRANT"
 ADDRESSES_SHOWN = 5  # addresses named in a network fact (issue 19)
@@ -109,7 +110,10 @@ class IpDataEnricher:
             if info.country and not info.special and info.country not in countries:
                 countries.append(info.country)
         sampled = recipient.server_ips_sampled
-        of = f" of a sample of {len(recipient.server_ips):,} (more were seen)" if sampled else ""
+        lang = context.lang
+        say = catalogs.table(lang, "network")
+        of = say["of_sample"].format(n=catalogs.integer(len(recipient.server_ips), lang)) \
+            if sampled else ""
         facts: list[Fact] = []
         for key, addresses in sorted(networks.items(), key=lambda kv: (-len(kv[1]), kv[0])):
             special, asn, as_org, country = key
@@ -120,21 +124,23 @@ class IpDataEnricher:
             else:
                 shown = ", ".join(addresses[:ADDRESSES_SHOWN])
                 rest = ", ..." if len(addresses) > ADDRESSES_SHOWN else ""
-                head = f"{len(addresses):,} addresses{of} ({shown}{rest}): "
+                head = say["addresses"].format(n=catalogs.integer(len(addresses), lang), of=of,
+                                               shown=shown, rest=rest)
                 subject = f"AS{asn}" if asn else (country or special or None)
             if special:
-                facts.append(Fact(value=f"{head}{special} address, no country",
+                facts.append(Fact(value=head + say["special"].format(special=special),
                                   source="ipaddress (IANA special-purpose registries)",
                                   subject=subject))
                 continue
             parts = []
             if asn:
                 parts.append(f"AS{asn}" + (f" {as_org}" if as_org else ""))
-            parts.append(f"country {country}" if country else "no country recorded")
+            parts.append(say["country"].format(country=country) if country
+                         else say["no_country"])
             facts.append(Fact(value=head + ", ".join(parts), source=sources[key],
                               reference="npm @ip-location-db/asn, "
                                         "@ip-location-db/geo-whois-asn-country",
-                              checked=date, subject=subject, note=INDICATIVE))
+                              checked=date, subject=subject, note=say["indicative"]))
         findings = []
         conflict = _location_conflict(recipient, countries, context.lang, source_label=(
             f"ip-location-db {self.database.data_date or ''}".strip()))
@@ -154,22 +160,14 @@ def _location_conflict(recipient: Recipient, server_countries: list[str], lang: 
         return None
     kb_text = ", ".join(sorted(kb_places))
     srv_text = ", ".join(outside)
+    say = catalogs.table(lang, "network")
+    eea = eea_codes()
     eea_note = ""
-    if kb_places <= EEA and any(c not in EEA for c in outside):
-        eea_note = (" The knowledge base places processing in the EEA." if lang == "en" else
-                    " La base de connaissances situe le traitement dans l'EEE.")
-    if lang == "fr":
-        title = "Pays des serveurs différent des lieux de traitement connus (indicatif)"
-        text = (f"Les adresses IP des serveurs sont enregistrées en {srv_text} ({source_label}),"
-                f" la base de connaissances indique {kb_text} (kb:organisations.toml)."
-                f"{eea_note} Les plages CDN et anycast sont souvent mal localisées ; le verdict "
-                "repose sur l'entité destinataire, pas sur l'emplacement des serveurs.")
-    else:
-        title = "Server country differs from the known processing places (indicative)"
-        text = (f"The server IP addresses are registered in {srv_text} ({source_label}); "
-                f"the knowledge base records {kb_text} (kb:organisations.toml).{eea_note} "
-                "CDN and anycast ranges are often mislocated; the verdict rests on the "
-                "receiving entity, not on the server location.")
+    if kb_places <= eea and any(c not in eea for c in outside):
+        eea_note = say["eea_note"]
+    title = say["location_title"]
+    text = say["location"].format(srv=srv_text, source=source_label, kb=kb_text,
+                                  eea_note=eea_note)
     return Finding(rule=RULE_SERVER_LOCATION, title=title, severity=Severity.INFO,
                    explanation=text)
 
@@ -266,24 +264,13 @@ def _registration_facts(reg: Registration) -> list[Fact]:
 def _registrant_finding(reg: Registration, lang: str) -> Finding:
     when = reg.retrieved[:10] if reg.retrieved else "?"
     proto = reg.protocol.upper()
-    if lang == "fr":
-        who = (f"le titulaire est {reg.organisation}" if reg.organisation
-               else "le titulaire n'est pas publié (masqué)" if reg.redacted
-               else "le titulaire n'est pas indiqué")
-        where = f", pays {reg.country}" if reg.country else ""
-        title = "Titulaire du domaine selon les données d'enregistrement (non vérifié)"
-        text = (f"Selon {proto} ({reg.server}, {when}), {who}{where} pour {reg.domain}. Le "
-                "titulaire d'un domaine n'est pas forcément l'entité qui reçoit les données ; "
-                "la base de connaissances ne l'identifie pas, le verdict reste « unknown ».")
-    else:
-        who = (f"the registrant is {reg.organisation}" if reg.organisation
-               else "the registrant is withheld (redacted)" if reg.redacted
-               else "no registrant is stated")
-        where = f", country {reg.country}" if reg.country else ""
-        title = "Domain holder according to registration data (not verified)"
-        text = (f"According to {proto} ({reg.server}, {when}), {who}{where} for {reg.domain}. "
-                "A domain's holder is not necessarily the entity that receives the data; the "
-                "knowledge base does not identify it, so the verdict stays 'unknown'.")
+    say = catalogs.table(lang, "network")
+    who = (say["who"].format(org=reg.organisation) if reg.organisation
+           else say["who_redacted"] if reg.redacted else say["who_none"])
+    where = say["where"].format(country=reg.country) if reg.country else ""
+    title = say["registrant_title"]
+    text = say["registrant"].format(proto=proto, server=reg.server, when=when, who=who,
+                                    where=where, domain=reg.domain)
     return Finding(rule=RULE_REGISTRANT, title=title, severity=Severity.INFO, explanation=text)
 
 

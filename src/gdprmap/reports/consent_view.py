@@ -13,72 +13,12 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from .. import catalogs
 from ..models import Assessment, ConsentPage, Recipient
 
 MAX_SCREENSHOT = 8 << 20  # bytes; a larger file is listed, not embedded
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Consent states",
-        "intro": "gdprmap visited the site itself with a headless Chromium, once per consent "
-                 "state, each time with a fresh browser profile: \"none\" (the page loaded, no "
-                 "choice made), \"accept\" (the banner's accept control clicked) and \"reject\" "
-                 "(its refuse control clicked). A request counts in a state once the choice "
-                 "was clicked; before the click it counts as \"none\". Where no banner was "
-                 "found the state is \"no banner found\", not a refusal or an acceptance.",
-        "state": "State", "outcome": "Banner", "method": "Found by", "control": "Control clicked",
-        "requests": "Requests", "cookies": "Cookies after the state", "storage": "localStorage keys",
-        "screenshot": "Screenshot", "not_available": "screenshot not available (file missing or "
-                                                  "changed since the assessment)",
-        "table": "Recipients by consent state",
-        "table_intro": "A mark means the recipient received at least one request in that "
-                       "state. Recipients reached after a refusal are flagged, here and on the "
-                       "data-flow map.",
-        "recipient": "Recipient", "verdict": "Transfer verdict", "findings": "Consent findings",
-        "after_refusal": "reached after refusal",
-        "no_recipient": "No third-party recipient received a request in these states.",
-        "none": "none (before any choice)", "accept": "accept", "reject": "reject",
-        "no-banner": "no banner found", "shown": "shown, not answered",
-        "clicked": "answered", "no-control": "no control for this choice",
-        "unknown": "not recorded",
-        "run": "Live capture", "browser": "Browser", "started": "Started (UTC)",
-        "ended": "Ended (UTC)", "timezone": "Time zone of the capturing machine",
-        "command": "Capture command", "args": "Browser arguments",
-        "shots": "Consent screenshots", "recorded": "recorded at capture",
-        "mismatch": "differs from the SHA-256 recorded at capture",
-        "rules": "Consent rules",
-    },
-    "fr": {
-        "title": "États de consentement",
-        "intro": "gdprmap a visité le site lui-même avec un Chromium sans interface, une fois "
-                 "par état de consentement, chaque fois avec un profil neuf : « none » (page "
-                 "chargée, aucun choix), « accept » (contrôle d'acceptation du bandeau cliqué) "
-                 "et « reject » (contrôle de refus cliqué). Une requête compte dans un état une "
-                 "fois le choix cliqué ; avant le clic elle compte comme « none ». Sans bandeau "
-                 "trouvé, l'état est « aucun bandeau trouvé », ni un refus ni une acceptation.",
-        "state": "État", "outcome": "Bandeau", "method": "Trouvé par", "control": "Contrôle cliqué",
-        "requests": "Requêtes", "cookies": "Cookies après l'état", "storage": "Clés localStorage",
-        "screenshot": "Capture d'écran", "not_available": "capture d'écran indisponible (fichier "
-                                                         "absent ou modifié depuis l'analyse)",
-        "table": "Destinataires par état de consentement",
-        "table_intro": "Une marque signifie que le destinataire a reçu au moins une requête "
-                       "dans cet état. Les destinataires atteints après un refus sont signalés, "
-                       "ici et sur la carte des flux.",
-        "recipient": "Destinataire", "verdict": "Verdict de transfert",
-        "findings": "Constats de consentement", "after_refusal": "atteint après refus",
-        "no_recipient": "Aucun destinataire tiers n'a reçu de requête dans ces états.",
-        "none": "none (avant tout choix)", "accept": "accept", "reject": "reject",
-        "no-banner": "aucun bandeau trouvé", "shown": "affiché, sans réponse",
-        "clicked": "répondu", "no-control": "aucun contrôle pour ce choix",
-        "unknown": "non enregistré",
-        "run": "Capture en direct", "browser": "Navigateur", "started": "Début (UTC)",
-        "ended": "Fin (UTC)", "timezone": "Fuseau horaire de la machine de capture",
-        "command": "Commande de capture", "args": "Arguments du navigateur",
-        "shots": "Captures d'écran des états", "recorded": "enregistré à la capture",
-        "mismatch": "diffère du SHA-256 enregistré à la capture",
-        "rules": "Règles de consentement",
-    },
-}
+# The section's words are the catalogs' `consent:` keys (gdprmap/locale).
 
 CONSENT_RULES = ("GM-CNS-01", "GM-CNS-02")
 
@@ -117,7 +57,7 @@ def consent_view(assessment: Assessment, lang: str, names: dict[str, str]) -> di
     summary = assessment.consent
     if summary is None:
         return None
-    say = TEXT.get(lang, TEXT["en"])
+    say = catalogs.table(lang, "consent")
     pages = []
     for i, page in enumerate(summary.pages, 1):
         pages.append({

@@ -141,3 +141,19 @@ def render_csv(assessment: Assessment) -> str:
 
 def render_csv_bytes(assessment: Assessment) -> bytes:
     return render_csv(assessment).encode("utf-8-sig")
+
+
+BOM = "\ufeff"
+
+
+def spreadsheet_lines(rows: list[list[object]]) -> str:
+    """``rows`` with the register's conventions (CRLF, quoting, formula guard), no BOM: the
+    batch's CSV files use it so that both open the same way in a spreadsheet."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([cell(v) for v in r] for r in rows)
+    return out.getvalue()
+
+
+def short_categories(iris: list[str] | tuple[str, ...] | set[str]) -> str:
+    """DPV categories as the register writes them: ``pd:Health; pd:IPAddress``."""
+    return SEP.join(i18n.category_curie(c) for c in iris)

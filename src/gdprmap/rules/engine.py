@@ -409,7 +409,12 @@ class Ruleset:
         for rule in self.rules:
             if rule.doctrine and rule.doctrine != str(doctrine_iri):
                 continue
-            for row in graph.query(rule.query, initBindings=bindings_in):
+            # rdflib yields rows in an order that follows str hashing (salted per process):
+            # sorted, a rule with several rows for one candidate (e.g. GM-UNK-03's server
+            # countries) explains the same one in every run
+            rows = sorted(graph.query(rule.query, initBindings=bindings_in),
+                          key=lambda r: tuple(str(v) for v in r))
+            for row in rows:
                 bindings = {str(k): v for k, v in row.asdict().items()}
                 subject = bindings.get("cand") if rule.subject == "candidate" else bindings.get(
                     "recipient")

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from .. import vocab
+from .. import catalogs, vocab
 from ..enrich.kb import HostMatch
 from ..models import Citation, DataCategory, Evidence, Finding, Severity, Step, Transfer, Verdict
 from .engine import Evaluation, Match, Ruleset
@@ -21,45 +21,7 @@ from .facts import Candidate, candidate_iri, entity_iri, recipient_iri
 LEGAL_VARIABLES = ("instrument", "period", "regime", "tool", "measure")
 LOC = "https://w3id.org/dpv/loc#"
 
-# The sentences of an explanation chain, per report language.
-STEP_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "observed": "{n} observed request(s) reached this recipient and disclosed: {cats}.",
-        "service": "{domains} belong to {service}, operated by {operator} for EEA customers.",
-        "entity": "{name} is incorporated in {country}",
-        "parent": "; its parent is {parent}",
-        "dpf": "; DPF List status: {status}",
-        "checked": ", checked {date}",
-        "received": "The data are received in {country}: {basis}.",
-        "from": " (from {start}",
-        "to": " to {end})",
-        "verdict": "Verdict for this transfer as of {date}: {verdict}.",
-        "through": "{parent} (through its control of {receiver})",
-        "entry": "{input}, entry {entry}",
-        "kb_service": "knowledge base, service {id}",
-        "kb_entity": "knowledge base, entity {id}",
-        "kb": "knowledge base",
-    },
-    "fr": {
-        "observed": "{n} requête(s) observée(s) ont atteint ce destinataire et communiqué : "
-                    "{cats}.",
-        "service": "{domains} relèvent de {service}, exploité par {operator} pour les clients "
-                   "de l'EEE.",
-        "entity": "{name} est immatriculée en/au {country}",
-        "parent": " ; sa société mère est {parent}",
-        "dpf": " ; statut sur la liste DPF : {status}",
-        "checked": ", vérifié le {date}",
-        "received": "Les données sont reçues en/au {country} : {basis}.",
-        "from": " (du {start}",
-        "to": " au {end})",
-        "verdict": "Verdict pour ce transfert à la date du {date} : {verdict}.",
-        "through": "{parent} (par son contrôle de {receiver})",
-        "entry": "{input}, entrée {entry}",
-        "kb_service": "base de connaissances, service {id}",
-        "kb_entity": "base de connaissances, entité {id}",
-        "kb": "base de connaissances",
-    },
-}
+# The sentences of an explanation chain are the catalogs' `step:` keys (gdprmap/locale).
 
 
 @dataclass
@@ -181,7 +143,8 @@ class Judge:
             severity=Severity(severity),
             verdict=Verdict(rule.verdict) if rule.verdict else None,
             citations=citations,
-            explanation=self._shared(template.format_map(_Missing(self._values(m, names)))),
+            explanation=self._shared(template.format_map(_Missing(
+                self._values(m, names), catalogs.text(self.lang, "step:missing")))),
             evidence=tuple(evidence),
             steps=steps,
         )
@@ -192,9 +155,9 @@ class Judge:
         first = case.sample[0] if case.sample else None
         cats = ", ".join(d.label for d in case.data) or "-"
         requests = sum(d.flows for d in case.data if d.iri == vocab.IP_ADDRESS.iri)
-        say = STEP_TEXT[self.lang if self.lang in STEP_TEXT else "en"]
+        say = catalogs.table(self.lang, "step")
         steps.append(Step(kind="fact", text=say["observed"].format(n=requests, cats=cats),
-                          source="capture",
+                          source=say["capture"],
                           reference=say["entry"].format(input=first.input, entry=first.entry)
                           if first else None))
         for match in _unique_services(case.matches):
@@ -209,7 +172,8 @@ class Judge:
                 parent = names.get(entity_iri(ent.parent), ent.parent).rstrip(".")
                 text += say["parent"].format(parent=parent)
             if ent.dpf != "unknown" or ent.country == "US":
-                text += say["dpf"].format(status=ent.dpf)
+                # the JSON keeps the List's token; the sentence words it (step:dpf_<token>)
+                text += say["dpf"].format(status=say.get("dpf_" + ent.dpf, ent.dpf))
                 if ent.dpf_checked:
                     text += say["checked"].format(date=ent.dpf_checked)
             steps.append(Step(kind="fact", text=text + ".",
@@ -243,7 +207,7 @@ class Judge:
 def _through_control(names: dict[str, str], cand: Candidate, lang: str) -> dict[str, str]:
     """Labels for a candidate a doctrine derived: the parent receives 'through its control'."""
     top, receiver = cand.chain[-1], cand.chain[0]
-    say = STEP_TEXT[lang if lang in STEP_TEXT else "en"]
+    say = catalogs.table(lang, "step")
     label = say["through"].format(parent=top.name, receiver=receiver.name)
     return {**names, entity_iri(top.id): label}
 
@@ -272,10 +236,15 @@ def _merge_categories(matches: list[Match]) -> list[Match]:
 
 
 class _Missing(dict):  # type: ignore[type-arg]
-    """Template values; a placeholder the rule did not bind reads as 'not established'."""
+    """Template values; a placeholder the rule did not bind reads as 'not established'
+    (``step:missing`` in the report's language)."""
+
+    def __init__(self, values: dict[str, str], missing: str) -> None:
+        super().__init__(values)
+        self.missing = missing
 
     def __missing__(self, key: str) -> str:
-        return "(not established)"
+        return self.missing
 
 
 __all__ = ["Judge", "RecipientCase"]

@@ -1,0 +1,96 @@
+"""The message catalogs: every fixed word of the outputs, per language, in gettext ``.po`` files.
+
+``locale/<lang>/LC_MESSAGES/gdprmap.po`` holds one language; a msgid is a key (``sec_summary``,
+``verdict:unlawful``, ``step:observed`` - the forms are listed in ``locale/README.md``), the
+msgstr its text. The languages offered are the folders that hold a catalog, so a translator adds
+one without touching Python. Catalogs are read with Babel on first use and kept for the process.
+
+A key missing from a language falls back to English (the test of the catalogs makes that a
+failure, except for the optional ``country:`` overrides); a key missing from English is a
+``KeyError``, a programming error.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "gdprmap"
+SOURCE = "en"  # the language of the source text; every other catalog translates it
+
+
+def catalog_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def template_path() -> Path:
+    return LOCALE_DIR / f"{DOMAIN}.pot"
+
+
+@lru_cache(maxsize=1)
+def languages() -> tuple[str, ...]:
+    """The languages that have a catalog: English first, then by code."""
+    try:
+        found = {p.name for p in LOCALE_DIR.iterdir() if catalog_path(p.name).is_file()}
+    except OSError:
+        found = set()
+    if SOURCE not in found:
+        raise FileNotFoundError(f"{catalog_path(SOURCE)}: the English catalog is missing from "
+                                "this installation")
+    return (SOURCE, *sorted(found - {SOURCE}))
+
+
+def read(path: Path) -> dict[str, str]:
+    """``{msgid: msgstr}`` of a ``.po``/``.pot`` file; empty and fuzzy translations are left out
+    (gettext's rule: they are not translations yet)."""
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as fh:
+        catalog = read_po(fh, domain=DOMAIN)
+    out: dict[str, str] = {}
+    for message in catalog:
+        if not message.id or not isinstance(message.id, str) or message.fuzzy:
+            continue
+        if isinstance(message.string, str) and message.string:
+            out[message.id] = message.string
+    return out
+
+
+@lru_cache(maxsize=None)
+def own(lang: str) -> dict[str, str]:
+    """The catalog of ``lang`` (one of :func:`languages`) alone, without fall-back."""
+    if lang not in languages():
+        raise ValueError(f"unsupported report language {lang!r}; choose one of "
+                         f"{', '.join(languages())}")
+    return read(catalog_path(lang))
+
+
+@lru_cache(maxsize=None)
+def messages(lang: str) -> dict[str, str]:
+    """The catalog of ``lang``, English under any key it lacks."""
+    mine = own(lang)
+    return mine if lang == SOURCE else {**own(SOURCE), **mine}
+
+
+def text(lang: str, key: str) -> str:
+    """The text of ``key`` in ``lang``; ``KeyError`` when not even English has it."""
+    return messages(lang)[key]
+
+
+def get(lang: str, key: str) -> str | None:
+    return messages(lang).get(key)
+
+
+@lru_cache(maxsize=None)
+def table(lang: str, prefix: str) -> dict[str, str]:
+    """The keys ``prefix:...`` of ``lang`` as ``{rest: text}`` (``table("fr", "step")``)."""
+    head = prefix + ":"
+    return {k[len(head):]: v for k, v in messages(lang).items() if k.startswith(head)}
+
+
+def integer(value: int, lang: str) -> str:
+    """A count in ``lang``'s CLDR form (``1,234``, ``1 234``, ``1.234``)."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(value, format="#,##0", locale=lang))
