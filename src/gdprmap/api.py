@@ -9,7 +9,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import replace
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -54,6 +54,7 @@ def analyze(
     register: PathLike | Register | None = None,
     evidence: PathLike | None = None,
     dpf_list: PathLike | None = None,
+    input_names: Mapping[PathLike, str] | None = None,
 ) -> Assessment:
     """Assess one or more captures. ``as_of`` defaults to the first observation's date.
 
@@ -89,7 +90,9 @@ def analyze(
 
     A capture may also be a binary stream such as ``sys.stdin.buffer`` (the command line's
     ``-``): it is copied to a temporary file, read like any capture and named by its ``name``
-    (``<stdin>``) in the report.
+    (``<stdin>``) in the report. ``input_names`` gives other inputs the name the report shows
+    instead of their path (``batch`` uses it so that no absolute path, with a user's name in
+    it, reaches a report).
 
     >>> a = analyze("examples/health-booking/capture.har")  # doctest: +SKIP
     >>> a.counts()                                          # doctest: +SKIP
@@ -117,7 +120,7 @@ def analyze(
                       **_register_options(register))
     started = time.perf_counter()
     log.info("assessing %d capture(s) as of %s", len(captures), as_of or "the capture date")
-    with _files(captures) as (paths, names):
+    with _files(captures, input_names or {}) as (paths, names):
         assessment = _analyze(paths, replace(options, input_names=names))
     log.info("assessed in %.2f s: %d recipients, worst verdict %s",
              time.perf_counter() - started, len(assessment.recipients), assessment.worst())
@@ -125,14 +128,15 @@ def analyze(
 
 
 @contextmanager
-def _files(captures: Iterable[PathLike | BinaryIO]) -> Iterator[tuple[list[Path], dict[Path, str]]]:
+def _files(captures: Iterable[PathLike | BinaryIO], given: Mapping[PathLike, str],
+           ) -> Iterator[tuple[list[Path], dict[Path, str]]]:
     """Paths for ``captures``: streams are spooled to a temporary folder that lives as long
     as the assessment, and keep their own name (``<stdin>``) for the report."""
     from .importers.base import spool
 
     with tempfile.TemporaryDirectory(prefix="gdprmap-stdin-") as tmp:
         paths: list[Path] = []
-        names: dict[Path, str] = {}
+        names: dict[Path, str] = {Path(k): v for k, v in given.items()}
         for capture in captures:
             if not isinstance(capture, (str, os.PathLike)):  # a binary stream
                 name = getattr(capture, "name", None)

@@ -77,6 +77,7 @@ class SiteTask:
     formats: tuple[str, ...]
     options: dict[str, Any]
     options_key: str
+    path: str = ""  # the file to read, when ``input`` (the name shown) is not its path
 
 
 @dataclass
@@ -146,6 +147,14 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
     if not unique:
         raise UsageError("no capture found in the batch inputs")
     return unique
+
+
+def shown_input(path: Path) -> str:
+    """How reports, summaries and manifests name an input: as given when relative; an absolute
+    path (which may carry a user's name) is cut to its folder and file name (issue #17)."""
+    if not path.is_absolute():
+        return str(path)
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
 def _expand(raw: str, base: Path, depth: int) -> list[Path]:
@@ -270,7 +279,8 @@ def run_site(task: SiteTask) -> SiteResult:
         for pattern in (f".{task.site}.partial.*", f"..{task.site}.partial.*"):
             for leftover in sites.glob(pattern):
                 leftover.unlink(missing_ok=True)
-        assessment = analyze(task.input, command=("gdprmap", "batch", task.input),
+        assessment = analyze(task.path or task.input, command=("gdprmap", "batch", task.input),
+                             input_names={task.path: task.input} if task.path else None,
                              **task.options)
         partial = []
         try:
@@ -417,10 +427,12 @@ def batch(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
             try:
                 sha = input_sha256(path)
             except OSError as e:
-                record(SiteResult(site, str(path), "failed",
-                                  error=_one_line(f"{path}: cannot read: {e.strerror or e}")))
+                record(SiteResult(site, shown_input(path), "failed",
+                                  error=_one_line(f"{shown_input(path)}: cannot read: "
+                                                  f"{e.strerror or e}")))
                 continue
-            task = SiteTask(site, str(path), sha, str(out), formats, options, options_key)
+            task = SiteTask(site, shown_input(path), sha, str(out), formats, options,
+                            options_key, path=str(path))
             earlier = None if force else finished(task)
             if earlier is not None:
                 record(earlier)
