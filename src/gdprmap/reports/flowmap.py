@@ -571,6 +571,22 @@ def layout_flowmap(
     )
 
 
+def _data_node(graph: _Graph, did: str, iri: str, cat_label: str | None, special: bool, flows: int,
+               _: i18n.Translator) -> MapNode:
+    """The data-category node ``did`` (made on first use), counted ``flows`` more times."""
+    node = graph.data.get(did)
+    if node is None:
+        text = _.category(iri, cat_label)
+        if special:
+            text = i18n.without_art9(text)
+        node = graph.data[did] = MapNode(
+            id=did, column="data", full_label=text,
+            title=f"{text} ({i18n.category_curie(iri)})", special=special)
+    node.special = node.special or special
+    graph.data_count[did] = graph.data_count.get(did, 0) + flows
+    return node
+
+
 def _add_recipient(graph: _Graph, r: Recipient, _: i18n.Translator) -> None:
     """The recipient's node, its data-category and jurisdiction nodes, and the edges."""
     rid = "rec:" + r.id
@@ -607,20 +623,7 @@ def _add_recipient(graph: _Graph, r: Recipient, _: i18n.Translator) -> None:
 
     for iri, (cat_label, special) in recipient_categories(r).items():
         did = "data:" + iri
-        node = graph.data.get(did)
-        if node is None:
-            text = _.category(iri, cat_label)
-            if special:
-                text = i18n.without_art9(text)
-            node = graph.data[did] = MapNode(
-                id=did,
-                column="data",
-                full_label=text,
-                title=f"{text} ({i18n.category_curie(iri)})",
-                special=special,
-            )
-        node.special = node.special or special
-        graph.data_count[did] = graph.data_count.get(did, 0) + 1
+        node = _data_node(graph, did, iri, cat_label, special, 1, _)
         graph.data_edges.append(
             MapEdge(
                 source=did,
@@ -736,20 +739,11 @@ def _add_tail_group(graph: _Graph, verdict: Verdict, members: list[Recipient],
     for iri in sorted(cats):
         cat_label, special = cats[iri]
         did = "data:" + iri
-        node = graph.data.get(did)
-        if node is None:
-            text = _.category(iri, cat_label)
-            if special:
-                text = i18n.without_art9(text)
-            node = graph.data[did] = MapNode(
-                id=did, column="data", full_label=text,
-                title=f"{text} ({i18n.category_curie(iri)})", special=special)
-        node.special = node.special or special
-        graph.data_count[did] = graph.data_count.get(did, 0) + n
+        data_node = _data_node(graph, did, iri, cat_label, special, n, _)
         graph.data_edges.append(MapEdge(
             source=did, target=rid, kind="data",
             colour=SPECIAL_EDGE_COLOUR if special else DATA_EDGE_COLOUR,
-            width=2.8 if special else 1.1, dash=None, title=f"{node.full_label} → {label}",
+            width=2.8 if special else 1.1, dash=None, title=f"{data_node.full_label} → {label}",
             special=special))
     for code in sorted(places, key=lambda c: (c in "?+", c)):
         cid = "country:" + code

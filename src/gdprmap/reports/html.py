@@ -467,6 +467,19 @@ def _finding_key(f: Finding) -> tuple[int, bool, str, str]:
     return (-i18n.SEVERITY_RANK[f.severity], f.verdict is None, f.rule, f.title)
 
 
+def _attribution(r: Recipient) -> dict[str, Any]:
+    """How a recipient was attributed (issue 15): cloaked hosts and probable first party."""
+    return {
+        "cloaked": r.cloaked,
+        "cloaking": [{"host": e.host, "signal": e.signal, "detail": e.detail,
+                      "strong": e.strong, "source": e.source} for e in r.cloaking],
+        "probable": r.first_party_probable,
+        "probable_reasons": [{"signal": x.signal, "detail": x.detail, "domain": x.domain}
+                             for x in r.first_party_reasons],
+        "probable_domains": sorted({x.domain for x in r.first_party_reasons}),
+    }
+
+
 def _recipient_view(
     r: Recipient, index: int, _: i18n.Translator, names: dict[str, str],
     book: sections.ExhibitBook | None = None, compact: bool = False,
@@ -600,14 +613,7 @@ def _recipient_view(
         "destinations": destinations,
         "third_countries": [{"code": c, "name": _.country(c)} for c in third],
         "findings": findings,
-        # issue 15
-        "cloaked": r.cloaked,
-        "cloaking": [{"host": e.host, "signal": e.signal, "detail": e.detail,
-                      "strong": e.strong, "source": e.source} for e in r.cloaking],
-        "probable": r.first_party_probable,
-        "probable_reasons": [{"signal": x.signal, "detail": x.detail, "domain": x.domain}
-                             for x in r.first_party_reasons],
-        "probable_domains": sorted({x.domain for x in r.first_party_reasons}),
+        **_attribution(r),
     }
 
 
@@ -680,13 +686,7 @@ def _annex_row(r: Recipient, index: int, _: i18n.Translator, multi_input: bool) 
         "categories": cats,
         "third_countries": [{"code": c, "name": _.country(c)}
                             for c in sorted(c for c in received if not _.eea(c))],
-        "cloaked": r.cloaked,
-        "cloaking": [{"host": e.host, "signal": e.signal, "detail": e.detail,
-                      "strong": e.strong, "source": e.source} for e in r.cloaking],
-        "probable": r.first_party_probable,
-        "probable_reasons": [{"signal": x.signal, "detail": x.detail, "domain": x.domain}
-                             for x in r.first_party_reasons],
-        "probable_domains": sorted({x.domain for x in r.first_party_reasons}),
+        **_attribution(r),
         "findings": findings,
     }
 
