@@ -96,6 +96,8 @@ class Evaluation:
 
     def expanded(self, candidates: list[Any], received: Iterable[str]) -> list[Match]:
         """Every match as if each recipient had been evaluated on its own (tests, tools)."""
+        from .facts import candidate_iri, recipient_iri
+
         keys: dict[str, list[str]] = {}
         for c in candidates:
             keys.setdefault(c.recipient, []).append(c.key)
@@ -105,8 +107,6 @@ class Evaluation:
         out: list[Match] = []
         for rid in dict.fromkeys([*received, *keys]):
             swap = self.for_recipient(rid, keys.get(rid, ()))
-            from .facts import candidate_iri, recipient_iri
-
             subjects = [recipient_iri(self.recipient_alias.get(rid, rid))]
             for k in keys.get(rid, ()):
                 origin = candidate_iri(self.candidate_alias.get(k, k))
