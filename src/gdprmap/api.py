@@ -7,7 +7,7 @@ import logging
 import os
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -134,14 +134,18 @@ def _files(captures: Iterable[PathLike | BinaryIO], given: Mapping[PathLike, str
     as the assessment, and keep their own name (``<stdin>``) for the report."""
     from .importers.base import spool
 
-    with tempfile.TemporaryDirectory(prefix="gdprmap-stdin-") as tmp:
+    with ExitStack() as stack:
+        tmp: Path | None = None  # made only when there is a stream (not for every analysis)
         paths: list[Path] = []
         names: dict[Path, str] = {Path(k): v for k, v in given.items()}
         for capture in captures:
             if not isinstance(capture, (str, os.PathLike)):  # a binary stream
+                if tmp is None:
+                    tmp = Path(stack.enter_context(
+                        tempfile.TemporaryDirectory(prefix="gdprmap-stdin-")))
                 name = getattr(capture, "name", None)
                 display = name if isinstance(name, str) else "<stream>"
-                path = spool(capture, Path(tmp), display)
+                path = spool(capture, tmp, display)
                 names[path] = display
                 paths.append(path)
             else:

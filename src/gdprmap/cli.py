@@ -426,7 +426,8 @@ def query(args: tuple[str, ...], query_file: str | None, fmt: str, full_iris: bo
     The last argument is the query (or a .rq file) unless --file is given. The prefixes
     gm: gmr: gmc: gml: dpv: pd: loc: eu-gdpr: rdfs: xsd: dct: skos: are bound. INPUT is one
     saved JSON assessment (`gdprmap report -o x.json`) or captures, assessed first with the
-    analysis options (`-`: a capture on standard input). Documented queries (shipped with gdprmap, run by name with --file):
+    analysis options (`-`: a capture on standard input). Documented queries (shipped with
+    gdprmap, run by name with --file):
     docs/queries/*.rq. Example:
 
         gdprmap query capture.har 'SELECT ?id WHERE { ?r gm:recipientId ?id ;
