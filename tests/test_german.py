@@ -54,7 +54,7 @@ def test_german_rule_texts_keep_the_english_placeholders(name: str) -> None:
 
 def test_legal_labels_the_explanations_fill_in_are_german() -> None:
     """Periods, instruments, tools and list names that rule explanations insert ({period},
-    {instrument}, {tool}, {list}) have a German label; citations (gmc:) stay as cited."""
+    {instrument}, {tool}, {list}) have a German label (citations too, see the report test)."""
     law = _graph("law.ttl")
     gml = "https://w3id.org/gdprmap/law#"
     label = rdflib.RDFS.label

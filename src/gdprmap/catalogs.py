@@ -12,6 +12,7 @@ failure, except for the optional ``country:`` overrides); a key missing from Eng
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
@@ -94,3 +95,21 @@ def integer(value: int, lang: str) -> str:
     from babel.numbers import format_decimal
 
     return str(format_decimal(value, format="#,##0", locale=lang))
+
+
+def date(value: dt.date | str, lang: str, form: str = "date") -> str:
+    """A date in ``lang`` by the catalog's CLDR pattern ``fmt:<form>`` (``fmt:<form>_day1`` on
+    the first of a month, French ``1er``). ``form="date_text"`` is the form inside sentences
+    (findings, steps): English keeps ISO there, other languages write the date out.
+    A string that is not an ISO date is returned as it is."""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    from babel.dates import format_date
+
+    pattern = text(lang, f"fmt:{form}_day1" if value.day == 1 else f"fmt:{form}")
+    return str(format_date(value, pattern, locale=lang))

@@ -15,13 +15,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import catalogs
 from .models import (
     CaptureInfo, Citation, ConsentPage, ConsentSummary, Evidence, Finding, Flow, Recipient,
     Severity, Step,
 )
+
+if TYPE_CHECKING:
+    from .rules.engine import CitationRef
 
 STATES = ("none", "accept", "reject")
 STATE_IRI = {"none": "ConsentStateNone", "accept": "ConsentStateAccept",
@@ -65,7 +68,7 @@ class ConsentRule:
     severity: str
     titles: dict[str, str]
     explanations: dict[str, str]
-    citations: tuple[Citation, ...]
+    citations: tuple[CitationRef, ...]  # labels by language
     query_text: str
     query: Any
 
@@ -82,11 +85,12 @@ def load_rules() -> ConsentRuleset:
     """``ontologies/consent.ttl`` and its queries, parsed once per process."""
     from rdflib import RDF, Graph, Literal, Namespace
     from rdflib.collection import Collection
-    from rdflib.namespace import DCTERMS, RDFS
+    from rdflib.namespace import DCTERMS
     from rdflib.plugins.sparql import prepareQuery
 
     from .errors import OntologyError
     from .resources import bundled_dir
+    from .rules.engine import citation_ref
     from .rules.namespaces import GM, PREFIXES
 
     gm = Namespace(GM)
@@ -122,9 +126,10 @@ def load_rules() -> ConsentRuleset:
         if cites is None:
             raise OntologyError(f"{path}: rule {rule_id}: no gm:cites")
         for c in Collection(graph, cites):
-            eli = graph.value(c, gm.eli)
-            citations.append(Citation(label=str(graph.value(c, RDFS.label)),
-                                      iri=str(eli) if eli else None))
+            ref = citation_ref(graph, c)
+            if ref is None:
+                raise OntologyError(f"{path}: rule {rule_id}: citation {c} has no English label")
+            citations.append(ref)
         rules.append(ConsentRule(
             id=rule_id, state=state, severity=str(graph.value(node, gm.severity)),
             titles=texts(DCTERMS.title), explanations=texts(gm.explanation),
@@ -189,6 +194,7 @@ def apply(recipients: dict[str, Recipient], hosts_of: dict[str, list[str]],
 def _finding(rule: ConsentRule, recipient: Recipient, hosts: list[str],
              tracker: ConsentTracker, pages: list[ConsentPage], lang: str) -> Finding:
     say = catalogs.table(lang, "consent_finding")
+    step = catalogs.table(lang, "step")  # sources and references, worded as in the findings
     seen = [tracker.by_host[h][rule.state] for h in hosts
             if rule.state in tracker.by_host.get(h, {})]
     count = sum(s.count for s in seen)
@@ -199,8 +205,8 @@ def _finding(rule: ConsentRule, recipient: Recipient, hosts: list[str],
     if evidence:
         first = evidence[0]
         hosts_hit = sorted({h for h in hosts if rule.state in tracker.by_host.get(h, {})})
-        steps.append(Step(kind="fact", source="capture",
-                          reference=f"{first.input}, entry {first.entry}",
+        steps.append(Step(kind="fact", source=step["capture"],
+                          reference=step["entry"].format(input=first.input, entry=first.entry),
                           text=say["requests"].format(
                               n=count, hosts=", ".join(hosts_hit[:5]), state=state_label,
                               time=first.time.isoformat() if first.time else "?",
@@ -208,20 +214,21 @@ def _finding(rule: ConsentRule, recipient: Recipient, hosts: list[str],
     for page in pages:
         if page.state != rule.state and not (rule.state == "none" and page.outcome != "clicked"):
             continue
-        steps.append(Step(kind="fact", source="capture",
+        steps.append(Step(kind="fact", source=step["capture"],
                           reference=page.screenshot, text=_banner_text(page, say, lang)))
-    steps.append(Step(kind="fact", source="knowledge base",
+    steps.append(Step(kind="fact", source=step["kb"],
                       text=say["category"].format(cat=recipient.category)
                       if recipient.category else say["no_category"]))
     title = rule.titles.get(lang) or rule.titles["en"]
     steps.append(Step(kind="rule", text=f"{rule.id}: {title}.",
-                      source="; ".join(c.label for c in rule.citations),
+                      source="; ".join(c.label_in(lang) for c in rule.citations),
                       reference=f"ontologies/{ONTOLOGY}"))
     steps.append(Step(kind="conclusion", text=say["verdict"].format(verdict=recipient.verdict)))
     explanation = (rule.explanations.get(lang) or rule.explanations["en"]).replace(
         "{n}", str(count))
     return Finding(rule=rule.id, title=title, severity=Severity(rule.severity), verdict=None,
-                   citations=rule.citations, explanation=explanation,
+                   citations=tuple(Citation(label=c.label_in(lang), iri=c.iri)
+                                   for c in rule.citations), explanation=explanation,
                    evidence=tuple(evidence), steps=tuple(steps))
 
 

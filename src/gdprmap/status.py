@@ -6,7 +6,50 @@ in the integrity annex, need not import the façade.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class KnowledgeFigures:
+    """The counts and dates ``knowledge_status`` words in English; the report words them in
+    its own language (``status:`` keys of the catalogs)."""
+
+    organisations: int
+    entities: int
+    services: int
+    reviewed: dt.date | str | None
+    dpf_recorded: int
+    dpf_first: dt.date | None
+    dpf_last: dt.date | None
+    dpf_dated: int
+    instruments: int
+    latest_law: str | None
+    scenarios: tuple[str, ...]
+    organisations_sha256: str
+    ontology_sha256: str
+
+
+def knowledge_figures(kb_override: tuple[Path, ...] = (), kb: Any = None) -> KnowledgeFigures:
+    """The figures of the bundled data (``kb``: a knowledge base already loaded)."""
+    from .enrich.kb import KnowledgeBase
+    from .rules.engine import load_ruleset
+
+    ruleset = load_ruleset()
+    kb = kb or KnowledgeBase.load(kb_override)
+    dpf = [e for e in kb.data.entities.values() if e.dpf != "unknown"]
+    checked = [e.dpf_checked for e in dpf if e.dpf_checked]
+    instruments, latest = ruleset.law_figures()
+    return KnowledgeFigures(
+        organisations=len({kb.chain(e)[-1].id for e in kb.data.entities}),
+        entities=len(kb.data.entities), services=len(kb.data.services),
+        reviewed=kb.checked or None, dpf_recorded=len(dpf),
+        dpf_first=min(checked, default=None), dpf_last=max(checked, default=None),
+        dpf_dated=sum(1 for e in dpf if e.dpf_since), instruments=instruments,
+        latest_law=latest, scenarios=tuple(ruleset.scenarios()),
+        organisations_sha256=kb.sha256, ontology_sha256=ruleset.sha256)
 
 
 def knowledge_status(kb_override: tuple[Path, ...] = (),
@@ -19,17 +62,13 @@ def knowledge_status(kb_override: tuple[Path, ...] = (),
 
     ruleset = load_ruleset()
     kb = KnowledgeBase.load(kb_override)
-    tops = {kb.chain(e)[-1].id for e in kb.data.entities}
-    dpf = [e for e in kb.data.entities.values() if e.dpf != "unknown"]
-    dated = sum(1 for e in dpf if e.dpf_since)
+    f = knowledge_figures(kb_override, kb)
     status = {
-        "organisations": f"{len(tops)} organisations, {len(kb.data.entities)} legal entities, "
-                         f"{len(kb.data.services)} services",
-        "organisations reviewed": kb.checked or "unknown",
-        "DPF statuses recorded": f"{len(dpf)} (checked "
-                                 f"{min((str(e.dpf_checked) for e in dpf), default='-')} to "
-                                 f"{max((str(e.dpf_checked) for e in dpf), default='-')}; "
-                                 f"{dated} with their listing date)",
+        "organisations": f"{f.organisations} organisations, {f.entities} legal entities, "
+                         f"{f.services} services",
+        "organisations reviewed": str(f.reviewed or "unknown"),
+        "DPF statuses recorded": f"{f.dpf_recorded} (checked {f.dpf_first or '-'} to "
+                                 f"{f.dpf_last or '-'}; {f.dpf_dated} with their listing date)",
     }
     if dpf_list is None:
         status["DPF List in use"] = ("none: the statuses recorded in the knowledge base "
@@ -50,9 +89,10 @@ def knowledge_status(kb_override: tuple[Path, ...] = (),
             f" ({', '.join(sorted(report.ambiguous))})" if report.ambiguous else "")
     status.update({
         "organisations sha256": kb.sha256,
-        "legal data": ruleset.law_status(),
+        "legal data": f"{f.instruments} adequacy instruments; latest legal change recorded: "
+                      f"{f.latest_law or '-'}",
         "rules": f"{len(ruleset.rules)} ({', '.join(r.id for r in ruleset.rules)})",
-        "scenarios": ", ".join(ruleset.scenarios()),
+        "scenarios": ", ".join(f.scenarios),
         "ontology sha256": ruleset.sha256,
     })
     return status

@@ -26,6 +26,7 @@ from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from .. import catalogs
 from ..models import Assessment, Evidence, Finding, Recipient, Severity, Verdict
 from ..resources import DerivedCache, bundled_dir, digest
 from . import consent_view, flowmap, i18n, sections, worldmap
@@ -882,6 +883,12 @@ def _verdict_css() -> Markup:
     return Markup("\n".join(rules))
 
 
+def _ipdb_date(assessment: Assessment, lang: str) -> str | None:
+    """The IP data's date as a date of ``lang`` (English keeps ISO, as ``gdprmap kb status``)."""
+    value = getattr(assessment.knowledge, "ipdb_date", None)
+    return catalogs.date(value, lang, "date_text") if value else None
+
+
 def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> dict[str, Any]:
     """Everything the template prints, computed from the assessment alone."""
     _ = i18n.Translator(lang, assessment.as_of)
@@ -999,8 +1006,8 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
         "legal": sections.legal_appendix(assessment, lang),
         "cloaked_views": [v for v in (*views, *annex_rows) if v["cloaked"]],  # issue 15 annex
         "probable_views": [v for v in (*views, *annex_rows) if v["probable"]],
-        "data_status": sections.data_status(assessment),
-        "ipdb_date": getattr(assessment.knowledge, "ipdb_date", None),
+        "data_status": sections.data_status(assessment, lang),
+        "ipdb_date": _ipdb_date(assessment, lang),
         "worldmap": Markup(worldmap.render_worldmap_svg(assessment, lang, paged=paged))
         if assessment.recipients else None,
         "worldmap_legend": worldmap.legend(assessment, lang)

@@ -51,10 +51,7 @@ def format_date(value: dt.date | dt.datetime | None, lang: str) -> str:
         return ""
     if isinstance(value, dt.datetime):
         value = _utc(value).date()
-    from babel.dates import format_date as babel_date
-
-    pattern = catalogs.text(lang, "fmt:date_day1" if value.day == 1 else "fmt:date")
-    return str(babel_date(value, pattern, locale=lang))
+    return catalogs.date(value, lang)
 
 
 def format_datetime(value: dt.datetime | None, lang: str) -> str:

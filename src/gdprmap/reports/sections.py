@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import catalogs
 from ..models import Assessment, Evidence, Fact, Recipient
 from . import flowmap, i18n
 
@@ -327,7 +328,7 @@ def legal_appendix(assessment: Assessment, lang: str) -> dict[str, Any]:
         cites = dict(used[rid]["citations"])
         if rule is not None:
             for ref in rule.citations:
-                cites.setdefault(ref.label, ref.iri)
+                cites.setdefault(ref.label_in(lang), ref.iri)
         rows.append({
             "id": rid,
             "anchor": rule_anchor(rid),
@@ -387,27 +388,41 @@ _link = safe_link
 # --- method: data status --------------------------------------------------------------------
 
 
-def data_status(assessment: Assessment) -> dict[str, Any]:
-    """``gdprmap kb status`` of the installed data, and whether its hashes are the ones the
-    assessment was made with (a report re-rendered later may differ)."""
+def data_status(assessment: Assessment, lang: str = "en") -> dict[str, Any]:
+    """``gdprmap kb status`` of the installed data, worded in ``lang``, and whether its hashes
+    are the ones the assessment was made with (a report re-rendered later may differ)."""
     try:
-        from ..status import knowledge_status
+        from ..status import knowledge_figures
 
-        status = knowledge_status()
+        f = knowledge_figures()
     except Exception:  # noqa: BLE001 - a report must render from JSON alone
         return {"rows": [], "matches": None}
-    matches = (status.get("organisations sha256") == assessment.knowledge.organisations_sha256
-               and status.get("ontology sha256") == assessment.knowledge.ontology_sha256)
-    keep = ("organisations", "organisations reviewed", "DPF statuses recorded", "legal data",
-            "scenarios")
-    rows = [{"key": k, "value": status[k]} for k in keep if k in status]
+    matches = (f.organisations_sha256 == assessment.knowledge.organisations_sha256
+               and f.ontology_sha256 == assessment.knowledge.ontology_sha256)
+    say = catalogs.table(lang, "status")
+
+    def day(value: Any) -> str:
+        return catalogs.date(value, lang, "date_text") if value else "-"
+
+    def n(value: int) -> str:
+        return catalogs.integer(value, lang)
+
+    rows = [
+        (say["organisations"], say["organisations_value"].format(
+            orgs=n(f.organisations), entities=n(f.entities), services=n(f.services))),
+        (say["reviewed"], day(f.reviewed) if f.reviewed else say["unknown"]),
+        (say["dpf"], say["dpf_value"].format(n=n(f.dpf_recorded), first=day(f.dpf_first),
+                                             last=day(f.dpf_last), dated=n(f.dpf_dated))),
+        (say["legal"], say["legal_value"].format(n=n(f.instruments), date=day(f.latest_law))),
+        (say["scenarios"], ", ".join(f.scenarios)),
+    ]
     listed = assessment.knowledge.dpf_list
     if listed is not None:  # issue 14: the List whose statuses were used
-        date = f"dated {listed.date}, " if listed.date else ""
-        rows.append({"key": "DPF List used", "value": (
-            f"{listed.path} ({date}sha256 {listed.sha256}; {listed.us_entities_matched} of "
-            f"{listed.us_entities} US entities matched)")})
-    return {"rows": rows, "matches": matches}
+        dated = say["dpf_list_dated"].format(date=day(listed.date)) if listed.date else ""
+        rows.append((say["dpf_list"], say["dpf_list_value"].format(
+            path=listed.path, dated=dated, sha=listed.sha256, matched=n(listed.us_entities_matched),
+            total=n(listed.us_entities))))
+    return {"rows": [{"key": k, "value": v} for k, v in rows], "matches": matches}
 
 
 def world_countries(assessment: Assessment, _: i18n.Translator) -> list[dict[str, Any]]:

@@ -28,8 +28,26 @@ ONTOLOGY_FILES = ("gdprmap.ttl", "law.ttl", "jurisdictions.ttl", "rules.ttl")
 
 @dataclass(frozen=True)
 class CitationRef:
-    label: str
+    label: str  # English: the JSON's and the CLI's form
     iri: str | None
+    labels: tuple[tuple[str, str], ...] = ()  # (language, label) of the other languages
+
+    def label_in(self, lang: str) -> str:
+        """The label in ``lang`` (``rdfs:label "..."@de`` in the ontology), else English."""
+        return dict(self.labels).get(lang, self.label)
+
+
+def citation_ref(graph: Any, node: Any) -> CitationRef | None:
+    """A citation node's labels by language and its ELI; None when it has no label."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import RDFS
+
+    texts = {o.language or "en": str(o) for o in graph.objects(node, RDFS.label)
+             if isinstance(o, Literal)}
+    if "en" not in texts:
+        return None
+    eli = graph.value(node, URIRef(GM + "eli"))
+    return CitationRef(texts.pop("en"), str(eli) if eli else None, tuple(sorted(texts.items())))
 
 
 @dataclass(frozen=True)
@@ -226,11 +244,10 @@ class Ruleset:
             rule_id = str(one(gm.ruleId))
             citations = []
             for c in Collection(g, one(gm.cites)):
-                label = g.value(c, RDFS.label)
-                if label is None:
-                    raise OntologyError(f"rule {rule_id}: citation {c} has no label")
-                eli = g.value(c, gm.eli)
-                citations.append(CitationRef(str(label), str(eli) if eli else None))
+                ref = citation_ref(g, c)
+                if ref is None:
+                    raise OntologyError(f"rule {rule_id}: citation {c} has no English label")
+                citations.append(ref)
             query_file = str(one(gm.query))
             text, prepared = self._query(f"rule {rule_id}", query_file)
             verdict = g.value(node, gm.verdict)
@@ -321,17 +338,15 @@ class Ruleset:
         and the sources of a regime or period - so that every finding cites the legal basis of
         the decision it relied on, not a generic list."""
         from rdflib import URIRef
-        from rdflib.namespace import DCTERMS, RDFS
+        from rdflib.namespace import DCTERMS
 
         ref = URIRef(str(node))
         found: list[CitationRef] = []
         for pred in (URIRef(GM + "legalBasis"), URIRef(GM + "decisionCitation"), DCTERMS.source):
             for cit in sorted(graph.objects(ref, pred), key=str):
-                label = graph.value(cit, RDFS.label)
-                if label is None:
-                    continue
-                eli = graph.value(cit, URIRef(GM + "eli"))
-                found.append(CitationRef(str(label), str(eli) if eli else None))
+                found_ref = citation_ref(graph, cit)
+                if found_ref is not None:
+                    found.append(found_ref)
         return tuple(dict.fromkeys(found))
 
     def safeguard_iris(self, register_type: str) -> list[str]:
@@ -341,15 +356,16 @@ class Ruleset:
         return sorted(str(s) for s in self.graph.subjects(URIRef(GM + "registerType"),
                                                          Literal(register_type)))
 
-    def law_status(self) -> str:
-        """The latest date any legal instrument or period in the ontology starts or ends."""
+    def law_figures(self) -> tuple[int, str | None]:
+        """The number of instruments in force at some date, and the latest date (up to today)
+        any legal instrument or period in the ontology starts or ends."""
         from rdflib import URIRef
 
         dates = [str(o) for p in ("inForceFrom", "inForceUntil", "from", "until")
                  for o in self.graph.objects(None, URIRef(GM + p))]
         instruments = len(set(self.graph.subjects(URIRef(GM + "inForceFrom"), None)))
-        latest = max((d for d in dates if d <= dt.date.today().isoformat()), default="-")
-        return f"{instruments} adequacy instruments; latest legal change recorded: {latest}"
+        latest = max((d for d in dates if d <= dt.date.today().isoformat()), default=None)
+        return instruments, latest
 
     def scenarios(self) -> list[str]:
         return sorted(p.stem for p in (self.directory / SCENARIOS_DIR).glob("*.ttl"))

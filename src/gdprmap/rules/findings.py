@@ -105,12 +105,16 @@ class Judge:
         hold the same transfers, citations, rule and law steps and explanations)."""
         return self._parts.setdefault(value, value)
 
+    def _date(self, value: dt.date | str) -> str:
+        """A date inside a sentence: ISO in English, written out in other languages."""
+        return catalogs.date(value, self.lang, "date_text")
+
     def _country(self, code: str) -> str:
         return self.ruleset.label(self.evaluation.graph, LOC + code, self.lang)
 
     # -- findings ---------------------------------------------------------------------------
     def _values(self, m: Match, names: dict[str, str]) -> dict[str, str]:
-        values: dict[str, str] = {"asOf": self.as_of.isoformat()}
+        values: dict[str, str] = {"asOf": self._date(self.as_of)}
         graph = self.evaluation.graph
         for key, value in m.bindings.items():
             if key == "category" and isinstance(value, list):
@@ -136,7 +140,7 @@ class Judge:
                 if node is not None:
                     cited += self.ruleset.citations_of(self.evaluation.graph, node)
             citations = self._citations[legal] = tuple(
-                Citation(label=c.label, iri=c.iri) for c in dict.fromkeys(cited))
+                Citation(label=c.label_in(self.lang), iri=c.iri) for c in dict.fromkeys(cited))
         return Finding(
             rule=rule.id,
             title=rule.titles.get(self.lang) or rule.titles["en"],
@@ -175,7 +179,7 @@ class Judge:
                 # the JSON keeps the List's token; the sentence words it (step:dpf_<token>)
                 text += say["dpf"].format(status=say.get("dpf_" + ent.dpf, ent.dpf))
                 if ent.dpf_checked:
-                    text += say["checked"].format(date=ent.dpf_checked)
+                    text += say["checked"].format(date=self._date(ent.dpf_checked))
             steps.append(Step(kind="fact", text=text + ".",
                               source=say["kb_entity"].format(id=ent.id),
                               reference=ent.sources[0] if ent.sources else None))
@@ -191,16 +195,17 @@ class Judge:
             legal = self.ruleset.describe(graph, node, self.lang)
             period = ""
             if legal.valid_from:
-                period = say["from"].format(start=legal.valid_from) + (
-                    say["to"].format(end=legal.valid_until) if legal.valid_until else ")")
+                period = say["from"].format(start=self._date(legal.valid_from)) + (
+                    say["to"].format(end=self._date(legal.valid_until))
+                    if legal.valid_until else ")")
             steps.append(Step(kind="law", text=f"{legal.label}{period}.",
                               source="; ".join(legal.sources) or None, reference=legal.eli))
         title = m.rule.titles.get(self.lang) or m.rule.titles["en"]
         steps.append(Step(kind="rule", text=f"{m.rule.id}: {title}.",
-                          source="; ".join(c.label for c in m.rule.citations),
+                          source="; ".join(c.label_in(self.lang) for c in m.rule.citations),
                           reference=f"ontologies/{m.rule.query_file}"))
         steps.append(Step(kind="conclusion", text=say["verdict"].format(
-            date=self.as_of, verdict=m.rule.verdict)))
+            date=self._date(self.as_of), verdict=m.rule.verdict)))
         return tuple(self._shared(step) for step in steps)
 
 
