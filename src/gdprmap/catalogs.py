@@ -13,6 +13,7 @@ failure, except for the optional ``country:`` overrides); a key missing from Eng
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -88,6 +89,35 @@ def table(lang: str, prefix: str) -> dict[str, str]:
     """The keys ``prefix:...`` of ``lang`` as ``{rest: text}`` (``table("fr", "step")``)."""
     head = prefix + ":"
     return {k[len(head):]: v for k, v in messages(lang).items() if k.startswith(head)}
+
+
+@lru_cache(maxsize=None)
+def _pattern(key: str) -> re.Pattern[str]:
+    """The English text of ``key`` as a regex whose groups are its placeholders."""
+    parts = re.split(r"\{(\w+)\}", text(SOURCE, key))
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)"
+                              for i, p in enumerate(parts)))
+
+
+def reword(value: str, lang: str, prefix: str) -> str:
+    """``value``, written by gdprmap in English from a ``prefix:`` key of the catalogs (the
+    JSON keeps English, e.g. a destination's basis), in ``lang``; any other text as it is."""
+    if lang == SOURCE:
+        return value
+    for key in table(SOURCE, prefix):
+        m = _pattern(f"{prefix}:{key}").fullmatch(value)
+        if m:
+            return text(lang, f"{prefix}:{key}").format(**m.groupdict())
+    return value
+
+
+def basis(value: str, lang: str) -> str:
+    """Why data are placed in a country, in ``lang``: gdprmap's own wording (``basis:`` keys)
+    translated; a knowledge-base note, which has no translation, quoted as such (``kb_note``)."""
+    if lang == SOURCE:
+        return value
+    worded = reword(value, lang, "basis")
+    return worded if worded != value else text(lang, "kb_note").format(note=value)
 
 
 def integer(value: int, lang: str) -> str:

@@ -84,6 +84,50 @@ def item(flow: Flow, category: str, field: str, excerpt: str | None = None, *,
     return Claim(flow, category, field, excerpt, term, context, digest)
 
 
-def redacted(p: Param, what: str | None = None) -> str:
-    """The excerpt for a value that must not be shown: its name and what it looked like."""
-    return f"{p.path} ({what or p.kind or 'value'}, value redacted)"
+# The notes detectors add to a field or an excerpt, and what a redacted value looked like: the
+# English wording the JSON keeps. The report words them in its language with the catalogs'
+# ``evidence:<id>`` and ``evidence_what:<id>`` keys, whose English texts are these (tested).
+NOTE = {
+    "source_address": "source address of the connection",
+    "path": "path",
+    "page": "the document the request was made from",
+    "page_not_recorded": "page not recorded; declared health context",
+    "search_terms": "search terms",
+    "interaction": "interaction event",
+    "fingerprint_redacted": "fingerprint value, redacted",
+    "fingerprint_present": "fingerprint value, present",
+    "ip": "IP address",
+    "hashed_email_path": "hashed e-mail address in the path, redacted",
+    "tc_string_redacted": "TC string, value redacted",
+    "value_redacted": "value redacted",
+}
+REDACTED_WHAT = {
+    "identifier": "identifier",
+    "session_identifier": "session identifier",
+    "tcf_string": "IAB TCF consent string",
+    "ip": "IP address",
+    "truncated_ip": "truncated IP address",
+    "email": "e-mail address",
+    "phone": "telephone number",
+    "name": "name",
+    "birthdate": "date of birth",
+    "postcode": "postal code",
+    "location": "location",
+    "hashed_email": "hashed e-mail address",
+    "hashed_phone": "hashed telephone number",
+    "hashed_name": "hashed name",
+    "hashed_birthdate": "hashed date of birth",
+    "hashed_postcode": "hashed postal code",
+    "hashed_city": "hashed city",
+}
+
+
+def noted(text: str, note: str) -> str:
+    """``text (note)`` with the note ``NOTE[note]``."""
+    return f"{text} ({NOTE[note]})"
+
+
+def redacted(p: Param, what: str) -> str:
+    """The excerpt for a value that must not be shown: its name and what it looked like
+    (``what``: a key of ``REDACTED_WHAT``)."""
+    return f"{p.path} ({REDACTED_WHAT[what]}, {NOTE['value_redacted']})"

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from urllib.parse import parse_qsl
 
 from .. import vocab
-from .base import Claim, View, item
+from .base import Claim, View, item, noted
 from .keys import leaf, patterns
 
 _P = patterns()
@@ -54,12 +54,12 @@ def search_terms(view: View) -> Iterator[Claim]:
             continue
         value = p.value
         if key in _SEARCH and _is_search_text(value):
-            yield item(view.flow, vocab.BROWSING.iri, field, f"{p.path}={value} (search terms)")
+            yield item(view.flow, vocab.BROWSING.iri, field, noted(f"{p.path}={value}", "search_terms"))
         elif key in _NESTED and "=" in value:
             for name, inner in parse_qsl(value):
                 if leaf(name) in _SEARCH and _is_search_text(inner):
                     yield item(view.flow, vocab.BROWSING.iri, field,
-                               f"{p.path}: {name}={inner} (search terms)")
+                               noted(f"{p.path}: {name}={inner}", "search_terms"))
                     break
 
 
@@ -81,4 +81,4 @@ def events(view: View) -> Iterator[Claim]:
         elif not interacted and _INTERACTION.match(value):
             interacted = True
             yield item(view.flow, vocab.BROWSING.iri, field,
-                       f"{p.path}={value} (interaction event)")
+                       noted(f"{p.path}={value}", "interaction"))

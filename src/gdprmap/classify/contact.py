@@ -17,27 +17,27 @@ import re
 from collections.abc import Iterator
 
 from .. import vocab
-from .base import HASHED_KINDS, Claim, View, item, redacted
+from .base import HASHED_KINDS, Claim, View, item, noted, redacted
 from .keys import patterns
 
 _P = patterns()
 _HEX = re.compile(r"[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}", re.I)
 
 _BY_KIND = {
-    "email": (vocab.EMAIL, "e-mail address"),
-    "phone": (vocab.PHONE, "telephone number"),
+    "email": (vocab.EMAIL, "email"),
+    "phone": (vocab.PHONE, "phone"),
     "name": (vocab.NAME, "name"),
-    "birthdate": (vocab.BIRTH_DATE, "date of birth"),
-    "postcode": (vocab.POSTAL_CODE, "postal code"),
+    "birthdate": (vocab.BIRTH_DATE, "birthdate"),
+    "postcode": (vocab.POSTAL_CODE, "postcode"),
     "location": (vocab.LOCATION, "location"),
 }
 _HASHED = [
-    (_P.keys("contact", "hashed_email_keys"), vocab.EMAIL, "hashed e-mail address"),
-    (_P.keys("contact", "hashed_phone_keys"), vocab.PHONE, "hashed telephone number"),
-    (_P.keys("contact", "hashed_name_keys"), vocab.NAME, "hashed name"),
-    (_P.keys("contact", "hashed_birthdate_keys"), vocab.BIRTH_DATE, "hashed date of birth"),
-    (_P.keys("contact", "hashed_postcode_keys"), vocab.POSTAL_CODE, "hashed postal code"),
-    (_P.keys("contact", "hashed_location_keys"), vocab.LOCATION, "hashed city"),
+    (_P.keys("contact", "hashed_email_keys"), vocab.EMAIL, "hashed_email"),
+    (_P.keys("contact", "hashed_phone_keys"), vocab.PHONE, "hashed_phone"),
+    (_P.keys("contact", "hashed_name_keys"), vocab.NAME, "hashed_name"),
+    (_P.keys("contact", "hashed_birthdate_keys"), vocab.BIRTH_DATE, "hashed_birthdate"),
+    (_P.keys("contact", "hashed_postcode_keys"), vocab.POSTAL_CODE, "hashed_postcode"),
+    (_P.keys("contact", "hashed_location_keys"), vocab.LOCATION, "hashed_city"),
 ]
 _ANY_HASHED = frozenset().union(*(keys for keys, _, _ in _HASHED))
 
@@ -49,8 +49,8 @@ def contact(view: View) -> Iterator[Claim]:
     url = view.flow.url
     for marker in _AVATAR_PATHS:
         if marker in url and f"{marker}[redacted]" in url or _avatar_hash(url, marker):
-            yield item(view.flow, vocab.EMAIL.iri, "request.url (path)",
-                       f"{marker}… (hashed e-mail address in the path, redacted)")
+            yield item(view.flow, vocab.EMAIL.iri, noted("request.url", "path"),
+                       noted(f"{marker}…", "hashed_email_path"))
             break
     for field, p, key in view.params:
         known = _BY_KIND.get(p.kind or "")

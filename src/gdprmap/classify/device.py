@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 
 from .. import vocab
-from .base import Claim, View, item
+from .base import Claim, View, item, noted
 from .keys import patterns, segments
 
 _P = patterns()
@@ -71,7 +71,8 @@ def fingerprint(view: View) -> Iterator[Claim]:
             continue
         if names & _FP:
             yield item(view.flow, vocab.FINGERPRINT.iri, field,
-                       f"{p.path} (fingerprint value, {'redacted' if p.redacted else 'present'})")
+                       noted(p.path, "fingerprint_redacted" if p.redacted
+                             else "fingerprint_present"))
             return
         for key in names & _FP_PROPS:
             props.setdefault(key, field)

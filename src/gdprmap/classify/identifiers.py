@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import vocab
-from .base import Claim, View, item, redacted
+from .base import Claim, View, item, noted, redacted
 from .keys import leaf, patterns
 
 _P = patterns()
@@ -39,10 +39,10 @@ def cookies(view: View) -> Iterator[Claim]:
         key = leaf(name)
         if key in _TC_COOKIES:
             yield item(flow, vocab.PRIVACY_PREFERENCE.iri, f"request.cookies[{name}]",
-                       f"cookie {name} (TC string, value redacted)")
+                       noted(f"cookie {name}", "tc_string_redacted"))
         elif key not in _NOT_ID_COOKIES:
             yield item(flow, vocab.IDENTIFIER.iri, f"request.cookies[{name}]",
-                       f"cookie {name} (value redacted)")
+                       noted(f"cookie {name}", "value_redacted"))
 
 
 def parameters(view: View) -> Iterator[Claim]:
@@ -53,7 +53,7 @@ def parameters(view: View) -> Iterator[Claim]:
             continue
         if p.kind == "identifier" or (p.kind == "token" and key not in _NOT_IDENTIFYING) or (
                 p.kind == "secret" and key in _SESSION):
-            what = "session identifier" if p.kind == "secret" else "identifier"
+            what = "session_identifier" if p.kind == "secret" else "identifier"
             yield item(view.flow, vocab.IDENTIFIER.iri, field, redacted(p, what),
                        digest=p.digest)
 
@@ -64,4 +64,4 @@ def tc_string(view: View) -> Iterator[Claim]:
         if key in _TC_KEYS and (p.redacted and p.kind == "token" or len(p.value) >= 20
                                 and p.value[:1].isalpha() and " " not in p.value):
             yield item(view.flow, vocab.PRIVACY_PREFERENCE.iri, field,
-                       redacted(p, "IAB TCF consent string"))
+                       redacted(p, "tcf_string"))

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 
 from .. import vocab
-from .base import Claim, View, item, redacted
+from .base import Claim, View, item, noted, redacted
 from .keys import patterns
 
 _IP_KEYS = patterns().keys("network", "ip_keys")
@@ -22,15 +22,15 @@ _IPV4 = re.compile(r"(\d{1,3}\.){3}(\d{1,3}|x{1,3}|\*)", re.I)
 def ip_address(view: View) -> Iterator[Claim]:
     """Every request discloses the sender's IP address to the server it reaches."""
     flow = view.flow
-    yield item(flow, vocab.IP_ADDRESS.iri, "request (source address of the connection)",
+    yield item(flow, vocab.IP_ADDRESS.iri, noted("request", "source_address"),
                f"{flow.method} {flow.url}")
 
 
 def ip_in_payload(view: View) -> Iterator[Claim]:
     for field, p, key in view.params:
         if p.kind in ("ip", "truncated-ip"):
-            what = "truncated IP address" if p.kind == "truncated-ip" else "IP address"
+            what = "truncated_ip" if p.kind == "truncated-ip" else "ip"
             yield item(view.flow, vocab.IP_ADDRESS.iri, field, redacted(p, what))
         elif not p.redacted and key in _IP_KEYS and _IPV4.fullmatch(p.value.strip()):
             # only reached with a Flow built without the importer's redaction
-            yield item(view.flow, vocab.IP_ADDRESS.iri, field, f"{p.path} (IP address)")
+            yield item(view.flow, vocab.IP_ADDRESS.iri, field, noted(p.path, "ip"))

@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 from .. import catalogs, vocab
 from ..redact import after_host
 from ..redact import url as redact_url
-from .base import Claim, View, item
+from .base import NOTE, Claim, View, item, noted
 from .lexicon import Lexicon
 
 TOPICS: dict[str, vocab.Category] = {
@@ -50,7 +50,7 @@ def special_terms(view: View) -> Iterator[Claim]:
                 seen.add((topic, term))
                 yield item(flow, TOPICS[topic].iri, field, excerpt, term=term)
 
-    yield from scan(_url_path(flow.url), "request.url (path)", flow.url)
+    yield from scan(_url_path(flow.url), noted("request.url", "path"), flow.url)
     if flow.referrer:
         yield from scan(flow.referrer, "request.headers[Referer]", flow.referrer)
     for fld, p, _ in view.params:
@@ -114,8 +114,8 @@ def health_context(view: View, context: HealthContext | None) -> Iterator[Claim]
         return
     reason = context.reason(host or "")
     if reason:
-        yield item(flow, vocab.HEALTH.iri, "page (the document the request was made from)",
-                   redact_url(page) if page else "(page not recorded; declared health context)",
+        yield item(flow, vocab.HEALTH.iri, noted("page", "page"),
+                   redact_url(page) if page else f"({NOTE['page_not_recorded']})",
                    context=reason)
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .. import catalogs
 from ..errors import KnowledgeBaseError
 from ..limits import MAX_HOST
 from ..models import Destination, Entity, Fact
@@ -340,7 +341,7 @@ class KnowledgeBase:
                 destinations = [Destination(
                     country=country,
                     entity=svc.region_entity or svc.operator,
-                    basis=f"host name names the {region} region",
+                    basis=catalogs.text(catalogs.SOURCE, "basis:region").format(region=region),
                     source=ref,
                 )]
             elif region:

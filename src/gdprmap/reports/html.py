@@ -510,8 +510,8 @@ def _recipient_view(
             "name": _.country(d.country),
             "status": _.status(d.country),
             "third": not _.eea(d.country),
-            "basis": d.basis,
-            "basis_short": _short(d.basis, BASIS_CAP),
+            "basis": catalogs.basis(d.basis, _.lang),
+            "basis_short": _short(catalogs.basis(d.basis, _.lang), BASIS_CAP),
             "source": d.source,
             "entity": d.entity,
         }

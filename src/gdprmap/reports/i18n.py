@@ -233,6 +233,41 @@ def country_status(code: str | None, lang: str, as_of: dt.date | None = None) ->
     return t(lang, "eea") if is_eea(code, as_of) else t(lang, "third_country")
 
 
+_NOTE_AT_END = re.compile(r"\((?P<note>[^()]*)\)$")
+
+
+@lru_cache(maxsize=None)
+def _evidence_notes(lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """English note -> its text in ``lang``: the classifier's notes (``evidence:``) and what a
+    redacted value looked like (``evidence_what:``)."""
+    def pairs(prefix: str) -> dict[str, str]:
+        own = catalogs.table(lang, prefix)
+        return {text: own[key] for key, text in catalogs.table(catalogs.SOURCE, prefix).items()}
+
+    return pairs("evidence"), pairs("evidence_what")
+
+
+def evidence_text(text: str | None, lang: str) -> str | None:
+    """A field or excerpt of the evidence with the classifier's closing note in ``lang``:
+    ``request (source address of the connection)``, ``uid (identifier, value redacted)``.
+    The JSON keeps the English note; only a note the catalogs know is replaced, so captured
+    text that merely ends in brackets stays as it is."""
+    if not text or lang == catalogs.SOURCE:
+        return text
+    m = _NOTE_AT_END.search(text)
+    if m is None:
+        return text
+    notes, what = _evidence_notes(lang)
+    note, redacted = m["note"], ", " + catalogs.text(catalogs.SOURCE, "evidence:value_redacted")
+    if note in notes:
+        new = notes[note]
+    elif note.endswith(redacted) and note[:-len(redacted)] in what:
+        new = f"{what[note[:-len(redacted)]]}, {catalogs.text(lang, 'evidence:value_redacted')}"
+    else:
+        return text
+    return f"{text[:m.start()]}({new})"
+
+
 class Translator:
     """Bundle of the helpers above bound to one language, handed to templates as ``_``."""
 
@@ -280,3 +315,6 @@ class Translator:
 
     def number(self, value: float, decimals: int = 0) -> str:
         return format_number(value, self.lang, decimals)
+
+    def evidence(self, text: str | None) -> str | None:
+        return evidence_text(text, self.lang)

@@ -185,7 +185,8 @@ class Judge:
                               reference=ent.sources[0] if ent.sources else None))
         if cand.destination and not (cand.chain and cand.destination == cand.chain[0].country):
             steps.append(Step(kind="fact", text=say["received"].format(
-                country=self._country(cand.destination), basis=cand.basis.rstrip(".")),
+                country=self._country(cand.destination),
+                basis=catalogs.basis(cand.basis.rstrip("."), self.lang)),
                 source=say["kb"]))
         graph = self.evaluation.graph
         for var in LEGAL_VARIABLES:
