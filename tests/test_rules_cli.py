@@ -90,5 +90,5 @@ def test_explanation_chain_in_french(tmp_path):
     cf = next(r for r in doc["recipients"] if r["id"] == "org:cloudflare-inc")
     steps = next(f for f in cf["findings"] if f["verdict"] == "unlawful")["steps"]
     assert "requête(s) observée(s)" in steps[0]["text"]
-    assert steps[-1]["text"].startswith("Verdict pour ce transfert à la date du 2022-12-05")
+    assert steps[-1]["text"].startswith("Verdict pour ce transfert à la date du 5 décembre 2022")
     assert "est immatriculée" in " ".join(s["text"] for s in steps)
