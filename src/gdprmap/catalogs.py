@@ -134,12 +134,12 @@ def date(value: dt.date | str, lang: str, form: str = "date") -> str:
     A string that is not an ISO date is returned as it is."""
     if isinstance(value, str):
         try:
-            value = dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             return value
-    if isinstance(value, dt.datetime):
-        value = value.date()
+    else:
+        day = value.date() if isinstance(value, dt.datetime) else value
     from babel.dates import format_date
 
-    pattern = text(lang, f"fmt:{form}_day1" if value.day == 1 else f"fmt:{form}")
-    return str(format_date(value, pattern, locale=lang))
+    pattern = text(lang, f"fmt:{form}_day1" if day.day == 1 else f"fmt:{form}")
+    return str(format_date(day, pattern, locale=lang))

@@ -404,8 +404,8 @@ def data_status(assessment: Assessment, lang: str = "en") -> dict[str, Any]:
     def day(value: Any) -> str:
         return catalogs.date(value, lang, "date_text") if value else "-"
 
-    def n(value: int) -> str:
-        return catalogs.integer(value, lang)
+    def n(value: int | None) -> str:
+        return catalogs.integer(value, lang) if value is not None else "-"
 
     rows = [
         (say["organisations"], say["organisations_value"].format(
