@@ -140,15 +140,11 @@ def _humanise(token: str) -> str:
 
 def _vocab_label(iri: str, lang: str) -> str | None:
     """The label the classifier's vocabulary gives ``iri`` (kept in step with the JSON)."""
-    try:
-        from .. import vocab
-    except ImportError:  # pragma: no cover - vocabulary module absent
+    from .. import vocab
+
+    if iri not in vocab.CATEGORIES:
         return None
-    cats = getattr(vocab, "CATEGORIES", {})
-    cat = cats.get(iri) if isinstance(cats, dict) else None
-    text = getattr(cat, lang, None) if cat is not None else None
-    if not isinstance(text, str) or not text:
-        return None
+    text = vocab.label(iri, lang)
     return text[0].upper() + text[1:]
 
 
