@@ -165,8 +165,8 @@ def test_the_phrases_are_what_the_english_report_prints(rendered: dict[str, str]
     """The check can fail: hundreds of the phrases searched for are in the English PDF."""
     phrases = catalog_phrases()
     assert len(phrases) > 2000
-    assert len(set(english_left(rendered["en"], phrases))) > 300
-    assert len(english_only(rendered["en"], rendered["fr"])) > 300
+    assert len(english_left(rendered["en"], phrases)) > 500  # the English report is made of them
+    assert len(english_only(rendered["en"], rendered["fr"])) > 100
 
 
 @pytest.mark.parametrize("name", ["de", "de-2024"])
