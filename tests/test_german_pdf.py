@@ -9,8 +9,8 @@ of three words (and kept whole when it has two):
 Runs that German itself uses (in its catalog or ontology texts) are not English evidence.
 Searched in the German PDF of the README's example at the capture date and at 2024-03-01, as
 ``pdftotext`` gives it. Not searched, on purpose: text the report quotes as it is - captured URLs
-and values, and the knowledge base's notes, which the report puts in quotation marks as
-untranslated - and the words users script against (verdicts, severities, rule ids, doctrines).
+and values, and the knowledge base's notes, which the report quotes as untranslated (catalog
+key ``kb_note``) - and the words users script against (verdicts, severities, rule ids, doctrines).
 
 ``python tests/test_german_pdf.py REPORT.pdf`` prints the English runs found in a German PDF.
 """
@@ -37,8 +37,6 @@ WORD = re.compile(r"[^\W\d_]+(?:[-./][^\W\d_]+)*")
 PROPER_NAMES = {"https://w3id.org/gdprmap/law#CLOUDAct", "https://w3id.org/gdprmap/law#FISA702"}
 ONTOLOGY_FILES = ("rules.ttl", "consent.ttl", "law.ttl", "gdprmap.ttl", "jurisdictions.ttl",
                   "scenarios/dpf-invalidated.ttl")
-# quoted untranslated text: the knowledge base's notes (catalog key kb_note)
-QUOTED = re.compile(r"„[^“]*“")
 
 
 def words(text: str) -> list[str]:
@@ -56,12 +54,23 @@ def runs(text: str) -> set[str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def kb_notes() -> re.Pattern[str]:
+    """The knowledge base's notes as the German report quotes them (catalog key ``kb_note``),
+    whole or cut short with an ellipsis in a table cell."""
+    from gdprmap import catalogs
+
+    before, after = catalogs.text("de", "kb_note").split("{note}")
+    return re.compile(re.escape(before) + r"[^„“]*?(?:" + re.escape(after) + "|…)")
+
+
 def pdf_text(path: Path) -> str:
-    """The PDF's text in reading order, hyphenated line ends joined, quotations removed."""
+    """The PDF's text in reading order, hyphenated line ends joined, the knowledge base's
+    quoted notes left out."""
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
     text = re.sub(r"[\u2010\u00ad]\s*\n\s*", "", text)
-    return QUOTED.sub(" ", re.sub(r"\s+", " ", text))
+    return kb_notes().sub(" ", re.sub(r"\s+", " ", text))
 
 
 def text_runs(text: str) -> set[str]:
