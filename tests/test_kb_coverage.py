@@ -87,6 +87,17 @@ def test_bundled_files_may_not_redefine_each_other(tmp_path, monkeypatch):
     ("app.adjust.com", "adjust-gmbh", False),
     ("signal-metrics-collector-beta.s-onetag.com", "onetag-ltd", False),
     ("cdn.jsdelivr.net", "volentio-jsd", False),
+    # issue 15, third pass (file 59): each host tied to its operator by a text read
+    ("p.adsymptotic.com", "linkedin-corp", False),
+    ("a.opmnstr.com", "optinmonster", False),
+    ("match.prod.bidr.io", "freewheel-media", False),
+    ("px0.pbbl.co", "pebblepost-inc", False),
+    ("www.medtargetsystem.com", "dmd-marketing-corp", False),
+    ("tag.cogocast.net", "cogo-labs", False),
+    ("example.com", "pti-iana", False),
+    # agreement check of 2026-12-05: corrected operators (the group parent was named before)
+    ("s7.addthis.com", "oracle-america", False),
+    ("fp.dotomi.com", "conversant-llc", False),
 ])
 def test_new_attributions(kb, host, entity, health):
     match = kb.match(host)
