@@ -252,6 +252,13 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
     to_stdout = str(output) == "-"  # `-o -`: the JSON report on standard output
     render = renderer_for(Path("stdout.json") if to_stdout else output,  # unknown extension:
                           pdf_variant=pdf_variant, template_dir=template_dir)  # fails early
+    if not to_stdout and output.suffix.lower() == ".pdf":
+        from .reports.pdf import PrintAhead
+
+        # WeasyPrint loads in a child process while the analysis runs; ended at exit
+        ahead = PrintAhead.start()
+        if ahead is not None:
+            click.get_current_context().call_on_close(ahead.close)
     assessment = analyze(*_stdin_inputs(captures), as_of=as_of, scenario=scenario, lang=lang,
                          scenario_file=scenario_file, doctrine=doctrine,
                          controller=controller, first_party=first_party,
