@@ -87,6 +87,11 @@ def test_bundled_files_may_not_redefine_each_other(tmp_path, monkeypatch):
     ("app.adjust.com", "adjust-gmbh", False),
     ("signal-metrics-collector-beta.s-onetag.com", "onetag-ltd", False),
     ("cdn.jsdelivr.net", "volentio-jsd", False),
+    # issue 15, third pass (file 59): each host tied to its operator by a text read
+    ("p.adsymptotic.com", "linkedin-corp", False),
+    ("a.opmnstr.com", "optinmonster", False),
+    ("match.prod.bidr.io", "freewheel-media", False),
+    ("px0.pbbl.co", "pebblepost-inc", False),
 ])
 def test_new_attributions(kb, host, entity, health):
     match = kb.match(host)
