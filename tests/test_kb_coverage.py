@@ -92,6 +92,12 @@ def test_bundled_files_may_not_redefine_each_other(tmp_path, monkeypatch):
     ("a.opmnstr.com", "optinmonster", False),
     ("match.prod.bidr.io", "freewheel-media", False),
     ("px0.pbbl.co", "pebblepost-inc", False),
+    ("www.medtargetsystem.com", "dmd-marketing-corp", False),
+    ("tag.cogocast.net", "cogo-labs", False),
+    ("example.com", "pti-iana", False),
+    # agreement check of 2026-12-05: corrected operators (the group parent was named before)
+    ("s7.addthis.com", "oracle-america", False),
+    ("fp.dotomi.com", "conversant-llc", False),
 ])
 def test_new_attributions(kb, host, entity, health):
     match = kb.match(host)
