@@ -29,7 +29,9 @@ from .enrich.cloaking import detect as detect_cloaking
 from .enrich.network import enrich_recipients
 from .enrich.siblings import probable as probable_first_party
 from .errors import UsageError
-from .graph import SERVER_IPS_KEPT, FlowAggregator, HostStats, bottom_k, build_graph
+from .graph import (
+    SERVER_IPS_KEPT, FlowAggregator, HostStats, HostSummary, bottom_k, build_graph,
+)
 from .importers import ImportOptions, open_capture
 from .importers.register import DeclaredCapture
 from .models import (
@@ -192,10 +194,22 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     evaluation = ruleset.evaluate(candidates, {k: set(v) for k, v in received.items()},
                                   as_of, options.scenario, options.scenario_file, options.doctrine)
     judge = Judge(ruleset, evaluation, options.lang, as_of)
-    recipients = _recipients(groups, candidates, judge, aggregator.hosts, received, options.lang)
-    recipients = _shared_identifiers(recipients, groups, aggregator.hosts)
-    recipients = {rid: r.model_copy(update={"cookie_lifetimes": cookie_lifetimes(infos, r.hosts)})
-                  for rid, r in recipients.items()}  # issue #4: from the capture tool's records
+    shared = _shared_identifiers(groups, aggregator.hosts)  # before _recipients releases them
+    summaries: dict[str, HostSummary] = {}  # what the flow graph reads of every host
+    recipients = _recipients(groups, candidates, judge, aggregator.hosts, received, options.lang,
+                             summaries)
+    # issue #4: identifiers shared with other recipients, cookie lifetimes from the capture
+    # tool's records; replaced in place and only when there is something to add (issue 17: a
+    # copy of every recipient beside the originals was a tenth of the peak with 64,000 hosts)
+    for rid, r in recipients.items():
+        update: dict[str, Any] = {}
+        if rid in shared:
+            update["shared_identifiers"] = tuple(sorted(shared[rid]))
+        lifetimes = cookie_lifetimes(infos, r.hosts)
+        if lifetimes:
+            update["cookie_lifetimes"] = lifetimes
+        if update:
+            recipients[rid] = r.model_copy(update=update)
     # issue #16: consent states and the consent rules' findings, beside the verdicts
     recipients = consent.apply(recipients, {g.id: g.hosts for g in groups.values()},
                                consent_seen, infos, options.lang)
@@ -236,7 +250,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     )
     # built on first use (issue 19): the JSON and CSV reports never read it, and building it
     # imports networkx (~0.15 s of a report's start-up)
-    assessment._graph = partial(build_graph, aggregator.hosts, attribution, recipients)
+    assessment._graph = partial(build_graph, summaries, attribution, recipients)
     return assessment
 
 
@@ -529,8 +543,8 @@ def _health_context(kb: KnowledgeBase, declared: bool, lang: str) -> HealthConte
     return HealthContext(declared=declared, lookup=operator, lang=lang)
 
 
-def _shared_identifiers(recipients: dict[str, Recipient], groups: dict[str, _Group],
-                        hosts: dict[str, HostStats]) -> dict[str, Recipient]:
+def _shared_identifiers(groups: dict[str, _Group],
+                        hosts: dict[str, HostStats]) -> dict[str, set[str]]:
     """Recipients that received the same identifier value (by the redactor's keyed digest):
     a cross-site identifier. Each recipient lists the others (issue #4)."""
     by_digest: dict[str, set[str]] = {}
@@ -543,8 +557,7 @@ def _shared_identifiers(recipients: dict[str, Recipient], groups: dict[str, _Gro
         if len(ids) > 1:
             for rid in ids:
                 shared.setdefault(rid, set()).update(ids - {rid})
-    return {rid: r.model_copy(update={"shared_identifiers": tuple(sorted(shared[rid]))})
-            if rid in shared else r for rid, r in recipients.items()}
+    return shared
 
 
 def _categories(hosts: dict[str, HostStats], names: list[str]) -> list[str]:
@@ -558,7 +571,9 @@ def _categories(hosts: dict[str, HostStats], names: list[str]) -> list[str]:
 
 def _recipients(groups: dict[str, _Group], candidates: list[Candidate], judge: Judge,
                 hosts: dict[str, HostStats], received: dict[str, list[str]],
-                lang: str) -> dict[str, Recipient]:
+                lang: str, summaries: dict[str, HostSummary]) -> dict[str, Recipient]:
+    """The judged recipients. Consumes ``hosts``: each host's statistics are replaced by their
+    ``HostSummary`` in ``summaries`` as soon as its recipient is built."""
     recipients: dict[str, Recipient] = {}
     by_recipient: dict[str, list[Candidate]] = {}  # (a scan per group was quadratic: issue 17)
     for c in candidates:
@@ -602,6 +617,12 @@ def _recipients(groups: dict[str, _Group], candidates: list[Candidate], judge: J
             transfers=tuple(transfers),
             findings=tuple(findings),
         )
+        # issue 17: the group's evidence now lives in its recipient; the flow graph needs only
+        # a small summary of its hosts (so the peak holds one of the two per host, not both)
+        for h in group.hosts:
+            summaries[h] = hosts.pop(h).summary()
+    summaries.update((h, s.summary()) for h, s in hosts.items())  # the site's own hosts
+    hosts.clear()
     return recipients
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -174,6 +174,37 @@ class HostStats:
             self.cookie_names.update(flow.cookies[:MAX_COOKIE_NAMES])
         if flow.tls is not None and self.tls is None:
             self.tls = flow.tls
+
+
+    def summary(self) -> HostSummary:
+        return HostSummary(self.flows, tuple(sorted(self.server_ips)), _shared_counts(
+            tuple((iri, cat.flows) for iri, cat in self.categories.items())))
+
+
+_COUNTS: dict[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]] = {}
+_COUNTS_MAX = 4096
+
+
+def _shared_counts(counts: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
+    """One instance per distinct (category, flows) list: thousands of hosts share a few."""
+    shared = _COUNTS.get(counts)
+    if shared is None:
+        if len(_COUNTS) < _COUNTS_MAX:
+            _COUNTS[counts] = counts
+        return counts
+    return shared
+
+
+class HostSummary:
+    """What the flow graph reads of a host once its recipient is judged (issue 17: the
+    ``HostStats`` of 64,000 hosts, with their evidence lists and samples, are ~3 kB each; this
+    is ~0.1 kB): flows, the sampled server addresses (sorted) and flows per category."""
+
+    __slots__ = ("flows", "server_ips", "category_flows")
+
+    def __init__(self, flows: int, server_ips: tuple[str, ...],
+                 category_flows: tuple[tuple[str, int], ...]) -> None:
+        self.flows, self.server_ips, self.category_flows = flows, server_ips, category_flows
 
 
 # Issue 15: names the vendor request signatures a flow matches (enrich.cloaking)
@@ -425,7 +456,7 @@ def _add_identifier_links(g: Any, recipients: Iterable[Any]) -> None:
                            kind="shares_identifier")
 
 
-def build_graph(hosts: dict[str, HostStats], attribution: dict[str, Any],
+def build_graph(hosts: Mapping[str, HostStats | HostSummary], attribution: dict[str, Any],
                 recipients: dict[str, Any]) -> FlowGraph:
     """The networkx graph of one assessment.
 
@@ -445,12 +476,14 @@ def build_graph(hosts: dict[str, HostStats], attribution: dict[str, Any],
         h = node("host", host)
         if h not in g:
             g.add_node(h, kind="host", name=host, recipient=None)
+        if isinstance(stats, HostStats):
+            stats = stats.summary()
         g.nodes[h]["flows"] = stats.flows
-        g.nodes[h]["server_ips"] = sorted(stats.server_ips)
-        for iri, cat in stats.categories.items():
+        g.nodes[h]["server_ips"] = list(stats.server_ips)
+        for iri, flows in stats.category_flows:
             c = node("category", iri)
             g.add_node(c, kind="category", iri=iri)
-            g.add_edge(c, h, kind="sent_to", flows=cat.flows)
+            g.add_edge(c, h, kind="sent_to", flows=flows)
         match = attribution.get(host)
         if match is None:
             continue

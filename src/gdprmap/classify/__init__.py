@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from ..models import DataItem, Flow
 from . import behaviour, contact, device, identifiers, network, special
-from .base import Claim, Detector, View
+from .base import Claim, Detector, View, share_evidence
 from .special import HealthContext
 
 __all__ = ["DETECTORS", "Claim", "Detector", "HealthContext", "View", "claims", "classify"]
@@ -63,4 +63,4 @@ def claims(flow: Flow, context: HealthContext | None = None) -> list[Claim]:
     found = [claim for detect in DETECTORS.values() for claim in detect(view)]
     if context is not None:
         found.extend(special.health_context(view, context))
-    return found
+    return share_evidence(found)

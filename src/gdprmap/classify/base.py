@@ -59,20 +59,40 @@ class Claim:
     for (issue #9): the aggregator keeps a few per host and category and counts the rest, and
     validating a model for every claim cost as much as the detectors themselves."""
 
-    __slots__ = ("category", "term", "context", "digest", "flow", "field", "excerpt")
+    __slots__ = ("category", "term", "context", "digest", "flow", "field", "excerpt", "shared")
 
     def __init__(self, flow: Flow, category: str, field: str, excerpt: str | None,
                  term: str | None, context: str | None, digest: str | None) -> None:
         self.flow, self.category, self.field, self.excerpt = flow, category, field, excerpt
         self.term, self.context, self.digest = term, context, digest
+        self.shared: dict[tuple[str, str | None], Evidence] | None = None
 
     @property
     def evidence(self) -> Evidence:
-        return evidence(self.flow, self.field, self.excerpt)
+        # Claims of one flow that name the same field and excerpt (a Referer proving a page
+        # visit and two health terms) share one frozen model: one instance kept, not three
+        # (issue 17: evidence models were the largest per-host cost)
+        shared = self.shared
+        if shared is None:
+            return evidence(self.flow, self.field, self.excerpt)
+        key = (self.field, self.excerpt)
+        found = shared.get(key)
+        if found is None:
+            found = shared[key] = evidence(self.flow, self.field, self.excerpt)
+        return found
 
     def to_item(self) -> DataItem:
         return DataItem(category=self.category, evidence=self.evidence, term=self.term,
                         context=self.context, digest=self.digest)
+
+
+def share_evidence(claims: list[Claim]) -> list[Claim]:
+    """Lets the claims of one flow share their evidence models (see ``Claim.evidence``)."""
+    if len(claims) > 1:
+        shared: dict[tuple[str, str | None], Evidence] = {}
+        for claim in claims:
+            claim.shared = shared
+    return claims
 
 
 Detector = Callable[[View], Iterable[Claim]]

@@ -23,6 +23,7 @@ import ipaddress
 import json
 import os
 import struct
+import sys
 import threading
 import zlib
 from bisect import bisect_left, bisect_right
@@ -111,7 +112,8 @@ class IpDatabase:
 
     @property
     def source_label(self) -> str:
-        return f"ip-location-db {self.data_date or '(undated)'}"
+        # one string for every fact that cites it (issue 17: not one copy per recipient)
+        return sys.intern(f"ip-location-db {self.data_date or '(undated)'}")
 
     def _read_header(self) -> tuple[dict[str, Any], int]:
         try:
@@ -188,7 +190,7 @@ class IpDatabase:
                                       _decode_pairs)
         row = pair % self._pairs.rows_per_block
         asn = asns[row] or None
-        cc = countries[2 * row:2 * row + 2].decode("ascii")
+        cc = sys.intern(countries[2 * row:2 * row + 2].decode("ascii"))
         return IpInfo(ip=str(ip), asn=asn, as_org=self._org(asn) if asn else None,
                       country=cc if cc != "\0\0" else None, source=self.source_label)
 

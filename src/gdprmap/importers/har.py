@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -391,7 +392,8 @@ class EntryReader:
         # Only the fields that are set: validating the defaults cost a quarter more (issue #9)
         values: dict[str, Any] = {
             "input": self.display, "entry": index, "started": started,
-            "method": method.upper(), "url": url, "scheme": scheme,
+            # interned: every evidence model keeps the method (issue 17)
+            "method": sys.intern(method.upper()), "url": url, "scheme": scheme,
             "host": host.lower().rstrip(".") if host else None,
         }
         optional = (

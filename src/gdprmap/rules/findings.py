@@ -156,7 +156,8 @@ class Judge:
         cats = ", ".join(d.label for d in case.data) or "-"
         requests = sum(d.flows for d in case.data if d.iri == vocab.IP_ADDRESS.iri)
         say = catalogs.table(self.lang, "step")
-        steps.append(Step(kind="fact", text=say["observed"].format(n=requests, cats=cats),
+        steps.append(Step(kind="fact", text=self._shared(say["observed"].format(n=requests,
+                                                                                cats=cats)),
                           source=say["capture"],
                           reference=say["entry"].format(input=first.input, entry=first.entry)
                           if first else None))
