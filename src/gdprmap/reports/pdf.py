@@ -15,7 +15,8 @@ dates are ``SOURCE_DATE_EPOCH`` when set, else the as-of date (midnight UTC), so
 inputs give the same bytes.
 
 WeasyPrint is imported lazily (about 0.45 s, see :func:`_weasyprint`) so that commands that do
-not print stay fast. Print speed (issue #9, figures in benchmarks/README.md): WeasyPrint's cost
+not print stay fast; ``gdprmap report -o x.pdf`` imports it in a child process while the
+analysis runs, and that child prints (:class:`PrintAhead`). Print speed (issue #9, figures in benchmarks/README.md): WeasyPrint's cost
 follows the number of boxes and lines it lays out and draws (about 1 ms per line), so the
 template prints each text once; besides, the print copy of WeasyPrint's default stylesheet
 (:func:`_document`) and the maps (texts as HTML, simplified world outlines) avoid its slowest
@@ -165,9 +166,8 @@ def attachment_names(assessment: Assessment) -> tuple[tuple[str, str], ...]:
     return (("assessment.json", "att_json"), ("register.csv", "att_csv"))
 
 
-def _attachments(assessment: Assessment, lang: str, fetcher: Any) -> list[Any]:
-    weasyprint = _weasyprint()
-
+def _attachment_specs(assessment: Assessment, lang: str) -> list[dict[str, Any]]:
+    """The files a PDF/A-3 report embeds, as plain data (``weasyprint.Attachment`` keywords)."""
     from .csv_report import render_csv_bytes
     from .json_report import render_json
 
@@ -175,12 +175,14 @@ def _attachments(assessment: Assessment, lang: str, fetcher: Any) -> list[Any]:
     when = when.astimezone(dt.UTC).replace(tzinfo=None)  # WeasyPrint writes it as UTC ("Z")
     payloads = {"assessment.json": render_json(assessment).encode("utf-8"),
                 "register.csv": render_csv_bytes(assessment)}
-    out = []
-    for name, key in attachment_names(assessment):
-        out.append(weasyprint.Attachment(
-            string=payloads[name], name=name, description=i18n.t(lang, key),
-            created=when, modified=when, relationship="Data", url_fetcher=fetcher))
-    return out
+    return [{"string": payloads[name], "name": name, "description": i18n.t(lang, key),
+             "created": when, "modified": when, "relationship": "Data"}
+            for name, key in attachment_names(assessment)]
+
+
+def _attachments(specs: list[dict[str, Any]], fetcher: Any) -> list[Any]:
+    weasyprint = _weasyprint()
+    return [weasyprint.Attachment(url_fetcher=fetcher, **spec) for spec in specs]
 
 
 def render_pdf(
@@ -225,9 +227,124 @@ def render_pdf_bytes(
         assessment, lang, paged=True, created=source_date(), template_dir=template_dir,
         attachments=attachment_names(assessment) if attaching else (),
     )
+    specs = _attachment_specs(assessment, lang) if attaching else []
+    ahead, PrintAhead.started = PrintAhead.started, None  # one document per child
+    if ahead is not None:
+        data = ahead.print(html, variant, specs)
+        if data is not None:
+            return data
+    return _print_job(html, variant, specs)
+
+
+def _print_job(html: str, variant: str | None, specs: list[dict[str, Any]]) -> bytes:
     fetcher = no_fetch_url_fetcher()
-    attachments = _attachments(assessment, lang, fetcher) if attaching else None
+    attachments = _attachments(specs, fetcher) if specs else None
     return _print(html, fetcher, variant=variant, attachments=attachments)
+
+
+class PrintAhead:
+    """A child process that imports WeasyPrint and prepares its stylesheet while this process
+    analyses the capture, then prints the one PDF asked of it (issue 19): on two cores the
+    ~0.2 s of that import and preparation overlap the analysis. For the command line only
+    (:meth:`start`, POSIX ``fork``, a process with one thread); the result is the same bytes
+    as printing here, and whenever the child cannot deliver (it failed, died, or was never
+    asked), :func:`render_pdf_bytes` prints in this process as before, so errors are raised
+    as before. ``GDPRMAP_PRINT_AHEAD=0`` turns it off."""
+
+    started: PrintAhead | None = None
+
+    def __init__(self, pid: int, to_child: int, from_child: int) -> None:
+        self.pid, self.to_child, self.from_child = pid, to_child, from_child
+
+    @classmethod
+    def start(cls) -> PrintAhead | None:
+        import threading
+
+        if (cls.started is not None or not hasattr(os, "fork")
+                or os.environ.get("GDPRMAP_PRINT_AHEAD", "1") == "0"
+                or threading.active_count() != 1):  # fork copies no other thread's locks
+            return cls.started
+        job_r, job_w = os.pipe()
+        out_r, out_w = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (job_r, job_w, out_r, out_w):
+                os.close(fd)
+            return None
+        if pid == 0:  # pragma: no cover - the child (its coverage is not collected)
+            os.close(job_w)
+            os.close(out_r)
+            cls._child(job_r, out_w)
+        os.close(job_r)
+        os.close(out_w)
+        cls.started = cls(pid, job_w, out_r)
+        return cls.started
+
+    @staticmethod
+    def _child(job_r: int, out_w: int) -> None:  # pragma: no cover - runs in the child
+        import pickle
+        import signal
+
+        status = 0
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports it
+            _weasyprint()
+            _lean_ua_stylesheet()
+            from .. import assess  # noqa: F401 - for _print's collector setting
+            with os.fdopen(job_r, "rb") as fh:
+                job = fh.read()
+            if job:  # empty: the parent printed nothing (an error, or another format)
+                html, variant, specs = pickle.loads(job)
+                data = b"\0" + _print_job(html, variant, specs)
+            else:
+                data = b""
+        except BaseException as e:  # noqa: BLE001 - any failure: the parent prints itself
+            data = b"\1" + f"{type(e).__name__}: {e}".encode("utf-8", "replace")
+            status = 1
+        try:
+            with os.fdopen(out_w, "wb") as fh:
+                fh.write(data)
+        finally:
+            os._exit(status)  # no clean-up of the parent's objects, no flush of its buffers
+
+    def print(self, html: str, variant: str | None,
+              specs: list[dict[str, Any]]) -> bytes | None:
+        """The child's PDF of ``html``, or None when it cannot give one."""
+        import pickle
+
+        try:
+            with os.fdopen(self.to_child, "wb") as fh:
+                self.to_child = -1
+                fh.write(pickle.dumps((html, variant, specs), pickle.HIGHEST_PROTOCOL))
+            with os.fdopen(self.from_child, "rb") as fh:
+                self.from_child = -1
+                data = fh.read()
+        except OSError:
+            data = b""
+        finally:
+            self.close()
+        return data[1:] if data[:1] == b"\0" else None
+
+    def close(self) -> None:
+        """End the child (at once when nothing was asked of it) and reap it."""
+        import signal
+
+        asked = self.to_child < 0
+        for fd in (self.to_child, self.from_child):
+            if fd >= 0:
+                os.close(fd)
+        self.to_child = self.from_child = -1
+        if self.pid:
+            try:
+                if not asked:  # it may still be importing WeasyPrint: nothing to wait for
+                    os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+            self.pid = 0
+        if PrintAhead.started is self:
+            PrintAhead.started = None
 
 
 # WeasyPrint's default stylesheet gives every element a ::marker, ::footnote-call,
