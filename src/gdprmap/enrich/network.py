@@ -293,7 +293,6 @@ def apply(recipients: dict[str, Recipient], enrichers: list[Enricher],
     """Recipients with every enricher's additions folded in (verdicts untouched). Each is
     replaced in ``recipients`` itself, which is returned (issue 17: a second dict of 64,000
     recipients beside the first raised the peak by a tenth)."""
-    out = recipients
     for rid, rec in recipients.items():
         facts, findings, countries = list(rec.facts), list(rec.findings), list(
             rec.server_countries)
@@ -311,8 +310,8 @@ def apply(recipients: dict[str, Recipient], enrichers: list[Enricher],
         if rec.organisation is not None and rec.organisation.source is None:
             update["organisation"] = rec.organisation.model_copy(
                 update={"source": "kb"})
-        out[rid] = rec.model_copy(update=update)
-    return out
+        recipients[rid] = rec.model_copy(update=update)
+    return recipients
 
 
 @dataclass(frozen=True)

@@ -510,8 +510,8 @@ def _recipient_view(
             "name": _.country(d.country),
             "status": _.status(d.country),
             "third": not _.eea(d.country),
-            "basis": catalogs.basis(d.basis, _.lang),
-            "basis_short": _short(catalogs.basis(d.basis, _.lang), BASIS_CAP),
+            "basis": (basis := catalogs.basis(d.basis, _.lang)),
+            "basis_short": _short(basis, BASIS_CAP),
             "source": d.source,
             "entity": d.entity,
         }
