@@ -35,7 +35,7 @@ from typing import Any
 
 from ..errors import RenderError
 from ..models import Assessment
-from . import i18n
+from . import htmltree, i18n
 from .html import render_document
 
 
@@ -291,6 +291,7 @@ class PrintAhead:
             signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports it
             _weasyprint()
             _lean_ua_stylesheet()
+            _html_fields()
             from .. import assess  # noqa: F401 - for _print's collector setting
             with os.fdopen(job_r, "rb") as fh:
                 job = fh.read()
@@ -373,21 +374,44 @@ def _lean_ua_stylesheet() -> Any:
 
 
 def _document(html: str, fetcher: Any) -> Any:
-    """``weasyprint.HTML`` for ``html``, with the lean default stylesheet when it applies."""
+    """``weasyprint.HTML`` for ``html``, with the lean default stylesheet when it applies,
+    built on the tree of :func:`htmltree.parse` when there is one (the same tree)."""
     weasyprint = _weasyprint()
 
     lean = None if _NEEDS_STOCK_UA.search(html) else _lean_ua_stylesheet()
     stock_ua = getattr(getattr(weasyprint, "html", None), "UA_STYLESHEET", None)
-    if lean is None or not hasattr(weasyprint.HTML, "_ua_stylesheets"):
-        return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
-
     base: Any = weasyprint.HTML
+    cls = base
+    if lean is not None and hasattr(weasyprint.HTML, "_ua_stylesheets"):
+        class LeanHTML(base):  # type: ignore[misc]
+            def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+                return [lean if s is stock_ua else s for s in super()._ua_stylesheets(forms)]
 
-    class LeanHTML(base):  # type: ignore[misc]
-        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
-            return [lean if s is stock_ua else s for s in super()._ua_stylesheets(forms)]
+        cls = LeanHTML
+    tree = htmltree.parse(html) if _html_fields() else None
+    if tree is None:
+        return cls(string=html, base_url=None, url_fetcher=fetcher)
+    document = cls.__new__(cls)
+    # what weasyprint.HTML.__init__ sets after parsing (checked by _html_fields); the report
+    # has no <base> (htmltree refuses it), so its base URL is the one given: None
+    document.base_url = None
+    document.url_fetcher = fetcher
+    document.media_type = "print"
+    document.wrapper_element = htmltree.wrap(tree)
+    document.etree_element = document.wrapper_element.etree_element
+    return document
 
-    return LeanHTML(string=html, base_url=None, url_fetcher=fetcher)
+
+_HTML_FIELDS = ("base_url", "etree_element", "media_type", "url_fetcher", "wrapper_element")
+
+
+@lru_cache(maxsize=1)
+def _html_fields() -> bool:
+    """Whether this WeasyPrint's ``HTML`` keeps exactly the fields :func:`_document` sets."""
+    weasyprint = _weasyprint()
+    probe = weasyprint.HTML(string="<!DOCTYPE html><p>", base_url=None,
+                            url_fetcher=no_fetch_url_fetcher())
+    return tuple(sorted(vars(probe))) == _HTML_FIELDS
 
 
 def _print(html: str, fetcher: Any = None, *, variant: str | None = None,
