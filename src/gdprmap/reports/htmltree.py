@@ -34,13 +34,11 @@ _FOREIGN_ATTRS = frozenset(
 
 _VOID = "area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr"
 _VOID_TAG = re.compile(rf"<({_VOID})\b([^<>]*?)/?>")
-_DOCTYPE = re.compile(r"\s*<!DOCTYPE html>", re.I)
 # constructs parsed by other HTML5 rules: comments, CDATA, processing instructions, raw-text
 # and escapable raw-text elements other than <style>/<title>, forms, frames, MathML
 _UNSUPPORTED = re.compile(r"<(?:!--|!\[|\?|/?(?:script|textarea|template|noscript|plaintext|xmp|"
                           r"iframe|noembed|noframes|frameset|math|select|option|form|button)\b)",
                           re.I)
-_STYLE = re.compile(r"(<style\b[^<>]*>)(.*?)(</style>)", re.S)
 _ANY_STYLE_TAG = re.compile(r"</?style\b", re.I)
 # an attribute value holding a tab or line break (XML would read each as a space)
 _BROKEN_VALUE = re.compile(r"=[ \t\n\r]*(?:\"[^\"<]*|'[^'<]*)[\t\n\r]")
@@ -137,21 +135,27 @@ def parse(html: str) -> ET.Element | None:
 
 
 def _parse(html: str) -> ET.Element:
-    if not _DOCTYPE.match(html) or _UNSUPPORTED.search(html) or _BROKEN_VALUE.search(html):
-        raise _Unsupported("outside the subset")
+    if html.lstrip(" \t\n\r\f")[:15].lower() != "<!doctype html>" \
+            or _UNSUPPORTED.search(html) or _BROKEN_VALUE.search(html):
+        raise _Unsupported("outside the subset")  # without that doctype: quirks mode
     for hexa, dec in _CHAR_REF.findall(html):
         if 0x80 <= int(hexa or dec, 16 if hexa else 10) <= 0x9F:  # HTML5 maps these (cp1252)
             raise _Unsupported("character reference")
     # <style> is raw text in HTML: as CDATA for XML, outside it void elements closed
     parts, last, styles = [], 0, 0
-    for m in _STYLE.finditer(html):
-        if "]]>" in m.group(2):
+    while (start := html.find("<style", last)) >= 0:
+        opened = html.find(">", start) + 1
+        closed = html.find("</style>", opened)
+        if not opened or closed < 0 or "<" in html[start + 1:opened] \
+                or html[start + 6] not in " \t\n\r/>":
+            raise _Unsupported("a <style> element this does not read")
+        if "]]>" in html[opened:closed]:
             raise _Unsupported("]]> in a style sheet")
-        parts += [_VOID_TAG.sub(r"<\1\2/>", html[last:m.start()]),
-                  m.group(1), "<![CDATA[", m.group(2), "]]>", m.group(3)]
-        last, styles = m.end(), styles + 1
+        parts += [_VOID_TAG.sub(r"<\1\2/>", html[last:opened]),
+                  "<![CDATA[", html[opened:closed], "]]>"]
+        last, styles = closed, styles + 1
     if len(_ANY_STYLE_TAG.findall(html)) != 2 * styles:
-        raise _Unsupported("a <style> tag not in lower case or not closed")
+        raise _Unsupported("a <style> tag not in lower case")
     parts.append(_VOID_TAG.sub(r"<\1\2/>", html[last:]))
     target = _Target()
     parser = ET.XMLParser(target=target)  # type: ignore[arg-type]
