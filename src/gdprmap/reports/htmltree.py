@@ -158,7 +158,7 @@ def _parse(html: str) -> ET.Element:
         raise _Unsupported("a <style> tag not in lower case")
     parts.append(_VOID_TAG.sub(r"<\1\2/>", html[last:]))
     target = _Target()
-    parser = ET.XMLParser(target=target)  # type: ignore[arg-type]
+    parser = ET.XMLParser(target=target)
     parser.feed("".join(parts))
     root: ET.Element = parser.close()
     for svg in target.svg_roots:
