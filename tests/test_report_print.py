@@ -154,6 +154,25 @@ def test_lean_default_stylesheet_prints_the_same_bytes():
     assert type(pdf._document(with_notes, None)).__name__ == "HTML"
 
 
+def test_report_css_parsed_once_prints_the_same_bytes(monkeypatch, tmp_path):
+    from gdprmap.reports import pdf
+    from gdprmap.reports.html import render_document
+
+    assessment = sample_assessment()
+    document = render_document(assessment, "de", paged=True)
+    fetcher = pdf.no_fetch_url_fetcher()
+    parts = pdf._prepared_style(pdf._document(document, fetcher), fetcher)
+    assert len(parts) == 2 and parts[0] is pdf._static_css()  # parsed once per process
+    split = pdf._print(document)
+    monkeypatch.setattr(pdf, "_prepared_style", lambda document, fetcher: [])
+    assert pdf._print(document) == split
+    monkeypatch.undo()
+    # a --template-dir stylesheet is another text: the <style> is read as it is
+    (tmp_path / "report.css").write_text("p { color: red; }", encoding="utf-8")
+    own = render_document(assessment, "en", paged=True, template_dir=tmp_path)
+    assert pdf._prepared_style(pdf._document(own, fetcher), fetcher) == []
+
+
 def test_only_foreign_library_names_are_short_circuited():
     from gdprmap.reports.pdf import _FOREIGN_LIBRARY_NAME as foreign
 
