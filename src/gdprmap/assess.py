@@ -524,6 +524,10 @@ def _candidates(groups: dict[str, _Group], kb: KnowledgeBase, hosts: dict[str, H
                 else:
                     if observed and not known.observed:
                         known = replace(known, observed=True)
+                    if known.chain[0].dpf == "active" and chain[0].dpf != "active":
+                        # one of its services lies outside the operator's DPF certification:
+                        # the listing does not clear the recipient (issue 14)
+                        known = replace(known, chain=chain)
                     if established and not known.processing_established:
                         known = replace(known, processing_established=True)
                     places[key] = known
@@ -592,7 +596,9 @@ def _recipients(groups: dict[str, _Group], candidates: list[Candidate], judge: J
         # issue 19: a bounded deterministic sample of the addresses (all of them when few)
         ips, ips_more = bottom_k((ip for s in stats for ip in s.server_ips), SERVER_IPS_KEPT)
         ips_more = ips_more or any(s.ip_sample.more for s in stats)
-        first = group.matches[0] if group.matches else None
+        # the match shown: one outside its operator's DPF certification, if any (see above)
+        first = (min(group.matches, key=lambda m: m.chain[0].dpf == "active")
+                 if group.matches else None)
         chains = [c.chain for c in case.candidates if c.chain]
         recipients[group.id] = Recipient(
             id=group.id,

@@ -119,6 +119,10 @@ class ServiceRecord(_Strict):
     # Why `operator` is the entity serving EEA customers: the sentence of the terms read, with
     # the copy's date; that copy is sources[0], the reference of the "operated by" fact (#13).
     operator_basis: str | None = None
+    # The operator's DPF certification, as read, covers named services only and not this one:
+    # the sentence read. Its hosts are then judged without the listing (issue 14: a missing
+    # fact never clears a recipient).
+    dpf_outside: str | None = None
     sources: list[str] = Field(min_length=1)
 
     @field_validator("domains")
@@ -324,6 +328,11 @@ class KnowledgeBase:
         if svc is None:
             return None
         chain = self.chain(svc.operator)
+        if svc.dpf_outside and chain[0].dpf == "active":
+            chain = (chain[0].model_copy(update={
+                "dpf": "unknown",
+                "dpf_basis": f"the DPF certification read does not cover {svc.name}: "
+                             f"{svc.dpf_outside}"}), *chain[1:])
         operator = chain[0]
         ref = f"kb:organisations.toml#service={svc.id}"
         destinations = [
