@@ -30,9 +30,18 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "health-booking" / "capture.har"
 
 
+def source(tree: str) -> str:
+    """The tree's ``src`` folder as an absolute path: runs happen in their own folders, where a
+    relative PYTHONPATH names nothing and Python would import the installed gdprmap instead."""
+    src = Path(tree.split(":")[0]).resolve()
+    if not (src / "gdprmap" / "__init__.py").is_file():
+        raise SystemExit(f"{tree}: no gdprmap package in {src}")
+    return str(src)
+
+
 def run(tree: str, folder: Path, capture: Path, output: str) -> tuple[float, float, float]:
-    src, *settings = tree.split(":")
-    env = dict(os.environ, PYTHONPATH=src, SOURCE_DATE_EPOCH="1700000000",
+    _, *settings = tree.split(":")
+    env = dict(os.environ, PYTHONPATH=source(tree), SOURCE_DATE_EPOCH="1700000000",
                GDPRMAP_CACHE_DIR=str(folder / "cache"),
                **dict(s.split("=", 1) for s in settings))
     started = time.perf_counter()
