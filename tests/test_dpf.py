@@ -182,7 +182,7 @@ def test_finding_steps_and_json_carry_the_as_of_status(world):
     a = assess(world, "2024-06-01")
     foxtrot = recipient(a, "foxtrot")
     steps = " ".join(s.text for f in foxtrot.findings for s in f.steps)
-    assert "DPF List status: not-listed" in steps
+    assert "DPF List status on 2024-06-01: not-listed (no EU-U.S. entry of the DPF List" in steps
     doc = json.loads(a.to_json())
     assert tuple(map(int, doc["schema_version"].split("."))) >= (1, 3)  # DPF fields since 1.3
     assert doc["knowledge"]["dpf_list"]["sha256"] == hashlib.sha256(
@@ -190,6 +190,21 @@ def test_finding_steps_and_json_carry_the_as_of_status(world):
     assert doc["knowledge"]["dpf_list"]["date"] == "2026-12-01"
     chain = next(r for r in doc["recipients"] if r["id"] == "org:bravo")["organisation"]["chain"]
     assert chain[0]["dpf_basis"].startswith("listed from 2024-05-02")
+
+
+def test_a_step_never_words_a_pre_dpf_date_as_absence_from_the_list(world):
+    # Lima is recorded active (read 2026-11-01); on a 2020 capture the judgement is
+    # "not-listed" because the DPF did not exist yet - the sentence must say so, not
+    # "not-listed, checked 2026-11-01", which reads as "Lima is not on the List".
+    a = assess(world, "2020-03-01", with_list=False)
+    steps = " ".join(s.text for f in recipient(a, "lima").findings for s in f.steps)
+    assert ("DPF List status on 2020-03-01: not-listed (the DPF applies from 2023-07-10; "
+            "no organisation was covered on 2020-03-01)") in steps
+    assert "checked 2026-11-01" not in steps
+    fr = gdprmap.analyze(world["capture"], as_of="2020-03-01", kb_override=(world["kb"],),
+                         lang="fr")
+    steps = " ".join(s.text for f in recipient(fr, "lima").findings for s in f.steps)
+    assert "statut sur la liste DPF au 1er mars 2020 : non inscrit (" in steps
 
 
 def test_rdf_facts_carry_the_as_of_status_and_the_listing_dates(world):

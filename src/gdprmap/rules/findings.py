@@ -178,9 +178,17 @@ class Judge:
                 text += say["parent"].format(parent=parent)
             if ent.dpf != "unknown" or ent.country == "US":
                 # the JSON keeps the List's token; the sentence words it (step:dpf_<token>)
-                text += say["dpf"].format(status=say.get("dpf_" + ent.dpf, ent.dpf))
-                if ent.dpf_checked:
-                    text += say["checked"].format(date=self._date(ent.dpf_checked))
+                status = say.get("dpf_" + ent.dpf, ent.dpf)
+                if ent.dpf_basis:
+                    # a status judged for the as-of date says that date and why: "not-listed,
+                    # checked 2025-11-05" of a 2020 capture would read as "not on the List"
+                    text += say["dpf_on"].format(
+                        date=self._date(self.as_of), status=status,
+                        basis=catalogs.basis(ent.dpf_basis.rstrip("."), self.lang))
+                else:
+                    text += say["dpf"].format(status=status)
+                    if ent.dpf_checked:
+                        text += say["checked"].format(date=self._date(ent.dpf_checked))
             steps.append(Step(kind="fact", text=text + ".",
                               source=say["kb_entity"].format(id=ent.id),
                               reference=ent.sources[0] if ent.sources else None))
