@@ -19,9 +19,9 @@ its own group) and in total:
 * the same per capture (capture, domain) pairs, and third-party requests.
 
 The first party of a capture is the registrable domain of its first page/document: the host of the
-first request whose resource type is ``document``, else the host of the first page URL a request
-belongs to, else (a browser capture without pages, e.g. Fiddler's) the registrable domain most Referer
-headers name. A capture without any of these (a mobile-app capture) has no first party: every request
+first page URL a request belongs to (as ``gdprmap.analyze`` takes it), else the host of the first
+request whose resource type is ``document``, else (a browser capture without pages, e.g.
+Fiddler's) the registrable domain most Referer headers name. A capture without any of these (a mobile-app capture) has no first party: every request
 counts as third-party. Requests without a host (``data:``, ``blob:``) are ignored. A site's own CDN
 on another registrable domain (``turner.com`` for cnn.com) is a third party here unless the
 knowledge base names its operator. Captures that cannot be read are listed with the error and do
@@ -75,12 +75,14 @@ def _flows(path: Path):
 def capture_coverage(kb: KnowledgeBase, path: Path) -> dict:
     flows = [f for f in _flows(path) if f.host]
     first_party = None
+    # the producer's page record first, as gdprmap.analyze: a frame's document (a Facebook
+    # plugin) may come before the page's own in a capture
+    page = next((f.page_url for f in flows if f.page_url), None)
+    host = urlsplit(page).hostname if page else None
     doc = next((f for f in flows if (f.resource_type or "").lower() == "document"), None)
-    if doc is not None:
+    if host is None and doc is not None:
         first_party = registrable_domain(doc.host)
     else:
-        page = next((f.page_url for f in flows if f.page_url), None)
-        host = urlsplit(page).hostname if page else None
         if host is None and not any(f.app for f in flows):
             referrers = Counter(registrable_domain(h) for f in flows if f.referrer
                                 for h in [urlsplit(f.referrer).hostname] if h)
