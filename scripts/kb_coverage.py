@@ -1,6 +1,7 @@
 """How much of the bundled organisation knowledge base there is, and how much of real captures it explains.
 
-    PYTHONPATH=src python scripts/kb_coverage.py [--json] [--list-attributed] [PATH ...]
+    PYTHONPATH=src python scripts/kb_coverage.py [--json] [--list-attributed] [--per-capture]
+                                                 [--probable] [PATH ...]
 
 PATH is a capture (HAR and the other formats ``gdprmap.load`` reads) or a folder: every capture
 file under it (``*.har``, ``*.zhar``, ``*.json``, ``*.jsonl``, ``*.ndjson``, ``*.csv``, searched
@@ -19,13 +20,18 @@ its own group) and in total:
 * the same per capture (capture, domain) pairs, and third-party requests.
 
 The first party of a capture is the registrable domain of its first page/document: the host of the
-first request whose resource type is ``document``, else the host of the first page URL a request
-belongs to, else (a browser capture without pages, e.g. Fiddler's) the registrable domain most Referer
-headers name. A capture without any of these (a mobile-app capture) has no first party: every request
+first page URL a request belongs to (as ``gdprmap.analyze`` takes it), else the host of the first
+request whose resource type is ``document``, else (a browser capture without pages, e.g.
+Fiddler's) the registrable domain most Referer headers name. A capture without any of these (a mobile-app capture) has no first party: every request
 counts as third-party. Requests without a host (``data:``, ``blob:``) are ignored. A site's own CDN
 on another registrable domain (``turner.com`` for cnn.com) is a third party here unless the
 knowledge base names its operator. Captures that cannot be read are listed with the error and do
 not count.
+
+``--probable`` also runs ``gdprmap.analyze`` on each capture and counts the unattributed domains
+it shows as the site's *probable* own (the site's name in the domain, a page the capture visited or
+was redirected to, cookies or a server block shared with the page ...): they stay third parties in
+the headline figure, and a second figure adds them ("attributed or probable first party").
 
 ``--list-attributed`` also prints every attributed domain with the operator the knowledge base
 names, its country and its ultimate parent (to check the attribution against another source).
@@ -46,6 +52,7 @@ from gdprmap.enrich.domains import registrable_domain
 from gdprmap.enrich.kb import KnowledgeBase
 from gdprmap.errors import GdprmapError
 
+SIGNALS_AS_OF = "2024-03-01"
 CAPTURE_SUFFIXES = (".har", ".zhar", ".json", ".jsonl", ".ndjson", ".csv")
 _ROOT = Path(__file__).resolve().parents[1]
 # ../shared next to the project; a git worktree one level further down (wt/NAME) looks one up.
@@ -72,15 +79,26 @@ def _flows(path: Path):
     return gdprmap.load(path, **kwargs)
 
 
-def capture_coverage(kb: KnowledgeBase, path: Path) -> dict:
+def probable_first_party(path: Path) -> dict[str, str]:
+    """Registrable domains ``gdprmap.analyze`` shows as the site's probable own (issue 15: brand
+    token, pages visited, shared cookies, server block ...), with the first reason. The as-of
+    date only chooses the law, which these signals do not use."""
+    a = gdprmap.analyze(path, as_of=SIGNALS_AS_OF, skip_bad_entries=True)
+    return {r.id.removeprefix("domain:"): r.first_party_reasons[0].signal
+            for r in a.recipients if r.first_party_probable and r.first_party_reasons}
+
+
+def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> dict:
     flows = [f for f in _flows(path) if f.host]
     first_party = None
+    # the producer's page record first, as gdprmap.analyze: a frame's document (a Facebook
+    # plugin) may come before the page's own in a capture
+    page = next((f.page_url for f in flows if f.page_url), None)
+    host = urlsplit(page).hostname if page else None
     doc = next((f for f in flows if (f.resource_type or "").lower() == "document"), None)
-    if doc is not None:
+    if host is None and doc is not None:
         first_party = registrable_domain(doc.host)
     else:
-        page = next((f.page_url for f in flows if f.page_url), None)
-        host = urlsplit(page).hostname if page else None
         if host is None and not any(f.app for f in flows):
             referrers = Counter(registrable_domain(h) for f in flows if f.referrer
                                 for h in [urlsplit(f.referrer).hostname] if h)
@@ -106,6 +124,8 @@ def capture_coverage(kb: KnowledgeBase, path: Path) -> dict:
         "organisations": dict(organisations.most_common()),
         "unattributed_hosts": dict(unattributed.most_common()),
         "domains": {d: dict(sorted(h.items())) for d, h in sorted(hosts_by_domain.items())},
+        **({"probable_first_party": {d: why for d, why in probable_first_party(path).items()
+                                     if d in hosts_by_domain}} if probable else {}),
     }
 
 
@@ -121,6 +141,7 @@ def group_summary(kb: KnowledgeBase, captures: list[dict]) -> dict:
         for domain, known in c["domains"].items():
             hosts[domain].update(known)
             seen_in[domain] += 1
+    probable = {d: why for c in captures for d, why in c.get("probable_first_party", {}).items()}
     attributed, unattributed = {}, {}
     for domain, known in sorted(hosts.items()):
         if all(known.values()):
@@ -133,7 +154,8 @@ def group_summary(kb: KnowledgeBase, captures: list[dict]) -> dict:
             unattributed[domain] = {
                 "captures": seen_in[domain],
                 "partial": any(known.values()),
-                "unknown_hosts": sorted(h for h, ok in known.items() if not ok)}
+                "unknown_hosts": sorted(h for h, ok in known.items() if not ok),
+                **({"probable_first_party": probable[domain]} if domain in probable else {})}
     pairs = sum(c["third_party_domains"] for c in captures)
     pairs_ok = sum(c["attributed_domains"] for c in captures)
     third = sum(c["third_party_requests"] for c in captures)
@@ -151,6 +173,9 @@ def group_summary(kb: KnowledgeBase, captures: list[dict]) -> dict:
         "share_requests": _share(req_ok, third),
         "unattributed": unattributed,
         "attributed": attributed,
+        **({"probable_first_party": sum("probable_first_party" in u
+                                        for u in unattributed.values())}
+           if any("probable_first_party" in c for c in captures) else {}),
     }
 
 
@@ -179,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--list-attributed", action="store_true",
                         help="also list every attributed domain with operator, country, parent")
+    parser.add_argument("--probable", action="store_true",
+                        help="also run gdprmap.analyze on each capture and count the "
+                             "unattributed domains it shows as the site's probable own")
     parser.add_argument("--per-capture", action="store_true",
                         help="also print each capture's figures and unattributed hosts")
     args = parser.parse_args(argv)
@@ -196,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         done = []
         for path in expand(group):
             try:
-                done.append(capture_coverage(kb, path))
+                done.append(capture_coverage(kb, path, args.probable))
             except (GdprmapError, OSError, ValueError) as e:
                 report["errors"].append({"capture": str(path), "error": str(e)})
         everything.extend(done)
@@ -223,10 +251,18 @@ def main(argv: list[str] | None = None) -> int:
               f"{g['capture_domain_pairs']} ({_pct(g['share_pairs'])}); third-party requests "
               f"attributed: {g['attributed_requests']}/{g['third_party_requests']} "
               f"({_pct(g['share_requests'])})")
+        if "probable_first_party" in g:
+            p = g["probable_first_party"]
+            print(f"   unattributed domains shown as probable first party: {p}; attributed or "
+                  f"probable first party: {g['attributed_domains'] + p}/"
+                  f"{g['third_party_domains']} "
+                  f"({_pct(_share(g['attributed_domains'] + p, g['third_party_domains']))})")
         if g["path"] == "TOTAL":
             continue
         for domain, u in g["unattributed"].items():
             partial = " partial" if u["partial"] else ""
+            if "probable_first_party" in u:
+                partial += f" (probable first party: {u['probable_first_party']})"
             print(f"   unattributed{partial}: {domain} ({u['captures']} captures): "
                   f"{', '.join(u['unknown_hosts'][:4])}"
                   f"{' ...' if len(u['unknown_hosts']) > 4 else ''}")

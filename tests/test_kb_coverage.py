@@ -149,3 +149,25 @@ def test_coverage_script_counts_registrable_domains_per_folder(tmp_path, capsys)
     assert group["unattributed"]["unknown-vendor-zz.example"]["unknown_hosts"] == [
         "a.unknown-vendor-zz.example", "px.unknown-vendor-zz.example"]
     assert mod.main([str(tmp_path / "missing")]) == 2
+
+
+def test_coverage_script_counts_probable_first_party_domains_apart(tmp_path, capsys):
+    """--probable: the site's own CDN on another domain stays a third party in the headline
+    figure and is counted in a second one; a vendor with a coincidental name is not."""
+    import json
+
+    from conftest import entry, har
+
+    doc = har([entry("https://www.shopzilla-x.example/"),
+               entry("https://img.shopzilla-x-cdn.example/a.png"),   # the site's name + "cdn"
+               entry("https://t.unknown-vendor-zz.example/p.gif")])  # nothing of the site's
+    (tmp_path / "one.har").write_text(json.dumps(doc))
+    mod = _coverage_script()
+    assert mod.main(["--json", "--probable", str(tmp_path)]) == 0
+    group = json.loads(capsys.readouterr().out)["groups"][0]
+    assert group["third_party_domains"] == 2 and group["attributed_domains"] == 0
+    assert group["probable_first_party"] == 1
+    assert group["unattributed"]["shopzilla-x-cdn.example"]["probable_first_party"] == "brand-token"
+    assert "probable_first_party" not in group["unattributed"]["unknown-vendor-zz.example"]
+    assert mod.main(["--json", str(tmp_path)]) == 0  # without --probable: no such figure
+    assert "probable_first_party" not in json.loads(capsys.readouterr().out)["groups"][0]

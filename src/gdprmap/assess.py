@@ -34,6 +34,7 @@ from .graph import (
 )
 from .importers import ImportOptions, open_capture
 from .importers.register import DeclaredCapture
+from .limits import host_problem
 from .models import (
     Assessment, CaptureInfo, DataCategory, DpfListInfo, FirstPartyReason, Flow, Generator,
     KnowledgeInfo, Organisation, Recipient, SkippedEntry,
@@ -377,9 +378,10 @@ def _host_of(url: str) -> str | None:
     from urllib.parse import urlsplit
 
     try:
-        return urlsplit(url).hostname
+        host = urlsplit(url).hostname
     except ValueError:
         return None
+    return host if host and not host_problem(host) else None  # a page URL is capture text
 
 
 def _as_of(infos: list[CaptureInfo], option: dt.date | None) -> tuple[dt.date, str]:

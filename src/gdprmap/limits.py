@@ -8,6 +8,7 @@ one (RFC 1035: 253 characters for a name, 63 for a label).
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 
@@ -16,6 +17,11 @@ MAX_LABEL = 63
 MAX_SKIPPED_LISTED = 100  # --skip-bad-entries: entries listed per capture (all are counted)
 MAX_STDIN = 4 << 30  # a capture read from standard input is spooled to disk up to this size
 MAX_REASON = 300  # a skipped entry's reason, an error's detail
+
+# Characters of no DNS name (letters, digits, '-', '.', and the '_' real names carry), IDN label
+# or address literal (':', and '%' of an IPv6 zone): a producer's mangled URL, such as
+# WebPagetest's "https://fonts.googleapis.com400,700", would otherwise become a recipient.
+_NOT_IN_HOST = re.compile(r"[\s,;\"'<>\\{}|^`!$&()*+=~/?#@\[\]]")
 
 
 def special_file(path: Path) -> bool:
@@ -44,4 +50,6 @@ def host_problem(host: str) -> str | None:
         return f"host name longer than {MAX_HOST} characters"
     if ":" not in name and any(len(label) > MAX_LABEL for label in name.split(".")):
         return f"host name label longer than {MAX_LABEL} characters"
+    if _NOT_IN_HOST.search(name):
+        return "host name holds a character no host name has (a space, comma, quote ...)"
     return None

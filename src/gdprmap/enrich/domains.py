@@ -126,6 +126,13 @@ def is_ip(host: str) -> bool:
 
 
 @lru_cache(maxsize=65536)
+def has_public_suffix(host: str) -> bool:
+    """Whether ``host`` is an address or ends in a public suffix (or a reserved test TLD)."""
+    host = host.lower().rstrip(".")
+    return is_ip(host) or host.rsplit(".", 1)[-1] in RESERVED_TLDS or bool(_split(host)[1])
+
+
+@lru_cache(maxsize=65536)
 def registrable_domain(host: str) -> str:
     """``a.b.example.co.uk`` -> ``example.co.uk``; IP addresses and bare names are their own."""
     host = host.lower().rstrip(".")

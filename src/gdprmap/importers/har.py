@@ -23,9 +23,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, NamedTuple, cast
+from urllib.parse import urljoin
 
 from pydantic import ValidationError
 
+from ..enrich.domains import has_public_suffix
 from ..errors import InputError
 from ..limits import host_problem
 from ..models import CaptureInfo, Flow, Header, SkippedEntry
@@ -53,6 +55,7 @@ MAX_URL = 1 << 20  # a longer URL is hostile or broken, not a capture
 MAX_FIELD = 1 << 20  # header, cookie and parameter values: the same bound
 MAX_BODY = 256 << 10  # request bodies are classified on their first 256 KiB
 MAX_INITIATOR_FRAMES = 20
+MAX_LANDINGS = 10  # redirects of one page's document followed (browsers stop at about 20)
 # yajl re-copies a token that spans read buffers, so one huge string costs O(size^2 / buffer):
 # 64 KiB (ijson's default) takes a minute on a 100 MB field, 1 MiB about a second.
 READ_BUFFER = 1 << 20
@@ -98,6 +101,7 @@ class HarCapture:
     sha256: str | None = None
     skipped: list[SkippedEntry] = field(default_factory=list)
     _page_urls: dict[str, str] = field(default_factory=dict)
+    _landings: dict[str, list[str]] = field(default_factory=dict)  # pages' redirect targets
     # issue #16: a live capture's consent pages and run record (importers/consent.py)
     consent: ConsentPages | None = None
     capture_run: Any = None
@@ -192,8 +196,14 @@ class HarCapture:
                     self.consent = ConsentPages(self.display, self.path, self.options.redactor())
                 self.consent.add(page)
             title = page.get("title")
-            if isinstance(title, str) and title.startswith(("http://", "https://")):
-                self._page_urls[page["id"]] = title[:MAX_URL]  # Chrome: the title is the URL
+            # Chrome: the title is the URL; WebPagetest: "Run 1, First View for URL" and the URL
+            # in "_URL". Not "https://example.org run 1" (sitespeed.io): a URL holds no space;
+            # such a page's URL is then its first entry's, as without a title.
+            for url in (title, page.get("_URL")):
+                if isinstance(url, str) and url.startswith(("http://", "https://")) and \
+                        len(url.split(None, 1)) == 1:
+                    self._page_urls[page["id"]] = url[:MAX_URL]
+                    break
 
     # -- reading ---------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Flow]:
@@ -223,7 +233,8 @@ class HarCapture:
                             if not seen_pages:
                                 self._late_pages()
                             reader = EntryReader(self.display, self.options.redactor(),
-                                                 self.pages, self._page_urls, self.consent)
+                                                 self.pages, self._page_urls, self.consent,
+                                                 self._landings)
                             for index, entry in enumerate(text.items()):
                                 try:
                                     flow = reader.flow(index, entry)
@@ -271,7 +282,8 @@ class HarCapture:
             path=self.display, sha256=self.sha256 or "", format=self.format,
             producer=self.producer, entries=self.entries,
             first_seen=self.first_seen, last_seen=self.last_seen,
-            pages=tuple(redactor.url(u) for u in self._page_urls.values()),
+            pages=tuple(redactor.url(u) for u in (
+                *self._page_urls.values(), *(u for p in self._landings.values() for u in p))),
             skipped=skipped_count(self.skipped), secrets_kept=self.options.keep_secrets,
             **self._consent_info(redactor),
         )
@@ -301,6 +313,9 @@ class EntryReader:
     pages: dict[str, dict[str, Any]]
     page_urls: dict[str, str]
     consent: ConsentPages | None = None  # issue #16: live captures' consent states
+    # issue 15: where a page's document was redirected to (etat.lu -> www.etat.public.lu): the
+    # site the visitor landed on, a page visited (``CaptureInfo.pages`` after the pages)
+    landings: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Header values and page/initiator URLs repeat from entry to entry: redact each once.
@@ -352,8 +367,14 @@ class EntryReader:
             port = None if hostless else parts.port
         except ValueError as e:
             raise fail("request.url", f"not a URL: {url_problem(e)}") from e
-        if host and (problem := host_problem(host)):
-            raise fail("request.url", problem)
+        if host and ((problem := host_problem(host)) or not has_public_suffix(host)):
+            # A producer's mangled URL ("https://fonts.googleapis.com400,700" in WebPagetest
+            # exports): the request's own Host header names the server it went to.
+            named = _header_host(request.get("headers"))
+            if named and not host_problem(named) and has_public_suffix(named):
+                host = named
+            elif problem:
+                raise fail("request.url", problem)
         url, query = r.url_and_query(raw_url, parts)
         cookies = {n for n, _ in _pairs(request.get("cookies"), fail, "request.cookies")}
         headers, referrer = self._headers(request.get("headers"), url, cookies, fail)
@@ -371,8 +392,16 @@ class EntryReader:
             raise fail("response.redirectURL", f"longer than {MAX_URL} characters")
         pageref = entry.get("pageref") if isinstance(entry.get("pageref"), str) else None
         page_url = self.page_urls.get(pageref) if pageref else None
-        if pageref and page_url is None and scheme in ("http", "https"):
+        if pageref and page_url is None and scheme in ("http", "https") and \
+                not _ocsp(request, response):  # the browser's certificate checks come first
             page_url = self.page_urls.setdefault(pageref, raw_url)  # first entry: the document
+        if redirect and page_url and isinstance(status, int) and 300 <= status < 400:
+            chain = self.landings.setdefault(pageref or "", [])
+            if (raw_url == page_url or raw_url in chain) and len(chain) < MAX_LANDINGS:
+                target = urljoin(raw_url, redirect)
+                if target.startswith(("http://", "https://")) and target not in chain and \
+                        target != page_url:
+                    chain.append(target)
         page_title = None
         if pageref and pageref in self.pages:
             title = self.pages[pageref].get("title")
@@ -492,6 +521,32 @@ class EntryReader:
             pairs = _pairs(post["params"], fail, "request.postData.params")
             return tuple(self.redactor.param(n, v) for n, v in pairs), None
         return (), None
+
+
+def _ocsp(request: dict[str, Any], response: dict[str, Any]) -> bool:
+    """Whether an entry is a certificate status check (OCSP, RFC 6960 Appendix C media types)
+    the browser made, not a request of the page."""
+    content = response.get("content")
+    if isinstance(content, dict) and str(content.get("mimeType", "")).startswith(
+            "application/ocsp-response"):
+        return True
+    post = request.get("postData")
+    return isinstance(post, dict) and str(post.get("mimeType", "")).startswith(
+        "application/ocsp-request")
+
+
+def _header_host(headers: Any) -> str | None:
+    """The host a request's ``Host`` (HTTP/1) or ``:authority`` (HTTP/2) header names, without
+    its port, lower-case; None without one."""
+    for header in headers if isinstance(headers, list) else ():
+        if isinstance(header, dict) and isinstance(name := header.get("name"), str) and \
+                name.lower() in ("host", ":authority") and isinstance(value := header.get("value"), str):
+            value = value.strip().lower()
+            if value.startswith("["):  # an IPv6 literal
+                return value[1:value.find("]")] if "]" in value else None
+            head, _, port = value.rpartition(":")
+            return (head if head and port.isdigit() else value) or None
+    return None
 
 
 def _initiator(entry: dict[str, Any]) -> tuple[str | None, str | None, list[str]]:

@@ -1,0 +1,100 @@
+"""Which pages a capture visited, and so which domains are the site's (issue 15): producers'
+page records (Chrome, WebPagetest, sitespeed.io), the browser's certificate checks, redirects of
+the page's document, and URLs a producer mangled."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import gdprmap
+from conftest import entry, har
+from gdprmap.errors import InputError
+
+
+def analyze(tmp_path, doc):
+    path = tmp_path / "capture.har"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return gdprmap.analyze(path, as_of="2024-03-01")
+
+
+def ids(a) -> dict[str, bool]:
+    return {r.id: r.first_party_probable for r in a.recipients}
+
+
+def redirected(url, to, status=301):
+    e = entry(url)
+    e["response"]["status"], e["response"]["redirectURL"] = status, to
+    return e
+
+
+def ocsp(url):
+    e = entry(url, method="POST")
+    e["request"]["postData"] = {"mimeType": "application/ocsp-request", "text": ""}
+    e["response"]["content"]["mimeType"] = "application/ocsp-response"
+    return e
+
+
+def test_a_title_that_is_a_url_and_words_is_not_the_page_url(tmp_path):
+    # sitespeed.io writes "URL run N": the page's URL is then its first entry's
+    a = analyze(tmp_path, har([entry("https://www.shop.example/"),
+                               entry("https://cdn.vendor-x.example/a.js")],
+                              pages=[{"id": "page_1", "title": "https://www.shop.example run 1",
+                                      "startedDateTime": "2022-12-05T10:00:00.000+01:00"}]))
+    assert a.first_party_domains == ("shop.example",)
+    assert set(ids(a)) == {"domain:vendor-x.example"}
+
+
+def test_webpagetest_pages_name_their_url_in__URL_and_ocsp_checks_come_first(tmp_path):
+    page = {"id": "page_1_0", "title": "Run 1, First View for https://www.shop.example/",
+            "_URL": "https://www.shop.example/", "startedDateTime": "2017-06-28T01:48:35.000Z"}
+    checks = [ocsp("http://ocsp.ca-x.example/"), entry("https://www.shop.example/img.png")]
+    for e in checks:
+        e["pageref"] = "page_1_0"
+    a = analyze(tmp_path, har(checks, pages=[page]))
+    assert a.first_party_domains == ("shop.example",)
+    assert "domain:ca-x.example" in ids(a)  # still a recipient, never dropped
+    # without _URL the page's URL is its first entry that is not a certificate check
+    del page["_URL"]
+    a = analyze(tmp_path, har(checks, pages=[page]))
+    assert a.first_party_domains == ("shop.example",)
+
+
+def test_a_redirected_document_makes_its_target_a_visited_page(tmp_path):
+    a = analyze(tmp_path, har([redirected("http://www.gov-x.example/", "http://www.gov-x.portal.example/"),
+                               entry("http://www.gov-x.portal.example/"),
+                               entry("http://www.gov-x.portal.example/style.css"),
+                               entry("https://cdn.vendor-x.example/a.js")]))
+    assert a.inputs[0].pages == ("http://www.gov-x.example/", "http://www.gov-x.portal.example/")
+    probable = {r.id: r.first_party_reasons for r in a.recipients if r.first_party_probable}
+    assert set(probable) == {"domain:portal.example"}  # shown in the annex with its reason
+    assert ids(a)["domain:vendor-x.example"] is False
+
+
+def test_a_redirect_that_is_not_the_document_is_no_landing(tmp_path):
+    # an ad click-through redirect later in the page does not make its target the site's
+    a = analyze(tmp_path, har([entry("https://www.shop.example/"),
+                               redirected("https://ads.vendor-x.example/click",
+                                          "https://www.other-y.example/offer", status=302),
+                               entry("https://www.other-y.example/offer")]))
+    assert a.inputs[0].pages == ("https://www.shop.example/",)
+    assert ids(a) == {"domain:vendor-x.example": False, "domain:other-y.example": False}
+
+
+def test_a_mangled_url_host_is_read_from_the_host_header(tmp_path):
+    # WebPagetest exports hold "https://fonts.googleapis.com400,700"; Host names the server
+    mangled = entry("https://cdn.vendor-x.example400,700",
+                    headers=[("Host", "cdn.vendor-x.example")])
+    suffixless = entry("https://img.vendor-y.compa_9XAGWNA1",
+                       headers=[("Host", "img.vendor-y.com:443")])
+    a = analyze(tmp_path, har([entry("https://www.shop.example/"), mangled, suffixless]))
+    assert set(ids(a)) == {"domain:vendor-x.example", "domain:vendor-y.com"}
+
+
+def test_a_mangled_url_host_without_a_host_header_is_a_bad_entry(tmp_path):
+    doc = har([entry("https://www.shop.example/"), entry("https://cdn.vendor-x.example400,700")])
+    with pytest.raises(InputError) as e:
+        analyze(tmp_path, doc)
+    assert "entry 1: request.url: host name holds a character" in str(e.value)
+    assert "400,700" not in str(e.value)  # the message never quotes capture text
