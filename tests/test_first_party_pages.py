@@ -90,6 +90,10 @@ def test_a_mangled_url_host_is_read_from_the_host_header(tmp_path):
                        headers=[("Host", "img.vendor-y.com:443")])
     a = analyze(tmp_path, har([entry("https://www.shop.example/"), mangled, suffixless]))
     assert set(ids(a)) == {"domain:vendor-x.example", "domain:vendor-y.com"}
+    # headers in the object form Safari and Charles write are read the same way
+    mangled["request"]["headers"] = {"Host": "cdn.vendor-x.example"}
+    a = analyze(tmp_path, har([entry("https://www.shop.example/"), mangled]))
+    assert set(ids(a)) == {"domain:vendor-x.example"}
 
 
 def test_a_mangled_url_host_without_a_host_header_is_a_bad_entry(tmp_path):

@@ -370,7 +370,7 @@ class EntryReader:
         if host and ((problem := host_problem(host)) or not has_public_suffix(host)):
             # A producer's mangled URL ("https://fonts.googleapis.com400,700" in WebPagetest
             # exports): the request's own Host header names the server it went to.
-            named = _header_host(request.get("headers"))
+            named = _header_host(_pairs(request.get("headers"), fail, "request.headers"))
             if named and not host_problem(named) and has_public_suffix(named):
                 host = named
             elif problem:
@@ -535,12 +535,11 @@ def _ocsp(request: dict[str, Any], response: dict[str, Any]) -> bool:
         "application/ocsp-request")
 
 
-def _header_host(headers: Any) -> str | None:
+def _header_host(headers: list[tuple[str, str]]) -> str | None:
     """The host a request's ``Host`` (HTTP/1) or ``:authority`` (HTTP/2) header names, without
     its port, lower-case; None without one."""
-    for header in headers if isinstance(headers, list) else ():
-        if isinstance(header, dict) and isinstance(name := header.get("name"), str) and \
-                name.lower() in ("host", ":authority") and isinstance(value := header.get("value"), str):
+    for name, value in headers:
+        if name.lower() in ("host", ":authority"):
             value = value.strip().lower()
             if value.startswith("["):  # an IPv6 literal
                 return value[1:value.find("]")] if "]" in value else None
