@@ -22,8 +22,8 @@ its own group) and in total:
 The first party of a capture is the registrable domain of its first page/document: the host of the
 first page URL a request belongs to (as ``gdprmap.analyze`` takes it), else the host of the first
 request whose resource type is ``document``, else (a browser capture without pages, e.g.
-Fiddler's) the registrable domain most Referer headers name. A capture without any of these (a mobile-app capture) has no first party: every request
-counts as third-party. Requests without a host (``data:``, ``blob:``) are ignored. A site's own CDN
+Fiddler's) the registrable domain most Referer headers name. A capture without any of these (a
+mobile-app capture) has no first party: every request counts as third-party. Requests without a host (``data:``, ``blob:``) are ignored. A site's own CDN
 on another registrable domain (``turner.com`` for cnn.com) is a third party here unless the
 knowledge base names its operator. Captures that cannot be read are listed with the error and do
 not count.
