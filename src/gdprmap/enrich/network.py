@@ -284,7 +284,14 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
+def _catalogue_enricher(catalogue: Any = None) -> Enricher:
+    from .catalogue import CatalogueEnricher, default_catalogue  # imports this module
+
+    return CatalogueEnricher(catalogue or default_catalogue())
+
+
 register("ip-data", IpDataEnricher)
+register("catalogue", _catalogue_enricher)
 register("registration", RegistrationEnricher)
 
 
@@ -325,10 +332,12 @@ def enrich_recipients(recipients: dict[str, Recipient], *, lang: str = "en",
                       ip_data: bool = True, online: bool = False, online_options: Any = None,
                       registration_source: RegistrationSource | None = None,
                       ip_source: IpSource | None = None,
-                      site_domains: tuple[str, ...] = ()) -> NetworkResult:
-    """The assessment's network step: IP data (offline, on by default) and, with ``online``
-    or an injected ``registration_source``, registration lookups (RDAP/WHOIS). The enriched
-    recipients replace the given ones in ``recipients`` (see ``apply``)."""
+                      site_domains: tuple[str, ...] = (),
+                      catalogue: bool = True) -> NetworkResult:
+    """The assessment's network step: IP data (offline, on by default), the public catalogue's
+    name for hosts the knowledge base does not know (offline, ``enrich.catalogue``) and, with
+    ``online`` or an injected ``registration_source``, registration lookups (RDAP/WHOIS). The
+    enriched recipients replace the given ones in ``recipients`` (see ``apply``)."""
     enrichers: list[Enricher] = []
     ipdb_date = None
     if ip_data:
@@ -340,6 +349,8 @@ def enrich_recipients(recipients: dict[str, Recipient], *, lang: str = "en",
         from .online import OnlineOptions, RegistrationLookup
 
         source = RegistrationLookup(online_options or OnlineOptions())
+    if catalogue:
+        enrichers.append(_catalogue_enricher())
     if source is not None:
         enrichers.append(RegistrationEnricher(source, site_domains=site_domains))
     out = apply(recipients, enrichers, EnrichContext(lang=lang))
