@@ -13,9 +13,9 @@ import pytest
 
 from conftest import entry, har
 from gdprmap import analyze
-from gdprmap.enrich import catalogue as catalogue_module
-from gdprmap.enrich.catalogue import RULE_CATALOGUE, Catalogue
-from gdprmap.enrich.network import enricher_for
+from gdprmap.enrich import network
+from gdprmap.enrich.catalogue import Catalogue
+from gdprmap.enrich.network import RULE_CATALOGUE, enricher_for
 from gdprmap.models import Verdict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,7 +94,7 @@ def _capture(write_har, *hosts: str) -> Path:
 
 def test_unknown_recipient_gets_the_catalogue_name_as_a_fact_not_an_organisation(
         write_har, small, monkeypatch):
-    monkeypatch.setattr(catalogue_module, "default_catalogue", lambda: small)
+    monkeypatch.setattr(network, "default_catalogue", lambda: small)
     a = analyze(_capture(write_har, "x.acme-pixel.test", "y.acme-pixel.test", "nobody.example"))
     acme = next(r for r in a.recipients if r.id == "domain:acme-pixel.test")
     assert acme.organisation is None and acme.verdict == Verdict.UNKNOWN
@@ -115,7 +115,7 @@ def test_a_known_recipient_is_not_named_again(write_har, tmp_path, monkeypatch):
     wrong.write_text(json.dumps({"source": {"package": "c", "version": "1", "url": "u"},
                                  "entries": [["Someone Else", None, "ad", None]],
                                  "hosts": {"*.google-analytics.com": 0}}), encoding="utf-8")
-    monkeypatch.setattr(catalogue_module, "default_catalogue", lambda: Catalogue.load(wrong))
+    monkeypatch.setattr(network, "default_catalogue", lambda: Catalogue.load(wrong))
     a = analyze(_capture(write_har, "www.google-analytics.com"))
     ga = next(r for r in a.recipients if "www.google-analytics.com" in r.hosts)
     assert ga.organisation is not None
@@ -124,7 +124,7 @@ def test_a_known_recipient_is_not_named_again(write_har, tmp_path, monkeypatch):
 
 
 def test_catalogue_text_follows_the_report_language(write_har, small, monkeypatch):
-    monkeypatch.setattr(catalogue_module, "default_catalogue", lambda: small)
+    monkeypatch.setattr(network, "default_catalogue", lambda: small)
     a = analyze(_capture(write_har, "x.acme-pixel.test"), lang="fr")
     acme = next(r for r in a.recipients if r.id == "domain:acme-pixel.test")
     assert any("catalogue public de tiers" in f.value for f in acme.facts)
