@@ -203,7 +203,8 @@ class CatalogueEnricher:
             return Additions()
         say = catalogs.table(context.lang, "catalogue")
         cat = self.catalogue
-        facts, findings = [], []
+        facts: list[Fact] = []
+        findings: list[Finding] = []
         for entry, hosts in sorted(named.items(), key=lambda kv: (-len(kv[1]), kv[0].name)):
             if len(facts) == CATALOGUE_NAMES_SHOWN:
                 break
