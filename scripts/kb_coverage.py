@@ -33,6 +33,11 @@ it shows as the site's *probable* own (the site's name in the domain, a page the
 was redirected to, cookies or a server block shared with the page ...): they stay third parties in
 the headline figure, and a second figure adds them ("attributed or probable first party").
 
+An unattributed domain that the public third-party catalogue bundled with gdprmap
+(``gdprmap.enrich.catalogue``, third-party-web) names is marked with that name and counted apart
+(``catalogue_named``): the report shows the name as an informational fact, not as the receiving
+organisation, so it never counts as attributed.
+
 ``--list-attributed`` also prints every attributed domain with the operator the knowledge base
 names, its country and its ultimate parent (to check the attribution against another source).
 """
@@ -48,6 +53,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import gdprmap
+from gdprmap.enrich.catalogue import default_catalogue
 from gdprmap.enrich.domains import registrable_domain
 from gdprmap.enrich.kb import KnowledgeBase
 from gdprmap.errors import GdprmapError
@@ -151,10 +157,13 @@ def group_summary(kb: KnowledgeBase, captures: list[dict]) -> dict:
                 "country": m.chain[0].country, "ultimate_parent": m.chain[-1].name,
                 "service": m.service.id, "captures": seen_in[domain]}
         else:
+            unknown = sorted(h for h, ok in known.items() if not ok)
+            named = next((e.name for h in unknown if (e := default_catalogue().lookup(h))), None)
             unattributed[domain] = {
                 "captures": seen_in[domain],
                 "partial": any(known.values()),
-                "unknown_hosts": sorted(h for h, ok in known.items() if not ok),
+                "unknown_hosts": unknown,
+                **({"catalogue": named} if named else {}),
                 **({"probable_first_party": probable[domain]} if domain in probable else {})}
     pairs = sum(c["third_party_domains"] for c in captures)
     pairs_ok = sum(c["attributed_domains"] for c in captures)
@@ -171,6 +180,7 @@ def group_summary(kb: KnowledgeBase, captures: list[dict]) -> dict:
         "third_party_requests": third,
         "attributed_requests": req_ok,
         "share_requests": _share(req_ok, third),
+        "catalogue_named": sum("catalogue" in u for u in unattributed.values()),
         "unattributed": unattributed,
         "attributed": attributed,
         **({"probable_first_party": sum("probable_first_party" in u
@@ -251,6 +261,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{g['capture_domain_pairs']} ({_pct(g['share_pairs'])}); third-party requests "
               f"attributed: {g['attributed_requests']}/{g['third_party_requests']} "
               f"({_pct(g['share_requests'])})")
+        n = g["catalogue_named"]
+        print(f"   unattributed domains named by the public catalogue (not a legal source): {n}; "
+              f"attributed or named: {g['attributed_domains'] + n}/{g['third_party_domains']} "
+              f"({_pct(_share(g['attributed_domains'] + n, g['third_party_domains']))})")
         if "probable_first_party" in g:
             p = g["probable_first_party"]
             print(f"   unattributed domains shown as probable first party: {p}; attributed or "
@@ -263,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
             partial = " partial" if u["partial"] else ""
             if "probable_first_party" in u:
                 partial += f" (probable first party: {u['probable_first_party']})"
+            if "catalogue" in u:
+                partial += f" (catalogue: {u['catalogue']})"
             print(f"   unattributed{partial}: {domain} ({u['captures']} captures): "
                   f"{', '.join(u['unknown_hosts'][:4])}"
                   f"{' ...' if len(u['unknown_hosts']) > 4 else ''}")

@@ -1,11 +1,12 @@
-"""Enrichers that add network facts to judged recipients: IP data and registration data.
+"""Enrichers that add network facts to judged recipients: IP data, a public catalogue's name and
+registration data.
 
 The ``Enricher`` seam (design notes, "Extension seams"): an enricher has a stable ``id``, says
 what it ``provides``, and ``enrich``-es one recipient into an ``Additions`` record (facts,
 informational findings, server countries). Built-ins register in ``ENRICHERS`` through the
 same ``register`` a third party would use; ``enricher_for(id)`` refuses unknown ids.
 
-Neither enricher changes a verdict. The verdict rests on the receiving legal entity from the
+No enricher changes a verdict. The verdict rests on the receiving legal entity from the
 knowledge base. Four countries are kept apart: the entity's (``organisation.country``), its
 ultimate parent's (``organisation.parent_country``), the servers' (``server_countries``, from IP
 data, indicative) and the registrant's (a ``Fact`` from WHOIS/RDAP). When the servers' country
@@ -24,11 +25,13 @@ from .. import catalogs
 from ..errors import UsageError
 from ..jurisdictions import eea_codes
 from ..models import Evidence, Fact, Finding, FirstPartyReason, Recipient, Severity
+from .catalogue import Catalogue, CatalogueEntry, default_catalogue
 from .ipdb import IpDatabase, IpInfo
 from .registrant import Registration
 
 RULE_SERVER_LOCATION = "GM-INFO-SERVER-LOCATION"
 RULE_REGISTRANT = "GM-INFO-REGISTRANT"
+RULE_CATALOGUE = "GM-INFO-CATALOGUE"
 ADDRESSES_SHOWN = 5  # addresses named in a network fact (issue 19)
 
 
@@ -174,6 +177,59 @@ def _location_conflict(recipient: Recipient, server_countries: list[str], lang: 
                    explanation=text)
 
 
+# --- a public catalogue's name (issue 15) ---------------------------------------------------
+
+CATALOGUE_NAMES_SHOWN = 3  # entries named per recipient (a recipient is one registrable domain)
+CATALOGUE_HOSTS_SHOWN = 3
+
+
+@dataclass
+class CatalogueEnricher:
+    """For recipients the knowledge base does not know: the catalogue's name for their hosts."""
+
+    catalogue: Catalogue
+    id: str = "catalogue"
+    provides: tuple[str, ...] = ("facts", "findings")
+
+    def enrich(self, recipient: Recipient, context: EnrichContext) -> Additions:
+        if recipient.organisation is not None:
+            return Additions()
+        named: dict[CatalogueEntry, list[str]] = {}
+        for host in recipient.hosts:
+            entry = self.catalogue.lookup(host)
+            if entry is not None:
+                named.setdefault(entry, []).append(host)
+        if not named:
+            return Additions()
+        say = catalogs.table(context.lang, "catalogue")
+        cat = self.catalogue
+        facts: list[Fact] = []
+        findings: list[Finding] = []
+        for entry, hosts in sorted(named.items(), key=lambda kv: (-len(kv[1]), kv[0].name)):
+            if len(facts) == CATALOGUE_NAMES_SHOWN:
+                break
+            shown = ", ".join(sorted(hosts)[:CATALOGUE_HOSTS_SHOWN]) + (
+                ", ..." if len(hosts) > CATALOGUE_HOSTS_SHOWN else "")
+            who = say["who_company"].format(name=entry.name, company=entry.company) \
+                if entry.company else say["who"].format(name=entry.name)
+            kind = say["category"].format(category=entry.category) if entry.category else ""
+            facts.append(Fact(value=say["fact"].format(hosts=shown, who=who, kind=kind),
+                              source=cat.label, reference=entry.homepage or cat.url,
+                              checked=cat.published, subject=_domain(recipient),
+                              note=say["note"]))
+            findings.append(Finding(
+                rule=RULE_CATALOGUE, title=say["title"], severity=Severity.INFO,
+                explanation=say["explanation"].format(
+                    catalogue=cat.label, published=cat.published or "?", url=cat.url,
+                    hosts=shown, who=who, kind=kind)))
+        return Additions(tuple(facts), tuple(findings))
+
+
+def _domain(recipient: Recipient) -> str | None:
+    kind, _, name = recipient.id.partition(":")
+    return name if kind == "domain" else None
+
+
 # --- registration data ----------------------------------------------------------------------
 
 
@@ -285,6 +341,7 @@ def _date(value: str | None) -> dt.date | None:
 
 
 register("ip-data", IpDataEnricher)
+register("catalogue", CatalogueEnricher)
 register("registration", RegistrationEnricher)
 
 
@@ -325,10 +382,12 @@ def enrich_recipients(recipients: dict[str, Recipient], *, lang: str = "en",
                       ip_data: bool = True, online: bool = False, online_options: Any = None,
                       registration_source: RegistrationSource | None = None,
                       ip_source: IpSource | None = None,
-                      site_domains: tuple[str, ...] = ()) -> NetworkResult:
-    """The assessment's network step: IP data (offline, on by default) and, with ``online``
-    or an injected ``registration_source``, registration lookups (RDAP/WHOIS). The enriched
-    recipients replace the given ones in ``recipients`` (see ``apply``)."""
+                      site_domains: tuple[str, ...] = (),
+                      catalogue: bool = True) -> NetworkResult:
+    """The assessment's network step: IP data (offline, on by default), the public catalogue's
+    name for hosts the knowledge base does not know (offline, ``enrich.catalogue``) and, with
+    ``online`` or an injected ``registration_source``, registration lookups (RDAP/WHOIS). The
+    enriched recipients replace the given ones in ``recipients`` (see ``apply``)."""
     enrichers: list[Enricher] = []
     ipdb_date = None
     if ip_data:
@@ -340,6 +399,8 @@ def enrich_recipients(recipients: dict[str, Recipient], *, lang: str = "en",
         from .online import OnlineOptions, RegistrationLookup
 
         source = RegistrationLookup(online_options or OnlineOptions())
+    if catalogue:
+        enrichers.append(CatalogueEnricher(default_catalogue()))
     if source is not None:
         enrichers.append(RegistrationEnricher(source, site_domains=site_domains))
     out = apply(recipients, enrichers, EnrichContext(lang=lang))
