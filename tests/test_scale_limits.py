@@ -274,3 +274,24 @@ def test_batch_summary_is_written_as_sites_finish(tmp_path):
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert [s["site"] for s in summary["sites"]] == ["s0", "s1", "s2", "s3"]
     assert all(s["recipients"] for s in summary["sites"])
+
+
+def test_recipients_written_by_the_compiled_serialiser_are_json_dumps_bytes(tmp_path):
+    # issue 19: recipients go through pydantic's serialiser; what it writes must stay the bytes
+    # json.dumps wrote, for text a capture can hold (any Unicode, controls, a lone surrogate
+    # that pydantic refuses: that recipient takes the json.dumps path) and cookie lifetimes
+    from conftest import EXAMPLE
+
+    from gdprmap.models import CookieLifetime
+    from gdprmap.reports.json_report import render_json
+
+    a = gdprmap.analyze(EXAMPLE)
+    odd = ["é\u2028\x00\x1f\x7f\"\\/ 😀 \u202e", "\ud800 lone", "<b>&amp;</b>"]
+    lifetimes = tuple(CookieLifetime(name=odd[(i % 2) * 2], domain="x.example", days=days, source="t")
+                      for i, days in enumerate([None, 0.0, -0.0, 0.1, -3.5, 365.0, 2932896.0]))
+    recipients = tuple(r.model_copy(update={"hosts": (*r.hosts, odd[i % 3]),
+                                            "cookie_lifetimes": lifetimes[i % 2:]})
+                       for i, r in enumerate(a.recipients))
+    changed = a.model_copy(update={"recipients": recipients})
+    whole = json.dumps(changed.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    assert render_json(changed) == whole + "\n"

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..models import Assessment
+from pydantic_core import PydanticSerializationError
+
+from ..models import Assessment, Recipient
 
 
 def render_json(assessment: Assessment) -> str:
@@ -33,10 +35,22 @@ def iter_json(assessment: Assessment) -> Iterator[str]:
             yield "[]"
             continue
         for i, recipient in enumerate(assessment.recipients):
-            yield ("[\n    " if i == 0 else ",\n    ") + _indented(
-                recipient.model_dump(mode="json"), "    ")
+            yield ("[\n    " if i == 0 else ",\n    ") + _recipient(recipient)
         yield "\n  ]"
     yield "\n}\n" if not first else "}\n"
+
+
+def _recipient(recipient: Recipient) -> str:
+    """One recipient, by pydantic's compiled serialiser (4x json.dumps's pure-Python indenting
+    encoder, issue 19). The bytes are json.dumps's: a recipient holds no free-form value and its
+    one float (cookie lifetime in days) is rounded to 0.1, which both write alike (they differ
+    only for exponents, below 1e-4). A string json.dumps accepts and pydantic's UTF-8 encoder
+    refuses (a lone surrogate) takes the old path."""
+    try:
+        text = recipient.model_dump_json(indent=2)
+    except PydanticSerializationError:
+        return _indented(recipient.model_dump(mode="json"), "    ")
+    return text.replace("\n", "\n    ")
 
 
 def _indented(value: Any, indent: str) -> str:
