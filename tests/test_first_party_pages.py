@@ -102,3 +102,36 @@ def test_a_mangled_url_host_without_a_host_header_is_a_bad_entry(tmp_path):
         analyze(tmp_path, doc)
     assert "entry 1: request.url: host name holds a character" in str(e.value)
     assert "400,700" not in str(e.value)  # the message never quotes capture text
+
+
+def _typed(e, mime, referer=None):
+    e["response"]["content"]["mimeType"] = mime
+    if referer:
+        e["request"]["headers"].append({"name": "Referer", "value": referer})
+    return e
+
+
+def test_a_capture_begun_after_its_document_takes_the_page_from_the_referer(tmp_path):
+    # Firebug saves a loaded page: the page record has a title only and the document itself is
+    # not among the entries; its subresources name it as their Referer
+    page = [{"id": "page_2", "title": "Shop - Home", "startedDateTime": "2016-06-15T22:35:34Z"}]
+    entries = [_typed(entry("http://nav.shopstatic.example/orb.css", pageref="page_2"),
+                      "text/css", "http://www.shop.example/"),
+               _typed(entry("http://cdn.vendor-x.example/a.js", pageref="page_2"),
+                      "application/javascript", "http://www.shop.example/")]
+    a = analyze(tmp_path, har(entries, pages=page))
+    assert a.first_party_domains == ("shop.example",)
+    assert {"domain:shopstatic.example", "domain:vendor-x.example"} <= set(ids(a))
+
+
+@pytest.mark.parametrize("mime,referer", [
+    ("text/html; charset=utf-8", "https://www.search-engine.example/?q=shop"),  # a navigation
+    ("x/y", "https://www.search-engine.example/"),  # not known to be a subresource
+    ("font/woff2", "https://cdn.fonts-x.example/css/family.css"),  # a font's Referer: its CSS
+])
+def test_a_first_entry_that_may_be_the_document_or_names_a_stylesheet_stays_the_page(
+        tmp_path, mime, referer):
+    page = [{"id": "page_1", "title": "Shop", "startedDateTime": "2022-12-05T09:00:00Z"}]
+    first = _typed(entry("https://www.shop.example/"), mime, referer)
+    a = analyze(tmp_path, har([first, entry("https://cdn.vendor-x.example/a.js")], pages=page))
+    assert a.first_party_domains == ("shop.example",)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import re
 import sys
 import zlib
 from collections.abc import Iterator
@@ -394,7 +395,10 @@ class EntryReader:
         page_url = self.page_urls.get(pageref) if pageref else None
         if pageref and page_url is None and scheme in ("http", "https") and \
                 not _ocsp(request, response):  # the browser's certificate checks come first
-            page_url = self.page_urls.setdefault(pageref, raw_url)  # first entry: the document
+            # the first entry is the document - unless the capture began after it (Firebug
+            # saving a loaded page): then the first subresource's Referer names the page
+            page_url = self.page_urls.setdefault(
+                pageref, _loaded_by(entry, request, response, fail) or raw_url)
         if redirect and page_url and isinstance(status, int) and 300 <= status < 400:
             chain = self.landings.setdefault(pageref or "", [])
             if (raw_url == page_url or raw_url in chain) and len(chain) < MAX_LANDINGS:
@@ -533,6 +537,31 @@ def _ocsp(request: dict[str, Any], response: dict[str, Any]) -> bool:
     post = request.get("postData")
     return isinstance(post, dict) and str(post.get("mimeType", "")).startswith(
         "application/ocsp-request")
+
+
+_SUBRESOURCE = re.compile(r"^\s*(image|font|audio|video)/|css|javascript|ecmascript|json|woff",
+                          re.IGNORECASE)
+
+
+def _loaded_by(entry: dict[str, Any], request: dict[str, Any], response: dict[str, Any],
+               fail: Any) -> str | None:
+    """The page that loaded a request which cannot be a page itself (issue 15): answered
+    with a subresource's media type (a stylesheet, script, image, font, JSON), not a redirect,
+    not typed a document, and with an http(s) Referer that is not a stylesheet or script (a
+    font's Referer is its stylesheet). None otherwise: the request may be the document."""
+    content = response.get("content")
+    mime = content.get("mimeType") if isinstance(content, dict) else None
+    if not isinstance(mime, str) or not _SUBRESOURCE.search(mime) or \
+            str(entry.get("_resourceType", "")).lower() == "document" or \
+            response.get("redirectURL") or response.get("status") in (301, 302, 303, 307, 308):
+        return None
+    referer = next((v.strip() for n, v in _pairs(request.get("headers"), fail, "request.headers")
+                    if n.lower() == "referer"), "")
+    if not referer.startswith(("http://", "https://")) or len(referer) > MAX_URL or \
+            not is_unicode(referer):
+        return None
+    path = referer.split("?", 1)[0].split("#", 1)[0].lower()
+    return None if path.endswith((".css", ".js")) else referer
 
 
 def _header_host(headers: list[tuple[str, str]]) -> str | None:
