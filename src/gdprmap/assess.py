@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import __version__, catalogs, consent, vocab
+from . import __version__, browser_services, catalogs, consent, vocab
 from .classify import HealthContext, claims
 from .classify.cookies import cookie_lifetimes
 from .declared import DeclaredSafeguards, declared_items
@@ -36,8 +36,8 @@ from .importers import ImportOptions, open_capture
 from .importers.register import DeclaredCapture
 from .limits import host_problem
 from .models import (
-    Assessment, CaptureInfo, DataCategory, DpfListInfo, FirstPartyReason, Flow, Generator,
-    KnowledgeInfo, Organisation, Recipient, SkippedEntry,
+    Assessment, BrowserRequests, CaptureInfo, DataCategory, DpfListInfo, FirstPartyReason, Flow,
+    Generator, KnowledgeInfo, Organisation, Recipient, SkippedEntry,
 )
 from .rules.engine import load_ruleset
 from .rules.findings import Judge, RecipientCase
@@ -115,6 +115,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     document_hosts: set[str] = set()  # issue 15: the pages' own hosts
     visited: dict[str, str] = {}  # issue 15: hosts of pages the capture visited, and how
     skipped: list[SkippedEntry] = []
+    browser_traffic = _BrowserTraffic()
     import_options = ImportOptions(keep_secrets=options.keep_secrets,
                                    skip_bad_entries=options.skip_bad_entries)
     context = _health_context(kb, options.health_context, options.lang)
@@ -132,6 +133,10 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             first_document: str | None = None
             first_flow: Flow | None = None
             for flow in capture:
+                if flow.origin != "declared" and (service := browser_services.background(
+                        flow.host, flow.referrer, flow.initiator)) is not None:
+                    browser_traffic.add(flow, service)  # issue 15: not the site's request
+                    continue
                 items = (declared_items(flow) if flow.origin == "declared"
                          else claims(flow, context))
                 if sidecar is not None:
@@ -247,6 +252,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
         lookups=tuple(getattr(cname_source, "lookups", ()) or ()) + tuple(network.lookups),
         consent=consent.summary(infos),
         skipped=tuple(skipped),
+        browser_traffic=browser_traffic.records(),
         secrets_kept=options.keep_secrets,
     )
     # built on first use (issue 19): the JSON and CSV reports never read it, and building it
@@ -256,6 +262,22 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
 
 
 # --- stages -------------------------------------------------------------------------------
+
+
+class _BrowserTraffic:
+    """Issue 15: the browser's own requests, counted per host with the first one's place."""
+
+    def __init__(self) -> None:
+        self.hosts: dict[str, list[Any]] = {}
+
+    def add(self, flow: Flow, service: browser_services.BrowserService) -> None:
+        seen = self.hosts.setdefault(flow.host or "", [service, 0, flow.input, flow.entry])
+        seen[1] += 1
+
+    def records(self) -> tuple[BrowserRequests, ...]:
+        return tuple(BrowserRequests(host=host, browser=s.browser, purpose=s.purpose,
+                                     requests=n, input=where, entry=entry, source=s.source)
+                     for host, (s, n, where, entry) in sorted(self.hosts.items()))
 
 
 class EvidenceWriter:

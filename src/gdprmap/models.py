@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 # instead of per address, data categories' first_seen/last_seen (issue 19)
 # 1.4: received_in / controlled_from / control_established, chain entities' parent_established,
 # sector, controlled_from - issue 13
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 # Issue 17: pydantic gives every instance its own set of the field names it was given (728 bytes
@@ -534,6 +534,19 @@ class SkippedEntry(Record):
     reason: str
 
 
+class BrowserRequests(Record):
+    """Issue 15: requests the browser made on its own to one host (a proxy capture records
+    them): not the site's disclosure, so not a recipient of the site."""
+
+    host: str
+    browser: str  # "Firefox"
+    purpose: str  # "Safe Browsing and tracking-protection list updates"
+    requests: int
+    input: str  # the first such request
+    entry: int
+    source: str  # where the host is named as the browser's own connection
+
+
 class ConsentSummary(Record):
     """Issue #16: the consent states the captures hold, how each banner was found and
     answered, and the screenshots' SHA-256 (the integrity annex lists them)."""
@@ -561,6 +574,8 @@ class Assessment(Record):
     recipients: tuple[Recipient, ...]
     knowledge: KnowledgeInfo
     skipped: tuple[SkippedEntry, ...] = ()
+    # issue 15 (schema 1.5): the browser's own requests, reported apart from the recipients
+    browser_traffic: tuple[BrowserRequests, ...] = ()
     command: tuple[str, ...] = ()  # the command line that reproduces the report
     extra: dict[str, Any] = Field(default_factory=dict)
     secrets_kept: bool = False  # True: run with --keep-secrets, values NOT redacted (debug only)

@@ -28,6 +28,7 @@ from urllib.parse import urljoin
 
 from pydantic import ValidationError
 
+from ..browser_services import background
 from ..enrich.domains import has_public_suffix
 from ..errors import InputError
 from ..limits import host_problem
@@ -394,9 +395,11 @@ class EntryReader:
         pageref = entry.get("pageref") if isinstance(entry.get("pageref"), str) else None
         page_url = self.page_urls.get(pageref) if pageref else None
         if pageref and page_url is None and scheme in ("http", "https") and \
-                not _ocsp(request, response):  # the browser's certificate checks come first
-            # the first entry is the document - unless the capture began after it (Firebug
-            # saving a loaded page): then the first subresource's Referer names the page
+                not _ocsp(request, response) and \
+                background(host, referrer, entry.get("_initiator")) is None:
+            # the browser's certificate checks and own requests come first; the first entry
+            # is then the document - unless the capture began after it (Firebug saving a
+            # loaded page): then the first subresource's Referer names the page
             page_url = self.page_urls.setdefault(
                 pageref, _loaded_by(entry, request, response, fail) or raw_url)
         if redirect and page_url and isinstance(status, int) and 300 <= status < 400:

@@ -1,0 +1,65 @@
+"""The browser's own requests (issue 15): a proxy capture (BrowserMob Proxy, mitmproxy) records
+Firefox's list updates and push connection beside the page's requests; they are reported apart,
+never as recipients of the site, and never taken for the visited page."""
+
+from __future__ import annotations
+
+import json
+
+import gdprmap
+from conftest import entry, har
+
+
+def analyze(tmp_path, entries, pages=None):
+    path = tmp_path / "capture.har"
+    path.write_text(json.dumps(har(entries, pages=pages)), encoding="utf-8")
+    return gdprmap.analyze(path, as_of="2024-03-01")
+
+
+def referred(url, page="https://www.shop.example/"):
+    return entry(url, headers=[("Referer", page)])
+
+
+def test_firefox_list_updates_are_the_browsers_own_not_a_recipient(tmp_path):
+    a = analyze(tmp_path, [
+        entry("https://www.shop.example/"),
+        entry("https://shavar.services.mozilla.com/downloads?client=navclient-auto-ffox"),
+        referred("https://cdn.vendor-x.example/a.js"),
+        entry("https://tracking-protection.cdn.mozilla.net/ads-track-digest256/1"),
+        entry("https://tracking-protection.cdn.mozilla.net/analytics-track-digest256/1"),
+    ])
+    assert "org:mozilla-corp" not in {r.id for r in a.recipients}
+    assert "domain:vendor-x.example" in {r.id for r in a.recipients}
+    got = {b.host: (b.browser, b.requests, b.entry) for b in a.browser_traffic}
+    assert got == {"shavar.services.mozilla.com": ("Firefox", 1, 1),
+                   "tracking-protection.cdn.mozilla.net": ("Firefox", 2, 3)}
+    assert all(b.source and b.purpose for b in a.browser_traffic)
+    doc = json.loads(a.to_json())
+    assert doc["schema_version"] == "1.5"
+    assert doc["browser_traffic"][0]["host"] == "shavar.services.mozilla.com"
+    from gdprmap.reports.html import render_html
+
+    html = render_html(a)
+    assert 'id="browser-traffic"' in html and "shavar.services.mozilla.com" in html
+
+
+def test_a_page_that_loads_from_a_browser_service_host_keeps_it_as_a_recipient(tmp_path):
+    # with a Referer (or an initiator) the page asked for it: it is the site's request
+    a = analyze(tmp_path, [entry("https://www.shop.example/"),
+                           referred("https://tiles.services.mozilla.com/v3/links/ping")])
+    assert any("tiles.services.mozilla.com" in r.hosts for r in a.recipients)
+    assert a.browser_traffic == ()
+    with_initiator = entry("https://push.services.mozilla.com/")
+    with_initiator["_initiator"] = {"type": "script", "url": "https://www.shop.example/app.js"}
+    a = analyze(tmp_path, [entry("https://www.shop.example/"), with_initiator])
+    assert any("push.services.mozilla.com" in r.hosts for r in a.recipients)
+
+
+def test_a_browser_request_first_in_a_page_is_not_the_page(tmp_path):
+    # BrowserMob Proxy pages name no URL: the page is its first entry that is the page's own
+    pages = [{"id": "page_1", "title": "shop", "startedDateTime": "2022-12-05T09:00:00Z"}]
+    a = analyze(tmp_path, [entry("https://shavar.services.mozilla.com/downloads?client=x"),
+                           entry("https://www.shop.example/"),
+                           referred("https://cdn.vendor-x.example/a.js")], pages=pages)
+    assert a.first_party_domains == ("shop.example",)
+    assert [b.host for b in a.browser_traffic] == ["shavar.services.mozilla.com"]
