@@ -53,7 +53,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import gdprmap
-from gdprmap.browser_services import background
+from gdprmap.browser_services import of_flow
 from gdprmap.enrich.catalogue import default_catalogue
 from gdprmap.enrich.domains import registrable_domain
 from gdprmap.enrich.kb import KnowledgeBase
@@ -97,8 +97,7 @@ def probable_first_party(path: Path) -> dict[str, str]:
 
 def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> dict:
     # as gdprmap.analyze: the browser's own requests (proxy captures) are not the site's
-    flows = [f for f in _flows(path) if f.host and (
-        f.origin == "declared" or background(f.host, f.referrer, f.initiator) is None)]
+    flows = [f for f in _flows(path) if f.host and of_flow(f) is None]
     first_party = None
     # the producer's page record first, as gdprmap.analyze: a frame's document (a Facebook
     # plugin) may come before the page's own in a capture

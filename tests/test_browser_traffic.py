@@ -63,3 +63,10 @@ def test_a_browser_request_first_in_a_page_is_not_the_page(tmp_path):
                            referred("https://cdn.vendor-x.example/a.js")], pages=pages)
     assert a.first_party_domains == ("shop.example",)
     assert [b.host for b in a.browser_traffic] == ["shavar.services.mozilla.com"]
+    # DevTools' initiator without a URL ({"type": "other"}) names no page: the same rule for
+    # the page choice as for the request itself
+    first = entry("https://shavar.services.mozilla.com/downloads?client=x")
+    first["_initiator"] = {"type": "other"}
+    a = analyze(tmp_path, [first, entry("https://www.shop.example/")], pages=pages)
+    assert a.first_party_domains == ("shop.example",)
+    assert [b.host for b in a.browser_traffic] == ["shavar.services.mozilla.com"]

@@ -133,8 +133,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             first_document: str | None = None
             first_flow: Flow | None = None
             for flow in capture:
-                if flow.origin != "declared" and (service := browser_services.background(
-                        flow.host, flow.referrer, flow.initiator)) is not None:
+                if (service := browser_services.of_flow(flow)) is not None:
                     browser_traffic.add(flow, service)  # issue 15: not the site's request
                     continue
                 items = (declared_items(flow) if flow.origin == "declared"

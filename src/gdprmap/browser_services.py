@@ -9,8 +9,12 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from .resources import data_path
+
+if TYPE_CHECKING:
+    from .models import Flow
 
 
 @dataclass(frozen=True)
@@ -34,3 +38,11 @@ def background(host: str | None, referrer: str | None, initiator: str | None = N
     if not host or referrer or initiator:
         return None
     return _services().get(host.lower().rstrip("."))
+
+
+def of_flow(flow: Flow) -> BrowserService | None:
+    """:func:`background` for an imported request; a declared register's flow is never the
+    browser's own."""
+    if flow.origin == "declared":
+        return None
+    return background(flow.host, flow.referrer, flow.initiator)

@@ -392,11 +392,11 @@ class EntryReader:
             raise fail("response.redirectURL", "not a string")
         if redirect and len(redirect) > MAX_URL:
             raise fail("response.redirectURL", f"longer than {MAX_URL} characters")
+        initiator, initiator_type, chain = _initiator(entry)
         pageref = entry.get("pageref") if isinstance(entry.get("pageref"), str) else None
         page_url = self.page_urls.get(pageref) if pageref else None
         if pageref and page_url is None and scheme in ("http", "https") and \
-                not _ocsp(request, response) and \
-                background(host, referrer, entry.get("_initiator")) is None:
+                not _ocsp(request, response) and background(host, referrer, initiator) is None:
             # the browser's certificate checks and own requests come first; the first entry
             # is then the document - unless the capture began after it (Firebug saving a
             # loaded page): then the first subresource's Referer names the page
@@ -414,7 +414,6 @@ class EntryReader:
             title = self.pages[pageref].get("title")
             if isinstance(title, str) and not title.startswith(("http://", "https://")):
                 page_title = r.scrub_text(title[:1000])
-        initiator, initiator_type, chain = _initiator(entry)
         resource_type = _str(entry.get("_resourceType"))
         # JSON may escape a lone surrogate ("\ud800"); it would break every output later.
         texts = (("request.method", method),

@@ -990,7 +990,7 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
         "knowledge": assessment.knowledge,
         "rules": list(assessment.knowledge.rules),
         "command": shlex.join(assessment.command) if assessment.command else None,
-        "browser_traffic": list(getattr(assessment, "browser_traffic", ())),
+        "browser_traffic": list(assessment.browser_traffic),
         "skipped": list(assessment.skipped[:SKIPPED_CAP]),
         "skipped_total": len(assessment.skipped),
         "skipped_more": max(0, len(assessment.skipped) - SKIPPED_CAP),
