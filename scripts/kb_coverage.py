@@ -79,11 +79,24 @@ def kb_counts(kb: KnowledgeBase) -> dict[str, int]:
     }
 
 
-def _flows(path: Path):
+def _read(path: Path) -> tuple[list, tuple[str, ...]]:
+    """The capture's flows and its page URLs, read as ``gdprmap.analyze`` reads them (bad
+    entries skipped where the tree measured can)."""
+    from gdprmap.importers import ImportOptions, open_capture
+
     kwargs = {}
-    if "skip_bad_entries" in inspect.signature(gdprmap.load).parameters:
+    if "skip_bad_entries" in inspect.signature(ImportOptions).parameters:
         kwargs["skip_bad_entries"] = True
-    return gdprmap.load(path, **kwargs)
+    capture = open_capture(path, str(path), ImportOptions(**kwargs))
+    flows = list(capture)
+    return flows, tuple(getattr(capture.info(), "pages", ()))
+
+
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
 
 
 def probable_first_party(path: Path) -> dict[str, str]:
@@ -97,12 +110,16 @@ def probable_first_party(path: Path) -> dict[str, str]:
 
 def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> dict:
     # as gdprmap.analyze: the browser's own requests (proxy captures) are not the site's
-    flows = [f for f in _flows(path) if f.host and of_flow(f) is None]
+    flows, pages = _read(path)
+    flows = [f for f in flows if f.host and of_flow(f) is None]
     first_party = None
-    # the producer's page record first, as gdprmap.analyze: a frame's document (a Facebook
-    # plugin) may come before the page's own in a capture
-    page = next((f.page_url for f in flows if f.page_url), None)
-    host = urlsplit(page).hostname if page else None
+    # the producer's page records first, as gdprmap.analyze: a frame's document (a Facebook
+    # plugin) may come before the page's own in a capture; a page whose entries name another
+    # page id still names the site
+    host = next((h for u in pages if (h := _host(u))), None)
+    if host is None:
+        page = next((f.page_url for f in flows if f.page_url), None)
+        host = _host(page) if page else None
     doc = next((f for f in flows if (f.resource_type or "").lower() == "document"), None)
     if host is None and doc is not None:
         first_party = registrable_domain(doc.host)

@@ -70,3 +70,43 @@ def test_a_browser_request_first_in_a_page_is_not_the_page(tmp_path):
     a = analyze(tmp_path, [first, entry("https://www.shop.example/")], pages=pages)
     assert a.first_party_domains == ("shop.example",)
     assert [b.host for b in a.browser_traffic] == ["shavar.services.mozilla.com"]
+
+
+def test_chromes_account_check_and_new_tab_page_are_the_browsers_own(tmp_path):
+    # BrowserMob Proxy with Chrome: its Gaia account check and its new tab page's requests come
+    # before the page; on a host that also serves pages only those paths or parameters count
+    pages = [{"id": "page_1", "title": "shop", "startedDateTime": "2023-01-11T09:00:00Z"}]
+    a = analyze(tmp_path, [
+        entry("https://accounts.google.com/ListAccounts?gpsia=1&source=ChromiumBrowser"
+              "&json=standard", method="POST"),
+        entry("https://www.google.com/async/ddljson?async=ntp:2"),
+        entry("https://www.google.com/async/newtab_ogb?hl=en-US&async=fixed:0"),
+        entry("https://www.google.com/async/newtab_promos"),
+        entry("https://www.shop.example/"),
+        referred("https://cdn.vendor-x.example/a.js"),
+    ], pages=pages)
+    assert a.first_party_domains == ("shop.example",)
+    assert not any(h.endswith("google.com") for r in a.recipients for h in r.hosts)
+    got = {(b.host, b.purpose.split(":")[-1].strip(), b.requests) for b in a.browser_traffic}
+    assert got == {("accounts.google.com",
+                    "signed-in Google accounts check (Gaia ListAccounts, multilogin)", 1),
+                   ("www.google.com", "the Google doodle", 1),
+                   ("www.google.com", "the One Google bar", 1),
+                   ("www.google.com", "promotions", 1)}
+    assert all(b.browser == "Chrome" and "Chromium" in b.source for b in a.browser_traffic)
+
+
+def test_other_requests_to_those_google_hosts_stay_the_sites(tmp_path):
+    # without Chrome's own source parameter, or on another path, it is a request like any other
+    a = analyze(tmp_path, [
+        entry("https://www.shop.example/"),
+        entry("https://accounts.google.com/ListAccounts?gpsia=1&json=standard"),
+        entry("https://www.google.com/recaptcha/api.js"),
+    ])
+    assert a.browser_traffic == ()
+    hosts = {h for r in a.recipients for h in r.hosts}
+    assert {"accounts.google.com", "www.google.com"} <= hosts
+    # and a Google page visited first is the page, not the browser's own
+    a = analyze(tmp_path, [entry("https://www.google.com/search?q=shop"),
+                           entry("https://www.google.com/async/ddljson?async=ntp:2")])
+    assert a.first_party_domains == ("google.com",)

@@ -218,6 +218,26 @@ def test_an_edited_kb_file_is_a_new_entry(cache_dir, tmp_path, monkeypatch):
     assert entries(cache_dir, "kb") != [old]
 
 
+def test_a_process_loads_the_same_kb_once(cache_dir, tmp_path):
+    """Batch and the report's data status load the knowledge base again: the same entry bytes
+    and overrides give the same object, without parsing or validating again; a changed
+    override or entry does not."""
+    KnowledgeBase.load()  # writes the entry
+    first = KnowledgeBase.load()
+    assert KnowledgeBase.load() is first
+    override = tmp_path / "mine.toml"
+    override.write_text('[meta]\nchecked = 2026-01-01\n')
+    mine = KnowledgeBase.load((override,))
+    assert mine is not first and mine.checked == "2026-01-01"
+    override.write_text('[meta]\nchecked = 2026-02-02\n')
+    assert KnowledgeBase.load((override,)).checked == "2026-02-02"
+    [entry] = entries(cache_dir, "kb")
+    entry.write_bytes(entry.read_bytes() + b" ")  # other bytes, same data: loaded anew
+    again = KnowledgeBase.load()
+    assert again is not first and again.data == first.data
+    assert KnowledgeBase.load(cache=False) is not again
+
+
 @pytest.mark.parametrize("damage", ["garbage", "invalid-data"])
 def test_a_damaged_kb_entry_is_rebuilt(cache_dir, damage):
     fresh = KnowledgeBase.load(cache=False)

@@ -267,16 +267,17 @@ class _BrowserTraffic:
     """Issue 15: the browser's own requests, counted per host with the first one's place."""
 
     def __init__(self) -> None:
-        self.hosts: dict[str, list[Any]] = {}
+        self.seen: dict[tuple[str, str], list[Any]] = {}  # (host, purpose) -> ...
 
     def add(self, flow: Flow, service: browser_services.BrowserService) -> None:
-        seen = self.hosts.setdefault(flow.host or "", [service, 0, flow.input, flow.entry])
+        key = (flow.host or "", service.purpose)
+        seen = self.seen.setdefault(key, [service, 0, flow.input, flow.entry])
         seen[1] += 1
 
     def records(self) -> tuple[BrowserRequests, ...]:
         return tuple(BrowserRequests(host=host, browser=s.browser, purpose=s.purpose,
                                      requests=n, input=where, entry=entry, source=s.source)
-                     for host, (s, n, where, entry) in sorted(self.hosts.items()))
+                     for (host, _), (s, n, where, entry) in sorted(self.seen.items()))
 
 
 class EvidenceWriter:

@@ -1,8 +1,9 @@
 """The browser's own traffic (issue 15): requests a browser makes by itself - list updates,
-push, new-tab content - that a proxy capture records beside the page's. They are not the
-site's disclosures, so they are reported apart, never as the site's recipients; and a page
-whose first request is one of them is not that host's page. The hosts and their sources are
-``data/browser-services.toml``."""
+push, new-tab content, its account checks - that a proxy capture records beside the page's.
+They are not the site's disclosures, so they are reported apart, never as the site's
+recipients; and a page whose first request is one of them is not that host's page. The hosts
+(with, where a host also serves pages, the paths or query parameters that single out the
+browser's requests) and their sources are ``data/browser-services.toml``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlsplit
 
 from .resources import data_path
 
@@ -22,22 +24,45 @@ class BrowserService:
     browser: str
     purpose: str
     source: str
+    paths: tuple[str, ...] = ()  # only these URL paths of the host (none: any)
+    query: tuple[tuple[str, str], ...] = ()  # only URLs carrying every one of these parameters
+
+    def matches(self, url: str | None) -> bool:
+        if not (self.paths or self.query):
+            return True
+        if not url:
+            return False
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return False
+        if self.paths and parts.path not in self.paths:
+            return False
+        params = set(parse_qsl(parts.query, keep_blank_values=True))
+        return all(pair in params for pair in self.query)
 
 
 @lru_cache(maxsize=1)
-def _services() -> dict[str, BrowserService]:
+def _services() -> dict[str, tuple[BrowserService, ...]]:
     raw = tomllib.loads(data_path("browser-services.toml").read_text("utf-8"))
-    return {host: BrowserService(s["browser"], s["purpose"], s["source"])
-            for s in raw["services"] for host in s["hosts"]}
+    out: dict[str, tuple[BrowserService, ...]] = {}
+    for s in raw["services"]:
+        service = BrowserService(s["browser"], s["purpose"], s["source"],
+                                 tuple(s.get("paths", ())),
+                                 tuple(sorted(s.get("query", {}).items())))
+        for host in s["hosts"]:
+            out[host] = (*out.get(host, ()), service)
+    return out
 
 
 def background(host: str | None, referrer: str | None, initiator: str | None = None,
-               ) -> BrowserService | None:
-    """The browser service behind a request to ``host`` made without a Referer and without an
-    initiator (a page's own request to such a host names the page), else None."""
+               url: str | None = None) -> BrowserService | None:
+    """The browser service behind a request for ``url`` on ``host`` made without a Referer and
+    without an initiator (a page's own request to such a host names the page), else None."""
     if not host or referrer or initiator:
         return None
-    return _services().get(host.lower().rstrip("."))
+    return next((s for s in _services().get(host.lower().rstrip("."), ()) if s.matches(url)),
+                None)
 
 
 def of_flow(flow: Flow) -> BrowserService | None:
@@ -45,4 +70,4 @@ def of_flow(flow: Flow) -> BrowserService | None:
     browser's own."""
     if flow.origin == "declared":
         return None
-    return background(flow.host, flow.referrer, flow.initiator)
+    return background(flow.host, flow.referrer, flow.initiator, flow.url)

@@ -185,7 +185,14 @@ class KnowledgeBase:
         for path in bundled_files:
             digest.update(contents[path])
         entry = _merged_cache(bundled_files, contents) if read_cache or write_cache else None
-        merged = _read_merged(entry) if entry is not None and read_cache else None
+        cached = entry.read() if entry is not None and read_cache else None
+        memo_key = None
+        if cached is not None:  # the same entry bytes and overrides: the same object again
+            memo_key = (hashlib.sha256(cached).hexdigest(), tuple(map(str, bundled_files)),
+                        tuple((str(p), _read_bytes(p)) for p in overrides))
+            if (hit := _LOADED.get(memo_key)) is not None:
+                return hit
+        merged = _read_merged(cached) if cached is not None else None
         from_cache = merged is not None
         pending: bytes | None = None
         owner: dict[str, Path] = {}  # bundled entity/service id or domain -> file defining it
@@ -220,6 +227,9 @@ class KnowledgeBase:
             raise KnowledgeBaseError(f"{culprit}: {where}: {first['msg']}") from e
         if entry is not None and pending is not None:
             entry.write(pending)
+        if from_cache and memo_key is not None:
+            _LOADED.clear()
+            _LOADED[memo_key] = kb
         return kb
 
     def _check_references(self) -> None:
@@ -418,6 +428,10 @@ def _merge(merged: dict[str, Any], raw: dict[str, Any]) -> None:
 # current user owns it (resources.DerivedCache). A damaged entry is rejected and rewritten.
 
 _CACHE_FORMAT = "gdprmap-kb-cache-1"
+# The last knowledge base loaded from an entry, by the entry's bytes and the overrides: a
+# process that analyses many captures (batch, the report's data status, Python users) loads
+# it once; knowledge bases are never changed after loading (``dated`` makes a copy).
+_LOADED: dict[tuple[str, tuple[str, ...], tuple[tuple[str, bytes], ...]], KnowledgeBase] = {}
 _TAG = "$toml"
 
 
@@ -428,10 +442,7 @@ def _merged_cache(files: tuple[Path, ...], contents: dict[Path, bytes]) -> Deriv
     return DerivedCache("kb", _digest(*parts))
 
 
-def _read_merged(entry: DerivedCache) -> dict[str, Any] | None:
-    raw = entry.read()
-    if raw is None:
-        return None
+def _read_merged(raw: bytes) -> dict[str, Any] | None:
     try:
         value = json.loads(raw, object_hook=_untag)
         merged = value["merged"]
