@@ -135,3 +135,41 @@ def test_a_first_entry_that_may_be_the_document_or_names_a_stylesheet_stays_the_
     first = _typed(entry("https://www.shop.example/"), mime, referer)
     a = analyze(tmp_path, har([first, entry("https://cdn.vendor-x.example/a.js")], pages=page))
     assert a.first_party_domains == ("shop.example",)
+
+
+def referred(url, page):
+    return entry(url, headers=[("Referer", page)])
+
+
+def test_a_site_hosted_on_a_platform_is_its_tenant_not_its_operator(tmp_path):
+    # A blog on blogspot.com: Google hosts it, it does not run it - Google's trackers and fonts
+    # stay recipients (not the site, not its probable own), and Google is not the controller
+    page = "https://myblog.blogspot.com/2024/01/post.html"
+    a = analyze(tmp_path, har([
+        entry(page),
+        referred("https://myblog.blogspot.com/static/app.js", page),
+        referred("https://www.google-analytics.com/g/collect?v=2&tid=G-1&cid=1.2", page),
+        referred("https://fonts.googleapis.com/css2?family=Inter", page),
+    ]))
+    assert a.first_party_domains == ("blogspot.com",)
+    hosts = {h: r for r in a.recipients for h in r.hosts}
+    assert {"www.google-analytics.com", "fonts.googleapis.com"} <= set(hosts)
+    assert not any(r.first_party_probable for r in hosts.values())
+    assert "controller_kb" not in a.extra
+    # the same on GitHub Pages: github.com's assets are GitHub's, not the page owner's
+    page = "https://someone.github.io/project/"
+    a = analyze(tmp_path, har([entry(page),
+                               referred("https://github.githubassets.com/x.js", page)]))
+    assert a.first_party_domains == ("github.io",)
+    assert any("github.githubassets.com" in r.hosts and not r.first_party_probable
+               for r in a.recipients)
+
+
+def test_a_platforms_own_site_keeps_its_operators_domains(tmp_path):
+    # negative case: github.com itself is GitHub's site, so GitHub's other domains are its own
+    page = "https://github.com/lightbody/browsermob-proxy"
+    a = analyze(tmp_path, har([entry(page),
+                               referred("https://github.githubassets.com/x.js", page)]))
+    assert "githubassets.com" in a.first_party_domains
+    assert not any("github.githubassets.com" in r.hosts for r in a.recipients)
+    assert a.extra["controller_kb"]["name"] == "GitHub, Inc."

@@ -21,7 +21,7 @@ from . import __version__, browser_services, catalogs, consent, vocab
 from .classify import HealthContext, claims
 from .classify.cookies import cookie_lifetimes
 from .declared import DeclaredSafeguards, declared_items
-from .enrich.domains import registrable_domain
+from .enrich.domains import platform_suffix, registrable_domain
 from .enrich.dpf import DpfList, match_report, read_dpf_list
 from .enrich.kb import HostMatch, KnowledgeBase
 from .enrich.cloaking import Cloak, load_signatures
@@ -174,7 +174,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
 
     as_of, basis = _as_of(infos, options.as_of)
     kb = kb.dated(as_of, dpf_list)  # every entity's DPF status as of that date (issue 14)
-    first_party = _first_party(first_hosts, options.first_party, aggregator.hosts, kb)
+    first_party, tenants = _first_party(first_hosts, options.first_party, aggregator.hosts, kb)
     # issue 15: first-party hosts a vendor runs (cloaking), and the site's probable own domains
     ip_source = (options.ip_source if options.ip_source is not None else _default_ipdb()
                  ) if options.ip_data else None
@@ -190,7 +190,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     cloaks = detect_cloaking(aggregator.hosts, first_party, document_hosts, kb, signatures,
                              ip_lookup, cnames)
     siblings = probable_first_party(aggregator.hosts, first_party, document_hosts, kb, ip_lookup,
-                                    visited=visited)
+                                    visited=visited, tenants=tenants)
     groups, attribution = _group(aggregator.hosts, first_party, kb, cloaks)
     safeguards = DeclaredSafeguards(infos, ruleset.safeguard_iris)
     servers = _server_countries(groups, aggregator.hosts, ip_source)
@@ -247,7 +247,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             dpf_list=_dpf_list_info(kb, dpf_list),
         ),
         command=options.command,
-        extra=_controller_hint(first_party, kb),  # issue #7: the cover's fallback
+        extra=_controller_hint(first_party - tenants, kb),  # issue #7: the cover's fallback
         lookups=tuple(getattr(cname_source, "lookups", ()) or ()) + tuple(network.lookups),
         consent=consent.summary(infos),
         skipped=tuple(skipped),
@@ -422,17 +422,23 @@ def _as_of(infos: list[CaptureInfo], option: dt.date | None) -> tuple[dt.date, s
 
 
 def _first_party(starts: list[str], declared: tuple[str, ...], hosts: dict[str, HostStats],
-                 kb: KnowledgeBase) -> set[str]:
+                 kb: KnowledgeBase) -> tuple[set[str], set[str]]:
     """Registrable domains of the site itself: the visited pages' domains, those the user
-    declares, and those the knowledge base attributes to the same operator."""
-    domains = {registrable_domain(h) for h in starts} | {
-        registrable_domain(d.strip().lower()) for d in declared if d.strip()}
-    operators = {m.chain[0].id for d in domains if (m := kb.match(d))}
+    declares, and those the knowledge base attributes to the same operator; and, apart, the
+    domains of hosting platforms the site is only a tenant of (issue 15: a blog on
+    blogspot.com, a page on github.io or herokuapp.com). The platform's operator hosts such a
+    site, it does not run it: its other domains (Google's trackers on a Blogger blog) are not
+    the site's, and it is not the site's operator."""
+    own = {registrable_domain(d.strip().lower()) for d in declared if d.strip()}
+    own |= {registrable_domain(h) for h in starts if platform_suffix(h) is None}
+    tenants = {registrable_domain(h) for h in starts if platform_suffix(h)} - own
+    operators = {m.chain[0].id for d in own if (m := kb.match(d))}
+    domains = own | tenants
     for host in hosts:
         match = kb.match(host)
         if match and match.chain[0].id in operators:
             domains.add(registrable_domain(host))
-    return domains
+    return domains, tenants
 
 
 def _group(hosts: dict[str, HostStats], first_party: set[str], kb: KnowledgeBase,

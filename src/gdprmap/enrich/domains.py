@@ -46,6 +46,16 @@ def snapshot_path() -> Path | None:
 
 @lru_cache(maxsize=1)
 def _suffix_trie() -> _Node | None:
+    return _trie(private=False)
+
+
+@lru_cache(maxsize=1)
+def _private_trie() -> _Node | None:
+    return _trie(private=True)
+
+
+def _trie(private: bool) -> _Node | None:
+    """The ICANN section of the list, or its private section (hosting platforms' suffixes)."""
     path = snapshot_path()
     if path is None:
         return None
@@ -54,7 +64,8 @@ def _suffix_trie() -> _Node | None:
     except (OSError, UnicodeDecodeError):
         return None
     root = _Node()
-    for m in _RULE.finditer(text.partition(_PRIVATE_SECTION)[0]):
+    icann, _, rest = text.partition(_PRIVATE_SECTION)
+    for m in _RULE.finditer(rest if private else icann):
         node = root
         for label in reversed(m.group("suffix").split(".")):
             node = node.matches.setdefault(label, _Node())
@@ -130,6 +141,20 @@ def has_public_suffix(host: str) -> bool:
     """Whether ``host`` is an address or ends in a public suffix (or a reserved test TLD)."""
     host = host.lower().rstrip(".")
     return is_ip(host) or host.rsplit(".", 1)[-1] in RESERVED_TLDS or bool(_split(host)[1])
+
+
+@lru_cache(maxsize=4096)
+def platform_suffix(host: str) -> str | None:
+    """The hosting platform ``host`` is a tenant of - a suffix of the Public Suffix List's
+    private section below which anyone may publish a site (``github.io``, ``blogspot.com``,
+    ``herokuapp.com``, ``cloudfront.net`` ...) - or None (also for the platform's own name)."""
+    host = host.lower().rstrip(".")
+    root = _private_trie()
+    if root is None or is_ip(host) or _NETLOC_CHARS.search(host):
+        return None
+    labels = host.split(".")
+    index = _suffix_index(root, labels)
+    return ".".join(labels[index:]) if index else None
 
 
 @lru_cache(maxsize=65536)

@@ -79,13 +79,17 @@ def _block(ip: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
 def probable(hosts: Mapping[str, Any], first_party: set[str], page_hosts: set[str], kb: Any,
              ip_lookup: Callable[[str], Any] | None = None,
              rules: Rules | None = None,
-             visited: Mapping[str, str] | None = None) -> dict[str, list[FirstPartyReason]]:
+             visited: Mapping[str, str] | None = None,
+             tenants: set[str] | frozenset[str] = frozenset(),
+             ) -> dict[str, list[FirstPartyReason]]:
     """Registrable domains (not first party) that the capture says are probably the site's,
     with the reasons. ``hosts`` maps host -> graph.HostStats; ``visited`` maps the host of a
-    page the capture visited (other than the first) to how the capture says so."""
+    page the capture visited (other than the first) to how the capture says so; ``tenants``
+    are first-party domains of hosting platforms the site is a tenant of (github.io): neither
+    their operator, group nor name is the site's."""
     rules = rules or load_rules()
     pages = [h for h in page_hosts if h in hosts]
-    sites = sorted(first_party)
+    sites = sorted(first_party - set(tenants))
     site_operators = {m.chain[0].id for d in sites if (m := kb.match(d))}
     site_groups = {m.chain[-1].id for d in sites if (m := kb.match(d))}
     page_ips = {ip for h in pages for ip in hosts[h].server_ips}
