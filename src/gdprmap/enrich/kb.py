@@ -68,6 +68,9 @@ class EntityRecord(_Strict):
     privacy_shield: Literal["certified", "not-certified", "unknown"] = "unknown"
     privacy_shield_checked: dt.date | None = None
     privacy_shield_source: str | None = None
+    # a date a source shows the organisation certified on (the List's "Original Certification
+    # Date" where one was read); certified from it to the end of the Privacy Shield
+    privacy_shield_since: dt.date | None = None
     fisa702: Literal["in-scope", "out-of-scope", "unknown"] = "unknown"
     fisa702_basis: str | None = None
     health_service: bool = False
@@ -88,6 +91,14 @@ class EntityRecord(_Strict):
         if self.parent is not None and self.parent_established is False:
             raise ValueError("parent_established = false contradicts a recorded parent: omit "
                              "'parent' when the parent is not established")
+        return self
+
+    @model_validator(mode="after")
+    def _privacy_shield_needs_provenance(self) -> EntityRecord:
+        if self.privacy_shield != "unknown" and not (
+                self.privacy_shield_checked and self.privacy_shield_source):
+            raise ValueError("a Privacy Shield status other than 'unknown' needs "
+                             "privacy_shield_checked and privacy_shield_source")
         return self
 
     @model_validator(mode="after")
@@ -295,7 +306,8 @@ class KnowledgeBase:
             parent_established=rec.parent is not None or bool(rec.parent_established),
             sector=rec.sector,
             controlled_from=rec.controlled_from,
-            privacy_shield=rec.privacy_shield,
+            privacy_shield=(rec.privacy_shield if self._dpf is None
+                            else privacy_shield_as_of(rec, self._dpf.as_of)),
             fisa702=rec.fisa702,
             sources=tuple(rec.sources),
             **dpf,
@@ -366,6 +378,18 @@ class KnowledgeBase:
             elif region:
                 destinations = []  # a region we cannot place: say nothing rather than guess
         return HostMatch(host, svc, chain, tuple(destinations), tuple(facts))
+
+
+def privacy_shield_as_of(rec: EntityRecord, as_of: dt.date) -> str:
+    """The entity's Privacy Shield status on ``as_of``, as its record establishes it - like the
+    DPF's (issue 14): certified from ``privacy_shield_since`` when a source gives such a date,
+    else only from the date of the text read (``privacy_shield_checked``); a text saying the
+    entity is not certified speaks from its date too. Earlier: unknown, which clears nothing -
+    a text of 2020 saying an organisation participates does not show it did in 2018."""
+    status = rec.privacy_shield
+    start = rec.privacy_shield_since if status == "certified" else None
+    start = start or rec.privacy_shield_checked
+    return status if status != "unknown" and start is not None and as_of >= start else "unknown"
 
 
 def bundled_paths() -> tuple[Path, ...]:

@@ -1,0 +1,60 @@
+"""The Privacy Shield status as of the capture's date (issue 14's rule for the DPF, applied to
+its predecessor): a text of 2020 saying an organisation participates does not show it did in
+2018, so a certification counts from the date a source shows it, never before."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pydantic import ValidationError
+
+from gdprmap.enrich.kb import EntityRecord, KnowledgeBase, privacy_shield_as_of
+
+
+def record(**fields):
+    return EntityRecord(name="Vendor, Inc.", country="US", parent_established=True,
+                        sources=["https://vendor.example/privacy"], **fields)
+
+
+@pytest.mark.parametrize("fields, as_of, expected", [
+    # certified per a text read in 2020: unknown in 2018 and 2019, certified from the text on
+    ({"privacy_shield_checked": dt.date(2020, 1, 10)}, dt.date(2019, 6, 1), "unknown"),
+    ({"privacy_shield_checked": dt.date(2020, 1, 10)}, dt.date(2020, 1, 10), "certified"),
+    # a date a source shows it certified on: from that date
+    ({"privacy_shield_checked": dt.date(2020, 12, 8),
+      "privacy_shield_since": dt.date(2016, 8, 15)}, dt.date(2018, 6, 1), "certified"),
+    ({"privacy_shield_checked": dt.date(2020, 12, 8),
+      "privacy_shield_since": dt.date(2019, 3, 1)}, dt.date(2018, 6, 1), "unknown"),
+])
+def test_certified_counts_from_the_date_a_source_shows(fields, as_of, expected):
+    assert privacy_shield_as_of(record(privacy_shield="certified",
+                                       privacy_shield_source="https://x", **fields),
+                                as_of) == expected
+
+
+def test_not_certified_and_unknown_speak_only_from_their_date():
+    rec = record(privacy_shield="not-certified", privacy_shield_checked=dt.date(2023, 9, 26),
+                 privacy_shield_source="https://x")
+    assert privacy_shield_as_of(rec, dt.date(2019, 1, 1)) == "unknown"
+    assert privacy_shield_as_of(rec, dt.date(2024, 1, 1)) == "not-certified"
+    assert privacy_shield_as_of(record(), dt.date(2019, 1, 1)) == "unknown"
+
+
+def test_a_status_needs_its_date_and_source():
+    with pytest.raises(ValidationError, match="privacy_shield_checked"):
+        record(privacy_shield="certified")
+
+
+def test_the_dated_knowledge_base_judges_the_bundled_records():
+    kb = KnowledgeBase.load()
+    certified = [eid for eid, e in kb.data.entities.items() if e.privacy_shield == "certified"]
+    assert certified
+    for eid in certified:
+        rec = kb.data.entities[eid]
+        start = rec.privacy_shield_since or rec.privacy_shield_checked
+        before, after = start - dt.timedelta(days=1), max(start, dt.date(2018, 5, 25))
+        assert kb.dated(before).entity(eid).privacy_shield == "unknown"
+        assert kb.dated(after).entity(eid).privacy_shield == "certified"
+    # undated, the record as written (the JSON of `kb` commands, the coverage script)
+    assert kb.entity(certified[0]).privacy_shield == "certified"
