@@ -58,3 +58,31 @@ def test_the_dated_knowledge_base_judges_the_bundled_records():
         assert kb.dated(after).entity(eid).privacy_shield == "certified"
     # undated, the record as written (the JSON of `kb` commands, the coverage script)
     assert kb.entity(certified[0]).privacy_shield == "certified"
+
+
+def test_the_finding_states_the_status_on_the_date_and_its_source(tmp_path):
+    """Traceable: the entity step says the Privacy Shield status on the as-of date and the text
+    it rests on - only while the Privacy Shield was in force (the ontology's dates)."""
+    import json
+
+    import gdprmap
+    from conftest import entry, har
+
+    def steps(when: str, as_of: str | None = None) -> str:
+        page = "https://www.site.example/"
+        path = tmp_path / "c.har"
+        path.write_text(json.dumps(har([
+            entry(page, when=when),
+            entry("https://www.clarity.ms/tag/x", when=when, headers=[("Referer", page)])])))
+        a = gdprmap.analyze(path, **({"as_of": as_of} if as_of else {}))
+        [r] = a.recipients
+        ent = r.organisation.chain[0] if r.organisation else None
+        assert ent is not None
+        return " ".join(s.text for f in r.findings for s in f.steps), ent
+
+    text, ent = steps("2019-06-01T10:00:00+02:00")
+    assert ent.privacy_shield == "certified" and ent.privacy_shield_basis
+    assert "Privacy Shield status on 1 June 2019: certified" in text or \
+        "Privacy Shield status on 2019-06-01: certified" in text
+    text, ent = steps("2019-06-01T10:00:00+02:00", as_of="2024-03-01")
+    assert "Privacy Shield status" not in text

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 # instead of per address, data categories' first_seen/last_seen (issue 19)
 # 1.4: received_in / controlled_from / control_established, chain entities' parent_established,
 # sector, controlled_from - issue 13
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 
 
 # Issue 17: pydantic gives every instance its own set of the field names it was given (728 bytes
@@ -348,7 +348,9 @@ class Entity(Record):
     dpf_since: dt.date | None = None  # the List's Install Date
     dpf_until: dt.date | None = None  # the List's Inactive Start Date
     dpf_basis: str | None = None  # one sentence: why this status on the as-of date
-    privacy_shield: str = "unknown"  # certified | not-certified | unknown
+    # certified | not-certified | unknown; in an assessment, as of its as-of date like `dpf`
+    privacy_shield: str = "unknown"
+    privacy_shield_basis: str | None = None  # why this status on the as-of date, with the source
     fisa702: str = "unknown"  # in-scope | out-of-scope | unknown
     sources: tuple[str, ...] = ()
 

@@ -306,8 +306,9 @@ class KnowledgeBase:
             parent_established=rec.parent is not None or bool(rec.parent_established),
             sector=rec.sector,
             controlled_from=rec.controlled_from,
-            privacy_shield=(rec.privacy_shield if self._dpf is None
-                            else privacy_shield_as_of(rec, self._dpf.as_of)),
+            **({"privacy_shield": rec.privacy_shield} if self._dpf is None else dict(zip(
+                ("privacy_shield", "privacy_shield_basis"),
+                privacy_shield_judged(rec, self._dpf.as_of)))),
             fisa702=rec.fisa702,
             sources=tuple(rec.sources),
             **dpf,
@@ -378,6 +379,24 @@ class KnowledgeBase:
             elif region:
                 destinations = []  # a region we cannot place: say nothing rather than guess
         return HostMatch(host, svc, chain, tuple(destinations), tuple(facts))
+
+
+def privacy_shield_judged(rec: EntityRecord, as_of: dt.date) -> tuple[str, str | None]:
+    """:func:`privacy_shield_as_of` and one sentence saying why, naming the text read."""
+    status = privacy_shield_as_of(rec, as_of)
+    if rec.privacy_shield == "unknown":
+        return status, None
+    since = rec.privacy_shield_since if rec.privacy_shield == "certified" else None
+    start = since or rec.privacy_shield_checked
+    source = rec.privacy_shield_source
+    checked = rec.privacy_shield_checked
+    if status == "unknown":
+        return status, (f"the texts read show it {rec.privacy_shield} only from {start} "
+                        f"(status read in {source}, {checked}): not established on this date")
+    if since:
+        return status, (f"certified from {since}, per a text quoted in the knowledge base's "
+                        f"record (status read in {source}, {checked})")
+    return status, f"{status} in the text read on {start} ({source})"
 
 
 def privacy_shield_as_of(rec: EntityRecord, as_of: dt.date) -> str:

@@ -20,6 +20,7 @@ from .facts import Candidate, candidate_iri, entity_iri, recipient_iri
 
 LEGAL_VARIABLES = ("instrument", "period", "regime", "tool", "measure")
 LOC = "https://w3id.org/dpv/loc#"
+PRIVACY_SHIELD = "https://w3id.org/gdprmap/law#US-PS"  # the instrument in ontologies/law.ttl
 
 # The sentences of an explanation chain are the catalogs' `step:` keys (gdprmap/locale).
 
@@ -105,6 +106,16 @@ class Judge:
         hold the same transfers, citations, rule and law steps and explanations)."""
         return self._parts.setdefault(value, value)
 
+    def _privacy_shield_in_force(self) -> bool:
+        """Whether the as-of date falls in the Privacy Shield's period (the ontology's dates):
+        an entity's status under it is a fact worth stating only then."""
+        if not hasattr(self, "_ps_in_force"):
+            law = self.ruleset.describe(self.ruleset.graph, PRIVACY_SHIELD, self.lang)
+            day = str(self.as_of)[:10]
+            self._ps_in_force = bool(law.valid_from and law.valid_until and
+                                     law.valid_from <= day <= law.valid_until)
+        return self._ps_in_force
+
     def _date(self, value: dt.date | str) -> str:
         """A date inside a sentence: ISO in English, written out in other languages."""
         return catalogs.date(value, self.lang, "date_text")
@@ -189,6 +200,11 @@ class Judge:
                     text += say["dpf"].format(status=status)
                     if ent.dpf_checked:
                         text += say["checked"].format(date=self._date(ent.dpf_checked))
+            if ent.privacy_shield_basis and self._privacy_shield_in_force():
+                text += say["ps_on"].format(
+                    date=self._date(self.as_of),
+                    status=say.get("ps_" + ent.privacy_shield, ent.privacy_shield),
+                    basis=catalogs.basis(ent.privacy_shield_basis.rstrip("."), self.lang))
             steps.append(Step(kind="fact", text=text + ".",
                               source=say["kb_entity"].format(id=ent.id),
                               reference=ent.sources[0] if ent.sources else None))
