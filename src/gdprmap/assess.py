@@ -429,9 +429,10 @@ def _first_party(starts: list[str], declared: tuple[str, ...], hosts: dict[str, 
     blogspot.com, a page on github.io or herokuapp.com). The platform's operator hosts such a
     site, it does not run it: its other domains (Google's trackers on a Blogger blog) are not
     the site's, and it is not the site's operator."""
+    on_platform = {h for h in starts if platform_suffix(h)}
     own = {registrable_domain(d.strip().lower()) for d in declared if d.strip()}
-    own |= {registrable_domain(h) for h in starts if platform_suffix(h) is None}
-    tenants = {registrable_domain(h) for h in starts if platform_suffix(h)} - own
+    own |= {registrable_domain(h) for h in starts if h not in on_platform}
+    tenants = {registrable_domain(h) for h in on_platform} - own
     operators = {m.chain[0].id for d in own if (m := kb.match(d))}
     domains = own | tenants
     for host in hosts:

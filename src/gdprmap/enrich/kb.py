@@ -288,16 +288,19 @@ class KnowledgeBase:
 
     def entity(self, eid: str) -> Entity:
         rec = self.data.entities[eid]
+        # the DPF and Privacy Shield statuses: as recorded, or judged as of the view's date
         if self._dpf is None:
-            dpf: dict[str, Any] = {
+            listed: dict[str, Any] = {
                 "dpf": rec.dpf, "dpf_checked": rec.dpf_checked, "dpf_source": rec.dpf_source,
-                "dpf_id": rec.dpf_id, "dpf_since": rec.dpf_since, "dpf_until": rec.dpf_until}
+                "dpf_id": rec.dpf_id, "dpf_since": rec.dpf_since, "dpf_until": rec.dpf_until,
+                "privacy_shield": rec.privacy_shield}
         else:
             j = self._dpf.judgement(eid)
-            dpf = {"dpf": j.status, "dpf_checked": j.listing.checked,
-                   "dpf_source": j.listing.source, "dpf_id": j.listing.participant_id,
-                   "dpf_since": j.listing.since, "dpf_until": j.listing.until,
-                   "dpf_basis": j.basis}
+            ps, ps_basis = privacy_shield_judged(rec, self._dpf.as_of)
+            listed = {"dpf": j.status, "dpf_checked": j.listing.checked,
+                      "dpf_source": j.listing.source, "dpf_id": j.listing.participant_id,
+                      "dpf_since": j.listing.since, "dpf_until": j.listing.until,
+                      "dpf_basis": j.basis, "privacy_shield": ps, "privacy_shield_basis": ps_basis}
         return Entity(
             id=eid,
             name=rec.name,
@@ -306,12 +309,9 @@ class KnowledgeBase:
             parent_established=rec.parent is not None or bool(rec.parent_established),
             sector=rec.sector,
             controlled_from=rec.controlled_from,
-            **({"privacy_shield": rec.privacy_shield} if self._dpf is None else dict(zip(
-                ("privacy_shield", "privacy_shield_basis"),
-                privacy_shield_judged(rec, self._dpf.as_of)))),
             fisa702=rec.fisa702,
             sources=tuple(rec.sources),
-            **dpf,
+            **listed,
         )
 
     def chain(self, eid: str) -> tuple[Entity, ...]:
@@ -386,10 +386,9 @@ def privacy_shield_judged(rec: EntityRecord, as_of: dt.date) -> tuple[str, str |
     status = privacy_shield_as_of(rec, as_of)
     if rec.privacy_shield == "unknown":
         return status, None
-    since = rec.privacy_shield_since if rec.privacy_shield == "certified" else None
+    since = _privacy_shield_since(rec)
     start = since or rec.privacy_shield_checked
-    source = rec.privacy_shield_source
-    checked = rec.privacy_shield_checked
+    source, checked = rec.privacy_shield_source, rec.privacy_shield_checked
     if status == "unknown":
         return status, (f"the texts read show it {rec.privacy_shield} only from {start} "
                         f"(status read in {source}, {checked}): not established on this date")
@@ -406,9 +405,13 @@ def privacy_shield_as_of(rec: EntityRecord, as_of: dt.date) -> str:
     entity is not certified speaks from its date too. Earlier: unknown, which clears nothing -
     a text of 2020 saying an organisation participates does not show it did in 2018."""
     status = rec.privacy_shield
-    start = rec.privacy_shield_since if status == "certified" else None
-    start = start or rec.privacy_shield_checked
+    start = _privacy_shield_since(rec) or rec.privacy_shield_checked
     return status if status != "unknown" and start is not None and as_of >= start else "unknown"
+
+
+def _privacy_shield_since(rec: EntityRecord) -> dt.date | None:
+    """The date a source shows the organisation certified: it counts for `certified` only."""
+    return rec.privacy_shield_since if rec.privacy_shield == "certified" else None
 
 
 def bundled_paths() -> tuple[Path, ...]:

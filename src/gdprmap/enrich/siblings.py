@@ -89,7 +89,7 @@ def probable(hosts: Mapping[str, Any], first_party: set[str], page_hosts: set[st
     their operator, group nor name is the site's."""
     rules = rules or load_rules()
     pages = [h for h in page_hosts if h in hosts]
-    sites = sorted(first_party - set(tenants))
+    sites = sorted(first_party - tenants)
     site_operators = {m.chain[0].id for d in sites if (m := kb.match(d))}
     site_groups = {m.chain[-1].id for d in sites if (m := kb.match(d))}
     page_ips = {ip for h in pages for ip in hosts[h].server_ips}

@@ -396,7 +396,8 @@ class EntryReader:
         pageref = entry.get("pageref") if isinstance(entry.get("pageref"), str) else None
         page_url = self.page_urls.get(pageref) if pageref else None
         if pageref and page_url is None and scheme in ("http", "https") and \
-                not _ocsp(request, response) and background(host, referrer, initiator, raw_url) is None:
+                not _ocsp(request, response) and \
+                background(host, referrer, initiator, raw_url) is None:
             # the browser's certificate checks and own requests come first; the first entry
             # is then the document - unless the capture began after it (Firebug saving a
             # loaded page): then the first subresource's Referer names the page

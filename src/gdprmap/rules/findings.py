@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from .. import catalogs, vocab
@@ -106,15 +107,14 @@ class Judge:
         hold the same transfers, citations, rule and law steps and explanations)."""
         return self._parts.setdefault(value, value)
 
+    @cached_property
     def _privacy_shield_in_force(self) -> bool:
         """Whether the as-of date falls in the Privacy Shield's period (the ontology's dates):
         an entity's status under it is a fact worth stating only then."""
-        if not hasattr(self, "_ps_in_force"):
-            law = self.ruleset.describe(self.ruleset.graph, PRIVACY_SHIELD, self.lang)
-            day = str(self.as_of)[:10]
-            self._ps_in_force = bool(law.valid_from and law.valid_until and
-                                     law.valid_from <= day <= law.valid_until)
-        return self._ps_in_force
+        law = self.ruleset.describe(self.ruleset.graph, PRIVACY_SHIELD, self.lang)
+        day = str(self.as_of)[:10]
+        return bool(law.valid_from and law.valid_until and
+                    law.valid_from <= day <= law.valid_until)
 
     def _date(self, value: dt.date | str) -> str:
         """A date inside a sentence: ISO in English, written out in other languages."""
@@ -200,7 +200,7 @@ class Judge:
                     text += say["dpf"].format(status=status)
                     if ent.dpf_checked:
                         text += say["checked"].format(date=self._date(ent.dpf_checked))
-            if ent.privacy_shield_basis and self._privacy_shield_in_force():
+            if ent.privacy_shield_basis and self._privacy_shield_in_force:
                 text += say["ps_on"].format(
                     date=self._date(self.as_of),
                     status=say.get("ps_" + ent.privacy_shield, ent.privacy_shield),
