@@ -58,6 +58,7 @@ from gdprmap.enrich.catalogue import default_catalogue
 from gdprmap.enrich.domains import registrable_domain
 from gdprmap.enrich.kb import KnowledgeBase
 from gdprmap.errors import GdprmapError
+from gdprmap.local_traffic import of_flow as local_of_flow
 
 SIGNALS_AS_OF = "2024-03-01"
 CAPTURE_SUFFIXES = (".har", ".zhar", ".json", ".jsonl", ".ndjson", ".csv")
@@ -129,7 +130,9 @@ def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> d
                                 for h in [urlsplit(f.referrer).hostname] if h)
             host = referrers.most_common(1)[0][0] if referrers else None
         first_party = registrable_domain(host) if host else None
-    third = [f for f in flows if first_party is None or registrable_domain(f.host) != first_party]
+    # as gdprmap.analyze: requests that stayed on the device or local network reach no one
+    third = [f for f in flows if (first_party is None or registrable_domain(f.host) != first_party)
+             and local_of_flow(f) is None]
     matches = {h: kb.match(h) for h in {f.host.lower().rstrip(".") for f in third}}
     attributed = [f for f in third if matches[f.host.lower().rstrip(".")] is not None]
     unattributed = Counter(f.host for f in third if matches[f.host.lower().rstrip(".")] is None)

@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import __version__, browser_services, catalogs, consent, vocab
+from . import __version__, browser_services, catalogs, consent, local_traffic, vocab
 from .classify import HealthContext, claims
 from .classify.cookies import cookie_lifetimes
 from .declared import DeclaredSafeguards, declared_items
@@ -37,7 +37,7 @@ from .importers.register import DeclaredCapture
 from .limits import host_problem
 from .models import (
     Assessment, BrowserRequests, CaptureInfo, DataCategory, DpfListInfo, FirstPartyReason, Flow,
-    Generator, KnowledgeInfo, Organisation, Recipient, SkippedEntry,
+    Generator, KnowledgeInfo, LocalRequests, Organisation, Recipient, SkippedEntry,
 )
 from .rules.engine import load_ruleset
 from .rules.findings import Judge, RecipientCase
@@ -115,7 +115,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     document_hosts: set[str] = set()  # issue 15: the pages' own hosts
     visited: dict[str, str] = {}  # issue 15: hosts of pages the capture visited, and how
     skipped: list[SkippedEntry] = []
-    browser_traffic = _BrowserTraffic()
+    browser_traffic, local_requests = _Tally(), _Tally()  # issue 15: not the site's recipients
     import_options = ImportOptions(keep_secrets=options.keep_secrets,
                                    skip_bad_entries=options.skip_bad_entries)
     context = _health_context(kb, options.health_context, options.lang)
@@ -134,15 +134,8 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             first_flow: Flow | None = None
             for flow in capture:
                 if (service := browser_services.of_flow(flow)) is not None:
-                    browser_traffic.add(flow, service)  # issue 15: not the site's request
+                    browser_traffic.add(flow, service, service.purpose)  # not the site's request
                     continue
-                items = (declared_items(flow) if flow.origin == "declared"
-                         else claims(flow, context))
-                if sidecar is not None:
-                    items = sidecar.write(flow, list(items))
-                aggregator.add(flow, items)
-                if flow.consent is not None:
-                    consent_seen.add(flow)
                 # Only a request the producer marks as a document: in app traffic without pages
                 # (mitmproxy har_dump, PCAPdroid HAR) the first request is often a tracker, and
                 # taking its host as first party would hide that recipient (issue #3).
@@ -151,6 +144,16 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
                     first_document = flow.host
                 if first_flow is None and flow.host:
                     first_flow = flow
+                if (local := local_traffic.of_flow(flow)) is not None:
+                    local_requests.add(flow, local, local.kind)  # issue 15: reached no one
+                    continue
+                items = (declared_items(flow) if flow.origin == "declared"
+                         else claims(flow, context))
+                if sidecar is not None:
+                    items = sidecar.write(flow, list(items))
+                aggregator.add(flow, items)
+                if flow.consent is not None:
+                    consent_seen.add(flow)
             info = capture.info()
             infos.append(info)
             skipped += capture.skipped
@@ -251,7 +254,14 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
         lookups=tuple(getattr(cname_source, "lookups", ()) or ()) + tuple(network.lookups),
         consent=consent.summary(infos),
         skipped=tuple(skipped),
-        browser_traffic=browser_traffic.records(),
+        browser_traffic=tuple(
+            BrowserRequests(host=host, browser=s.browser, purpose=s.purpose, requests=n,
+                            input=where, entry=entry, source=s.source)
+            for host, s, n, where, entry in browser_traffic.items()),
+        local_traffic=tuple(
+            LocalRequests(host=host, kind=d.kind, reason=d.reason, source=d.source, requests=n,
+                          input=where, entry=entry)
+            for host, d, n, where, entry in local_requests.items()),
         secrets_kept=options.keep_secrets,
     )
     # built on first use (issue 19): the JSON and CSV reports never read it, and building it
@@ -263,21 +273,20 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
 # --- stages -------------------------------------------------------------------------------
 
 
-class _BrowserTraffic:
-    """Issue 15: the browser's own requests, counted per host with the first one's place."""
+class _Tally:
+    """Requests counted per host and kind, with the first one's place (issue 15: the browser's
+    own requests, requests that stayed on the device or local network)."""
 
     def __init__(self) -> None:
-        self.seen: dict[tuple[str, str], list[Any]] = {}  # (host, purpose) -> ...
+        self.seen: dict[tuple[str, str], list[Any]] = {}  # (host, kind) -> [what, n, input, entry]
 
-    def add(self, flow: Flow, service: browser_services.BrowserService) -> None:
-        key = (flow.host or "", service.purpose)
-        seen = self.seen.setdefault(key, [service, 0, flow.input, flow.entry])
+    def add(self, flow: Flow, what: Any, kind: str) -> None:
+        seen = self.seen.setdefault((flow.host or "", kind), [what, 0, flow.input, flow.entry])
         seen[1] += 1
 
-    def records(self) -> tuple[BrowserRequests, ...]:
-        return tuple(BrowserRequests(host=host, browser=s.browser, purpose=s.purpose,
-                                     requests=n, input=where, entry=entry, source=s.source)
-                     for (host, _), (s, n, where, entry) in sorted(self.seen.items()))
+    def items(self) -> Iterator[tuple[str, Any, int, str, int]]:
+        for (host, _), (what, n, where, entry) in sorted(self.seen.items()):
+            yield host, what, n, where, entry
 
 
 class EvidenceWriter:

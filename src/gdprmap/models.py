@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 # instead of per address, data categories' first_seen/last_seen (issue 19)
 # 1.4: received_in / controlled_from / control_established, chain entities' parent_established,
 # sector, controlled_from - issue 13
-SCHEMA_VERSION = "1.6"
+SCHEMA_VERSION = "1.7"
 
 
 # Issue 17: pydantic gives every instance its own set of the field names it was given (728 bytes
@@ -549,6 +549,20 @@ class BrowserRequests(Record):
     source: str  # where the host is named as the browser's own connection
 
 
+class LocalRequests(Record):
+    """Issue 15: requests to one host that stays on the visitor's device or local network
+    (``127.0.0.1``, ``localhost``, ``192.168.1.1``, ``printer.local``): no organisation receives
+    them over the internet, so they are neither recipients nor transfers."""
+
+    host: str
+    kind: str  # "device" | "local-network" | "provider-network"
+    reason: str  # why the address or name is local
+    source: str  # the standard that makes it so (RFC)
+    requests: int
+    input: str  # the first such request
+    entry: int
+
+
 class ConsentSummary(Record):
     """Issue #16: the consent states the captures hold, how each banner was found and
     answered, and the screenshots' SHA-256 (the integrity annex lists them)."""
@@ -578,6 +592,8 @@ class Assessment(Record):
     skipped: tuple[SkippedEntry, ...] = ()
     # issue 15 (schema 1.5): the browser's own requests, reported apart from the recipients
     browser_traffic: tuple[BrowserRequests, ...] = ()
+    # issue 15 (schema 1.7): requests that stayed on the device or local network
+    local_traffic: tuple[LocalRequests, ...] = ()
     command: tuple[str, ...] = ()  # the command line that reproduces the report
     extra: dict[str, Any] = Field(default_factory=dict)
     secrets_kept: bool = False  # True: run with --keep-secrets, values NOT redacted (debug only)

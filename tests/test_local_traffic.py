@@ -1,0 +1,103 @@
+"""Requests that stay on the device or local network (issue 15): a page's reload socket on
+127.0.0.1, a script probing local ports, a router at 192.168.1.1 reach no organisation over the
+internet - reported apart, never as a recipient with an unknown verdict."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import gdprmap
+from conftest import entry, har
+from gdprmap.local_traffic import destination
+from gdprmap.reports.html import render_html
+
+
+@pytest.mark.parametrize("host, kind", [
+    ("127.0.0.1", "device"), ("127.8.9.1", "device"), ("::1", "device"), ("[::1]", "device"),
+    ("::ffff:127.0.0.1", "device"), ("0.0.0.0", "device"), ("localhost", "device"),
+    ("LOCALHOST.", "device"), ("api.localhost", "device"),
+    ("10.1.2.3", "local-network"), ("172.16.5.4", "local-network"),
+    ("172.31.255.255", "local-network"), ("192.168.1.1", "local-network"),
+    ("fd12:3456::1", "local-network"), ("fe80::1%eth0", "local-network"),
+    ("169.254.169.254", "local-network"), ("printer.local", "local-network"),
+    ("nas.home.arpa", "local-network"), ("100.64.1.1", "provider-network"),
+])
+def test_local_addresses_and_names(host, kind):
+    local = destination(host)
+    assert local is not None and local.kind == kind
+    assert local.reason and local.source.startswith("RFC")
+
+
+@pytest.mark.parametrize("host", [
+    "8.8.8.8", "172.32.0.1", "100.128.0.1", "192.0.2.1", "2001:db8::1", "localhost.example.com",
+    "foo.localhost.com", "mylocal.com", "local.example", "home.arpa.example.com",
+    "www.shop.example", "", None,
+])
+def test_public_or_other_hosts_are_not_local(host):
+    assert destination(host) is None
+
+
+def analyze(tmp_path, entries, pages=None):
+    path = tmp_path / "capture.har"
+    path.write_text(json.dumps(har(entries, pages=pages)), encoding="utf-8")
+    return gdprmap.analyze(path, as_of="2024-03-01")
+
+
+def referred(url, page="https://www.shop.example/", ip="198.51.100.7"):
+    return entry(url, headers=[("Referer", page)], ip=ip)
+
+
+PAGES = [{"id": "page_1", "title": "shop", "startedDateTime": "2024-03-01T09:00:00Z"}]
+
+
+def test_local_requests_are_reported_apart_not_as_recipients(tmp_path):
+    a = analyze(tmp_path, [
+        entry("https://www.shop.example/"),
+        referred("ws://127.0.0.1:5500//ws"),
+        referred("ws://127.0.0.1:5500//ws"),
+        referred("https://localhost:63333/probe"),
+        referred("http://192.168.1.1/status.json"),
+        referred("https://cdn.vendor-x.example/a.js"),
+    ], pages=PAGES)
+    ids = {r.id for r in a.recipients}
+    assert ids == {"domain:vendor-x.example"}
+    got = {(t.host, t.kind, t.requests, t.entry) for t in a.local_traffic}
+    assert got == {("127.0.0.1", "device", 2, 1), ("localhost", "device", 1, 3),
+                   ("192.168.1.1", "local-network", 1, 4)}
+    doc = json.loads(a.to_json())
+    assert doc["schema_version"] == "1.7"
+    first = doc["local_traffic"][0]
+    assert set(first) == {"host", "kind", "reason", "source", "requests", "input", "entry"}
+    html = render_html(a)
+    assert 'id="local-traffic"' in html and "RFC 1918" in html and "the device itself" in html
+    assert 'href="#local-traffic"' in html  # listed in the contents
+
+
+def test_a_public_host_on_a_private_server_address_stays_a_recipient(tmp_path):
+    # only the request's own host counts: a proxy or test DNS may give any server address
+    a = analyze(tmp_path, [entry("https://www.shop.example/"),
+                           referred("https://cdn.vendor-x.example/a.js", ip="10.0.0.7")],
+                pages=PAGES)
+    assert "domain:vendor-x.example" in {r.id for r in a.recipients}
+    assert a.local_traffic == ()
+    assert 'id="local-traffic"' not in render_html(a)
+
+
+def test_a_local_development_page_is_still_the_site(tmp_path):
+    # a capture of an app served from localhost, without page records: its document names the
+    # site, and the third parties it calls stay recipients (a frame is not taken for the page)
+    def request(url, kind):
+        e = entry(url, headers=[("Referer", "http://localhost:3000/")] if kind else (),
+                  pageref=None)
+        e["_resourceType"] = kind or "document"
+        return e
+
+    a = analyze(tmp_path, [request("http://localhost:3000/", None),
+                           request("https://www.youtube-nocookie.example/embed/x", "document"),
+                           request("https://cdn.vendor-x.example/a.js", "script")])
+    assert a.first_party_domains == ("localhost",)
+    assert {r.id for r in a.recipients} == {"domain:youtube-nocookie.example",
+                                            "domain:vendor-x.example"}
+    assert [(t.host, t.requests) for t in a.local_traffic] == [("localhost", 1)]
