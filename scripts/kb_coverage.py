@@ -110,9 +110,10 @@ def probable_first_party(path: Path) -> dict[str, str]:
 
 
 def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> dict:
-    # as gdprmap.analyze: the browser's own requests (proxy captures) are not the site's
+    # as gdprmap.analyze: the browser's own requests (proxy captures) are not the site's, and
+    # a request the capture tool says was never sent (an ad blocker) reached no one
     flows, pages = _read(path)
-    flows = [f for f in flows if f.host and of_flow(f) is None]
+    flows = [f for f in flows if f.host and of_flow(f) is None and f.unsent is None]
     first_party = None
     # the producer's page records first, as gdprmap.analyze: a frame's document (a Facebook
     # plugin) may come before the page's own in a capture; a page whose entries name another

@@ -35,7 +35,7 @@ def test_firefox_list_updates_are_the_browsers_own_not_a_recipient(tmp_path):
                    "tracking-protection.cdn.mozilla.net": ("Firefox", 2, 3)}
     assert all(b.source and b.purpose for b in a.browser_traffic)
     doc = json.loads(a.to_json())
-    assert doc["schema_version"] == "1.7"
+    assert doc["schema_version"] == "1.8"
     assert doc["browser_traffic"][0]["host"] == "shavar.services.mozilla.com"
     from gdprmap.reports.html import render_html
 

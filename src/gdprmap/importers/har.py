@@ -29,6 +29,7 @@ from urllib.parse import urljoin
 from pydantic import ValidationError
 
 from ..browser_services import background
+from .unsent import never_sent
 from ..enrich.domains import has_public_suffix
 from ..errors import InputError
 from ..limits import host_problem
@@ -452,6 +453,7 @@ class EntryReader:
             ("initiator_chain", tuple(self.memo_url(u) for u in chain)),
             ("tls", tls_info(entry["_tls"]) if "_tls" in entry else None),  # issue 15
             ("consent", self.consent.state(pageref, started) if self.consent else None),
+            ("unsent", never_sent(entry, response)),  # issue 15: an ad blocker, no DNS answer
         )
         values.update((name, value) for name, value in optional if value is not None
                       and value != ())
