@@ -61,7 +61,7 @@ from gdprmap.errors import GdprmapError
 from gdprmap.local_traffic import of_flow as local_of_flow
 
 SIGNALS_AS_OF = "2024-03-01"
-CAPTURE_SUFFIXES = (".har", ".zhar", ".json", ".jsonl", ".ndjson", ".csv")
+CAPTURE_SUFFIXES = (".har", ".zhar", ".harp", ".json", ".jsonl", ".ndjson", ".csv")
 _ROOT = Path(__file__).resolve().parents[1]
 # ../shared next to the project; a git worktree one level further down (wt/NAME) looks one up.
 DEFAULT_CORPUS = next((p for p in (_ROOT.parent / "shared" / "corpus" / "har",
@@ -110,9 +110,10 @@ def probable_first_party(path: Path) -> dict[str, str]:
 
 
 def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> dict:
-    # as gdprmap.analyze: the browser's own requests (proxy captures) are not the site's
+    # as gdprmap.analyze: the browser's own requests (proxy captures) are not the site's, and
+    # a request the capture tool says was never sent (an ad blocker) reached no one
     flows, pages = _read(path)
-    flows = [f for f in flows if f.host and of_flow(f) is None]
+    flows = [f for f in flows if f.host and of_flow(f) is None and f.unsent is None]
     first_party = None
     # the producer's page records first, as gdprmap.analyze: a frame's document (a Facebook
     # plugin) may come before the page's own in a capture; a page whose entries name another

@@ -87,6 +87,29 @@ def test_truncated_file_names_the_entry(write_har):
         read(path)
 
 
+def test_harp_the_har_in_a_javascript_callback(write_har):
+    # HAR Viewer's .harp (PhantomJS's netsniff.js examples): onInputData({...});
+    raw = json.dumps(har([entry("https://a.example/x"), entry("https://b.example/y")])).encode()
+    flows, info = read(write_har(None, "c.harp", raw=b"onInputData(" + raw + b");\n"))
+    assert info.format == "harp" and [f.host for f in flows] == ["a.example", "b.example"]
+    flows, info = read(write_har(None, "d.har", raw=b"\xef\xbb\xbf callback_1 (\n" + raw + b")"))
+    assert info.format == "harp" and len(flows) == 2
+    flows, info = read(write_har(None, "e.harp.gz", raw=gzip.compress(b"onInputData(" + raw + b");")))
+    assert info.format == "harp+gzip" and len(flows) == 2
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    (b'onInputData({"log": {"version": "1.2", "entries": []}}', "closing the HARP callback"),
+    (b'onInputData({"log": {"version": "1.2", "entries": []}}); x()', "extra data"),
+    (b'onInputData({"log": {"version": "1.2", "entries": []}});;', "extra data"),
+    (b'var har = {"log": {"version": "1.2", "entries": []}};', "unrecognised capture format"),
+    (b'a b({"log": {"version": "1.2", "entries": []}})', "unrecognised capture format"),
+])
+def test_bad_harp_files(write_har, raw, message):
+    with pytest.raises(InputError, match=message):
+        read(write_har(None, raw=raw))
+
+
 @pytest.mark.parametrize(("raw", "message"), [
     (b"not json at all", "unrecognised capture format"),
     (b"", "empty file"),

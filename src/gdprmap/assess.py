@@ -34,10 +34,12 @@ from .graph import (
 )
 from .importers import ImportOptions, open_capture
 from .importers.register import DeclaredCapture
+from .importers.unsent import explain as explain_unsent
 from .limits import host_problem
 from .models import (
     Assessment, BrowserRequests, CaptureInfo, DataCategory, DpfListInfo, FirstPartyReason, Flow,
     Generator, KnowledgeInfo, LocalRequests, Organisation, Recipient, SkippedEntry,
+    UnsentRequests,
 )
 from .rules.engine import load_ruleset
 from .rules.findings import Judge, RecipientCase
@@ -115,7 +117,8 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     document_hosts: set[str] = set()  # issue 15: the pages' own hosts
     visited: dict[str, str] = {}  # issue 15: hosts of pages the capture visited, and how
     skipped: list[SkippedEntry] = []
-    browser_traffic, local_requests = _Tally(), _Tally()  # issue 15: not the site's recipients
+    # issue 15: requests that are not the site's disclosures to a recipient
+    browser_traffic, local_requests, unsent_requests = _Tally(), _Tally(), _Tally()
     import_options = ImportOptions(keep_secrets=options.keep_secrets,
                                    skip_bad_entries=options.skip_bad_entries)
     context = _health_context(kb, options.health_context, options.lang)
@@ -135,6 +138,9 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             for flow in capture:
                 if (service := browser_services.of_flow(flow)) is not None:
                     browser_traffic.add(flow, service, service.purpose)  # not the site's request
+                    continue
+                if flow.unsent is not None:  # issue 15: blocked or unresolved, never sent
+                    unsent_requests.add(flow, flow.unsent, flow.unsent)
                     continue
                 # Only a request the producer marks as a document: in app traffic without pages
                 # (mitmproxy har_dump, PCAPdroid HAR) the first request is often a tracker, and
@@ -262,6 +268,10 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             LocalRequests(host=host, kind=d.kind, reason=d.reason, source=d.source, requests=n,
                           input=where, entry=entry)
             for host, d, n, where, entry in local_requests.items()),
+        not_sent=tuple(
+            UnsentRequests(host=host, error=error, reason=(why := explain_unsent(error))[0],
+                           source=why[1], requests=n, input=where, entry=entry)
+            for host, error, n, where, entry in unsent_requests.items()),
         secrets_kept=options.keep_secrets,
     )
     # built on first use (issue 19): the JSON and CSV reports never read it, and building it

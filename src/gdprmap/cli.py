@@ -240,7 +240,7 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
            evidence: Path | None = None, dpf_list: Path | None = None) -> None:
     """Assess CAPTURES and write a report to OUTPUT.
 
-    A capture is a HAR file (.har, .zhar, gzip), an EDPS Website Evidence Collector or
+    A capture is a HAR file (.har, .zhar, gzip, HAR Viewer .harp), an EDPS Website Evidence Collector or
     Blacklight output folder, a TrackerControl or PCAPdroid CSV export, or a declared
     processing register (YAML/JSON); the format is recognised from the content. `-` reads
     one capture file from standard input (named <stdin> in the report).
@@ -646,7 +646,7 @@ def batch(inputs: tuple[str, ...], outdir: Path, formats: str, jobs: int, execut
           **options: Any) -> None:
     """Assess many sites: one capture per site, one report per site, a cross-site summary.
 
-    INPUTS are folders (their *.har, *.zhar, *.har.gz files and WEC folders), globs, list
+    INPUTS are folders (their *.har, *.zhar, *.har.gz, *.harp files and WEC folders), globs, list
     files (*.txt, *.lst: one path per line) or captures. Finished sites (same input sha256,
     same options) are skipped; a failing capture is recorded in failures.csv and never stops
     the batch. Exit: 0 done, 1 --fail-on reached, 2 usage error, 4 some captures failed.

@@ -1,6 +1,7 @@
-"""Requests that stay on the device or local network (issue 15): a page's reload socket on
-127.0.0.1, a script probing local ports, a router at 192.168.1.1 reach no organisation over the
-internet - reported apart, never as a recipient with an unknown verdict."""
+"""Requests that reached no one (issue 15): requests to the visitor's own device or local
+network (a page's reload socket on 127.0.0.1, a script probing local ports, a router at
+192.168.1.1), and requests the capture tool says were never sent (an ad blocker cancelled them,
+the host name did not resolve). Both are reported apart, never as a recipient receiving data."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def test_local_requests_are_reported_apart_not_as_recipients(tmp_path):
     assert got == {("127.0.0.1", "device", 2, 1), ("localhost", "device", 1, 3),
                    ("192.168.1.1", "local-network", 1, 4)}
     doc = json.loads(a.to_json())
-    assert doc["schema_version"] == "1.7"
+    assert doc["schema_version"] == "1.8"
     first = doc["local_traffic"][0]
     assert set(first) == {"host", "kind", "reason", "source", "requests", "input", "entry"}
     html = render_html(a)
@@ -101,3 +102,58 @@ def test_a_local_development_page_is_still_the_site(tmp_path):
     assert {r.id for r in a.recipients} == {"domain:youtube-nocookie.example",
                                             "domain:vendor-x.example"}
     assert [(t.host, t.requests) for t in a.local_traffic] == [("localhost", 1)]
+
+
+# --- requests the capture tool says were never sent -------------------------------------------
+
+def failed(url, error, *, key="_error", page="https://www.shop.example/"):
+    e = referred(url, page=page, ip="")
+    e["response"]["status"] = 0
+    if key == "_error":
+        e["response"]["_error"] = error
+    else:
+        e[key] = error  # gdprmap's own live captures
+    return e
+
+
+def test_requests_an_ad_blocker_cancelled_are_not_disclosures(tmp_path):
+    a = analyze(tmp_path, [
+        entry("https://www.shop.example/"),
+        failed("https://mc.tracker-y.example/watch.js", "net::ERR_BLOCKED_BY_CLIENT"),
+        failed("https://mc.tracker-y.example/watch.js", "net::ERR_BLOCKED_BY_CLIENT"),
+        failed("https://api.nowhere.example/", "Unable to resolve host: api.nowhere.example:443"),
+        failed("https://cdn.gone.example/x.js", "net::ERR_NAME_NOT_RESOLVED", key="_failure"),
+        referred("https://cdn.vendor-x.example/a.js"),
+    ], pages=PAGES)
+    assert {r.id for r in a.recipients} == {"domain:vendor-x.example"}
+    got = {(u.host, u.error, u.requests, u.entry) for u in a.not_sent}
+    assert got == {("mc.tracker-y.example", "net::ERR_BLOCKED_BY_CLIENT", 2, 1),
+                   ("api.nowhere.example", "Unable to resolve host", 1, 3),
+                   ("cdn.gone.example", "net::ERR_NAME_NOT_RESOLVED", 1, 4)}
+    assert all(u.reason and u.source for u in a.not_sent)
+    doc = json.loads(a.to_json())
+    assert doc["schema_version"] == "1.8"
+    assert set(doc["not_sent"][0]) == {"host", "error", "reason", "source", "requests", "input",
+                                       "entry"}
+    html = render_html(a)
+    assert 'id="not-sent"' in html and 'href="#not-sent"' in html
+    assert "net::ERR_BLOCKED_BY_CLIENT" in html and "nowhere.example:443" not in html
+
+
+def test_a_request_that_may_have_reached_the_server_stays_a_recipient(tmp_path):
+    # aborted, refused, reset, no response: the request (or its connection) may have reached
+    # the server - a missing fact never clears a recipient
+    for error in ("net::ERR_ABORTED", "net::ERR_CONNECTION_REFUSED", "No response received",
+                  "Unable to connect to host", "net::ERR_CONNECTION_RESET", ""):
+        a = analyze(tmp_path, [entry("https://www.shop.example/"),
+                               failed("https://mc.tracker-y.example/watch.js", error)],
+                    pages=PAGES)
+        assert {r.id for r in a.recipients} == {"domain:tracker-y.example"}, error
+        assert a.not_sent == ()
+    # the same host through a request that was sent stays a recipient
+    a = analyze(tmp_path, [entry("https://www.shop.example/"),
+                           failed("https://mc.tracker-y.example/watch.js",
+                                  "net::ERR_BLOCKED_BY_CLIENT"),
+                           referred("https://mc.tracker-y.example/collect?id=1")], pages=PAGES)
+    assert {r.id for r in a.recipients} == {"domain:tracker-y.example"}
+    assert [u.host for u in a.not_sent] == ["mc.tracker-y.example"]
