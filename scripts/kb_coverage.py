@@ -110,10 +110,9 @@ def probable_first_party(path: Path) -> dict[str, str]:
 
 
 def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> dict:
-    # as gdprmap.analyze: the browser's own requests (proxy captures) are not the site's, and
-    # a request the capture tool says was never sent (an ad blocker) reached no one
+    # as gdprmap.analyze: the browser's own requests (proxy captures) are not the site's
     flows, pages = _read(path)
-    flows = [f for f in flows if f.host and of_flow(f) is None and f.unsent is None]
+    flows = [f for f in flows if f.host and of_flow(f) is None]
     first_party = None
     # the producer's page records first, as gdprmap.analyze: a frame's document (a Facebook
     # plugin) may come before the page's own in a capture; a page whose entries name another
@@ -131,9 +130,10 @@ def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> d
                                 for h in [urlsplit(f.referrer).hostname] if h)
             host = referrers.most_common(1)[0][0] if referrers else None
         first_party = registrable_domain(host) if host else None
-    # as gdprmap.analyze: requests that stayed on the device or local network reach no one
+    # as gdprmap.analyze: requests that stayed on the device or local network, and those the
+    # capture tool says were never sent (an ad blocker, the cache), reached no one
     third = [f for f in flows if (first_party is None or registrable_domain(f.host) != first_party)
-             and local_of_flow(f) is None]
+             and local_of_flow(f) is None and f.unsent is None]
     matches = {h: kb.match(h) for h in {f.host.lower().rstrip(".") for f in third}}
     attributed = [f for f in third if matches[f.host.lower().rstrip(".")] is not None]
     unattributed = Counter(f.host for f in third if matches[f.host.lower().rstrip(".")] is None)

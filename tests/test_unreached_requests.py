@@ -157,3 +157,50 @@ def test_a_request_that_may_have_reached_the_server_stays_a_recipient(tmp_path):
                            referred("https://mc.tracker-y.example/collect?id=1")], pages=PAGES)
     assert {r.id for r in a.recipients} == {"domain:tracker-y.example"}
     assert [u.host for u in a.not_sent] == ["mc.tracker-y.example"]
+
+
+def test_responses_the_browser_cache_served_were_not_sent(tmp_path):
+    # Chrome DevTools writes _fromCache ("memory", "disk") when the cache answered without any
+    # transfer: no request reached the host during the capture
+    def cached(url, where, page="https://www.shop.example/"):
+        e = referred(url, page=page)
+        e["_fromCache"] = where
+        return e
+
+    a = analyze(tmp_path, [
+        entry("https://www.shop.example/"),
+        cached("https://fonts.fontco.example/font.woff2", "disk"),
+        cached("https://cdn.widget.example/w.js", "memory"),
+        cached("https://www.shop.example/app.css", "memory"),  # the site's own: not listed
+        referred("https://cdn.vendor-x.example/a.js"),
+    ], pages=PAGES)
+    assert {r.id for r in a.recipients} == {"domain:vendor-x.example"}
+    assert {(u.host, u.error) for u in a.not_sent} == {
+        ("fonts.fontco.example", "_fromCache: disk"), ("cdn.widget.example", "_fromCache: memory")}
+    # a page whose document came from the cache is still the visited page
+    doc = cached("https://www.shop.example/", "memory")
+    doc["_resourceType"], doc["pageref"] = "document", None
+    script = referred("https://cdn.vendor-x.example/a.js")
+    script["pageref"] = None
+    a = analyze(tmp_path, [doc, script])
+    assert a.first_party_domains == ("shop.example",)
+    assert {r.id for r in a.recipients} == {"domain:vendor-x.example"}
+
+
+def test_the_report_and_the_command_line_say_that_hosts_received_nothing(tmp_path):
+    from click.testing import CliRunner
+
+    from gdprmap.cli import main
+
+    capture = tmp_path / "capture.har"
+    capture.write_text(json.dumps(har([
+        entry("https://www.shop.example/"),
+        failed("https://mc.tracker-y.example/watch.js", "net::ERR_BLOCKED_BY_CLIENT"),
+        referred("https://cdn.vendor-x.example/a.js"),
+    ], pages=PAGES)), encoding="utf-8")
+    html = render_html(gdprmap.analyze(capture, as_of="2024-03-01"))
+    summary = html[html.index('id="summary"'):html.index('id="map"')]
+    assert "1 third-party hosts the page tried to reach received nothing" in summary
+    result = CliRunner().invoke(main, ["report", str(capture), "-o", str(tmp_path / "r.json")])
+    assert result.exit_code == 0, result.output
+    assert "note: 1 third-party hosts received nothing in this capture" in result.output

@@ -139,9 +139,6 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
                 if (service := browser_services.of_flow(flow)) is not None:
                     browser_traffic.add(flow, service, service.purpose)  # not the site's request
                     continue
-                if flow.unsent is not None:  # issue 15: blocked or unresolved, never sent
-                    unsent_requests.add(flow, flow.unsent, flow.unsent)
-                    continue
                 # Only a request the producer marks as a document: in app traffic without pages
                 # (mitmproxy har_dump, PCAPdroid HAR) the first request is often a tracker, and
                 # taking its host as first party would hide that recipient (issue #3).
@@ -152,6 +149,9 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
                     first_flow = flow
                 if (local := local_traffic.of_flow(flow)) is not None:
                     local_requests.add(flow, local, local.kind)  # issue 15: reached no one
+                    continue
+                if flow.unsent is not None:  # issue 15: blocked, unresolved or cached: not sent
+                    unsent_requests.add(flow, flow.unsent, flow.unsent)
                     continue
                 items = (declared_items(flow) if flow.origin == "declared"
                          else claims(flow, context))
@@ -271,7 +271,8 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
         not_sent=tuple(
             UnsentRequests(host=host, error=error, reason=(why := explain_unsent(error))[0],
                            source=why[1], requests=n, input=where, entry=entry)
-            for host, error, n, where, entry in unsent_requests.items()),
+            for host, error, n, where, entry in unsent_requests.items()
+            if registrable_domain(host) not in first_party),  # the site's own cache: no news
         secrets_kept=options.keep_secrets,
     )
     # built on first use (issue 19): the JSON and CSV reports never read it, and building it
