@@ -276,3 +276,33 @@ def test_repeated_headers_are_redacted_once_and_read_for_every_entry(write_har):
     bad["log"]["entries"][1]["request"]["headers"] = [{"name": "User-Agent"}, ["X", "Y"]]
     with pytest.raises(InputError, match=r"entry 1.*request\.headers\[1\]"):
         read(write_har(bad, "bad.har"))
+
+
+def test_a_first_page_holding_only_the_left_pages_beacons_is_not_the_site(write_har):
+    # DevTools with "Preserve log": the export begins with the page being left, of which only
+    # its unload beacon (resource type "ping") is recorded; the visited site is the next page
+    import gdprmap
+
+    def request(url, kind, pageref, referer):
+        e = entry(url, headers=[("Referer", referer)], pageref=pageref)
+        e["_resourceType"] = kind
+        return e
+
+    pages = [{"id": "page_10", "title": "https://students.school-portal.example/signout",
+              "startedDateTime": "2024-03-01T09:00:00Z"},
+             {"id": "page_11", "title": "https://www.mathsite.example/",
+              "startedDateTime": "2024-03-01T09:00:05Z"}]
+    beacon = request("https://hello.students.school-portal.example/api/records", "ping",
+                     "page_10", "https://students.school-portal.example/")
+    site = [request("https://www.mathsite.example/", "document", "page_11", ""),
+            request("https://cdn.vendor-x.example/a.js", "script", "page_11",
+                    "https://www.mathsite.example/")]
+    a = gdprmap.analyze(write_har(har([beacon, *site], pages=pages)), as_of="2024-03-01")
+    assert a.first_party_domains == ("mathsite.example",)
+    left = next(r for r in a.recipients if r.id == "domain:school-portal.example")
+    assert left.first_party_probable  # still a visited page, shown as such
+    # a first page with anything else than beacons stays the site
+    other = request("https://students.school-portal.example/app.js", "script", "page_10",
+                    "https://students.school-portal.example/")
+    a = gdprmap.analyze(write_har(har([beacon, other, *site], pages=pages)), as_of="2024-03-01")
+    assert a.first_party_domains == ("school-portal.example",)

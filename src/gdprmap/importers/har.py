@@ -114,6 +114,9 @@ class HarCapture:
     skipped: list[SkippedEntry] = field(default_factory=list)
     _page_urls: dict[str, str] = field(default_factory=dict)
     _landings: dict[str, list[str]] = field(default_factory=dict)  # pages' redirect targets
+    # issue 15: pages whose entries are all beacons (resource type "ping"): with DevTools'
+    # "Preserve log" the first page can be the tail of the page left before - its unload beacons
+    _beacons_only: dict[str, bool] = field(default_factory=dict)
     # issue #16: a live capture's consent pages and run record (importers/consent.py)
     consent: ConsentPages | None = None
     capture_run: Any = None
@@ -261,6 +264,10 @@ class HarCapture:
                                     guard.skip(e)
                                     continue
                                 self.entries += 1
+                                if isinstance(pageref := entry.get("pageref"), str):
+                                    ping = (flow.resource_type or "").lower() == "ping"
+                                    self._beacons_only[pageref] = ping and \
+                                        self._beacons_only.get(pageref, True)
                                 if self.first_seen is None or flow.started < self.first_seen:
                                     self.first_seen = flow.started
                                 if self.last_seen is None or flow.started > self.last_seen:
@@ -305,11 +312,18 @@ class HarCapture:
             path=self.display, sha256=self.sha256 or "", format=self.format,
             producer=self.producer, entries=self.entries,
             first_seen=self.first_seen, last_seen=self.last_seen,
-            pages=tuple(redactor.url(u) for u in (
-                *self._page_urls.values(), *(u for p in self._landings.values() for u in p))),
+            pages=tuple(redactor.url(u) for u in (*self._visited_pages(), *(
+                u for p in self._landings.values() for u in p))),
             skipped=skipped_count(self.skipped), secrets_kept=self.options.keep_secrets,
             **self._consent_info(redactor),
         )
+
+    def _visited_pages(self) -> list[str]:
+        """Page URLs in capture order, a page holding only beacons put last: it is the page the
+        capture began by leaving, not the one visited (its host stays a visited page)."""
+        pages = list(self._page_urls.items())
+        return [url for pid, url in pages if not self._beacons_only.get(pid)] + \
+            [url for pid, url in pages if self._beacons_only.get(pid)]
 
     def _consent_info(self, redactor: Redactor) -> dict[str, Any]:
         """Issue #16: consent pages, the run record and the cookies they list (no values)."""
