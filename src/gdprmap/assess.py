@@ -260,19 +260,11 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
         lookups=tuple(getattr(cname_source, "lookups", ()) or ()) + tuple(network.lookups),
         consent=consent.summary(infos),
         skipped=tuple(skipped),
-        browser_traffic=tuple(
-            BrowserRequests(host=host, browser=s.browser, purpose=s.purpose, requests=n,
-                            input=where, entry=entry, source=s.source)
-            for host, s, n, where, entry in browser_traffic.items()),
-        local_traffic=tuple(
-            LocalRequests(host=host, kind=d.kind, reason=d.reason, source=d.source, requests=n,
-                          input=where, entry=entry)
-            for host, d, n, where, entry in local_requests.items()),
-        not_sent=tuple(
-            UnsentRequests(host=host, error=error, reason=(why := explain_unsent(error))[0],
-                           source=why[1], requests=n, input=where, entry=entry)
-            for host, error, n, where, entry in unsent_requests.items()
-            if registrable_domain(host) not in first_party),  # the site's own cache: no news
+        browser_traffic=browser_traffic.records(_browser_requests),
+        local_traffic=local_requests.records(_local_requests),
+        # the site's own requests are no recipient's anyway
+        not_sent=tuple(r for r in unsent_requests.records(_unsent_requests)
+                       if registrable_domain(r.host) not in first_party),
         secrets_kept=options.keep_secrets,
     )
     # built on first use (issue 19): the JSON and CSV reports never read it, and building it
@@ -286,7 +278,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
 
 class _Tally:
     """Requests counted per host and kind, with the first one's place (issue 15: the browser's
-    own requests, requests that stayed on the device or local network)."""
+    own requests, those that stayed on the device or local network, those never sent)."""
 
     def __init__(self) -> None:
         self.seen: dict[tuple[str, str], list[Any]] = {}  # (host, kind) -> [what, n, input, entry]
@@ -295,9 +287,28 @@ class _Tally:
         seen = self.seen.setdefault((flow.host or "", kind), [what, 0, flow.input, flow.entry])
         seen[1] += 1
 
-    def items(self) -> Iterator[tuple[str, Any, int, str, int]]:
-        for (host, _), (what, n, where, entry) in sorted(self.seen.items()):
-            yield host, what, n, where, entry
+    def records(self, record: Any) -> tuple[Any, ...]:
+        """``record(host, what, requests, input, entry)`` for each host and kind, in order."""
+        return tuple(record(host, what, n, where, entry)
+                     for (host, _), (what, n, where, entry) in sorted(self.seen.items()))
+
+
+def _browser_requests(host: str, service: browser_services.BrowserService, n: int, where: str,
+                      entry: int) -> BrowserRequests:
+    return BrowserRequests(host=host, browser=service.browser, purpose=service.purpose,
+                           requests=n, input=where, entry=entry, source=service.source)
+
+
+def _local_requests(host: str, local: local_traffic.LocalDestination, n: int, where: str,
+                    entry: int) -> LocalRequests:
+    return LocalRequests(host=host, kind=local.kind, reason=local.reason, source=local.source,
+                         requests=n, input=where, entry=entry)
+
+
+def _unsent_requests(host: str, error: str, n: int, where: str, entry: int) -> UnsentRequests:
+    reason, source = explain_unsent(error)
+    return UnsentRequests(host=host, error=error, reason=reason, source=source, requests=n,
+                          input=where, entry=entry)
 
 
 class EvidenceWriter:
