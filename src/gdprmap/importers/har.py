@@ -74,16 +74,16 @@ class _SeenHeader(NamedTuple):
 
 
 # HARP: a JavaScript callback name and "(" before the HAR's "{"; ")" and ";" after it
-_PADDING = re.compile(rb"\s*[A-Za-z_$][\w$.]{0,100}\s*\(\s*(?=\{)")
+# (matched on text without leading white space: a leading \s* would make it quadratic)
+_PADDING = re.compile(rb"[A-Za-z_$][\w$.]{0,100}\s*\(\s*(?=\{)")
 
 
 def sniff(path: Path, head: bytes) -> bool:
     if head.startswith(GZIP_MAGIC) or _is_zlib(head):
         return True  # compressed: the JSON inside is checked when it is read
-    head = head.removeprefix(BOM)
+    head = head.removeprefix(BOM).lstrip()
     if padding := _PADDING.match(head):
-        head = head[padding.end():]
-    head = head.lstrip()
+        head = head[padding.end():].lstrip()
     return head.startswith(b"{") and b'"log"' in head[:4096]
 
 
@@ -143,11 +143,11 @@ class HarCapture:
         stream = unzipped if unzipped is not None else raw
         head = (unzipped.read(3) if unzipped is not None else first).removeprefix(BOM)
         head += stream.read(128)
-        if padding := _PADDING.match(head):  # HARP: the callback is dropped, ")" checked
+        if padding := _PADDING.match(stripped := head.lstrip()):  # HARP: ")" is checked later
+            head = stripped[padding.end():]
             self.padded = True
             if not self.format.startswith("harp"):
                 self.format = self.format.replace("har", "harp", 1)
-            head = head[padding.end():]
         return _Prefixed(head, stream)
 
     def _late_pages(self) -> None:
