@@ -61,7 +61,7 @@ from gdprmap.errors import GdprmapError
 from gdprmap.local_traffic import of_flow as local_of_flow
 
 SIGNALS_AS_OF = "2024-03-01"
-CAPTURE_SUFFIXES = (".har", ".zhar", ".json", ".jsonl", ".ndjson", ".csv")
+CAPTURE_SUFFIXES = (".har", ".zhar", ".harp", ".json", ".jsonl", ".ndjson", ".csv")
 _ROOT = Path(__file__).resolve().parents[1]
 # ../shared next to the project; a git worktree one level further down (wt/NAME) looks one up.
 DEFAULT_CORPUS = next((p for p in (_ROOT.parent / "shared" / "corpus" / "har",
@@ -130,9 +130,10 @@ def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> d
                                 for h in [urlsplit(f.referrer).hostname] if h)
             host = referrers.most_common(1)[0][0] if referrers else None
         first_party = registrable_domain(host) if host else None
-    # as gdprmap.analyze: requests that stayed on the device or local network reach no one
-    third = [f for f in flows if (first_party is None or registrable_domain(f.host) != first_party)
-             and local_of_flow(f) is None]
+    # as gdprmap.analyze: requests that stayed on the device or local network, and those the
+    # capture tool says were never sent (an ad blocker, the cache), reached no one
+    others = [f for f in flows if first_party is None or registrable_domain(f.host) != first_party]
+    third = [f for f in others if local_of_flow(f) is None and f.unsent is None]
     matches = {h: kb.match(h) for h in {f.host.lower().rstrip(".") for f in third}}
     attributed = [f for f in third if matches[f.host.lower().rstrip(".")] is not None]
     unattributed = Counter(f.host for f in third if matches[f.host.lower().rstrip(".")] is None)
@@ -145,6 +146,7 @@ def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> d
         "first_party": first_party,
         "requests": len(flows),
         "third_party_requests": len(third),
+        "unreached_requests": len(others) - len(third),  # local or never sent: not counted
         "attributed_requests": len(attributed),
         "share_attributed": round(len(attributed) / len(third), 4) if third else None,
         "third_party_domains": len(hosts_by_domain),
@@ -200,6 +202,7 @@ def group_summary(kb: KnowledgeBase, captures: list[dict]) -> dict:
         "attributed_pairs": pairs_ok,
         "share_pairs": _share(pairs_ok, pairs),
         "third_party_requests": third,
+        "unreached_requests": sum(c.get("unreached_requests", 0) for c in captures),
         "attributed_requests": req_ok,
         "share_requests": _share(req_ok, third),
         "catalogue_named": sum("catalogue" in u for u in unattributed.values()),
@@ -283,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{g['capture_domain_pairs']} ({_pct(g['share_pairs'])}); third-party requests "
               f"attributed: {g['attributed_requests']}/{g['third_party_requests']} "
               f"({_pct(g['share_requests'])})")
+        if g.get("unreached_requests"):
+            print(f"   third-party requests that reached no one, not counted (local address, "
+                  f"blocked, unresolved or cached): {g['unreached_requests']}")
         n = g["catalogue_named"]
         print(f"   unattributed domains named by the public catalogue (not a legal source): {n}; "
               f"attributed or named: {g['attributed_domains'] + n}/{g['third_party_domains']} "

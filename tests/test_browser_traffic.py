@@ -35,7 +35,7 @@ def test_firefox_list_updates_are_the_browsers_own_not_a_recipient(tmp_path):
                    "tracking-protection.cdn.mozilla.net": ("Firefox", 2, 3)}
     assert all(b.source and b.purpose for b in a.browser_traffic)
     doc = json.loads(a.to_json())
-    assert doc["schema_version"] == "1.7"
+    assert doc["schema_version"] == "1.8"
     assert doc["browser_traffic"][0]["host"] == "shavar.services.mozilla.com"
     from gdprmap.reports.html import render_html
 
@@ -110,3 +110,25 @@ def test_other_requests_to_those_google_hosts_stay_the_sites(tmp_path):
     a = analyze(tmp_path, [entry("https://www.google.com/search?q=shop"),
                            entry("https://www.google.com/async/ddljson?async=ntp:2")])
     assert a.first_party_domains == ("google.com",)
+
+
+def test_chromes_translate_ranker_download_is_not_the_page(tmp_path):
+    # BrowserMob Proxy with Chrome (2019): the account check, then the Translate ranker model
+    # from www.gstatic.com, then the page; the page record has a title and no URL
+    pages = [{"id": "page_1", "title": "status", "startedDateTime": "2019-03-10T15:06:50Z"}]
+    model = ("https://www.gstatic.com/chrome/intelligence/assist/ranker/models/translate/2017/03/"
+             "translate_ranker_model_20170329.pb.bin")
+    a = analyze(tmp_path, [
+        entry("https://accounts.google.com/ListAccounts?gpsia=1&source=ChromiumBrowser"),
+        entry(model),
+        entry("https://status.shop.example/instances/NA61"),
+        referred("https://status.shop.example/app.js", page="https://status.shop.example/"),
+    ], pages=pages)
+    assert a.first_party_domains == ("shop.example",)
+    assert {b.host for b in a.browser_traffic} == {"accounts.google.com", "www.gstatic.com"}
+    # another file of www.gstatic.com, or the same one asked for by a page, is the site's
+    a = analyze(tmp_path, [entry("https://www.shop.example/"),
+                           entry("https://www.gstatic.com/images/branding/logo.png"),
+                           referred(model)], pages=pages)
+    assert any("www.gstatic.com" in r.hosts for r in a.recipients)
+    assert a.browser_traffic == ()

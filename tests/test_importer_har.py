@@ -87,6 +87,29 @@ def test_truncated_file_names_the_entry(write_har):
         read(path)
 
 
+def test_harp_the_har_in_a_javascript_callback(write_har):
+    # HAR Viewer's .harp (PhantomJS's netsniff.js examples): onInputData({...});
+    raw = json.dumps(har([entry("https://a.example/x"), entry("https://b.example/y")])).encode()
+    flows, info = read(write_har(None, "c.harp", raw=b"onInputData(" + raw + b");\n"))
+    assert info.format == "harp" and [f.host for f in flows] == ["a.example", "b.example"]
+    flows, info = read(write_har(None, "d.har", raw=b"\xef\xbb\xbf callback_1 (\n" + raw + b")"))
+    assert info.format == "harp" and len(flows) == 2
+    flows, info = read(write_har(None, "e.harp.gz", raw=gzip.compress(b"onInputData(" + raw + b");")))
+    assert info.format == "harp+gzip" and len(flows) == 2
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    (b'onInputData({"log": {"version": "1.2", "entries": []}}', "closing the HARP callback"),
+    (b'onInputData({"log": {"version": "1.2", "entries": []}}); x()', "extra data"),
+    (b'onInputData({"log": {"version": "1.2", "entries": []}});;', "extra data"),
+    (b'var har = {"log": {"version": "1.2", "entries": []}};', "unrecognised capture format"),
+    (b'a b({"log": {"version": "1.2", "entries": []}})', "unrecognised capture format"),
+])
+def test_bad_harp_files(write_har, raw, message):
+    with pytest.raises(InputError, match=message):
+        read(write_har(None, raw=raw))
+
+
 @pytest.mark.parametrize(("raw", "message"), [
     (b"not json at all", "unrecognised capture format"),
     (b"", "empty file"),
@@ -253,3 +276,33 @@ def test_repeated_headers_are_redacted_once_and_read_for_every_entry(write_har):
     bad["log"]["entries"][1]["request"]["headers"] = [{"name": "User-Agent"}, ["X", "Y"]]
     with pytest.raises(InputError, match=r"entry 1.*request\.headers\[1\]"):
         read(write_har(bad, "bad.har"))
+
+
+def test_a_first_page_holding_only_the_left_pages_beacons_is_not_the_site(write_har):
+    # DevTools with "Preserve log": the export begins with the page being left, of which only
+    # its unload beacon (resource type "ping") is recorded; the visited site is the next page
+    import gdprmap
+
+    def request(url, kind, pageref, referer):
+        e = entry(url, headers=[("Referer", referer)], pageref=pageref)
+        e["_resourceType"] = kind
+        return e
+
+    pages = [{"id": "page_10", "title": "https://students.school-portal.example/signout",
+              "startedDateTime": "2024-03-01T09:00:00Z"},
+             {"id": "page_11", "title": "https://www.mathsite.example/",
+              "startedDateTime": "2024-03-01T09:00:05Z"}]
+    beacon = request("https://hello.students.school-portal.example/api/records", "ping",
+                     "page_10", "https://students.school-portal.example/")
+    site = [request("https://www.mathsite.example/", "document", "page_11", ""),
+            request("https://cdn.vendor-x.example/a.js", "script", "page_11",
+                    "https://www.mathsite.example/")]
+    a = gdprmap.analyze(write_har(har([beacon, *site], pages=pages)), as_of="2024-03-01")
+    assert a.first_party_domains == ("mathsite.example",)
+    left = next(r for r in a.recipients if r.id == "domain:school-portal.example")
+    assert left.first_party_probable  # still a visited page, shown as such
+    # a first page with anything else than beacons stays the site
+    other = request("https://students.school-portal.example/app.js", "script", "page_10",
+                    "https://students.school-portal.example/")
+    a = gdprmap.analyze(write_har(har([beacon, other, *site], pages=pages)), as_of="2024-03-01")
+    assert a.first_party_domains == ("school-portal.example",)

@@ -134,7 +134,11 @@ def test_coverage_script_counts_registrable_domains_per_folder(tmp_path, capsys)
         entry("https://cdn.site.example/a.js", "script"),
         entry("https://www.google-analytics.com/g/collect", "xhr"),
         entry("https://px.unknown-vendor-zz.example/p.gif", "image"),
-        entry("https://a.unknown-vendor-zz.example/p.gif", "image")]}}
+        entry("https://a.unknown-vendor-zz.example/p.gif", "image"),
+        entry("ws://127.0.0.1:5500/ws", "websocket"),
+        {**entry("https://mc.blocked-vendor-zz.example/w.js", "script"),
+         "response": {**entry("https://x.example/", "x")["response"], "status": 0,
+                      "_error": "net::ERR_BLOCKED_BY_CLIENT"}}]}}
     folder = tmp_path / "captures"
     folder.mkdir()
     (folder / "one.har").write_text(json.dumps(har))
@@ -144,7 +148,9 @@ def test_coverage_script_counts_registrable_domains_per_folder(tmp_path, capsys)
     report = json.loads(capsys.readouterr().out)
     group = report["groups"][0]
     assert group["captures"] == 1 and report["errors"] == []
+    # as gdprmap.analyze: a local address and a request an ad blocker cancelled reached no one
     assert group["third_party_domains"] == 2 and group["attributed_domains"] == 1
+    assert group["unreached_requests"] == 2
     assert set(group["attributed"]) == {"google-analytics.com"}
     assert group["unattributed"]["unknown-vendor-zz.example"]["unknown_hosts"] == [
         "a.unknown-vendor-zz.example", "px.unknown-vendor-zz.example"]

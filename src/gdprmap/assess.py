@@ -34,10 +34,12 @@ from .graph import (
 )
 from .importers import ImportOptions, open_capture
 from .importers.register import DeclaredCapture
+from .importers.unsent import explain as explain_unsent
 from .limits import host_problem
 from .models import (
     Assessment, BrowserRequests, CaptureInfo, DataCategory, DpfListInfo, FirstPartyReason, Flow,
     Generator, KnowledgeInfo, LocalRequests, Organisation, Recipient, SkippedEntry,
+    UnsentRequests,
 )
 from .rules.engine import load_ruleset
 from .rules.findings import Judge, RecipientCase
@@ -115,7 +117,8 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     document_hosts: set[str] = set()  # issue 15: the pages' own hosts
     visited: dict[str, str] = {}  # issue 15: hosts of pages the capture visited, and how
     skipped: list[SkippedEntry] = []
-    browser_traffic, local_requests = _Tally(), _Tally()  # issue 15: not the site's recipients
+    # issue 15: requests that are not the site's disclosures to a recipient
+    browser_traffic, local_requests, unsent_requests = _Tally(), _Tally(), _Tally()
     import_options = ImportOptions(keep_secrets=options.keep_secrets,
                                    skip_bad_entries=options.skip_bad_entries)
     context = _health_context(kb, options.health_context, options.lang)
@@ -146,6 +149,9 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
                     first_flow = flow
                 if (local := local_traffic.of_flow(flow)) is not None:
                     local_requests.add(flow, local, local.kind)  # issue 15: reached no one
+                    continue
+                if flow.unsent is not None:  # issue 15: blocked, unresolved or cached: not sent
+                    unsent_requests.add(flow, flow.unsent, flow.unsent)
                     continue
                 items = (declared_items(flow) if flow.origin == "declared"
                          else claims(flow, context))
@@ -254,14 +260,11 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
         lookups=tuple(getattr(cname_source, "lookups", ()) or ()) + tuple(network.lookups),
         consent=consent.summary(infos),
         skipped=tuple(skipped),
-        browser_traffic=tuple(
-            BrowserRequests(host=host, browser=s.browser, purpose=s.purpose, requests=n,
-                            input=where, entry=entry, source=s.source)
-            for host, s, n, where, entry in browser_traffic.items()),
-        local_traffic=tuple(
-            LocalRequests(host=host, kind=d.kind, reason=d.reason, source=d.source, requests=n,
-                          input=where, entry=entry)
-            for host, d, n, where, entry in local_requests.items()),
+        browser_traffic=browser_traffic.records(_browser_requests),
+        local_traffic=local_requests.records(_local_requests),
+        # the site's own requests are no recipient's anyway
+        not_sent=tuple(r for r in unsent_requests.records(_unsent_requests)
+                       if registrable_domain(r.host) not in first_party),
         secrets_kept=options.keep_secrets,
     )
     # built on first use (issue 19): the JSON and CSV reports never read it, and building it
@@ -275,7 +278,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
 
 class _Tally:
     """Requests counted per host and kind, with the first one's place (issue 15: the browser's
-    own requests, requests that stayed on the device or local network)."""
+    own requests, those that stayed on the device or local network, those never sent)."""
 
     def __init__(self) -> None:
         self.seen: dict[tuple[str, str], list[Any]] = {}  # (host, kind) -> [what, n, input, entry]
@@ -284,9 +287,28 @@ class _Tally:
         seen = self.seen.setdefault((flow.host or "", kind), [what, 0, flow.input, flow.entry])
         seen[1] += 1
 
-    def items(self) -> Iterator[tuple[str, Any, int, str, int]]:
-        for (host, _), (what, n, where, entry) in sorted(self.seen.items()):
-            yield host, what, n, where, entry
+    def records(self, record: Any) -> tuple[Any, ...]:
+        """``record(host, what, requests, input, entry)`` for each host and kind, in order."""
+        return tuple(record(host, what, n, where, entry)
+                     for (host, _), (what, n, where, entry) in sorted(self.seen.items()))
+
+
+def _browser_requests(host: str, service: browser_services.BrowserService, n: int, where: str,
+                      entry: int) -> BrowserRequests:
+    return BrowserRequests(host=host, browser=service.browser, purpose=service.purpose,
+                           requests=n, input=where, entry=entry, source=service.source)
+
+
+def _local_requests(host: str, local: local_traffic.LocalDestination, n: int, where: str,
+                    entry: int) -> LocalRequests:
+    return LocalRequests(host=host, kind=local.kind, reason=local.reason, source=local.source,
+                         requests=n, input=where, entry=entry)
+
+
+def _unsent_requests(host: str, error: str, n: int, where: str, entry: int) -> UnsentRequests:
+    reason, source = explain_unsent(error)
+    return UnsentRequests(host=host, error=error, reason=reason, source=source, requests=n,
+                          input=where, entry=entry)
 
 
 class EvidenceWriter:

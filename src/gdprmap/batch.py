@@ -3,7 +3,7 @@
     result = gdprmap.batch(["captures/"], "out/", formats=("json",), jobs=4)
     result.failed        # [SiteResult(site=..., error="captures/x.har: not valid JSON: ...")]
 
-Inputs are folders (every ``*.har``, ``*.zhar``, ``*.har.gz`` file and every WEC/Blacklight
+Inputs are folders (every ``*.har``, ``*.zhar``, ``*.har.gz``, ``*.harp`` file and every WEC/Blacklight
 output folder inside, not recursive), globs (``"captures/**/*.har"``), list files (``*.txt``,
 ``*.lst``, ``*.list``: one path or glob per line, ``#`` comments, relative to the list) or
 capture paths. Each capture is one site, named after its file (``shop.example.har`` ->
@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 FORMATS = ("json", "pdf", "html")
 EXECUTORS = ("process", "dask")
 LIST_SUFFIXES = (".txt", ".lst", ".list")
-CAPTURE_SUFFIXES = (".har", ".zhar", ".har.gz")
+CAPTURE_SUFFIXES = (".har", ".zhar", ".har.gz", ".harp")
 # analyze() keywords that make sense for every site of a batch (not: controller, first_party)
 ANALYZE_OPTIONS = frozenset({"as_of", "scenario", "scenario_file", "lang", "doctrine",
                              "kb_override", "skip_bad_entries", "health_context", "ip_data",
@@ -175,7 +175,7 @@ def _expand(raw: str, base: Path, depth: int) -> list[Path]:
                        and (p.is_file() and p.name.lower().endswith(CAPTURE_SUFFIXES)
                             or p.is_dir() and _is_wec_folder(p)))
         if not found:
-            raise UsageError(f"{raw}: no capture (*.har, *.zhar, *.har.gz or WEC folder) "
+            raise UsageError(f"{raw}: no capture (*.har, *.zhar, *.har.gz, *.harp or WEC folder) "
                              "in this folder")
         return found
     if not path.exists():
@@ -208,7 +208,7 @@ def site_names(paths: list[Path]) -> list[str]:
 
     def stem(p: Path) -> str:
         name = p.name
-        for suffix in (".har.gz", ".zhar", ".har", ".gz", ".json", ".csv"):
+        for suffix in (".har.gz", ".zhar", ".harp", ".har", ".gz", ".json", ".csv"):
             if name.lower().endswith(suffix) and len(name) > len(suffix):
                 name = name[: -len(suffix)]
                 break

@@ -240,7 +240,7 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
            evidence: Path | None = None, dpf_list: Path | None = None) -> None:
     """Assess CAPTURES and write a report to OUTPUT.
 
-    A capture is a HAR file (.har, .zhar, gzip), an EDPS Website Evidence Collector or
+    A capture is a HAR file (.har, .zhar, gzip, HAR Viewer .harp), an EDPS Website Evidence Collector or
     Blacklight output folder, a TrackerControl or PCAPdroid CSV export, or a declared
     processing register (YAML/JSON); the format is recognised from the content. `-` reads
     one capture file from standard input (named <stdin> in the report).
@@ -278,6 +278,11 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
     if assessment.secrets_kept:
         click.echo(f"gdprmap: warning: {output} holds UNREDACTED secrets (--keep-secrets); "
                    "do not share it", err=True)
+    if assessment.not_sent:  # issue 15: a content blocker or the cache hid them from this capture
+        hosts = len({u.host for u in assessment.not_sent})
+        click.echo(f"gdprmap: note: {hosts} third-party hosts received nothing in this capture "
+                   "(blocked, unresolved or answered from the cache): listed in the report, not "
+                   "counted as recipients", err=True)
     counts = ", ".join(f"{n} {v}" for v, n in assessment.counts().items() if n)
     click.echo(f"{output}: {len(assessment.recipients)} recipients ({counts or 'none'}) "
                f"as of {assessment.as_of}", err=True)
@@ -646,7 +651,7 @@ def batch(inputs: tuple[str, ...], outdir: Path, formats: str, jobs: int, execut
           **options: Any) -> None:
     """Assess many sites: one capture per site, one report per site, a cross-site summary.
 
-    INPUTS are folders (their *.har, *.zhar, *.har.gz files and WEC folders), globs, list
+    INPUTS are folders (their *.har, *.zhar, *.har.gz, *.harp files and WEC folders), globs, list
     files (*.txt, *.lst: one path per line) or captures. Finished sites (same input sha256,
     same options) are skipped; a failing capture is recorded in failures.csv and never stops
     the batch. Exit: 0 done, 1 --fail-on reached, 2 usage error, 4 some captures failed.

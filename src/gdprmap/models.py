@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 # instead of per address, data categories' first_seen/last_seen (issue 19)
 # 1.4: received_in / controlled_from / control_established, chain entities' parent_established,
 # sector, controlled_from - issue 13
-SCHEMA_VERSION = "1.7"
+SCHEMA_VERSION = "1.8"
 
 
 # Issue 17: pydantic gives every instance its own set of the field names it was given (728 bytes
@@ -133,6 +133,9 @@ class Flow(Record):
     # choice (also before the click of an accept/reject page), "accept"/"reject" after it
     consent: str | None = None
     tls: TlsInfo | None = None  # issue 15: the server certificate (HAR _tls, live captures)
+    # issue 15: the producer's error when it shows the request never left the browser (HAR
+    # response._error net::ERR_BLOCKED_BY_CLIENT, a host name that did not resolve)
+    unsent: str | None = None
 
 
 class TlsInfo(Record):
@@ -563,6 +566,20 @@ class LocalRequests(Record):
     entry: int
 
 
+class UnsentRequests(Record):
+    """Issue 15: requests to one host that the capture tool says never left the browser (an
+    ad blocker cancelled them, the host name did not resolve): nothing was disclosed, so the
+    host is not a recipient for them."""
+
+    host: str
+    error: str  # as the producer wrote it (net::ERR_BLOCKED_BY_CLIENT ...)
+    reason: str
+    source: str  # where the producer defines the error
+    requests: int
+    input: str  # the first such request
+    entry: int
+
+
 class ConsentSummary(Record):
     """Issue #16: the consent states the captures hold, how each banner was found and
     answered, and the screenshots' SHA-256 (the integrity annex lists them)."""
@@ -594,6 +611,8 @@ class Assessment(Record):
     browser_traffic: tuple[BrowserRequests, ...] = ()
     # issue 15 (schema 1.7): requests that stayed on the device or local network
     local_traffic: tuple[LocalRequests, ...] = ()
+    # issue 15 (schema 1.8): requests the capture tool says were never sent
+    not_sent: tuple[UnsentRequests, ...] = ()
     command: tuple[str, ...] = ()  # the command line that reproduces the report
     extra: dict[str, Any] = Field(default_factory=dict)
     secrets_kept: bool = False  # True: run with --keep-secrets, values NOT redacted (debug only)

@@ -3,6 +3,8 @@ and response bodies are dropped as soon as their entry is read.
 
 Producer quirks handled here (and nowhere else):
 - Fiddler writes a UTF-8 byte order mark.
+- HAR Viewer's ``.harp`` (PhantomJS's netsniff examples, HAR Viewer users) wraps the HAR in a
+  JSONP callback: ``onInputData({...});``.
 - ``.zhar`` / ``.har.gz`` files are gzip streams; mitmproxy's ``.zhar`` is a bare zlib stream.
 - Firefox often omits ``serverIPAddress`` or writes IPv6 in brackets.
 - Chrome writes the page URL as ``pages[].title``; Firefox writes the document title.
@@ -29,6 +31,7 @@ from urllib.parse import urljoin
 from pydantic import ValidationError
 
 from ..browser_services import background
+from .unsent import never_sent
 from ..enrich.domains import has_public_suffix
 from ..errors import InputError
 from ..limits import host_problem
@@ -70,10 +73,17 @@ class _SeenHeader(NamedTuple):
     cookie_names: frozenset[str]  # a Cookie header's cookie names
 
 
+# HARP: a JavaScript callback name and "(" before the HAR's "{"; ")" and ";" after it
+# (matched on text without leading white space: a leading \s* would make it quadratic)
+_PADDING = re.compile(rb"[A-Za-z_$][\w$.]{0,100}\s*\(\s*(?=\{)")
+
+
 def sniff(path: Path, head: bytes) -> bool:
     if head.startswith(GZIP_MAGIC) or _is_zlib(head):
         return True  # compressed: the JSON inside is checked when it is read
     head = head.removeprefix(BOM).lstrip()
+    if padding := _PADDING.match(head):
+        head = head[padding.end():].lstrip()
     return head.startswith(b"{") and b'"log"' in head[:4096]
 
 
@@ -104,9 +114,13 @@ class HarCapture:
     skipped: list[SkippedEntry] = field(default_factory=list)
     _page_urls: dict[str, str] = field(default_factory=dict)
     _landings: dict[str, list[str]] = field(default_factory=dict)  # pages' redirect targets
+    # issue 15: pages whose entries are all beacons (resource type "ping"): with DevTools'
+    # "Preserve log" the first page can be the tail of the page left before - its unload beacons
+    _beacons_only: dict[str, bool] = field(default_factory=dict)
     # issue #16: a live capture's consent pages and run record (importers/consent.py)
     consent: ConsentPages | None = None
     capture_run: Any = None
+    padded: bool = False  # HARP: the HAR is wrapped in a JavaScript callback
 
     # -- opening ---------------------------------------------------------------------------
     def _open(self) -> IO[bytes]:
@@ -126,9 +140,15 @@ class HarCapture:
         elif _is_zlib(first):
             self.format = "har+zlib"  # mitmproxy's .zhar: a bare zlib stream
             unzipped = _Inflating(_Prefixed(first, raw))
-        if unzipped is not None:
-            return _Prefixed(unzipped.read(3).removeprefix(BOM), unzipped)
-        return _Prefixed(first.removeprefix(BOM), raw)
+        stream = unzipped if unzipped is not None else raw
+        head = (unzipped.read(3) if unzipped is not None else first).removeprefix(BOM)
+        head += stream.read(128)
+        if padding := _PADDING.match(stripped := head.lstrip()):  # HARP: ")" is checked later
+            head = stripped[padding.end():]
+            self.padded = True
+            if not self.format.startswith("harp"):
+                self.format = self.format.replace("har", "harp", 1)
+        return _Prefixed(head, stream)
 
     def _late_pages(self) -> None:
         """Some producers write ``pages`` after ``entries``. The entries are read first, so the
@@ -244,6 +264,10 @@ class HarCapture:
                                     guard.skip(e)
                                     continue
                                 self.entries += 1
+                                if isinstance(pageref := entry.get("pageref"), str):
+                                    ping = (flow.resource_type or "").lower() == "ping"
+                                    self._beacons_only[pageref] = ping and \
+                                        self._beacons_only.get(pageref, True)
                                 if self.first_seen is None or flow.started < self.first_seen:
                                     self.first_seen = flow.started
                                 if self.last_seen is None or flow.started > self.last_seen:
@@ -263,6 +287,10 @@ class HarCapture:
                             self.capture_run = text.value()
                         else:
                             text.skip()
+                if self.padded:  # HARP: the callback's ")" and an optional ";"
+                    text.expect(")", "')' closing the HARP callback")
+                    if text.peek() == ";":
+                        text.expect(";", "';'")
                 if not text.at_end():
                     raise JsonError(f"extra data at character {text.offset()}")
                 while hashing.read(1 << 20):
@@ -284,11 +312,18 @@ class HarCapture:
             path=self.display, sha256=self.sha256 or "", format=self.format,
             producer=self.producer, entries=self.entries,
             first_seen=self.first_seen, last_seen=self.last_seen,
-            pages=tuple(redactor.url(u) for u in (
-                *self._page_urls.values(), *(u for p in self._landings.values() for u in p))),
+            pages=tuple(redactor.url(u) for u in (*self._visited_pages(), *(
+                u for p in self._landings.values() for u in p))),
             skipped=skipped_count(self.skipped), secrets_kept=self.options.keep_secrets,
             **self._consent_info(redactor),
         )
+
+    def _visited_pages(self) -> list[str]:
+        """Page URLs in capture order, a page holding only beacons put last: it is the page the
+        capture began by leaving, not the one visited (its host stays a visited page)."""
+        pages = list(self._page_urls.items())
+        return [url for pid, url in pages if not self._beacons_only.get(pid)] + \
+            [url for pid, url in pages if self._beacons_only.get(pid)]
 
     def _consent_info(self, redactor: Redactor) -> dict[str, Any]:
         """Issue #16: consent pages, the run record and the cookies they list (no values)."""
@@ -452,6 +487,7 @@ class EntryReader:
             ("initiator_chain", tuple(self.memo_url(u) for u in chain)),
             ("tls", tls_info(entry["_tls"]) if "_tls" in entry else None),  # issue 15
             ("consent", self.consent.state(pageref, started) if self.consent else None),
+            ("unsent", never_sent(entry, response)),  # issue 15: an ad blocker, no DNS answer
         )
         values.update((name, value) for name, value in optional if value is not None
                       and value != ())
