@@ -31,7 +31,6 @@ from urllib.parse import urljoin
 from pydantic import ValidationError
 
 from ..browser_services import background
-from .unsent import never_sent
 from ..enrich.domains import has_public_suffix
 from ..errors import InputError
 from ..limits import host_problem
@@ -53,6 +52,7 @@ from .base import (
     url_problem,
 )
 from .tls import tls_info
+from .unsent import never_sent
 
 GZIP_MAGIC = b"\x1f\x8b"
 BOM = b"\xef\xbb\xbf"
