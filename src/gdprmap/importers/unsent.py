@@ -3,9 +3,9 @@ BrowserMob Proxy record them as HAR entries with a status of 0 and an ``_error``
 live capture writes ``_failure``; Chrome marks a response its memory or disk cache served,
 without any transfer, with ``_fromCache``. A request an ad blocker cancelled, whose host name
 did not resolve, or that the cache answered disclosed nothing to anyone during the capture -
-reporting its host as a recipient would state a disclosure that did not happen. Only errors that prove the request was never sent count: a
-refused or reset connection, a timeout or an aborted request may have reached the server, and
-stays a request."""
+reporting its host as a recipient would state a disclosure that did not happen. Only errors
+that prove the request was never sent count: a refused or reset connection, a timeout or an
+aborted request may have reached the server, and stays a request."""
 
 from __future__ import annotations
 
