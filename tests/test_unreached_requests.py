@@ -131,6 +131,7 @@ def test_requests_an_ad_blocker_cancelled_are_not_disclosures(tmp_path):
                    ("api.nowhere.example", "Unable to resolve host", 1, 3),
                    ("cdn.gone.example", "net::ERR_NAME_NOT_RESOLVED", 1, 4)}
     assert all(u.reason and u.source for u in a.not_sent)
+    assert a.hosts_not_sent() == ("api.nowhere.example", "cdn.gone.example", "mc.tracker-y.example")
     doc = json.loads(a.to_json())
     assert doc["schema_version"] == "1.8"
     assert set(doc["not_sent"][0]) == {"host", "error", "reason", "source", "requests", "input",

@@ -279,7 +279,7 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
         click.echo(f"gdprmap: warning: {output} holds UNREDACTED secrets (--keep-secrets); "
                    "do not share it", err=True)
     if assessment.not_sent:  # issue 15: a content blocker or the cache hid them from this capture
-        hosts = len({u.host for u in assessment.not_sent})
+        hosts = len(assessment.hosts_not_sent())
         click.echo(f"gdprmap: note: {hosts} third-party hosts received nothing in this capture "
                    "(blocked, unresolved or answered from the cache): listed in the report, not "
                    "counted as recipients", err=True)

@@ -704,6 +704,10 @@ class Assessment(Record):
     def worst(self) -> Verdict | None:
         return max((r.verdict for r in self.recipients), key=lambda v: v.rank, default=None)
 
+    def hosts_not_sent(self) -> tuple[str, ...]:
+        """Issue 15: the third-party hosts the capture's ``not_sent`` requests named, sorted."""
+        return tuple(sorted({u.host for u in self.not_sent}))
+
 
 # Records do not import their renderers (that would be an import cycle: the renderers read
 # these records). The conveniences above find them through this registry, by name, when called.

@@ -993,6 +993,7 @@ def build_context(assessment: Assessment, lang: str, *, paged: bool = False) -> 
         "browser_traffic": list(assessment.browser_traffic),
         "local_traffic": list(assessment.local_traffic),
         "not_sent": list(assessment.not_sent),
+        "hosts_not_sent": len(assessment.hosts_not_sent()),
         "skipped": list(assessment.skipped[:SKIPPED_CAP]),
         "skipped_total": len(assessment.skipped),
         "skipped_more": max(0, len(assessment.skipped) - SKIPPED_CAP),
