@@ -121,15 +121,24 @@ def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> d
     if host is None:
         page = next((f.page_url for f in flows if f.page_url), None)
         host = _host(page) if page else None
-    doc = next((f for f in flows if (f.resource_type or "").lower() == "document"), None)
-    if host is None and doc is not None:
-        first_party = registrable_domain(doc.host)
-    else:
-        if host is None and not any(f.app for f in flows):
+    try:  # as gdprmap.analyze, where the tree measured has it: documents and Referers
+        from gdprmap.start_page import StartPage
+    except ImportError:  # an older tree: its first document, else the most named Referer
+        StartPage = None
+    if host is None and StartPage is not None:
+        guess = StartPage()
+        for f in flows:
+            guess.add(f.host, f.resource_type, f.referrer)
+        host = guess.host()
+    elif host is None:
+        doc = next((f for f in flows if (f.resource_type or "").lower() == "document"), None)
+        if doc is not None:
+            host = doc.host
+        elif not any(f.app for f in flows):
             referrers = Counter(registrable_domain(h) for f in flows if f.referrer
                                 for h in [urlsplit(f.referrer).hostname] if h)
             host = referrers.most_common(1)[0][0] if referrers else None
-        first_party = registrable_domain(host) if host else None
+    first_party = registrable_domain(host) if host else None
     # as gdprmap.analyze: requests that stayed on the device or local network, and those the
     # capture tool says were never sent (an ad blocker, the cache), reached no one
     others = [f for f in flows if first_party is None or registrable_domain(f.host) != first_party]

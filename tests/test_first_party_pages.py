@@ -173,3 +173,54 @@ def test_a_platforms_own_site_keeps_its_operators_domains(tmp_path):
     assert "githubassets.com" in a.first_party_domains
     assert not any("github.githubassets.com" in r.hosts for r in a.recipients)
     assert a.extra["controller_kb"]["name"] == "GitHub, Inc."
+
+
+# -- captures without page records: the page from documents and Referers ---------------------
+def _no_page(url, referer=None, document=False):
+    e = entry(url, pageref=None, headers=[("Referer", referer)] if referer else ())
+    del e["pageref"]
+    if document:
+        e["_resourceType"] = "document"
+    return e
+
+
+def test_a_tracker_iframe_typed_document_is_not_the_site(tmp_path):
+    # DevTools export of a page already loaded: the first "document" is a Floodlight iframe the
+    # page loaded; the page itself is named by the Referer of most requests. Taking the iframe's
+    # host as the site hid Google and every domain of its operator.
+    page = "https://www.shop.example/tv/show/1"
+    a = analyze(tmp_path, har([
+        _no_page("https://img.shopstatic.example/1.jpg", page),
+        _no_page("https://1234.fls.doubleclick.net/activityi;src=1", page, document=True),
+        _no_page("https://www.google-analytics.com/collect?v=1", page),
+        _no_page("https://api.shop.example/v1/detail", page),
+    ]))
+    assert a.first_party_domains == ("shop.example",)
+    assert "org:google-ireland" in ids(a)
+    assert "domain:shopstatic.example" in ids(a)  # never dropped
+
+
+def test_a_document_reached_from_another_site_stays_the_page(tmp_path):
+    # a click from a search page: the document's Referer is another site, and it is the page
+    a = analyze(tmp_path, har([
+        _no_page("https://www.shop.example/", "https://www.search-engine.example/?q=shop",
+                 document=True),
+        _no_page("https://cdn.vendor-x.example/a.js", "https://www.shop.example/"),
+    ]))
+    assert a.first_party_domains == ("shop.example",)
+    assert "domain:vendor-x.example" in ids(a)
+
+
+@pytest.mark.parametrize("referers", [
+    # most requests name no page: app traffic, where a page guess could hide a recipient (#3)
+    ["https://www.shop.example/", None, None, None],
+    # two pages tie: no guess
+    ["https://www.shop.example/", "https://www.shop.example/", "https://ads.vendor-x.example/",
+     "https://ads.vendor-x.example/"],
+])
+def test_no_page_is_guessed_from_a_minority_or_a_tie_of_referers(tmp_path, referers):
+    urls = ["https://api.shop.example/a", "https://cdn.vendor-x.example/a.js",
+            "https://graph.tracker-y.example/e", "https://ads.vendor-x.example/b"]
+    a = analyze(tmp_path, har([_no_page(u, r) for u, r in zip(urls, referers)]))
+    assert a.first_party_domains == ()
+    assert {"domain:shop.example", "domain:vendor-x.example"} <= set(ids(a))

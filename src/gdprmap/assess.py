@@ -44,6 +44,7 @@ from .models import (
 from .rules.engine import load_ruleset
 from .rules.findings import Judge, RecipientCase
 from .rules.facts import Candidate, control_established, controlled_from
+from .start_page import StartPage
 
 GDPR_APPLIES_FROM = dt.date(2018, 5, 25)
 LANGS = catalogs.languages()  # one per catalog in gdprmap/locale
@@ -133,18 +134,16 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             capture = (open_capture(source, options.input_names.get(source, str(source)),
                                     import_options)
                        if isinstance(source, Path) else source)
-            first_document: str | None = None
+            # Without page records, the page is guessed from documents and Referers; not from
+            # the first request: in app traffic (mitmproxy har_dump, PCAPdroid HAR) it is often
+            # a tracker, and taking its host as first party would hide that recipient (#3).
+            start_page = StartPage()
             first_flow: Flow | None = None
             for flow in capture:
                 if (service := browser_services.of_flow(flow)) is not None:
                     browser_traffic.add(flow, service, service.purpose)  # not the site's request
                     continue
-                # Only a request the producer marks as a document: in app traffic without pages
-                # (mitmproxy har_dump, PCAPdroid HAR) the first request is often a tracker, and
-                # taking its host as first party would hide that recipient (issue #3).
-                if first_document is None and flow.host and (
-                        flow.resource_type in ("document", "Document")):
-                    first_document = flow.host
+                start_page.add(flow.host, flow.resource_type, flow.referrer)
                 if first_flow is None and flow.host:
                     first_flow = flow
                 if (local := local_traffic.of_flow(flow)) is not None:
@@ -165,7 +164,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
             skipped += capture.skipped
             first_hosts += info.first_party_hints  # e.g. an app's developer domain, WEC's split
             page_hosts = [_host_of(u) for u in info.pages]
-            start = next((h for h in page_hosts if h), first_document)
+            start = next((h for h in page_hosts if h), None) or start_page.host()
             if start:
                 first_hosts.append(start)
                 document_hosts.add(start)
