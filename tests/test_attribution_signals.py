@@ -370,6 +370,11 @@ def test_shared_cookie_but_not_a_generic_one(write_har):
                         entry("https://t.some-tracker.com/p", ip="203.0.113.5",
                               cookies=[("_ga", "y"), ("__cf_bm", "z")])])
     assert not rec(b, "domain:some-tracker.com").first_party_probable
+    # a bare identifier name: an ad server's "uid" is not the site's
+    c = run(write_har, [page(cookies=[("uid", "1")]),
+                        entry("https://ad.some-exchange.com/match", ip="203.0.113.5",
+                              cookies=[("UID", "2")])])
+    assert not rec(c, "domain:some-exchange.com").first_party_probable
 
 
 def test_tls_san_of_the_page_names_the_sister_domain(write_har):

@@ -224,3 +224,20 @@ def test_no_page_is_guessed_from_a_minority_or_a_tie_of_referers(tmp_path, refer
     a = analyze(tmp_path, har([_no_page(u, r) for u, r in zip(urls, referers)]))
     assert a.first_party_domains == ()
     assert {"domain:shop.example", "domain:vendor-x.example"} <= set(ids(a))
+
+
+def test_a_pageref_naming_no_page_record_is_a_frame_not_a_visited_page(tmp_path):
+    # WebInspector (Chrome 16, 2012) gave each ad iframe its own pageref, the frame's URL, with
+    # one page record for the page: the frames' hosts were taken for visited pages of the site
+    pages = [{"id": "http://www.news.example/", "title": "",
+              "startedDateTime": "2022-12-05T10:00:00Z"}]
+    frame = "http://tag.ad-server-x.example/ad/iframe/728x90"
+    entries = [entry("http://www.news.example/", pageref="http://www.news.example/"),
+               entry(frame, pageref=frame, headers=[("Referer", "http://www.news.example/")]),
+               entry("http://ak1.redirector-y.example/is?u=1", pageref=frame,
+                     headers=[("Referer", frame)])]
+    a = analyze(tmp_path, har(entries, pages=pages))
+    assert a.first_party_domains == ("news.example",)
+    assert a.inputs[0].pages == ("http://www.news.example/",)
+    assert not any(ids(a).values())  # no frame is a probable first party
+    assert {"domain:ad-server-x.example", "domain:redirector-y.example"} <= set(ids(a))

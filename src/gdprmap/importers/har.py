@@ -313,17 +313,23 @@ class HarCapture:
             producer=self.producer, entries=self.entries,
             first_seen=self.first_seen, last_seen=self.last_seen,
             pages=tuple(redactor.url(u) for u in (*self._visited_pages(), *(
-                u for p in self._landings.values() for u in p))),
+                u for pid, p in self._landings.items() if self._visited(pid) for u in p))),
             skipped=skipped_count(self.skipped), secrets_kept=self.options.keep_secrets,
             **self._consent_info(redactor),
         )
 
     def _visited_pages(self) -> list[str]:
         """Page URLs in capture order, a page holding only beacons put last: it is the page the
-        capture began by leaving, not the one visited (its host stays a visited page)."""
-        pages = list(self._page_urls.items())
+        capture began by leaving, not the one visited (its host stays a visited page).
+        Where the capture has page records, an entry's ``pageref`` that names none of them is
+        a frame's document (WebInspector of 2012 gave each ad iframe its own), not a page the
+        capture visited."""
+        pages = [(pid, url) for pid, url in self._page_urls.items() if self._visited(pid)]
         return [url for pid, url in pages if not self._beacons_only.get(pid)] + \
             [url for pid, url in pages if self._beacons_only.get(pid)]
+
+    def _visited(self, pageref: str) -> bool:
+        return not self.pages or pageref in self.pages
 
     def _consent_info(self, redactor: Redactor) -> dict[str, Any]:
         """Issue #16: consent pages, the run record and the cookies they list (no values)."""
