@@ -199,7 +199,7 @@ PACKAGE = ROOT / "src" / "gdprmap"
 # Lower layers never import higher ones (a module may import its own layer and below).
 LAYERS = [
     {"errors", "verdicts", "arguments", "resources", "limits", "vocab", "models", "catalogs",
-     "jurisdictions", "browser_services", "local_traffic"},
+     "jurisdictions", "browser_services", "local_traffic", "start_page"},
     {"redact", "importers", "classify", "enrich", "register", "declared", "capture"},
     {"graph", "rules", "consent"},
     {"assess", "compare", "diff", "query", "export", "status", "reports"},
