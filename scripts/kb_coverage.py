@@ -128,7 +128,7 @@ def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> d
     if host is None and StartPage is not None:
         guess = StartPage()
         for f in flows:
-            guess.add(f.host, f.resource_type, f.referrer)
+            guess.add(f)
         host = guess.host()
     elif host is None:
         doc = next((f for f in flows if (f.resource_type or "").lower() == "document"), None)

@@ -241,3 +241,22 @@ def test_a_pageref_naming_no_page_record_is_a_frame_not_a_visited_page(tmp_path)
     assert a.inputs[0].pages == ("http://www.news.example/",)
     assert not any(ids(a).values())  # no frame is a probable first party
     assert {"domain:ad-server-x.example", "domain:redirector-y.example"} <= set(ids(a))
+
+
+def test_cross_origin_fetches_name_their_page_by_origin(tmp_path):
+    # a referrer policy may withhold the Referer from cross-origin fetches; their Origin still
+    # names the page's origin (a 2026 DevTools export of a chat's API calls)
+    page = "https://www.shop.example"
+    entries = [_no_page("https://chat.shop-chat.example/v3/login"),
+               _no_page("https://chat.shop-chat.example/v3/rooms"),
+               _no_page("https://www.shop.example/svc/x", "https://www.shop.example/"),
+               _no_page("https://t.tracker-y.example/p")]
+    for e in entries[:2]:
+        e["request"]["headers"].append({"name": "origin", "value": page})
+    a = analyze(tmp_path, har(entries))
+    assert a.first_party_domains == ("shop.example",)
+    assert {"domain:shop-chat.example", "domain:tracker-y.example"} <= set(ids(a))
+    # "Origin: null" (an opaque origin) names no page
+    for e in entries[:2]:
+        e["request"]["headers"][-1]["value"] = "null"
+    assert analyze(tmp_path, har(entries)).first_party_domains == ()

@@ -143,7 +143,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
                 if (service := browser_services.of_flow(flow)) is not None:
                     browser_traffic.add(flow, service, service.purpose)  # not the site's request
                     continue
-                start_page.add(flow.host, flow.resource_type, flow.referrer)
+                start_page.add(flow)
                 if first_flow is None and flow.host:
                     first_flow = flow
                 if (local := local_traffic.of_flow(flow)) is not None:

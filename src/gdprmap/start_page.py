@@ -6,7 +6,8 @@ and app captures do not. Two signals stand in for it, read as the flows go by:
 - the first request the producer types a *document* - but an iframe is a document too (a
   DoubleClick Floodlight tag is one), and taking a tracker as the site hides that recipient
   together with every domain of its operator (issue 15);
-- the page most requests name as their ``Referer``: a page's subresources carry its URL.
+- the page most requests name as their ``Referer`` (else their ``Origin``, which cross-origin
+  fetches carry where a referrer policy withholds the Referer): a page's subresources carry it.
 
 The Referer page wins only when it made most of the capture's requests and the first document
 is absent or was itself loaded by that page (a subframe). A document reached from elsewhere (a
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from .limits import host_problem
 
@@ -25,7 +27,8 @@ MAX_HOSTS = 1_000  # distinct Referer hosts counted; memory stays flat (issue 19
 
 
 def referer_host(url: str | None) -> str | None:
-    """The lower-case host of an http(s) URL, without user info or port; cheap, no parsing."""
+    """The lower-case host of an http(s) URL or origin, without user info or port; cheap, no
+    parsing."""
     if not url or not url.startswith(("http://", "https://")):
         return None
     netloc = url.split("/", 3)[2].rsplit("@", 1)[-1]
@@ -44,12 +47,17 @@ class StartPage:
     first_document_referer: str | None = None
     referers: Counter[str] = field(default_factory=Counter)
 
-    def add(self, host: str | None, resource_type: str | None, referrer: str | None) -> None:
+    def add(self, flow: Any) -> None:
+        """Count one request (a ``Flow``: host, resource_type, referrer, headers)."""
+        host = flow.host
         if not host:
             return
         self.requests += 1
-        from_page = referer_host(referrer)
-        if self.first_document is None and resource_type in ("document", "Document"):
+        from_page = referer_host(flow.referrer)
+        if from_page is None:
+            origin = next((h.value for h in flow.headers if h.name.lower() == "origin"), None)
+            from_page = referer_host(origin)
+        if self.first_document is None and flow.resource_type in ("document", "Document"):
             self.first_document = host
             self.first_document_referer = from_page
         if from_page and (from_page in self.referers or len(self.referers) < MAX_HOSTS):
