@@ -218,6 +218,12 @@ _SECRET_PAIR_WORD = re.compile(r"token|secret|passw(?:or)?d|api_?key|sentry_key|
                                re.I)
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9_-]{24}")
 _DIGIT_RUN = re.compile(r"[0-9]{2}[ .()/-]{0,2}[0-9]")
+# Issue 19: a phone number holds at least 8 digits (``+``/``00`` and 8-15 digits, or ``0`` and
+# 9 more), a payment card 13: text with fewer skips those two passes (one check, stopping at
+# the eighth digit, costs a fifth of the phone pattern); an IPv4 address needs three dots; the
+# bearer pattern needs one of its three words (looked for in lower case in ASCII text, where
+# that is what IGNORECASE matches).
+_EIGHT_DIGITS = re.compile(r"\A(?:[^0-9]*+[0-9]){8}")  # anchored: linear under findall too
 
 # The longest text scrubbed (issue #17): request bodies are classified on their first 256 KiB
 # (importers.har.MAX_BODY); a longer header or parameter value is cut there too.
@@ -238,23 +244,31 @@ def scrub_text(text: str, tokens: bool = True) -> str:
     text = clamp(text, MAX_SCRUB)
     if "eyJ" in text:
         text = _JWT.sub(REDACTED, text)
-    text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    if not text.isascii() or _bearer_word(text.lower()):
+        text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     if ("=" in text or ":" in text) and _SECRET_PAIR_WORD.search(text):
         text = _secret_pairs(text)
-    if "_" in text or "-" in text or "AKIA" in text or "AIza" in text:
+    if "_" in text or "xox" in text or "AKIA" in text or "AIza" in text:  # the prefixes' marks
         text = _KEY_PREFIX.sub(REDACTED, text)
     if "@" in text:
         text = _EMAIL.sub(REDACTED, text)
     if _DIGIT_RUN.search(text):
-        text = _PHONE_IN_TEXT.sub(REDACTED, text)
-        if "." in text:
+        many = _EIGHT_DIGITS.match(text) is not None  # a redaction only removes digits
+        if many:
+            text = _PHONE_IN_TEXT.sub(REDACTED, text)
+        if text.count(".") >= 3:
             text = _IPV4_IN_TEXT.sub(REDACTED, text)
-        text = _CARD_IN_TEXT.sub(_card, text)
+        if many:
+            text = _CARD_IN_TEXT.sub(_card, text)
     if "-" in text and len(text) >= 36:
         text = _UUID.sub(REDACTED, text)
     if tokens and len(text) >= 24 and _TOKEN_RUN.search(text):
         text = _LONG_TOKEN.sub(REDACTED, text)
     return text
+
+
+def _bearer_word(lower: str) -> bool:
+    return "bearer" in lower or "basic" in lower or "token" in lower
 
 
 def _secret_pairs(text: str) -> str:
@@ -357,7 +371,8 @@ def _path(path: str) -> str:
     free-text scrubber (e-mail addresses, API keys, ``;jsessionid=`` path parameters, phone
     and card numbers); memoised (paths repeat)."""
     return "/".join(
-        REDACTED if (_JWT.search(seg) or _LONG_TOKEN.fullmatch(seg) and len(seg) >= 32)
+        REDACTED if ("eyJ" in seg and _JWT.search(seg)
+                     or len(seg) >= 32 and _LONG_TOKEN.fullmatch(seg))
         else _segment(seg) for seg in clamp(path, MAX_SCRUB).split("/")
     )
 
@@ -429,10 +444,10 @@ def _raw_query_pair(piece: str) -> tuple[Param, str]:
     return _query_pair(*_decode_pair(piece))
 
 
-@functools.lru_cache(maxsize=16384)
 def _query_pair(name: str, value: str) -> tuple[Param, str]:
-    """A query parameter redacted, and its ``name=value`` text for the redacted URL; memoised
-    like ``param`` (issue #9)."""
+    """A query parameter redacted, and its ``name=value`` text for the redacted URL. Not
+    memoised itself: ``_raw_query_pair``, its one caller, is, by the piece it decodes (issue
+    19: this cache found no repeat that one had not, and held a second copy of each)."""
     p = param(name, value)
     return p, f"{_quote_name(p.path)}={_quote_value(p)}"
 
