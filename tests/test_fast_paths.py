@@ -127,3 +127,119 @@ def test_a_json_report_builds_no_graph(tmp_path) -> None:  # type: ignore[no-unt
     graph = assessment.graph
     assert assessment.graph is graph  # built once
     assert graph.nx.number_of_nodes() > 10
+
+
+# -- the seventh round's checks (issue 19): scrub_text's gates, per-netloc host and port ------
+
+def _scrub_reference(text: str, tokens: bool = True) -> str:
+    """``redact.scrub_text`` as it was before its passes were gated (issue 19)."""
+    from gdprmap import redact as r
+
+    text = r.clamp(text, r.MAX_SCRUB)
+    if "eyJ" in text:
+        text = r._JWT.sub(r.REDACTED, text)
+    text = r._BEARER.sub(lambda m: f"{m.group(1)} {r.REDACTED}", text)
+    if ("=" in text or ":" in text) and r._SECRET_PAIR_WORD.search(text):
+        text = r._secret_pairs(text)
+    if "_" in text or "-" in text or "AKIA" in text or "AIza" in text:
+        text = r._KEY_PREFIX.sub(r.REDACTED, text)
+    if "@" in text:
+        text = r._EMAIL.sub(r.REDACTED, text)
+    if r._DIGIT_RUN.search(text):
+        text = r._PHONE_IN_TEXT.sub(r.REDACTED, text)
+        if "." in text:
+            text = r._IPV4_IN_TEXT.sub(r.REDACTED, text)
+        text = r._CARD_IN_TEXT.sub(r._card, text)
+    if "-" in text and len(text) >= 36:
+        text = r._UUID.sub(r.REDACTED, text)
+    if tokens and len(text) >= 24 and r._TOKEN_RUN.search(text):
+        text = r._LONG_TOKEN.sub(r.REDACTED, text)
+    return text
+
+
+SCRUB_CHARS = "0123456789 .-+()/:=@_xoAKIzaeyJ\u017f\u212aé\t"
+SCRUB_PIECES = ("Bearer ", "basic ", "TOKEN ", "Ba\u017fic ", "to\u212aen ", "xoxb-", "AKIA",
+                "AIza", "sk_live_", "ghp_", "+33 6 12 34 56 78", "06 12 34 56 78", "0033",
+                "4111 1111 1111 1111", "4111-1111-1111-1112", "192.168.1.20", "1.2.3",
+                "a@b.example", "eyJhbGciOi.eyJzdWIi.sig", "api_key=abc", "session: x",
+                "123e4567-e89b-12d3-a456-426614174000", "A1b2C3d4E5f6G7h8I9j0K1l2")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(SCRUB_PIECES), st.text(SCRUB_CHARS, max_size=12)),
+                max_size=8), st.booleans())
+def test_scrub_text_gates_give_the_former_result(pieces: list[str], tokens: bool) -> None:
+    from gdprmap.redact import scrub_text
+
+    text = "".join(pieces)
+    assert scrub_text(text, tokens) == _scrub_reference(text, tokens)
+
+
+NETLOC_CHARS = "aZ09:@[].%-_ é"
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(NETLOC_CHARS, max_size=25))
+def test_host_and_port_per_netloc_is_split_result(netloc: str) -> None:
+    from urllib.parse import SplitResult
+
+    from gdprmap.importers.har import _host_and_port
+
+    def reference() -> object:
+        try:
+            parts = SplitResult("https", netloc, "/p", "q=1", "")
+            return parts.hostname, parts.port
+        except ValueError as e:
+            return str(e)
+
+    try:
+        found: object = _host_and_port(netloc)
+    except ValueError as e:
+        found = str(e)
+    assert found == reference()
+
+
+def _scan_reference(lexicon, text: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """``Lexicon._scan``'s phrase walk as it was before it visited only candidate words."""
+    from gdprmap.classify.lexicon import BLOCKER, STRONG, WEAK, normalise
+
+    words = normalise(text)
+    hits = []
+    i, n = 0, len(words)
+    while i < n:
+        options = lexicon._by_first.get(words[i])
+        if options:
+            for phrase, group in options:
+                k = len(phrase)
+                if k == 1 or tuple(words[i:i + k]) == phrase:
+                    hits.extend(group)
+                    i += k - 1
+                    break
+        i += 1
+    blocked = {e.topic for e in hits if e.kind == BLOCKER}
+    terms: dict[str, set[str]] = {}
+    for e in hits:
+        if e.kind in (STRONG, WEAK):
+            terms.setdefault(e.topic, set()).add(e.term)
+    found: list[tuple[str, str]] = []
+    for e in hits:
+        if e.kind == STRONG or (e.kind == WEAK and e.topic not in blocked
+                                and len(terms[e.topic]) > 1):
+            if (e.topic, e.term) not in found:
+                found.append((e.topic, e.term))
+    return found
+
+
+def test_lexicon_scan_of_candidate_words_is_the_former_walk() -> None:
+    import random
+
+    from gdprmap.classify.lexicon import Lexicon
+
+    lexicon = Lexicon.special()
+    words = sorted({w for options in lexicon._by_first.values() for phrase, _ in options
+                    for w in phrase})
+    rnd = random.Random(19)
+    for _ in range(5000):
+        text = " ".join(rnd.choice(words + ["x", "the", "19", "covid"])
+                        for _ in range(rnd.randint(1, 12)))
+        assert lexicon._scan(text) == _scan_reference(lexicon, text), text

@@ -155,21 +155,26 @@ class HostStats:
                                         url=flow.url[:300], server_ip=flow.server_ip))
         counted: set[str] = set()
         categories = self.categories
+        started = flow.started
         for item in items:
             category = item.category
             stats = categories.get(category)
             if stats is None:  # (setdefault would build a CategoryStats for every item)
                 stats = categories[category] = CategoryStats()
             new_flow = category not in counted
-            stats.add(item, new_flow)
+            if item.context or item.term or new_flow and len(
+                    stats.evidence) < EVIDENCE_PER_CATEGORY:
+                stats.add(item, new_flow)
+            else:  # what CategoryStats.add does then, without the call (issue 19)
+                stats.flows += new_flow
             if new_flow:
                 counted.add(category)
-                if stats.first_seen is None or flow.started < stats.first_seen:
-                    stats.first_seen = flow.started
-                if stats.last_seen is None or flow.started > stats.last_seen:
-                    stats.last_seen = flow.started
-            if item.digest and item.digest not in self.identifier_digests:
-                self.digest_sample.add(item.digest)
+                if stats.first_seen is None or started < stats.first_seen:
+                    stats.first_seen = started
+                if stats.last_seen is None or started > stats.last_seen:
+                    stats.last_seen = started
+            if (digest := item.digest) and digest not in self.identifier_digests:
+                self.digest_sample.add(digest)
         if flow.cookies and len(self.cookie_names) < MAX_COOKIE_NAMES:
             self.cookie_names.update(flow.cookies[:MAX_COOKIE_NAMES])
         if flow.tls is not None and self.tls is None:

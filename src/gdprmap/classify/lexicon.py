@@ -109,18 +109,18 @@ class Lexicon:
         if self._first_words.isdisjoint(words):
             return []  # most texts: no phrase starts at any word (one C call, issue 19)
         hits: list[Entry] = []
-        i, n = 0, len(words)
-        by_first = self._by_first
-        while i < n:
-            options = by_first.get(words[i])
-            if options:
-                for phrase, group in options:
-                    k = len(phrase)
-                    if k == 1 or tuple(words[i:i + k]) == phrase:
-                        hits.extend(group)
-                        i += k - 1
-                        break
-            i += 1
+        by_first, first = self._by_first, self._first_words
+        free = 0  # words before this one are inside a phrase found
+        # only the positions where a phrase may start, found in one comprehension (issue 19)
+        for i in [i for i, word in enumerate(words) if word in first]:
+            if i < free:
+                continue
+            for phrase, group in by_first[words[i]]:
+                k = len(phrase)
+                if k == 1 or tuple(words[i:i + k]) == phrase:
+                    hits.extend(group)
+                    free = i + k
+                    break
         if not hits:
             return []
         blocked = {e.topic for e in hits if e.kind == BLOCKER}
