@@ -61,8 +61,9 @@ class Claim:
 
     __slots__ = ("category", "term", "context", "digest", "flow", "field", "excerpt", "shared")
 
-    def __init__(self, flow: Flow, category: str, field: str, excerpt: str | None,
-                 term: str | None, context: str | None, digest: str | None) -> None:
+    def __init__(self, flow: Flow, category: str, field: str, excerpt: str | None = None, *,
+                 term: str | None = None, context: str | None = None,
+                 digest: str | None = None) -> None:
         self.flow, self.category, self.field, self.excerpt = flow, category, field, excerpt
         self.term, self.context, self.digest = term, context, digest
         self.shared: dict[tuple[str, str | None], Evidence] | None = None
@@ -98,10 +99,9 @@ def share_evidence(claims: list[Claim]) -> list[Claim]:
 Detector = Callable[[View], Iterable[Claim]]
 
 
-def item(flow: Flow, category: str, field: str, excerpt: str | None = None, *,
-         term: str | None = None, context: str | None = None,
-         digest: str | None = None) -> Claim:
-    return Claim(flow, category, field, excerpt, term, context, digest)
+# ``item(flow, category, field, excerpt=None, *, term=None, context=None, digest=None)``: a
+# claim, built by the class itself (issue 19: a wrapper call per claim, ~11 per request)
+item = Claim
 
 
 # The notes detectors add to a field or an excerpt, and what a redacted value looked like: the

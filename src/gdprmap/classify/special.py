@@ -44,20 +44,25 @@ def special_terms(view: View) -> Iterator[Claim]:
     flow = view.flow
     seen: set[tuple[str, str]] = set()
 
-    def scan(text: str, field: str, excerpt: str) -> Iterator[Claim]:
-        for topic, term in _terms(text):
+    def found(terms: tuple[tuple[str, str], ...], field: str, excerpt: str) -> Iterator[Claim]:
+        for topic, term in terms:
             if (topic, term) not in seen:
                 seen.add((topic, term))
                 yield item(flow, TOPICS[topic].iri, field, excerpt, term=term)
 
-    yield from scan(_url_path(flow.url), noted("request.url", "path"), flow.url)
-    if flow.referrer:
-        yield from scan(flow.referrer, "request.headers[Referer]", flow.referrer)
+    # most texts hold no term: their field and excerpt are written only when one does (issue 19)
+    if terms := _terms(_url_path(flow.url)):
+        yield from found(terms, _URL_PATH, flow.url)
+    if flow.referrer and (terms := _terms(flow.referrer)):
+        yield from found(terms, "request.headers[Referer]", flow.referrer)
     for fld, p, _ in view.params:
-        if not p.redacted and p.value:
-            yield from scan(p.value, fld, f"{p.path}={p.value}")
-    if flow.body_text:
-        yield from scan(flow.body_text, "request.postData.text", flow.body_text)
+        if not p.redacted and p.value and (terms := _terms(p.value)):
+            yield from found(terms, fld, f"{p.path}={p.value}")
+    if flow.body_text and (terms := _terms(flow.body_text)):
+        yield from found(terms, "request.postData.text", flow.body_text)
+
+
+_URL_PATH = noted("request.url", "path")
 
 
 @lru_cache(maxsize=16384)
