@@ -301,3 +301,39 @@ def test_a_first_page_holding_only_the_left_pages_beacons_is_not_the_site(write_
                     "https://students.school-portal.example/")
     a = gdprmap.analyze(write_har(har([beacon, other, *site], pages=pages)), as_of="2024-03-01")
     assert a.first_party_domains == ("school-portal.example",)
+
+
+def test_webpagetest_null_method_is_read_from_http2_pseudo_header_or_left_unrecorded(
+        write_har, tmp_path):
+    # WebPageTest 18.09/19.04 write "method": null where they lost the request line; an HTTP/2
+    # request's ":method" survives in their raw _headers lines. The request is evidence anyway:
+    # read, its method not guessed.
+    h2 = entry("https://cdn.vendor-x.example/a.js")
+    h2["request"]["method"] = None
+    h2["_headers"] = {"request": [":method: POST", ":authority: cdn.vendor-x.example"],
+                      "response": []}
+    h1 = entry("https://t.tracker-y.example/p?id=1")
+    h1["request"]["method"] = None
+    h1["_headers"] = {"request": ["Host: t.tracker-y.example"], "response": []}
+    flows, _ = read(write_har(har([entry("https://www.shop.example/"), h2, h1])))
+    assert [f.method for f in flows] == ["GET", "POST", None]
+    assert flows[2].request_line == flows[2].url
+    import gdprmap
+    a = gdprmap.analyze(write_har(har([entry("https://www.shop.example/"), h1])),
+                        as_of="2024-03-01")
+    ev = next(e for r in a.recipients for d in r.data for e in d.evidence
+              if "tracker-y" in (e.url or ""))
+    assert ev.method is None and not ev.excerpt.startswith("None")
+    from gdprmap.reports.html import render_html
+    assert "None https://" not in render_html(a, "en")
+
+
+@pytest.mark.parametrize("method", ["missing", 5, "", "G" * 65])
+def test_a_method_missing_or_not_a_short_string_is_still_refused(write_har, method):
+    e = entry("https://www.shop.example/")
+    if method == "missing":
+        del e["request"]["method"]
+    else:
+        e["request"]["method"] = method
+    with pytest.raises(InputError, match="entry 0: request.method"):
+        read(write_har(har([e])))

@@ -150,7 +150,7 @@ class HostStats:
             self.last_seen = flow.started
         if len(self.sample) < EVIDENCE_PER_CATEGORY:
             self.sample.append(Evidence(input=flow.input, entry=flow.entry, field="request.url",
-                                        excerpt=f"{flow.method} {flow.url}"[:300],
+                                        excerpt=flow.request_line[:300],
                                         time=flow.started, method=flow.method,  # issue #7
                                         url=flow.url[:300], server_ip=flow.server_ip))
         counted: set[str] = set()
@@ -237,7 +237,7 @@ class FlowAggregator:
                 if signature not in stats.signatures:
                     stats.signatures[signature] = Evidence(
                         input=flow.input, entry=flow.entry, field="request.url",
-                        excerpt=f"{flow.method} {flow.url}"[:300], time=flow.started,
+                        excerpt=flow.request_line[:300], time=flow.started,
                         method=flow.method, url=flow.url[:300], server_ip=flow.server_ip)
 
 

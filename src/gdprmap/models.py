@@ -104,7 +104,7 @@ class Flow(Record):
     input: str  # the capture's display path
     entry: int  # index in the capture (HAR log.entries index)
     started: dt.datetime
-    method: str
+    method: str | None  # None: the capture tool did not record it (WebPageTest 18-19)
     url: str  # redacted URL (token-like query values replaced)
     scheme: str
     host: str | None  # None for data:, blob: and other host-less URLs
@@ -136,6 +136,11 @@ class Flow(Record):
     # issue 15: the producer's error when it shows the request never left the browser (HAR
     # response._error net::ERR_BLOCKED_BY_CLIENT, a host name that did not resolve)
     unsent: str | None = None
+
+    @property
+    def request_line(self) -> str:
+        """``GET https://...`` - the URL alone when the method was not recorded."""
+        return f"{self.method} {self.url}" if self.method else self.url
 
 
 class TlsInfo(Record):

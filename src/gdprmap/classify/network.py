@@ -23,7 +23,7 @@ def ip_address(view: View) -> Iterator[Claim]:
     """Every request discloses the sender's IP address to the server it reaches."""
     flow = view.flow
     yield item(flow, vocab.IP_ADDRESS.iri, noted("request", "source_address"),
-               f"{flow.method} {flow.url}")
+               flow.request_line)
 
 
 def ip_in_payload(view: View) -> Iterator[Claim]:

@@ -395,7 +395,9 @@ class EntryReader:
         if started is None:
             raise fail("startedDateTime", "missing or not an ISO 8601 date-time")
         method, raw_url = request.get("method"), request.get("url")
-        if not isinstance(method, str) or not method or len(method) > 64:
+        if method is None and "method" in request:
+            method = _raw_method(entry)  # WebPageTest 18-19: null where it lost the request line
+        elif not isinstance(method, str) or not method or len(method) > 64:
             raise fail("request.method", "missing or not a short string")
         if not isinstance(raw_url, str) or not raw_url:
             raise fail("request.url", "missing or not a string")
@@ -458,7 +460,7 @@ class EntryReader:
                 page_title = r.scrub_text(title[:1000])
         resource_type = _str(entry.get("_resourceType"))
         # JSON may escape a lone surrogate ("\ud800"); it would break every output later.
-        texts = (("request.method", method),
+        texts = (("request.method", method or ""),
                  ("response.redirectURL", redirect or ""),
                  ("_initiator", initiator or ""), ("_initiator", "".join(chain)),
                  ("_initiator_type", initiator_type or ""), ("_resourceType", resource_type or ""))
@@ -470,7 +472,8 @@ class EntryReader:
         values: dict[str, Any] = {
             "input": self.display, "entry": index, "started": started,
             # interned: every evidence model keeps the method (issue 17)
-            "method": sys.intern(method.upper()), "url": url, "scheme": scheme,
+            "method": sys.intern(method.upper()) if method else None, "url": url,
+            "scheme": scheme,
             "host": host.lower().rstrip(".") if host else None,
         }
         # (each set only when not None and not empty, in this order; written out: a generator
@@ -763,6 +766,24 @@ def _path_and_query(url: str) -> str | None:
     if rest is None:
         return None
     return rest if rest.startswith("/") else "/" + rest
+
+
+_METHOD = re.compile(r"[A-Za-z]{1,20}")
+
+
+def _raw_method(entry: dict[str, Any]) -> str | None:
+    """The method of an entry whose ``request.method`` is null: WebPageTest 18.09 and 19.04
+    write null where they lost the request line, but an HTTP/2 request's ``:method``
+    pseudo-header survives in their raw ``_headers.request`` lines. None when nothing says it:
+    the request is read all the same (its destination and headers are the evidence), with its
+    method shown as not recorded, never guessed."""
+    raw = entry.get("_headers")
+    lines = raw.get("request") if isinstance(raw, dict) else None
+    for line in lines if isinstance(lines, list) else ():
+        if isinstance(line, str) and line.startswith(":method:"):
+            value = line[len(":method:"):].strip()
+            return value if _METHOD.fullmatch(value) else None
+    return None
 
 
 def _str(value: Any) -> str | None:
