@@ -155,6 +155,11 @@ def test_coverage_script_counts_registrable_domains_per_folder(tmp_path, capsys)
     assert group["unattributed"]["unknown-vendor-zz.example"]["unknown_hosts"] == [
         "a.unknown-vendor-zz.example", "px.unknown-vendor-zz.example"]
     assert mod.main([str(tmp_path / "missing")]) == 2
+    # a gzip HAR in the folder is a capture too (gdprmap reads it)
+    import gzip
+    (folder / "two.har.gz").write_bytes(gzip.compress(json.dumps(har).encode()))
+    assert mod.main(["--json", str(folder)]) == 0
+    assert json.loads(capsys.readouterr().out)["groups"][0]["captures"] == 2
 
 
 def test_coverage_script_counts_probable_first_party_domains_apart(tmp_path, capsys):
