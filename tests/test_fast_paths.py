@@ -200,8 +200,9 @@ def test_host_and_port_per_netloc_is_split_result(netloc: str) -> None:
 
 
 def _scan_reference(lexicon, text: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    """``Lexicon._scan``'s phrase walk as it was before it visited only candidate words."""
-    from gdprmap.classify.lexicon import BLOCKER, STRONG, WEAK, normalise
+    """``Lexicon._scan``'s phrase walk as it was before it visited only candidate words (the
+    rules applied to its hits are the module's own, unchanged)."""
+    from gdprmap.classify.lexicon import _kept, normalise
 
     words = normalise(text)
     hits = []
@@ -216,18 +217,7 @@ def _scan_reference(lexicon, text: str) -> list[tuple[str, str]]:  # type: ignor
                     i += k - 1
                     break
         i += 1
-    blocked = {e.topic for e in hits if e.kind == BLOCKER}
-    terms: dict[str, set[str]] = {}
-    for e in hits:
-        if e.kind in (STRONG, WEAK):
-            terms.setdefault(e.topic, set()).add(e.term)
-    found: list[tuple[str, str]] = []
-    for e in hits:
-        if e.kind == STRONG or (e.kind == WEAK and e.topic not in blocked
-                                and len(terms[e.topic]) > 1):
-            if (e.topic, e.term) not in found:
-                found.append((e.topic, e.term))
-    return found
+    return _kept(hits)
 
 
 def test_lexicon_scan_of_candidate_words_is_the_former_walk() -> None:

@@ -121,22 +121,26 @@ class Lexicon:
                     hits.extend(group)
                     free = i + k
                     break
-        if not hits:
-            return []
-        blocked = {e.topic for e in hits if e.kind == BLOCKER}
-        terms_by_topic: dict[str, set[str]] = {}
-        for e in hits:
-            if e.kind in (STRONG, WEAK):
-                terms_by_topic.setdefault(e.topic, set()).add(e.term)
-        found: list[tuple[str, str]] = []
-        for e in hits:
-            if e.kind == STRONG or (
-                    e.kind == WEAK and e.topic not in blocked
-                    and len(terms_by_topic[e.topic]) > 1):
-                pair = (e.topic, e.term)
-                if pair not in found:
-                    found.append(pair)
-        return found
+        return _kept(hits) if hits else []
+
+
+def _kept(hits: list[Entry]) -> list[tuple[str, str]]:
+    """The ``(topic, term)`` pairs of a walk's hits that the weak/blocker rules keep, in order:
+    a strong term always; a weak one only beside another term of its topic and no blocker."""
+    blocked = {e.topic for e in hits if e.kind == BLOCKER}
+    terms_by_topic: dict[str, set[str]] = {}
+    for e in hits:
+        if e.kind in (STRONG, WEAK):
+            terms_by_topic.setdefault(e.topic, set()).add(e.term)
+    found: list[tuple[str, str]] = []
+    for e in hits:
+        if e.kind == STRONG or (
+                e.kind == WEAK and e.topic not in blocked
+                and len(terms_by_topic[e.topic]) > 1):
+            pair = (e.topic, e.term)
+            if pair not in found:
+                found.append(pair)
+    return found
 
 
 @lru_cache(maxsize=16384)

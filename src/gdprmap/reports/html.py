@@ -301,7 +301,7 @@ def _is_request_line(e: Evidence) -> bool:
     if method and url:
         return e.excerpt == f"{method} {url}"
     if url:  # a request whose method the capture did not record
-        return e.excerpt == url
+        return bool(e.excerpt == url)
     return e.field == "request.url" and " " in e.excerpt  # evidence written before issue #7
 
 
