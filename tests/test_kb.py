@@ -166,3 +166,95 @@ def test_google_services_follow_their_eea_terms(kb):
 ])
 def test_google_operator_per_service(kb, host, operator):
     assert kb.match(host).chain[0].id == operator
+
+
+# -- operators of different periods (a domain that changed hands) ----------------------------
+PERIODS = '''
+[entities.old-co]
+name = "Old Ad Co., Inc."
+country = "US"
+parent_established = true
+sources = ["https://old.example/privacy-2013"]
+
+[entities.new-co]
+name = "New Ad Co. Ltd"
+country = "IL"
+parent_established = true
+sources = ["https://new.example/privacy-2024"]
+
+[[services]]
+id = "old-ads"
+name = "Old Ads"
+operator = "old-co"
+category = "advertising"
+domains = ["old-ads.example"]
+until = 2017-08-31
+period_basis = "the 2017 sale notice: the platform passed to New Ad Co. on 1 September 2017"
+sources = ["https://old.example/privacy-2013"]
+
+[[services]]
+id = "old-ads-new-owner"
+name = "Old Ads (New Ad Co.)"
+operator = "new-co"
+category = "advertising"
+domains = ["old-ads.example"]
+since = 2017-09-01
+period_basis = "the 2017 sale notice: the platform passed to New Ad Co. on 1 September 2017"
+sources = ["https://new.example/privacy-2024"]
+'''
+
+
+def test_a_domain_that_changed_hands_has_the_operator_of_the_capture_date(tmp_path):
+    import datetime as dt
+
+    path = tmp_path / "periods.toml"
+    path.write_text(PERIODS)
+    kb = KnowledgeBase.load((path,))
+    day = {d: kb.dated(dt.date.fromisoformat(d)).match("ad.old-ads.example") for d in
+           ("2016-03-01", "2017-08-31", "2017-09-01", "2024-05-01")}
+    assert [m.chain[0].country for m in day.values()] == ["US", "US", "IL", "IL"]
+    fact = day["2016-03-01"].facts[0]
+    assert fact.value.endswith("Old Ad Co., Inc. until 2017-08-31") and "2017 sale" in fact.note
+    assert kb.match("ad.old-ads.example").chain[0].name == "New Ad Co. Ltd"  # undated: latest
+
+
+def test_outside_every_period_a_host_has_no_operator(tmp_path):
+    import datetime as dt
+
+    path = tmp_path / "periods.toml"
+    path.write_text(PERIODS.replace("since = 2017-09-01", "since = 2019-01-01"))
+    kb = KnowledgeBase.load((path,))
+    assert kb.dated(dt.date(2018, 6, 1)).match("ad.old-ads.example") is None  # never guessed
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("since = 2017-09-01", "since = 2017-08-01"), "overlaps"),
+    (("period_basis = \"the 2017 sale notice: the platform passed to New Ad Co. on 1 September "
+      "2017\"\nsources = [\"https://new.example/privacy-2024\"]",
+      "sources = [\"https://new.example/privacy-2024\"]"), "period_basis"),
+    (("until = 2017-08-31", "until = 2017-08-31\nsince = 2018-01-01"), "since is after until"),
+])
+def test_periods_must_be_dated_and_disjoint(tmp_path, change, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(PERIODS.replace(*change))
+    with pytest.raises(KnowledgeBaseError, match=message):
+        KnowledgeBase.load((path,))
+
+
+def test_a_bundled_dated_claim_may_not_share_a_domain_with_an_undated_one(tmp_path, monkeypatch):
+    import shutil
+
+    from gdprmap.enrich import kb as kbmod
+
+    real = kbmod.data_path("organisations.toml")
+    shutil.copy(real, tmp_path / "organisations.toml")
+    (tmp_path / "organisations").mkdir()
+    (tmp_path / "organisations" / "90-dated.toml").write_text(
+        '[entities.acme]\nname = "ACME SAS"\ncountry = "FR"\nparent_established = true\n'
+        'sources = ["https://acme.example"]\n'
+        '[[services]]\nid = "acme"\nname = "ACME"\noperator = "acme"\ncategory = "cdn"\n'
+        'domains = ["cloudflareinsights.com"]\nuntil = 2019-01-01\n'
+        'period_basis = "a text"\nsources = ["https://acme.example"]\n')
+    monkeypatch.setattr(kbmod, "data_path", lambda name: tmp_path / name)
+    with pytest.raises(KnowledgeBaseError, match="with and without an operator period"):
+        KnowledgeBase.load(cache=False)

@@ -31,7 +31,9 @@ def test_at_least_1500_registrable_domains(kb):
 
 
 def test_no_host_suffix_claimed_twice(kb):
-    counts = Counter(d for s in kb.data.services for d in s.domains)
+    # only operators of different periods may share a suffix (their periods never overlap:
+    # the loader refuses that)
+    counts = Counter(d for s in kb.data.services if not (s.since or s.until) for d in s.domains)
     assert [d for d, n in counts.items() if n > 1] == []
 
 

@@ -134,12 +134,36 @@ class ServiceRecord(_Strict):
     # the sentence read. Its hosts are then judged without the listing (issue 14: a missing
     # fact never clears a recipient).
     dpf_outside: str | None = None
+    # The period this operator ran the service's hosts, when a domain changed hands: from
+    # `since` and/or until `until` (both days included), with the text that dates it. A
+    # capture is attributed as of its date; outside every period a host has no operator here.
+    since: dt.date | None = None
+    until: dt.date | None = None
+    period_basis: str | None = None
     sources: list[str] = Field(min_length=1)
 
     @field_validator("domains")
     @classmethod
     def _lower(cls, v: list[str]) -> list[str]:
         return [d.lower().strip(".") for d in v]
+
+    @model_validator(mode="after")
+    def _period_is_dated(self) -> ServiceRecord:
+        if (self.since or self.until) and not self.period_basis:
+            raise ValueError("since/until need period_basis: the text that dates the period")
+        if self.since and self.until and self.since > self.until:
+            raise ValueError("since is after until")
+        return self
+
+    def runs_on(self, day: dt.date) -> bool:
+        """Whether this operator ran the service on ``day`` (always, without a period)."""
+        return (self.since is None or self.since <= day) and \
+            (self.until is None or day <= self.until)
+
+    def overlaps(self, other: ServiceRecord) -> bool:
+        lo = max(self.since or dt.date.min, other.since or dt.date.min)
+        hi = min(self.until or dt.date.max, other.until or dt.date.max)
+        return lo <= hi
 
 
 class KnowledgeFile(_Strict):
@@ -165,14 +189,25 @@ class KnowledgeBase:
     data: KnowledgeFile
     sha256: str
     sources: tuple[str, ...]
-    _suffixes: dict[str, ServiceRecord] = field(default_factory=dict, repr=False)
+    # host suffix -> its services; several only for operators of different periods
+    _suffixes: dict[str, list[ServiceRecord]] = field(default_factory=dict, repr=False)
     # issue 14: DPF statuses as of one date (``dated``); None: the records as written
     _dpf: DpfView | None = field(default=None, repr=False)
+    _as_of: dt.date | None = field(default=None, repr=False)  # the date hosts are matched as of
 
     def __post_init__(self) -> None:
         for svc in self.data.services:
             for domain in svc.domains:
-                self._suffixes[domain] = svc
+                claims = self._suffixes.setdefault(domain, [])
+                if svc.since or svc.until:
+                    clash = next((c for c in claims if c.overlaps(svc)), None)
+                    if clash is not None:
+                        raise KnowledgeBaseError(
+                            f"service {svc.id}: its period for {domain} overlaps service "
+                            f"{clash.id}'s")
+                    claims.append(svc)
+                else:
+                    claims[:] = [svc]  # an override's service replaces (issue #7's rule)
         self._check_references()
 
     # -- loading ------------------------------------------------------------------------
@@ -284,6 +319,7 @@ class KnowledgeBase:
 
         view = copy.copy(self)
         view._dpf = DpfView(self, as_of, dpf_list)
+        view._as_of = as_of  # and each host's operator of that date
         return view
 
     def entity(self, eid: str) -> Entity:
@@ -332,11 +368,20 @@ class KnowledgeBase:
         return any(self.data.entities[e.id].health_service for e in self.chain(eid))
 
     def service_for(self, host: str) -> ServiceRecord | None:
-        """The service whose longest domain suffix matches ``host``."""
+        """The service whose longest domain suffix matches ``host`` - of a dated view, the one
+        whose operator ran it on the view's date (none when no period covers it); undated, the
+        latest operator."""
         labels = host.lower().strip(".").split(".")
         for i in range(len(labels)):
-            svc = self._suffixes.get(".".join(labels[i:]))
-            if svc:
+            claims = self._suffixes.get(".".join(labels[i:]))
+            if not claims:
+                continue
+            if len(claims) == 1 and claims[0].since is None and claims[0].until is None:
+                return claims[0]
+            if self._as_of is None:
+                return max(claims, key=lambda s: s.until or dt.date.max)
+            svc = next((s for s in claims if s.runs_on(self._as_of)), None)
+            if svc is not None:
                 return svc
         return None
 
@@ -362,8 +407,11 @@ class KnowledgeBase:
             Destination(country=p.country, entity=p.entity, basis=p.basis, source=p.source)
             for p in svc.processing
         ]
-        facts = [Fact(value=f"{host} is operated by {operator.name}", source=ref,
-                      reference=svc.sources[0], checked=_date(self.checked))]
+        period = (f" from {svc.since}" if svc.since else "") + (
+            f" until {svc.until}" if svc.until else "")
+        facts = [Fact(value=f"{host} is operated by {operator.name}{period}", source=ref,
+                      reference=svc.sources[0], checked=_date(self.checked),
+                      note=svc.period_basis if period else None)]
         if svc.region_pattern:
             # searched on host names only, which importers cap at 253 characters (issue #17)
             m = re.search(svc.region_pattern, host) if len(host) <= MAX_HOST else None
@@ -424,11 +472,23 @@ def bundled_paths() -> tuple[Path, ...]:
 
 def _check_bundled_unique(path: Path, raw: dict[str, Any], owner: dict[str, Path]) -> None:
     """Bundled files may not redefine each other's entities, services or host suffixes: a silent
-    last-one-wins between two bundled files would hide a conflict. (Overrides may, on purpose.)"""
+    last-one-wins between two bundled files would hide a conflict. (Overrides may, on purpose.)
+    Services of operators of different periods may share a suffix (their periods are checked
+    not to overlap when the knowledge base is built)."""
     keys = [f"entity {e}" for e in raw.get("entities", {})]
     for svc in raw.get("services", []):
         keys.append(f"service {svc.get('id')}")
-        keys.extend(f"domain {str(d).lower().strip('.')}" for d in svc.get("domains", []))
+        dated = bool(svc.get("since") or svc.get("until"))
+        for d in svc.get("domains", []):
+            domain = str(d).lower().strip(".")
+            # a dated claim and an undated one on the same suffix: the undated would hide it
+            if f"domain {domain}{'' if dated else ' (dated)'}" in owner:
+                raise KnowledgeBaseError(f"{path}: domain {domain} is claimed with and without "
+                                         "an operator period")
+            if dated:
+                owner.setdefault(f"domain {domain} (dated)", path)
+            else:
+                keys.append(f"domain {domain}")
     for key in keys:
         if key in owner:
             raise KnowledgeBaseError(f"{path}: {key} is already defined in {owner[key].name}")
