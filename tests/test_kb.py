@@ -258,3 +258,26 @@ def test_a_bundled_dated_claim_may_not_share_a_domain_with_an_undated_one(tmp_pa
     monkeypatch.setattr(kbmod, "data_path", lambda name: tmp_path / name)
     with pytest.raises(KnowledgeBaseError, match="with and without an operator period"):
         KnowledgeBase.load(cache=False)
+
+
+def test_an_assessment_names_the_operator_of_the_capture_date(tmp_path):
+    # the operator is the one of the day the data went; a later --as-of changes the law applied,
+    # not who received the data
+    import json
+
+    import gdprmap
+    from conftest import entry, har
+
+    path = tmp_path / "periods.toml"
+    path.write_text(PERIODS)
+    operators = {}
+    for day in ("2016-03-01", "2024-03-01"):
+        capture = tmp_path / f"{day}.har"
+        capture.write_text(json.dumps(har([
+            entry("https://www.shop.example/", when=f"{day}T10:00:00Z"),
+            entry("https://ad.old-ads.example/p?id=1", when=f"{day}T10:00:01Z")])))
+        a = gdprmap.analyze(capture, kb_override=path, as_of="2024-06-01")
+        r = next(r for r in a.recipients if "ad.old-ads.example" in r.hosts)
+        operators[day] = (r.organisation.name, r.organisation.country)
+    assert operators == {"2016-03-01": ("Old Ad Co., Inc.", "US"),
+                         "2024-03-01": ("New Ad Co. Ltd", "IL")}

@@ -181,7 +181,10 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
                                    "records, for the home page /")
 
     as_of, basis = _as_of(infos, options.as_of)
-    kb = kb.dated(as_of, dpf_list)  # every entity's DPF status as of that date (issue 14)
+    # every entity's DPF status as of that date (issue 14); each host's operator of the day the
+    # data went, which a later --as-of does not change (issue 15: domains that changed hands)
+    observed = [i.first_seen.date() for i in infos if i.first_seen]
+    kb = kb.dated(as_of, dpf_list, operators_on=min(observed) if observed else None)
     first_party, tenants = _first_party(first_hosts, options.first_party, aggregator.hosts, kb)
     # issue 15: first-party hosts a vendor runs (cloaking), and the site's probable own domains
     ip_source = (options.ip_source if options.ip_source is not None else _default_ipdb()

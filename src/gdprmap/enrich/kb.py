@@ -193,7 +193,8 @@ class KnowledgeBase:
     _suffixes: dict[str, list[ServiceRecord]] = field(default_factory=dict, repr=False)
     # issue 14: DPF statuses as of one date (``dated``); None: the records as written
     _dpf: DpfView | None = field(default=None, repr=False)
-    _as_of: dt.date | None = field(default=None, repr=False)  # the date hosts are matched as of
+    # the day whose operators hosts are matched to (a domain that changed hands): the capture's
+    _operators_on: dt.date | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for svc in self.data.services:
@@ -311,15 +312,18 @@ class KnowledgeBase:
         value = self.data.meta.get("checked")
         return str(value) if value else None
 
-    def dated(self, as_of: dt.date, dpf_list: DpfList | None = None) -> KnowledgeBase:
+    def dated(self, as_of: dt.date, dpf_list: DpfList | None = None,
+              operators_on: dt.date | None = None) -> KnowledgeBase:
         """This knowledge base with every entity's DPF status judged as of ``as_of``
         (``enrich.dpf.judge``), from ``dpf_list`` for US entities when given, else from the
-        records. The records themselves are not changed."""
+        records, and each host's operator that of ``operators_on`` (the day the data went:
+        the capture's, which a later ``--as-of`` does not change), by default ``as_of``. The
+        records themselves are not changed."""
         from .dpf import DpfView
 
         view = copy.copy(self)
         view._dpf = DpfView(self, as_of, dpf_list)
-        view._as_of = as_of  # and each host's operator of that date
+        view._operators_on = operators_on or as_of
         return view
 
     def entity(self, eid: str) -> Entity:
@@ -378,9 +382,9 @@ class KnowledgeBase:
                 continue
             if len(claims) == 1 and claims[0].since is None and claims[0].until is None:
                 return claims[0]
-            if self._as_of is None:
+            if self._operators_on is None:
                 return max(claims, key=lambda s: s.until or dt.date.max)
-            svc = next((s for s in claims if s.runs_on(self._as_of)), None)
+            svc = next((s for s in claims if s.runs_on(self._operators_on)), None)
             if svc is not None:
                 return svc
         return None
