@@ -65,18 +65,25 @@ def test_all_bundled_files_are_loaded_in_order(kb):
     assert kb.sources == tuple(str(p) for p in paths)
 
 
-def test_bundled_files_may_not_redefine_each_other(tmp_path, monkeypatch):
-    real = kbmod.data_path("organisations.toml")
-    shutil.copy(real, tmp_path / "organisations.toml")
-    (tmp_path / "organisations").mkdir()
-    (tmp_path / "organisations" / "90-dup.toml").write_text(
-        '[entities.acme]\nname = "ACME SAS"\ncountry = "FR"\nparent_established = true\n'
+ACME = ('[entities.acme]\nname = "ACME SAS"\ncountry = "FR"\nparent_established = true\n'
         'sources = ["https://acme.example"]\n'
         '[[services]]\nid = "acme"\nname = "ACME"\noperator = "acme"\ncategory = "cdn"\n'
         'domains = ["cloudflareinsights.com"]\nsources = ["https://acme.example"]\n')
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("", "cloudflareinsights.com"),
+    # a dated claim beside an undated one: the undated would hide it
+    ('until = 2019-01-01\nperiod_basis = "a text"\n', "with and without an operator period"),
+])
+def test_bundled_files_may_not_redefine_each_other(tmp_path, monkeypatch, extra, message):
+    real = kbmod.data_path("organisations.toml")
+    shutil.copy(real, tmp_path / "organisations.toml")
+    (tmp_path / "organisations").mkdir()
+    (tmp_path / "organisations" / "90-dup.toml").write_text(ACME + extra)  # the service's keys
     monkeypatch.setattr(kbmod, "data_path", lambda name: tmp_path / name)
-    with pytest.raises(KnowledgeBaseError, match="cloudflareinsights.com"):
-        KnowledgeBase.load()
+    with pytest.raises(KnowledgeBaseError, match=message):
+        KnowledgeBase.load(cache=False)
 
 
 @pytest.mark.parametrize(("host", "entity", "health"), [
