@@ -183,8 +183,7 @@ def analyze(paths: list[Path], options: Options = Options()) -> Assessment:
     as_of, basis = _as_of(infos, options.as_of)
     # every entity's DPF status as of that date (issue 14); each host's operator of the day the
     # data went, which a later --as-of does not change (issue 15: domains that changed hands)
-    observed = [i.first_seen.date() for i in infos if i.first_seen]
-    kb = kb.dated(as_of, dpf_list, operators_on=min(observed) if observed else None)
+    kb = kb.dated(as_of, dpf_list, operators_on=_first_observed(infos))
     first_party, tenants = _first_party(first_hosts, options.first_party, aggregator.hosts, kb)
     # issue 15: first-party hosts a vendor runs (cloaking), and the site's probable own domains
     ip_source = (options.ip_source if options.ip_source is not None else _default_ipdb()
@@ -439,15 +438,21 @@ def _host_of(url: str) -> str | None:
     return host if host and not host_problem(host) else None  # a page URL is capture text
 
 
+def _first_observed(infos: list[CaptureInfo]) -> dt.date | None:
+    """The (local) date of the captures' first request; None when none is dated."""
+    firsts = [i.first_seen for i in infos if i.first_seen]
+    return min(firsts).date() if firsts else None
+
+
 def _as_of(infos: list[CaptureInfo], option: dt.date | None) -> tuple[dt.date, str]:
     """The date whose law applies: the option, else the first observation's (local) date."""
     if option is not None:
         as_of, basis = option, "option"
     else:
-        firsts = [i.first_seen for i in infos if i.first_seen]
-        if not firsts:
+        first = _first_observed(infos)
+        if first is None:
             raise UsageError("the captures hold no dated request; give --as-of DATE")
-        as_of, basis = min(firsts).date(), "capture"
+        as_of, basis = first, "capture"
     if as_of < GDPR_APPLIES_FROM:
         raise UsageError(f"as-of date {as_of} precedes the GDPR's application on "
                          f"{GDPR_APPLIES_FROM}; give a later --as-of DATE")

@@ -380,9 +380,7 @@ class KnowledgeBase:
             claims = self._suffixes.get(".".join(labels[i:]))
             if not claims:
                 continue
-            if len(claims) == 1 and claims[0].since is None and claims[0].until is None:
-                return claims[0]
-            if self._operators_on is None:
+            if self._operators_on is None:  # (an undated service's until counts as open)
                 return max(claims, key=lambda s: s.until or dt.date.max)
             svc = next((s for s in claims if s.runs_on(self._operators_on)), None)
             if svc is not None:
@@ -484,15 +482,16 @@ def _check_bundled_unique(path: Path, raw: dict[str, Any], owner: dict[str, Path
         keys.append(f"service {svc.get('id')}")
         dated = bool(svc.get("since") or svc.get("until"))
         for d in svc.get("domains", []):
-            domain = str(d).lower().strip(".")
+            undated_key = f"domain {str(d).lower().strip('.')}"
+            dated_key = f"{undated_key} (dated)"
             # a dated claim and an undated one on the same suffix: the undated would hide it
-            if f"domain {domain}{'' if dated else ' (dated)'}" in owner:
-                raise KnowledgeBaseError(f"{path}: domain {domain} is claimed with and without "
+            if (undated_key if dated else dated_key) in owner:
+                raise KnowledgeBaseError(f"{path}: {undated_key} is claimed with and without "
                                          "an operator period")
             if dated:
-                owner.setdefault(f"domain {domain} (dated)", path)
+                owner.setdefault(dated_key, path)  # several dated claims: periods checked later
             else:
-                keys.append(f"domain {domain}")
+                keys.append(undated_key)
     for key in keys:
         if key in owner:
             raise KnowledgeBaseError(f"{path}: {key} is already defined in {owner[key].name}")
