@@ -233,3 +233,31 @@ def test_lexicon_scan_of_candidate_words_is_the_former_walk() -> None:
         text = " ".join(rnd.choice(words + ["x", "the", "19", "covid"])
                         for _ in range(rnd.randint(1, 12)))
         assert lexicon._scan(text) == _scan_reference(lexicon, text), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([None, "", "page-a", "page-b"]),
+                          st.sampled_from([None, "", "cancer", "oncology"]), st.booleans()),
+                max_size=12))
+def test_host_stats_skips_category_add_only_when_it_would_only_count(  # type: ignore[no-untyped-def]
+        items) -> None:
+    """``HostStats.add`` calls ``CategoryStats.add`` only when the item has a context or term
+    or the category has room for a new flow's proof; otherwise it only counts the flow. That
+    guard repeats ``CategoryStats.add``'s branches: here, whenever the guard is false, ``add``
+    changes nothing but the count."""
+    import copy
+    from types import SimpleNamespace
+
+    from gdprmap.graph import EVIDENCE_PER_CATEGORY, CategoryStats
+
+    stats = CategoryStats()
+    for i, (context, term, new_flow) in enumerate(items):
+        item = SimpleNamespace(context=context, term=term, evidence=f"proof {i}")
+        guard = bool(item.context or item.term or new_flow and len(
+            stats.evidence) < EVIDENCE_PER_CATEGORY)
+        before = copy.deepcopy(stats)
+        stats.add(item, new_flow)  # type: ignore[arg-type]
+        if not guard:
+            assert (stats.terms, stats.evidence, stats.contexts) == (
+                before.terms, before.evidence, before.contexts)
+            assert stats.flows == before.flows + new_flow

@@ -165,7 +165,8 @@ class HostStats:
             if item.context or item.term or new_flow and len(
                     stats.evidence) < EVIDENCE_PER_CATEGORY:
                 stats.add(item, new_flow)
-            else:  # what CategoryStats.add does then, without the call (issue 19)
+            else:  # what CategoryStats.add does then, without the call (issue 19;
+                # tests/test_fast_paths.py holds add to it)
                 stats.flows += new_flow
             if new_flow:
                 counted.add(category)
