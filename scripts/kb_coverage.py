@@ -15,7 +15,9 @@ its own group) and in total:
 * **third-party registrable domains** (the headline figure): the distinct eTLD+1 of the hosts a
   capture calls other than its first party, pooled over the group's captures. A domain counts as
   *attributed* when the knowledge base names an operator for every one of its third-party hosts
-  seen in the group; otherwise it is listed as unattributed with the hosts the knowledge base
+  seen in the group, in every capture: as ``gdprmap.analyze`` does, a host's operator is the one
+  of the day of the capture's first request (a domain that changed hands counts for the operator
+  of that time, and for no one between recorded periods); otherwise it is listed as unattributed with the hosts the knowledge base
   does not know (a domain known only for some of its hosts is marked ``partial``);
 * the same per capture (capture, domain) pairs, and third-party requests.
 
@@ -45,6 +47,7 @@ names, its country and its ultimate parent (to check the attribution against ano
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import inspect
 import json
 import sys
@@ -80,9 +83,9 @@ def kb_counts(kb: KnowledgeBase) -> dict[str, int]:
     }
 
 
-def _read(path: Path) -> tuple[list, tuple[str, ...]]:
-    """The capture's flows and its page URLs, read as ``gdprmap.analyze`` reads them (bad
-    entries skipped where the tree measured can)."""
+def _read(path: Path) -> tuple[list, tuple[str, ...], dt.date | None]:
+    """The capture's flows, its page URLs and the (local) date of its first request, read as
+    ``gdprmap.analyze`` reads them (bad entries skipped where the tree measured can)."""
     from gdprmap.importers import ImportOptions, open_capture
 
     kwargs = {}
@@ -90,7 +93,20 @@ def _read(path: Path) -> tuple[list, tuple[str, ...]]:
         kwargs["skip_bad_entries"] = True
     capture = open_capture(path, str(path), ImportOptions(**kwargs))
     flows = list(capture)
-    return flows, tuple(getattr(capture.info(), "pages", ()))
+    info = capture.info()
+    first = getattr(info, "first_seen", None)
+    return flows, tuple(getattr(info, "pages", ())), first.date() if first else None
+
+
+def _operators_on(kb: KnowledgeBase, day: dt.date | None) -> KnowledgeBase:
+    """The knowledge base whose hosts have the operators of ``day`` (a domain that changed hands
+    is attributed to its operator at the capture's time, and to no one outside every recorded
+    period), where the tree measured knows operator periods; else ``kb`` as it is."""
+    dated = getattr(kb, "dated", None)
+    if day is None or dated is None or \
+            "operators_on" not in inspect.signature(dated).parameters:
+        return kb
+    return dated(day, None, operators_on=day)
 
 
 def _host(url: str) -> str | None:
@@ -111,8 +127,9 @@ def probable_first_party(path: Path) -> dict[str, str]:
 
 def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> dict:
     # as gdprmap.analyze: the browser's own requests (proxy captures) are not the site's
-    flows, pages = _read(path)
+    flows, pages, first_day = _read(path)
     flows = [f for f in flows if f.host and of_flow(f) is None]
+    kb = _operators_on(kb, first_day)  # as gdprmap.analyze: the operators of the capture's day
     first_party = None
     # the producer's page records first, as gdprmap.analyze: a frame's document (a Facebook
     # plugin) may come before the page's own in a capture; a page whose entries name another
@@ -150,6 +167,14 @@ def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> d
     hosts_by_domain: dict[str, dict[str, bool]] = defaultdict(dict)
     for host, m in matches.items():
         hosts_by_domain[registrable_domain(host)][host] = m is not None
+    operators = {}  # of the capture's time: the same domain may have another in another capture
+    for domain, known in hosts_by_domain.items():
+        if all(known.values()):
+            m = matches[next(iter(known))]
+            operators[domain] = {
+                "operator": m.chain[0].name, "operator_id": m.chain[0].id,
+                "country": m.chain[0].country, "ultimate_parent": m.chain[-1].name,
+                "service": m.service.id}
     return {
         "capture": str(path),
         "first_party": first_party,
@@ -163,6 +188,7 @@ def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> d
         "organisations": dict(organisations.most_common()),
         "unattributed_hosts": dict(unattributed.most_common()),
         "domains": {d: dict(sorted(h.items())) for d, h in sorted(hosts_by_domain.items())},
+        "operators": operators,
         **({"probable_first_party": {d: why for d, why in probable_first_party(path).items()
                                      if d in hosts_by_domain}} if probable else {}),
     }
@@ -178,17 +204,19 @@ def group_summary(kb: KnowledgeBase, captures: list[dict]) -> dict:
     seen_in: Counter = Counter()
     for c in captures:
         for domain, known in c["domains"].items():
-            hosts[domain].update(known)
+            pooled = hosts[domain]
+            for host, ok in known.items():  # known in every capture (operator periods)
+                pooled[host] = pooled.get(host, True) and ok
             seen_in[domain] += 1
     probable = {d: why for c in captures for d, why in c.get("probable_first_party", {}).items()}
     attributed, unattributed = {}, {}
+    first_operator = {}  # the operator in the first capture that names the domain
+    for c in captures:
+        for domain, operator in c.get("operators", {}).items():
+            first_operator.setdefault(domain, operator)
     for domain, known in sorted(hosts.items()):
         if all(known.values()):
-            m = kb.match(next(iter(known)))
-            attributed[domain] = {
-                "operator": m.chain[0].name, "operator_id": m.chain[0].id,
-                "country": m.chain[0].country, "ultimate_parent": m.chain[-1].name,
-                "service": m.service.id, "captures": seen_in[domain]}
+            attributed[domain] = {**first_operator[domain], "captures": seen_in[domain]}
         else:
             unknown = sorted(h for h, ok in known.items() if not ok)
             named = next((e.name for h in unknown if (e := default_catalogue().lookup(h))), None)

@@ -191,3 +191,32 @@ def test_coverage_script_counts_probable_first_party_domains_apart(tmp_path, cap
     assert "probable_first_party" not in group["unattributed"]["unknown-vendor-zz.example"]
     assert mod.main(["--json", str(tmp_path)]) == 0  # without --probable: no such figure
     assert "probable_first_party" not in json.loads(capsys.readouterr().out)["groups"][0]
+
+
+def test_coverage_script_attributes_a_domain_to_its_operator_of_the_capture_date(tmp_path):
+    """As gdprmap.analyze: a domain that changed hands counts for the operator of the day of
+    the capture's first request, and as unattributed in a gap between recorded periods (never
+    for today's operator)."""
+    import json
+
+    from conftest import entry, har
+    from test_kb import PERIODS
+
+    kb_file = tmp_path / "periods.toml"
+    kb_file.write_text(PERIODS.replace("since = 2017-09-01", "since = 2019-01-01"))
+    kb = KnowledgeBase.load((kb_file,))
+    mod = _coverage_script()
+    found = {}
+    for day in ("2016-03-01", "2018-06-01", "2024-05-01"):
+        path = tmp_path / f"{day}.har"
+        path.write_text(json.dumps(har([
+            entry("https://www.site.example/", when=f"{day}T10:00:00.000+01:00"),
+            entry("https://ad.old-ads.example/p.gif", when=f"{day}T10:00:01.000+01:00")])))
+        found[day] = mod.capture_coverage(kb, path)
+    assert found["2016-03-01"]["operators"]["old-ads.example"]["operator"] == "Old Ad Co., Inc."
+    assert found["2018-06-01"]["attributed_domains"] == 0  # the gap: no one, not New Ad Co.
+    assert found["2024-05-01"]["operators"]["old-ads.example"]["country"] == "IL"
+    group = mod.group_summary(kb, list(found.values()))
+    assert group["attributed_domains"] == 0  # one capture leaves it unattributed
+    both = mod.group_summary(kb, [found["2016-03-01"], found["2024-05-01"]])
+    assert both["attributed"]["old-ads.example"]["operator"] == "Old Ad Co., Inc."  # first
