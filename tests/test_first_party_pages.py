@@ -104,6 +104,20 @@ def test_a_mangled_url_host_without_a_host_header_is_a_bad_entry(tmp_path):
     assert "400,700" not in str(e.value)  # the message never quotes capture text
 
 
+def test_a_doubled_browsermob_url_names_the_host_it_repeats(tmp_path):
+    # BrowserMob Proxy 2.1 betas write "http://" + host + the absolute URI the browser sent the
+    # proxy, without a Host header: the server is the host the URI repeats
+    doubled = entry("http://www.vendor-x.examplehttp://www.vendor-x.example/b.gif?e=1")
+    https = entry("https://t.vendor-y.comhttps://t.vendor-y.com")
+    a = analyze(tmp_path, har([entry("https://www.shop.example/"), doubled, https]))
+    assert set(ids(a)) == {"domain:vendor-x.example", "domain:vendor-y.com"}
+    # another host after it, or a URL merely quoted in the query, is no such repetition
+    other = entry("http://cdn.vendor-x.examplehttp://t.vendor-y.com/p.gif")
+    quoted = entry("http://ads.vendor-z.example/r?u=http://ads.vendor-z.example/")
+    a = analyze(tmp_path, har([entry("https://www.shop.example/"), other, quoted]))
+    assert set(ids(a)) == {"domain:vendor-x.examplehttp", "domain:vendor-z.example"}
+
+
 def _typed(e, mime, referer=None):
     e["response"]["content"]["mimeType"] = mime
     if referer:

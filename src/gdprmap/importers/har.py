@@ -414,8 +414,10 @@ class EntryReader:
             raise fail("request.url", f"not a URL: {url_problem(e)}") from e
         if host and ((problem := _host_problem(host)) or not has_public_suffix(host)):
             # A producer's mangled URL ("https://fonts.googleapis.com400,700" in WebPagetest
-            # exports): the request's own Host header names the server it went to.
-            named = _header_host(_pairs(request.get("headers"), fail, "request.headers"))
+            # exports): the request's own Host header names the server it went to, or without
+            # one, the host a doubled BrowserMob URL repeats.
+            named = _header_host(_pairs(request.get("headers"), fail, "request.headers")) or \
+                _doubled_url_host(raw_url)
             if named and not host_problem(named) and has_public_suffix(named):
                 host = named
             elif problem:
@@ -638,6 +640,18 @@ def _loaded_by(entry: dict[str, Any], request: dict[str, Any], response: dict[st
         return None
     path = referer.split("?", 1)[0].split("#", 1)[0].lower()
     return None if path.endswith((".css", ".js")) else referer
+
+
+# BrowserMob Proxy 2.1's betas write a plain-HTTP request's URL as "http://" + the host + the
+# absolute URI the browser sent the proxy: "http://www.amazon.cnhttp://www.amazon.cn/gp/...". The
+# host then starts the URI again, which no real URL does (the outer "host" has no public suffix).
+_DOUBLED_URL = re.compile(r"https?://(?P<host>[^/?#:@\s]+)https?://(?P=host)(?:[/:?#]|\Z)", re.I)
+
+
+def _doubled_url_host(url: str) -> str | None:
+    """The host of such a doubled URL, lower-case; None for any other URL."""
+    m = _DOUBLED_URL.match(url)
+    return m.group("host").lower() if m else None
 
 
 def _header_host(headers: list[tuple[str, str]]) -> str | None:
