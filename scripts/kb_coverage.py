@@ -17,8 +17,9 @@ its own group) and in total:
   *attributed* when the knowledge base names an operator for every one of its third-party hosts
   seen in the group, in every capture: as ``gdprmap.analyze`` does, a host's operator is the one
   of the day of the capture's first request (a domain that changed hands counts for the operator
-  of that time, and for no one between recorded periods); otherwise it is listed as unattributed with the hosts the knowledge base
-  does not know (a domain known only for some of its hosts is marked ``partial``);
+  of that time, and for no one between recorded periods); otherwise it is listed as
+  unattributed with the hosts the knowledge base does not know (a domain known only for some of
+  its hosts is marked ``partial``);
 * the same per capture (capture, domain) pairs, and third-party requests.
 
 The first party of a capture is the registrable domain of its first page/document: the host of the
