@@ -144,7 +144,9 @@ def test_google_services_follow_their_eea_terms(kb):
         assert svc.operator_basis and GOOGLE_OPERATORS[svc.operator] in svc.operator_basis, svc.id
         assert svc.sources[0].startswith(("https://github.com/OpenTermsArchive/",
                                           "https://web.archive.org/", "https://notifications.google",
-                                          "https://open.windriver.com/")), svc.id
+                                          "https://open.windriver.com/",
+                                          # Google's own source tree at a commit: a fixed copy
+                                          "https://cos.googlesource.com/")), svc.id
     fonts, analytics = kb.match("fonts.googleapis.com"), kb.match("www.google-analytics.com")
     assert fonts.chain[0].id == "google-llc" and analytics.chain[0].id == "google-ireland"
     assert any("appspot.com/terms" in s for s in fonts.service.sources)
