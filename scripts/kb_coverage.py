@@ -199,7 +199,7 @@ def _share(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
-def group_summary(kb: KnowledgeBase, captures: list[dict]) -> dict:
+def group_summary(captures: list[dict]) -> dict:
     """Pool a group's captures: distinct third-party registrable domains and their attribution."""
     hosts: dict[str, dict[str, bool]] = defaultdict(dict)
     seen_in: Counter = Counter()
@@ -301,10 +301,10 @@ def main(argv: list[str] | None = None) -> int:
             except (GdprmapError, OSError, ValueError) as e:
                 report["errors"].append({"capture": str(path), "error": str(e)})
         everything.extend(done)
-        report["groups"].append({"path": str(group), **group_summary(kb, done),
+        report["groups"].append({"path": str(group), **group_summary(done),
                                  "per_capture": done})
     if len(report["groups"]) > 1:
-        report["total"] = group_summary(kb, everything)
+        report["total"] = group_summary(everything)
 
     if args.json:
         if not args.per_capture:

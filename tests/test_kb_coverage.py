@@ -216,7 +216,7 @@ def test_coverage_script_attributes_a_domain_to_its_operator_of_the_capture_date
     assert found["2016-03-01"]["operators"]["old-ads.example"]["operator"] == "Old Ad Co., Inc."
     assert found["2018-06-01"]["attributed_domains"] == 0  # the gap: no one, not New Ad Co.
     assert found["2024-05-01"]["operators"]["old-ads.example"]["country"] == "IL"
-    group = mod.group_summary(kb, list(found.values()))
+    group = mod.group_summary(list(found.values()))
     assert group["attributed_domains"] == 0  # one capture leaves it unattributed
-    both = mod.group_summary(kb, [found["2016-03-01"], found["2024-05-01"]])
+    both = mod.group_summary([found["2016-03-01"], found["2024-05-01"]])
     assert both["attributed"]["old-ads.example"]["operator"] == "Old Ad Co., Inc."  # first
