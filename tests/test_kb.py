@@ -227,6 +227,71 @@ def test_periods_must_be_dated_and_disjoint(tmp_path, change, message):
         KnowledgeBase.load((path,))
 
 
+# the same change of hands written once: the later service keeps the domain list, the earlier
+# operator is a [[periods]] record naming it
+AS_PERIOD = (_entity("old-co", "Old Ad Co., Inc.", "US") + _entity("new-co", "New Ad Co. Ltd", "IL")
+             + _service("old-ads-new-owner", "new-co", "since = 2017-09-01")
+             .replace('domains = ["old-ads.example"]', 'domains = ["old-ads.example", "oa-cdn.example"]')
+             + f'[[periods]]\nid = "old-ads"\nservice = "old-ads-new-owner"\noperator = "old-co"\n'
+               f'until = 2017-08-31\nperiod_basis = "{BASIS}"\n'
+               f'sources = ["https://old-co.example/privacy"]\n')
+
+
+def test_a_period_record_takes_the_service_domain_list(tmp_path):
+    import datetime as dt
+
+    path = tmp_path / "periods.toml"
+    path.write_text(AS_PERIOD)
+    kb = KnowledgeBase.load((path,))
+    old, new = kb.dated(dt.date(2016, 3, 1)), kb.dated(dt.date(2018, 3, 1))
+    for host in ("ad.old-ads.example", "img.oa-cdn.example"):  # every domain, written once
+        assert old.match(host).chain[0].name == "Old Ad Co., Inc."
+        assert new.match(host).chain[0].name == "New Ad Co. Ltd"
+    svc = old.match("ad.old-ads.example").service
+    assert (svc.id, svc.name, svc.category, svc.until) == (
+        "old-ads", "old-ads-new-owner", "advertising", dt.date(2017, 8, 31))
+    assert old.match("ad.old-ads.example").facts[0].reference == "https://old-co.example/privacy"
+    # a period may name a subset of the service's domains: only those changed hands
+    path.write_text(AS_PERIOD.replace('until = 2017-08-31', 'until = 2017-08-31\n'
+                                      'domains = ["oa-cdn.example"]'))
+    old = KnowledgeBase.load((path,)).dated(dt.date(2016, 3, 1))
+    assert old.match("img.oa-cdn.example").chain[0].name == "Old Ad Co., Inc."
+    assert old.match("ad.old-ads.example") is None  # no text dates it: no operator
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (('service = "old-ads-new-owner"', 'service = "elsewhere"'), "unknown service 'elsewhere'"),
+    (("until = 2017-08-31\n", ""), "needs since and/or until"),
+    (("until = 2017-08-31", 'until = 2017-08-31\ndomains = ["other.example"]'),
+     "subset of service old-ads-new-owner's, not \\['other.example'\\]"),
+    (("until = 2017-08-31", "until = 2017-08-31\ndomains = []"), "non-empty subset"),
+    (("since = 2017-09-01\n", ""), "overlaps"),       # the later service must be dated too
+    (("until = 2017-08-31", "until = 2017-09-01"), "overlaps"),
+    (('id = "old-ads"', 'id = "old-ads"\nregion = "x"'), "region"),  # fields checked as a service's
+])
+def test_a_period_record_is_checked(tmp_path, change, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(AS_PERIOD.replace(*change))
+    with pytest.raises(KnowledgeBaseError, match=message):
+        KnowledgeBase.load((path,))
+
+
+def test_bundled_periods_write_each_domain_list_once():
+    # a domain that changed hands is listed by one service; the other operators' periods refer
+    # to it (a second copy of the list could silently miss a domain in one period)
+    import tomllib
+
+    from gdprmap.enrich.kb import bundled_paths
+
+    seen: dict[frozenset[str], str] = {}
+    for path in bundled_paths():
+        for svc in tomllib.loads(path.read_text(encoding="utf-8")).get("services", []):
+            if svc.get("since") or svc.get("until"):
+                domains = frozenset(svc["domains"])
+                assert domains not in seen, f"{svc['id']} repeats {seen[domains]}'s domains"
+                seen[domains] = svc["id"]
+
+
 def test_an_assessment_names_the_operator_of_the_capture_date(tmp_path):
     # the operator is the one of the day the data went; a later --as-of changes the law applied,
     # not who received the data

@@ -244,7 +244,7 @@ class KnowledgeBase:
         pending: bytes | None = None
         owner: dict[str, Path] = {}  # bundled entity/service id or domain -> file defining it
         if merged is None:
-            merged = {"meta": {}, "entities": {}, "services": {}, "regions": {}}
+            merged = {"meta": {}, "entities": {}, "services": {}, "regions": {}, "periods": {}}
             for path in bundled_files:
                 raw = _parse_toml(path, contents[path])
                 _check_bundled_unique(path, raw, owner)
@@ -254,8 +254,9 @@ class KnowledgeBase:
             raw = _read_toml(path)
             digest.update(path.read_bytes())
             _merge(merged, raw)
-        merged["services"] = list(merged["services"].values())
         try:
+            merged["services"] = [*merged["services"].values(), *_period_services(merged, owner)]
+            del merged["periods"]
             data = KnowledgeFile.model_validate(merged)
             kb = cls(data, digest.hexdigest(), tuple(str(p) for p in paths))
         except (ValidationError, KnowledgeBaseError) as e:
@@ -478,6 +479,7 @@ def _check_bundled_unique(path: Path, raw: dict[str, Any], owner: dict[str, Path
     Services of operators of different periods may share a suffix (their periods are checked
     not to overlap when the knowledge base is built)."""
     keys = [f"entity {e}" for e in raw.get("entities", {})]
+    keys += [f"service {p.get('id')}" for p in raw.get("periods", [])]  # their domains: inherited
     for svc in raw.get("services", []):
         keys.append(f"service {svc.get('id')}")
         dated = bool(svc.get("since") or svc.get("until"))
@@ -529,6 +531,47 @@ def _merge(merged: dict[str, Any], raw: dict[str, Any]) -> None:
     merged["regions"].update(raw.get("regions", {}))
     for svc in raw.get("services", []):
         merged["services"][svc.get("id")] = svc
+    for period in raw.get("periods", []):
+        merged["periods"][period.get("id")] = period
+
+
+# A [[periods]] record names an earlier (or later) operator of a service's hosts; it takes the
+# service's name, category, purpose and domains, so a domain list is written once whoever ran it.
+_PERIOD_INHERITS = ("name", "category", "purpose", "data_in_clear", "domains")
+
+
+def _period_services(merged: dict[str, Any], owner: dict[str, Path]) -> list[dict[str, Any]]:
+    """Each ``[[periods]]`` record as a service of its own id: the record's fields over those
+    it inherits from the service it names (``domains`` may list a subset of the service's,
+    when only some of its hosts changed hands). Periods are checked not to overlap when the
+    knowledge base is built, like any dated services."""
+    services: list[dict[str, Any]] = []
+    for pid, period in merged["periods"].items():
+        def fail(msg: str, pid: object = pid) -> KnowledgeBaseError:
+            where = owner.get(f"service {pid}")
+            return KnowledgeBaseError(f"{where}: period {pid}: {msg}" if where else
+                                      f"period {pid}: {msg}")
+
+        if not isinstance(period, dict):
+            raise fail("is not a table")
+        base = merged["services"].get(period.get("service"))
+        if not isinstance(base, dict):
+            raise fail(f"unknown service {period.get('service')!r}")
+        if not (period.get("since") or period.get("until")):
+            raise fail("needs since and/or until (and period_basis): it is the period of "
+                       "another operator of the service's hosts")
+        if "domains" in period:
+            def norm(ds: object) -> set[str]:
+                return {str(d).lower().strip(".") for d in ds} if isinstance(ds, list) else set()
+
+            if not period["domains"] or (extra := norm(period["domains"]) - norm(base.get(
+                    "domains"))):
+                raise fail("domains must be a non-empty subset of service "
+                           f"{period['service']}'s, not {sorted(extra) if period['domains'] else []}")
+        record = {key: base[key] for key in _PERIOD_INHERITS if key in base}
+        record.update((key, value) for key, value in period.items() if key != "service")
+        services.append(record)
+    return services
 
 
 # --- the merged bundled files, cached as JSON (issue #9) --------------------------------------
@@ -536,7 +579,7 @@ def _merge(merged: dict[str, Any], raw: dict[str, Any]) -> None:
 # is validated by the models on every load like the files themselves, and only read when the
 # current user owns it (resources.DerivedCache). A damaged entry is rejected and rewritten.
 
-_CACHE_FORMAT = "gdprmap-kb-cache-1"
+_CACHE_FORMAT = "gdprmap-kb-cache-2"
 # The last knowledge base loaded from an entry, by the entry's bytes and the overrides: a
 # process that analyses many captures (batch, the report's data status, Python users) loads
 # it once; knowledge bases are never changed after loading (``dated`` makes a copy).
@@ -556,9 +599,10 @@ def _read_merged(raw: bytes) -> dict[str, Any] | None:
         value = json.loads(raw, object_hook=_untag)
         merged = value["merged"]
         if value["format"] != _CACHE_FORMAT or set(merged) != {
-                "meta", "entities", "services", "regions"}:
+                "meta", "entities", "services", "regions", "periods"}:
             return None
         merged["services"] = {svc.get("id"): svc for svc in merged["services"]}
+        merged["periods"] = {period.get("id"): period for period in merged["periods"]}
     except (ValueError, KeyError, TypeError, AttributeError):  # damaged: a miss
         return None
     return merged  # type: ignore[no-any-return]
@@ -566,7 +610,8 @@ def _read_merged(raw: bytes) -> dict[str, Any] | None:
 
 def _encode_merged(merged: dict[str, Any]) -> bytes | None:
     """The entry for the merged bundled files; None if it would not read back equal."""
-    state = {**merged, "services": list(merged["services"].values())}
+    state = {**merged, "services": list(merged["services"].values()),
+             "periods": list(merged["periods"].values())}
     try:
         text = json.dumps({"format": _CACHE_FORMAT, "merged": state}, default=_tag,
                           ensure_ascii=False)
