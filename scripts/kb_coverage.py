@@ -84,9 +84,10 @@ def kb_counts(kb: KnowledgeBase) -> dict[str, int]:
     }
 
 
-def _read(path: Path) -> tuple[list, tuple[str, ...], dt.date | None]:
-    """The capture's flows, its page URLs and the (local) date of its first request, read as
-    ``gdprmap.analyze`` reads them (bad entries skipped where the tree measured can)."""
+def _read(path: Path) -> tuple[list, tuple[str, ...], dt.date | None, tuple[str, ...]]:
+    """The capture's flows, its page URLs, the (local) date of its first request and the
+    domains it says are the site's, read as ``gdprmap.analyze`` reads them (bad entries skipped
+    where the tree measured can)."""
     from gdprmap.importers import ImportOptions, open_capture
 
     kwargs = {}
@@ -96,7 +97,8 @@ def _read(path: Path) -> tuple[list, tuple[str, ...], dt.date | None]:
     flows = list(capture)
     info = capture.info()
     first = getattr(info, "first_seen", None)
-    return flows, tuple(getattr(info, "pages", ())), first.date() if first else None
+    return (flows, tuple(getattr(info, "pages", ())), first.date() if first else None,
+            tuple(getattr(info, "first_party_hints", ())))
 
 
 def _operators_on(kb: KnowledgeBase, day: dt.date | None) -> KnowledgeBase:
@@ -128,7 +130,7 @@ def probable_first_party(path: Path) -> dict[str, str]:
 
 def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> dict:
     # as gdprmap.analyze: the browser's own requests (proxy captures) are not the site's
-    flows, pages, first_day = _read(path)
+    flows, pages, first_day, hints = _read(path)
     flows = [f for f in flows if f.host and of_flow(f) is None]
     kb = _operators_on(kb, first_day)  # as gdprmap.analyze: the operators of the capture's day
     first_party = None
@@ -136,6 +138,8 @@ def capture_coverage(kb: KnowledgeBase, path: Path, probable: bool = False) -> d
     # plugin) may come before the page's own in a capture; a page whose entries name another
     # page id still names the site
     host = next((h for u in pages if (h := _host(u))), None)
+    if host is None and hints:  # e.g. a page record titled with the site's host name
+        host = hints[0]
     if host is None:
         page = next((f.page_url for f in flows if f.page_url), None)
         host = _host(page) if page else None

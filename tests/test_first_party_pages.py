@@ -274,3 +274,47 @@ def test_cross_origin_fetches_name_their_page_by_origin(tmp_path):
     for e in entries[:2]:
         e["request"]["headers"][-1]["value"] = "null"
     assert analyze(tmp_path, har(entries)).first_party_domains == ()
+
+
+def _unanswered(url, referer=None, method="GET"):
+    e = entry(url, method=method, headers=[("Referer", referer)] if referer else ())
+    e["response"]["status"], e["response"]["content"] = 0, {"size": 0, "mimeType": ""}
+    return e
+
+
+def _titled(title):
+    return [{"id": "page_1", "title": title, "startedDateTime": "2022-12-05T10:00:00.000+01:00"}]
+
+
+def test_a_request_that_got_no_answer_is_not_the_page(tmp_path):
+    # Firefox 54: the page's first entries were an ad frame's beacons, aborted (status 0);
+    # the document came third
+    beacon = _unanswered("https://n1.beacons-x.example/pulse.php?s=1",
+                         referer="https://ads.vendor-y.example/frame")
+    doc = entry("https://www.shop.example/", method="POST")
+    doc["response"]["content"]["mimeType"] = "text/html; charset=UTF-8"
+    a = analyze(tmp_path, har([beacon, beacon, doc, entry("https://cdn.vendor-x.example/a.js")],
+                              pages=_titled("Shop - Online")))
+    assert a.first_party_domains == ("shop.example",)  # not the beacons' domain
+    assert "domain:vendor-x.example" in ids(a)
+
+
+def test_a_proxy_connect_tunnel_is_not_the_page(tmp_path):
+    tunnel = entry("https://accounts.vendor-x.example", method="CONNECT")
+    a = analyze(tmp_path, har([tunnel, entry("https://www.shop.example/")],
+                              pages=_titled("Shop")))
+    assert a.first_party_domains == ("shop.example",)
+
+
+def test_a_page_titled_with_a_host_name_the_capture_requests_names_the_site(tmp_path):
+    # BrowserMob Proxy's new_har("dev.shop.example"): the page's id and title are the label;
+    # a proxy capture of HTTPS holds CONNECT tunnels and the browser's own requests only
+    entries = [_unanswered("https://accounts.vendor-x.example", method="CONNECT"),
+               _unanswered("https://dev.shop.example", method="CONNECT"),
+               entry("http://www.gstatic.com/generate_204")]  # Chrome's connectivity check
+    a = analyze(tmp_path, har(entries, pages=_titled("dev.shop.example")))
+    assert a.first_party_domains == ("shop.example",)
+    # negative cases: a title naming a domain the capture never requests, a brand word
+    for title in ("www.elsewhere.example", "Shop", "README.md"):
+        a = analyze(tmp_path, har(entries, pages=_titled(title)))
+        assert a.first_party_domains == (), title

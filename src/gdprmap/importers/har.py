@@ -32,7 +32,7 @@ from urllib.parse import SplitResult, urljoin
 from pydantic import ValidationError
 
 from ..browser_services import background
-from ..enrich.domains import has_public_suffix
+from ..enrich.domains import has_public_suffix, registrable_domain
 from ..errors import InputError
 from ..limits import host_problem
 from ..models import CaptureInfo, Flow, Header, SkippedEntry
@@ -73,6 +73,9 @@ class _SeenHeader(NamedTuple):
     lname: str  # the name in lower case
     cookie_names: frozenset[str]  # a Cookie header's cookie names
 
+
+# A host name alone, as a page title: labels of letters, digits and hyphens, at least one dot
+_BARE_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,10}[A-Za-z]{2,63}")
 
 # HARP: a JavaScript callback name and "(" before the HAR's "{"; ")" and ";" after it
 # (matched on text without leading white space: a leading \s* would make it quadratic)
@@ -122,6 +125,11 @@ class HarCapture:
     consent: ConsentPages | None = None
     capture_run: Any = None
     padded: bool = False  # HARP: the HAR is wrapped in a JavaScript callback
+    # issue 15: a page record whose title is a bare host name ("dev.xlrt.ai": BrowserMob Proxy's
+    # new_har(ref) writes ref as the page's id and title) names the site when the capture
+    # requests that domain: registrable domains named, and those seen requested
+    _titled_domains: set[str] = field(default_factory=set)
+    _titled_seen: set[str] = field(default_factory=set)
 
     # -- opening ---------------------------------------------------------------------------
     def _open(self) -> IO[bytes]:
@@ -227,6 +235,10 @@ class HarCapture:
                         len(url.split(None, 1)) == 1:
                     self._page_urls[page["id"]] = url[:MAX_URL]
                     break
+            else:
+                if isinstance(title, str) and _BARE_HOST.fullmatch(title) and \
+                        has_public_suffix(title.lower()):
+                    self._titled_domains.add(registrable_domain(title))
 
     # -- reading ---------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Flow]:
@@ -273,6 +285,11 @@ class HarCapture:
                                     self.first_seen = flow.started
                                 if self.last_seen is None or flow.started > self.last_seen:
                                     self.last_seen = flow.started
+                                if self._titled_domains and flow.host and len(
+                                        self._titled_seen) < len(self._titled_domains):
+                                    domain = registrable_domain(flow.host)
+                                    if domain in self._titled_domains:
+                                        self._titled_seen.add(domain)
                                 yield flow
                             index = -2  # past the entries: an error is the file's
                         elif name == "pages":
@@ -316,6 +333,7 @@ class HarCapture:
             pages=tuple(redactor.url(u) for u in (*self._visited_pages(), *(
                 u for pid, p in self._landings.items() if self._visited(pid) for u in p))),
             skipped=skipped_count(self.skipped), secrets_kept=self.options.keep_secrets,
+            first_party_hints=tuple(sorted(self._titled_seen)),
             **self._consent_info(redactor),
         )
 
@@ -441,11 +459,15 @@ class EntryReader:
         pageref = entry.get("pageref") if isinstance(entry.get("pageref"), str) else None
         page_url = self.page_urls.get(pageref) if pageref else None
         if pageref and page_url is None and scheme in ("http", "https") and \
+                not (isinstance(status, int) and status <= 0) and method != "CONNECT" and \
                 not _ocsp(request, response) and \
                 background(host, referrer, initiator, raw_url) is None:
             # the browser's certificate checks and own requests come first; the first entry
             # is then the document - unless the capture began after it (Firebug saving a
-            # loaded page): then the first subresource's Referer names the page
+            # loaded page): then the first subresource's Referer names the page. A request
+            # that got no answer (status 0: aborted, blocked - a beacon of the page before
+            # or of an ad frame) or a proxy's CONNECT tunnel tells nothing of the page: the
+            # next one decides.
             page_url = self.page_urls.setdefault(
                 pageref, _loaded_by(entry, request, response, fail) or raw_url)
         if redirect and page_url and isinstance(status, int) and 300 <= status < 400:
