@@ -24,8 +24,9 @@ def test_every_format_has_a_fixture():
         _, info, _ = read(path)
         formats.add(info.format.split(" ")[0].split("+")[0])
     assert {"har", "wec", "blacklight", "trackercontrol-csv", "pcapdroid-csv",
-            "register"} <= formats
-    assert set(REGISTRY) == {"har", "wec", "trackercontrol-csv", "pcapdroid-csv", "register"}
+            "register", "devtools-events"} <= formats
+    assert set(REGISTRY) == {"har", "wec", "trackercontrol-csv", "pcapdroid-csv", "register",
+                             "devtools-events"}
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.name)

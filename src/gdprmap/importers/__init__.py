@@ -9,7 +9,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..limits import special_file
 from ..models import CaptureInfo, Flow
-from . import har, pcapdroid, register, trackercontrol, wec
+from . import devtools, har, pcapdroid, register, trackercontrol, wec
 from .base import Capture, Importer, ImportOptions
 
 SNIFF_BYTES = 8192
@@ -24,6 +24,9 @@ REGISTRY: dict[str, Importer] = {
                  "(inspection.json + requests.har)", wec.sniff, wec.open_inspection),
         Importer("har", "HAR 1.1/1.2, also gzip/zlib compressed (browsers, mitmproxy, Charles, "
                  "Fiddler, PCAPdroid ...)", har.sniff, har.open_har),
+        Importer("devtools-events", "Chrome DevTools Protocol network events: a ChromeDriver "
+                 "(Selenium) performance log or a list of Network.* events (Puppeteer)",
+                 devtools.sniff, devtools.open_events),
         Importer("pcapdroid-csv", "PCAPdroid connections CSV export", pcapdroid.sniff,
                  pcapdroid.open_csv),
         Importer("trackercontrol-csv", "TrackerControl CSV export (one app or all apps)",
