@@ -24,9 +24,9 @@ def test_every_format_has_a_fixture():
         _, info, _ = read(path)
         formats.add(info.format.split(" ")[0].split("+")[0])
     assert {"har", "wec", "blacklight", "trackercontrol-csv", "pcapdroid-csv",
-            "register", "devtools-events"} <= formats
+            "register", "devtools-events", "webpagetest-json"} <= formats
     assert set(REGISTRY) == {"har", "wec", "trackercontrol-csv", "pcapdroid-csv", "register",
-                             "devtools-events"}
+                             "devtools-events", "webpagetest-json"}
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.name)

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..limits import special_file
 from ..models import CaptureInfo, Flow
-from . import devtools, har, pcapdroid, register, trackercontrol, wec
+from . import devtools, har, pcapdroid, register, trackercontrol, webpagetest, wec
 from .base import Capture, Importer, ImportOptions
 
 SNIFF_BYTES = 8192
@@ -27,6 +27,8 @@ REGISTRY: dict[str, Importer] = {
         Importer("devtools-events", "Chrome DevTools Protocol network events: a ChromeDriver "
                  "(Selenium) performance log or a list of Network.* events (Puppeteer)",
                  devtools.sniff, devtools.open_events),
+        Importer("webpagetest-json", "WebPageTest JSON test result (every run and view)",
+                 webpagetest.sniff, webpagetest.open_result),
         Importer("pcapdroid-csv", "PCAPdroid connections CSV export", pcapdroid.sniff,
                  pcapdroid.open_csv),
         Importer("trackercontrol-csv", "TrackerControl CSV export (one app or all apps)",
