@@ -30,7 +30,6 @@ from .har import MAX_URL, EntryReader
 
 MAX_RESULT = 128 << 20  # a result of thousands of requests over nine runs is ~50 MB
 VIEWS = ("firstView", "repeatView")
-_HEADER = re.compile(r"([^:\s][^:]*):\s?(.*)", re.S)  # "Name: value"; not ":authority: x"
 _SNIFF = re.compile(rb'^\{\s*"data"\s*:\s*\{.{0,4000}"testUrl"\s*:', re.S)
 
 
@@ -180,8 +179,10 @@ def _lines(lines: Any) -> list[tuple[str, str]]:
     HTTP/2 pseudo-headers (":authority: x") are not headers a HAR lists."""
     pairs = []
     for line in lines if isinstance(lines, list) else ():
-        if isinstance(line, str) and (m := _HEADER.fullmatch(line)) and " " not in m.group(1):
-            pairs.append((m.group(1), m.group(2)))
+        if isinstance(line, str):
+            name, colon, value = line.partition(":")
+            if colon and name and not any(c.isspace() for c in name):  # not ":authority: x"
+                pairs.append((name, value[1:] if value.startswith(" ") else value))
     return pairs
 
 
