@@ -33,14 +33,15 @@ import json
 import re
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import InputError
-from ..models import CaptureInfo, Flow
-from .base import EntryGuard, HashingReader, ImportOptions, short, skipped_count
-from .har import MAX_URL, READ_BUFFER, EntryReader
+from ..models import Flow
+from .base import HashingReader, ImportOptions, short
+from .converted import ConvertedCapture
+from .har import MAX_URL, READ_BUFFER
 from .jsonstream import JsonError, JsonLimit, JsonText
 
 BOM = b"\xef\xbb\xbf"
@@ -76,27 +77,16 @@ class _Request:
 
 
 @dataclass
-class DevtoolsCapture:
+class DevtoolsCapture(ConvertedCapture):
     """An open DevTools event log. Iterate it for flows; ``info`` is complete afterwards."""
 
-    path: Path
-    display: str
-    options: ImportOptions = field(default_factory=ImportOptions)
-    producer: str | None = None
-    entries: int = 0
-    first_seen: dt.datetime | None = None
-    last_seen: dt.datetime | None = None
-    sha256: str | None = None
-    skipped: list[Any] = field(default_factory=list)
-    pages: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _page_urls: dict[str, str] = field(default_factory=dict)
+    FORMAT: ClassVar[str] = "devtools-events"
+
     _top_frame: str | None = None
     _page: str | None = None
 
     def __iter__(self) -> Iterator[Flow]:
-        guard = EntryGuard(self.display, self.options)
-        self.skipped = guard.skipped
-        reader = EntryReader(self.display, self.options.redactor(), self.pages, self._page_urls)
+        guard, reader = self._reader()
         pending: OrderedDict[int, _Request] = OrderedDict()  # by event index: start order
         current: dict[str, _Request] = {}  # requestId -> its latest hop
         early: OrderedDict[str, Any] = OrderedDict()  # requestId -> ExtraInfo headers
@@ -114,17 +104,8 @@ class DevtoolsCapture:
 
         def flows(done: Iterator[tuple[int, dict[str, Any]]]) -> Iterator[Flow]:
             for at, entry in done:
-                try:
-                    flow = reader.flow(at, entry)
-                except InputError as e:
-                    guard.skip(e)
-                    continue
-                self.entries += 1
-                if self.first_seen is None or flow.started < self.first_seen:
-                    self.first_seen = flow.started
-                if self.last_seen is None or flow.started > self.last_seen:
-                    self.last_seen = flow.started
-                yield flow
+                if (flow := self._flow(guard, reader, at, entry)) is not None:
+                    yield flow
 
         try:
             with self.path.open("rb") as raw:
@@ -229,16 +210,6 @@ class DevtoolsCapture:
             self._page_urls[page] = url[:MAX_URL]
             self._page = page
         return self._page
-
-    def info(self) -> CaptureInfo:
-        redactor = self.options.redactor()
-        return CaptureInfo(
-            path=self.display, sha256=self.sha256 or "", format="devtools-events",
-            producer=self.producer, entries=self.entries,
-            first_seen=self.first_seen, last_seen=self.last_seen,
-            pages=tuple(redactor.url(u) for u in self._page_urls.values()),
-            skipped=skipped_count(self.skipped), secrets_kept=self.options.keep_secrets,
-        )
 
 
 def _rid(params: dict[str, Any]) -> str:

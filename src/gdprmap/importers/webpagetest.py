@@ -19,14 +19,15 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import InputError
-from ..models import CaptureInfo, Flow
-from .base import EntryGuard, ImportOptions, read_bytes, short, skipped_count
-from .har import MAX_URL, EntryReader
+from ..models import Flow
+from .base import ImportOptions, read_bytes, short
+from .converted import ConvertedCapture
+from .har import MAX_URL
 
 MAX_RESULT = 128 << 20  # a result of thousands of requests over nine runs is ~50 MB
 VIEWS = ("firstView", "repeatView")
@@ -44,20 +45,10 @@ def open_result(path: Path, display: str, options: ImportOptions) -> WebPageTest
 
 
 @dataclass
-class WebPageTestResult:
+class WebPageTestResult(ConvertedCapture):
     """An open WebPageTest JSON result. Iterate it for flows; ``info`` is complete after."""
 
-    path: Path
-    display: str
-    options: ImportOptions = field(default_factory=ImportOptions)
-    producer: str | None = None
-    entries: int = 0
-    first_seen: dt.datetime | None = None
-    last_seen: dt.datetime | None = None
-    sha256: str | None = None
-    skipped: list[Any] = field(default_factory=list)
-    pages: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _page_urls: dict[str, str] = field(default_factory=dict)
+    FORMAT: ClassVar[str] = "webpagetest-json"
 
     def __iter__(self) -> Iterator[Flow]:
         import hashlib
@@ -81,9 +72,7 @@ class WebPageTestResult:
         location = data.get("location")
         self.producer = "WebPageTest" + (f" {version}" if isinstance(version, str) else "") + (
             f" ({location[:100]})" if isinstance(location, str) and location else "")
-        guard = EntryGuard(self.display, self.options)
-        self.skipped = guard.skipped
-        reader = EntryReader(self.display, self.options.redactor(), self.pages, self._page_urls)
+        guard, reader = self._reader()
         number = -1
         for where, view in _views(runs):
             page = f"page_{len(self.pages) + 1}"
@@ -97,28 +86,15 @@ class WebPageTestResult:
             requests = view.get("requests")
             for i, request in enumerate(requests if isinstance(requests, list) else ()):
                 number += 1
-                try:
-                    flow = reader.flow(number, _har_entry(request, start, page))
-                except InputError as e:
-                    guard.skip(InputError(self.display, e.reason, entry=number, field=(
-                        f"{where}.requests[{i}]" + (f" ({e.field})" if e.field else ""))))
-                    continue
-                self.entries += 1
-                if self.first_seen is None or flow.started < self.first_seen:
-                    self.first_seen = flow.started
-                if self.last_seen is None or flow.started > self.last_seen:
-                    self.last_seen = flow.started
-                yield flow
 
-    def info(self) -> CaptureInfo:
-        redactor = self.options.redactor()
-        return CaptureInfo(
-            path=self.display, sha256=self.sha256 or "", format="webpagetest-json",
-            producer=self.producer, entries=self.entries,
-            first_seen=self.first_seen, last_seen=self.last_seen,
-            pages=tuple(dict.fromkeys(redactor.url(u) for u in self._page_urls.values())),
-            skipped=skipped_count(self.skipped), secrets_kept=self.options.keep_secrets,
-        )
+                def placed(e: InputError, at: str = f"{where}.requests[{i}]") -> InputError:
+                    return InputError(self.display, e.reason, entry=e.entry,
+                                      field=at + (f" ({e.field})" if e.field else ""))
+
+                flow = self._flow(guard, reader, number, _har_entry(request, start, page),
+                                  placed)
+                if flow is not None:
+                    yield flow
 
 
 def _views(runs: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -1,0 +1,69 @@
+"""What the importers of formats that are not HAR but become HAR entries share (DevTools event
+logs, WebPageTest results): each request is built into the HAR entry the tool's own export
+writes and read by ``har.EntryReader``, so every check, limit and redaction of a HAR applies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..errors import InputError
+from ..models import CaptureInfo, Flow
+from .base import EntryGuard, ImportOptions, skipped_count
+from .har import EntryReader
+
+
+@dataclass
+class ConvertedCapture:
+    """An open capture of HAR entries built from another format. Iterate it for flows (a
+    subclass's ``__iter__``); ``info`` is complete afterwards."""
+
+    FORMAT: ClassVar[str] = ""
+
+    path: Path
+    display: str
+    options: ImportOptions = field(default_factory=ImportOptions)
+    producer: str | None = None
+    entries: int = 0
+    first_seen: dt.datetime | None = None
+    last_seen: dt.datetime | None = None
+    sha256: str | None = None
+    skipped: list[Any] = field(default_factory=list)
+    pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # HAR page records
+    _page_urls: dict[str, str] = field(default_factory=dict)
+
+    def _reader(self) -> tuple[EntryGuard, EntryReader]:
+        """The guard that raises or lists bad entries, and the HAR entry reader of the pages."""
+        guard = EntryGuard(self.display, self.options)
+        self.skipped = guard.skipped
+        return guard, EntryReader(self.display, self.options.redactor(), self.pages,
+                                  self._page_urls)
+
+    def _flow(self, guard: EntryGuard, reader: EntryReader, index: int, entry: Any,
+              where: Callable[[InputError], InputError] | None = None) -> Flow | None:
+        """One built entry read as a flow and counted; None if it was skipped as bad. ``where``
+        may restate an error with the place the entry came from."""
+        try:
+            flow = reader.flow(index, entry)
+        except InputError as e:
+            guard.skip(where(e) if where else e)
+            return None
+        self.entries += 1
+        if self.first_seen is None or flow.started < self.first_seen:
+            self.first_seen = flow.started
+        if self.last_seen is None or flow.started > self.last_seen:
+            self.last_seen = flow.started
+        return flow
+
+    def info(self) -> CaptureInfo:
+        redactor = self.options.redactor()
+        return CaptureInfo(
+            path=self.display, sha256=self.sha256 or "", format=self.FORMAT,
+            producer=self.producer, entries=self.entries,
+            first_seen=self.first_seen, last_seen=self.last_seen,
+            pages=tuple(dict.fromkeys(redactor.url(u) for u in self._page_urls.values())),
+            skipped=skipped_count(self.skipped), secrets_kept=self.options.keep_secrets,
+        )
