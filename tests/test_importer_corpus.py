@@ -65,9 +65,13 @@ def test_broken_files(name):
     assert str(err.value).startswith(str(CORPUS / "har" / "corrupted" / name))
 
 
-def test_unsupported_ios_privacy_report_is_refused_not_misread():
-    with pytest.raises(InputError, match="unrecognised capture format"):
-        read(CORPUS / "har" / "mobile" / "ios" / "app-privacy-report.ndjson")
+def test_real_ios_app_privacy_report():
+    """Its 179 network-activity records become connection flows; its 146 data-access records
+    (not network traffic) are left out, not misread."""
+    flows, info, skipped = read(CORPUS / "har" / "mobile" / "ios" / "app-privacy-report.ndjson")
+    assert len(flows) == info.entries == 179 and not skipped
+    assert info.format == "ios-app-privacy-report" and len(info.apps) == 20
+    assert all(f.app and f.method == "CONNECT" for f in flows)
 
 
 def test_real_trackercontrol_export():

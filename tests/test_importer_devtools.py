@@ -185,3 +185,16 @@ def test_sniffing_tells_an_event_log_from_a_har_and_a_json_list(tmp_path):
     assert devtools.sniff(log, log.read_bytes()[:8192])
     assert not devtools.sniff(log, b'{"log": {"entries": []}}')
     assert not devtools.sniff(log, b'[{"name": "Network.thing", "method": "GET"}]')
+
+
+def test_a_lone_surrogate_in_a_navigation_is_a_bad_entry_not_a_page(tmp_path):
+    events = page_visit()
+    events[0]["params"]["request"]["url"] = "https://www.shop.example/\ud800"
+    path = write(tmp_path, events)
+    a = analyze(path, skip_bad_entries=True, as_of="2025-02-01")
+    assert [s.entry for s in a.skipped] == [0]
+    assert not any("\ud800" in p for i in a.inputs for p in i.pages)
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(main, ["report", str(path), "--skip-bad-entries", "-o",
+                                       str(out), "--as-of", "2025-02-01"])
+    assert result.exit_code in (0, 1), result.output

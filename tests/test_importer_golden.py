@@ -24,9 +24,9 @@ def test_every_format_has_a_fixture():
         _, info, _ = read(path)
         formats.add(info.format.split(" ")[0].split("+")[0])
     assert {"har", "wec", "blacklight", "trackercontrol-csv", "pcapdroid-csv",
-            "register", "devtools-events", "webpagetest-json"} <= formats
+            "register", "devtools-events", "webpagetest-json", "ios-app-privacy-report"} <= formats
     assert set(REGISTRY) == {"har", "wec", "trackercontrol-csv", "pcapdroid-csv", "register",
-                             "devtools-events", "webpagetest-json"}
+                             "devtools-events", "webpagetest-json", "ios-app-privacy-report"}
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.name)

@@ -82,3 +82,18 @@ def test_sniffing(tmp_path):
     copy = tmp_path / "x.json"
     shutil.copy(RESULT, copy)
     assert not webpagetest.sniff(copy, b'{"data": {"testUrl": "http://x.example"}}')
+
+
+def test_a_lone_surrogate_in_the_result_or_a_page_url_is_named(tmp_path):
+    for place, value in ((("data", "location"), "Paris\ud800"),
+                         (("data", "runs", "1", "firstView", "document_URL"),
+                          "https://clinic.example/\udc00")):
+        doc = json.loads(RESULT.read_text())
+        node = doc
+        for key in place[:-1]:
+            node = node[key]
+        node[place[-1]] = value
+        path = tmp_path / "result.json"
+        path.write_text(json.dumps(doc))
+        with pytest.raises(InputError, match="not valid Unicode"):
+            list(open_capture(path))

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..limits import special_file
 from ..models import CaptureInfo, Flow
-from . import devtools, har, pcapdroid, register, trackercontrol, webpagetest, wec
+from . import devtools, har, ios_privacy, pcapdroid, register, trackercontrol, webpagetest, wec
 from .base import Capture, Importer, ImportOptions
 
 SNIFF_BYTES = 8192
@@ -29,6 +29,8 @@ REGISTRY: dict[str, Importer] = {
                  devtools.sniff, devtools.open_events),
         Importer("webpagetest-json", "WebPageTest JSON test result (every run and view)",
                  webpagetest.sniff, webpagetest.open_result),
+        Importer("ios-app-privacy-report", "iOS App Privacy Report export (JSON Lines; its "
+                 "network activity)", ios_privacy.sniff, ios_privacy.open_report),
         Importer("pcapdroid-csv", "PCAPdroid connections CSV export", pcapdroid.sniff,
                  pcapdroid.open_csv),
         Importer("trackercontrol-csv", "TrackerControl CSV export (one app or all apps)",

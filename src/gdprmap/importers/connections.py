@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 from ..models import CaptureInfo, Flow, SkippedEntry
@@ -134,6 +135,10 @@ class ConnectionLog:
     def _row(self, index: int, row: dict[str, str]) -> tuple[Flow, dt.datetime | None]:
         raise NotImplementedError
 
+    def _rows(self, text: str, guard: EntryGuard) -> Iterator[tuple[int, dict[str, Any]]]:
+        """The log's records as (index, fields): a CSV's rows (a JSON Lines log overrides)."""
+        return good_rows(text, self.display, guard)
+
     def __iter__(self) -> Iterator[Flow]:
         raw = read_bytes(self.path, self.display, MAX_CSV)
         text = decode_text(raw, self.display)
@@ -144,7 +149,7 @@ class ConnectionLog:
         first: dt.datetime | None = None
         last: dt.datetime | None = None
         count = 0
-        for index, row in good_rows(text, self.display, guard):
+        for index, row in self._rows(text, guard):
             try:
                 flow, ended = self._row(index, row)
             except InputError as e:

@@ -39,7 +39,7 @@ from typing import Any, ClassVar
 
 from ..errors import InputError
 from ..models import Flow
-from .base import HashingReader, ImportOptions, short
+from .base import HashingReader, ImportOptions, is_unicode, short
 from .converted import ConvertedCapture
 from .har import MAX_URL, READ_BUFFER
 from .jsonstream import JsonError, JsonLimit, JsonText
@@ -200,7 +200,8 @@ class DevtoolsCapture(ConvertedCapture):
         url = sent["request"].get("url") if isinstance(sent.get("request"), dict) else None
         navigation = sent.get("type") == "Document" and sent.get("requestId") == \
             sent.get("loaderId") and isinstance(url, str) and \
-            url.startswith(("http://", "https://")) and not sent.get("redirectResponse")
+            url.startswith(("http://", "https://")) and is_unicode(url) and \
+            not sent.get("redirectResponse")
         if navigation and self._top_frame is None:
             self._top_frame = frame if isinstance(frame, str) else None
         if navigation and isinstance(url, str) and frame == self._top_frame and \

@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 from ..errors import InputError
 from ..models import Flow
-from .base import ImportOptions, read_bytes, short
+from .base import ImportOptions, first_bad_text, is_unicode, read_bytes, short
 from .converted import ConvertedCapture
 from .har import MAX_URL
 
@@ -68,6 +68,11 @@ class WebPageTestResult(ConvertedCapture):
         if not isinstance(data, dict) or not isinstance(runs := data.get("runs"), dict):
             raise InputError(self.display, "not a WebPageTest result (no data.runs)",
                              field="data.runs")
+        if (bad := first_bad_text({k: v for k, v in data.items() if k != "runs"})) is not None or \
+                (bad := first_bad_text(doc.get("webPagetestVersion"), "webPagetestVersion")):
+            where = bad if bad.startswith("webPagetestVersion") else f"data.{bad}"
+            raise InputError(self.display, "not valid Unicode (a lone surrogate escape)",
+                             field=where)
         version = doc.get("webPagetestVersion")
         location = data.get("location")
         self.producer = "WebPageTest" + (f" {version}" if isinstance(version, str) else "") + (
@@ -79,6 +84,9 @@ class WebPageTestResult(ConvertedCapture):
             url = next((u for k in ("document_URL", "final_url", "URL")
                         if isinstance(u := view.get(k), str)
                         and u.startswith(("http://", "https://"))), None)
+            if url is not None and not is_unicode(url):
+                raise InputError(self.display, "not valid Unicode (a lone surrogate escape)",
+                                 field=f"{where} (page URL)")
             self.pages[page] = {"id": page, "title": url or where}
             if url is not None:
                 self._page_urls[page] = url[:MAX_URL]
