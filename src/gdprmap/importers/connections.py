@@ -118,8 +118,9 @@ def csv_header(head: bytes) -> tuple[str, ...]:
 
 @dataclass
 class ConnectionLog:
-    """A connection-log CSV read as flows. A format subclass names its producer, may look at
-    the raw file first (``_prepare``, returning the format label) and turns one row into a
+    """A connection log read as flows (a CSV; a JSON Lines log overrides ``_rows``). A format
+    subclass names its producer and format label (``FORMAT``), may look at the raw file first
+    (``_prepare``, returning the label when it depends on the file) and turns one row into a
     flow and the time the connection ended, if known (``_row``)."""
 
     path: Path
@@ -128,9 +129,10 @@ class ConnectionLog:
     skipped: list[SkippedEntry] = field(default_factory=list)
     _info: CaptureInfo | None = None
     producer = "connection log"
+    FORMAT = ""
 
     def _prepare(self, raw: bytes) -> str:
-        raise NotImplementedError
+        return self.FORMAT
 
     def _row(self, index: int, row: dict[str, str]) -> tuple[Flow, dt.datetime | None]:
         raise NotImplementedError

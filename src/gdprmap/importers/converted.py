@@ -5,7 +5,6 @@ writes and read by ``har.EntryReader``, so every check, limit and redaction of a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -43,13 +42,16 @@ class ConvertedCapture:
                                   self._page_urls)
 
     def _flow(self, guard: EntryGuard, reader: EntryReader, index: int, entry: Any,
-              where: Callable[[InputError], InputError] | None = None) -> Flow | None:
-        """One built entry read as a flow and counted; None if it was skipped as bad. ``where``
-        may restate an error with the place the entry came from."""
+              place: str | None = None) -> Flow | None:
+        """One built entry read as a flow and counted; None if it was skipped as bad. An error
+        names ``place``, where the entry came from in the file, before the HAR field."""
         try:
             flow = reader.flow(index, entry)
         except InputError as e:
-            guard.skip(where(e) if where else e)
+            if place is not None:
+                e = InputError(self.display, e.reason, entry=e.entry,
+                               field=place + (f" ({e.field})" if e.field else ""))
+            guard.skip(e)
             return None
         self.entries += 1
         if self.first_seen is None or flow.started < self.first_seen:

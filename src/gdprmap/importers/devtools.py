@@ -98,8 +98,8 @@ class DevtoolsCapture(ConvertedCapture):
                 if not (first.done or force or len(pending) > MAX_PENDING):
                     return
                 del pending[first.index]
-                if current.get(_rid(first.sent)) is first:
-                    del current[_rid(first.sent)]
+                if current.get(rid := _rid(first.sent)) is first:
+                    del current[rid]
                 yield first.index, _har_entry(first)
 
         def flows(done: Iterator[tuple[int, dict[str, Any]]]) -> Iterator[Flow]:

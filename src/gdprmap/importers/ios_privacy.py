@@ -46,9 +46,7 @@ def open_report(path: Path, display: str, options: ImportOptions) -> AppPrivacyR
 
 class AppPrivacyReport(ConnectionLog):
     producer = "iOS App Privacy Report"
-
-    def _prepare(self, raw: bytes) -> str:
-        return "ios-app-privacy-report"
+    FORMAT = "ios-app-privacy-report"
 
     def _rows(self, text: str, guard: EntryGuard) -> Iterator[tuple[int, dict[str, Any]]]:
         for index, line in enumerate(text.splitlines()):

@@ -40,9 +40,7 @@ def open_csv(path: Path, display: str, options: ImportOptions) -> PcapdroidCaptu
 
 class PcapdroidCapture(ConnectionLog):
     producer = "PCAPdroid"
-
-    def _prepare(self, raw: bytes) -> str:
-        return "pcapdroid-csv"
+    FORMAT = "pcapdroid-csv"
 
     def _row(self, index: int, row: dict[str, str]) -> tuple[Flow, dt.datetime | None]:
         return self._flow(index, row)

@@ -16,6 +16,7 @@ numbered across the file in view order; an error also names the run, view and re
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -51,8 +52,6 @@ class WebPageTestResult(ConvertedCapture):
     FORMAT: ClassVar[str] = "webpagetest-json"
 
     def __iter__(self) -> Iterator[Flow]:
-        import hashlib
-
         raw = read_bytes(self.path, self.display, MAX_RESULT)
         self.sha256 = hashlib.sha256(raw).hexdigest()
         try:
@@ -94,13 +93,8 @@ class WebPageTestResult(ConvertedCapture):
             requests = view.get("requests")
             for i, request in enumerate(requests if isinstance(requests, list) else ()):
                 number += 1
-
-                def placed(e: InputError, at: str = f"{where}.requests[{i}]") -> InputError:
-                    return InputError(self.display, e.reason, entry=e.entry,
-                                      field=at + (f" ({e.field})" if e.field else ""))
-
                 flow = self._flow(guard, reader, number, _har_entry(request, start, page),
-                                  placed)
+                                  f"{where}.requests[{i}]")
                 if flow is not None:
                     yield flow
 
