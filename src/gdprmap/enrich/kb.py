@@ -545,29 +545,30 @@ def _period_services(merged: dict[str, Any], owner: dict[str, Path]) -> list[dic
     it inherits from the service it names (``domains`` may list a subset of the service's,
     when only some of its hosts changed hands). Periods are checked not to overlap when the
     knowledge base is built, like any dated services."""
+    def fail(pid: object, msg: str) -> KnowledgeBaseError:
+        where = owner.get(f"service {pid}")
+        return KnowledgeBaseError(f"{where}: period {pid}: {msg}" if where else
+                                  f"period {pid}: {msg}")
+
+    def suffixes(domains: object) -> set[str]:
+        return {str(d).lower().strip(".") for d in domains} if isinstance(domains, list) else set()
+
     services: list[dict[str, Any]] = []
     for pid, period in merged["periods"].items():
-        def fail(msg: str, pid: object = pid) -> KnowledgeBaseError:
-            where = owner.get(f"service {pid}")
-            return KnowledgeBaseError(f"{where}: period {pid}: {msg}" if where else
-                                      f"period {pid}: {msg}")
-
         if not isinstance(period, dict):
-            raise fail("is not a table")
+            raise fail(pid, "is not a table")
         base = merged["services"].get(period.get("service"))
         if not isinstance(base, dict):
-            raise fail(f"unknown service {period.get('service')!r}")
+            raise fail(pid, f"unknown service {period.get('service')!r}")
         if not (period.get("since") or period.get("until")):
-            raise fail("needs since and/or until (and period_basis): it is the period of "
-                       "another operator of the service's hosts")
+            raise fail(pid, "needs since and/or until (and period_basis): it is the period of "
+                            "another operator of the service's hosts")
         if "domains" in period:
-            def norm(ds: object) -> set[str]:
-                return {str(d).lower().strip(".") for d in ds} if isinstance(ds, list) else set()
-
-            if not period["domains"] or (extra := norm(period["domains"]) - norm(base.get(
-                    "domains"))):
-                raise fail("domains must be a non-empty subset of service "
-                           f"{period['service']}'s, not {sorted(extra) if period['domains'] else []}")
+            extra = suffixes(period["domains"]) - suffixes(base.get("domains"))
+            if not period["domains"] or extra:
+                outside = f", not {sorted(extra)}" if extra else ""
+                raise fail(pid, "domains must be a non-empty subset of service "
+                                f"{period['service']}'s{outside}")
         record = {key: base[key] for key in _PERIOD_INHERITS if key in base}
         record.update((key, value) for key, value in period.items() if key != "service")
         services.append(record)
