@@ -67,11 +67,12 @@ class WebPageTestResult(ConvertedCapture):
         if not isinstance(data, dict) or not isinstance(runs := data.get("runs"), dict):
             raise InputError(self.display, "not a WebPageTest result (no data.runs)",
                              field="data.runs")
-        if (bad := first_bad_text({k: v for k, v in data.items() if k != "runs"})) is not None or \
-                (bad := first_bad_text(doc.get("webPagetestVersion"), "webPagetestVersion")):
-            where = bad if bad.startswith("webPagetestVersion") else f"data.{bad}"
+        # the result's own fields (its requests are checked one by one by the entry reader)
+        head = {"data": {k: v for k, v in data.items() if k != "runs"},
+                "webPagetestVersion": doc.get("webPagetestVersion")}
+        if (bad := first_bad_text(head)) is not None:
             raise InputError(self.display, "not valid Unicode (a lone surrogate escape)",
-                             field=where)
+                             field=bad)
         version = doc.get("webPagetestVersion")
         location = data.get("location")
         self.producer = "WebPageTest" + (f" {version}" if isinstance(version, str) else "") + (
