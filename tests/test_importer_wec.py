@@ -47,6 +47,19 @@ def test_inspection_json_path_opens_its_folder():
     assert info.format == "wec+har" and len(flows) == 3
 
 
+def test_inspection_file_under_another_name_is_read_alone(tmp_path):
+    """An inspection.json saved under another name is that file's capture: read, not looked
+    for as inspection.json beside it; a requests.har beside it is not taken as its HAR."""
+    renamed = tmp_path / "bbva-run.json"
+    shutil.copy(FIXTURES / "wec-output" / "inspection.json", renamed)
+    shutil.copy(FIXTURES / "wec-output" / "requests.har", tmp_path / "requests.har")
+    flows, info, _ = read(renamed)
+    assert info.format == "wec" and info.path == str(renamed)
+    assert [f.path for f in info.files] == [str(renamed)]
+    assert {f.input for f in flows} == {str(renamed)}
+    assert flows[0].resource_type == "beacon" and len(flows) == 4
+
+
 def test_blacklight_snake_case_lists():
     flows, info, _ = read(FIXTURES / "blacklight-output")
     assert info.format == "blacklight+har" and info.producer.startswith("Blacklight 3.0.0")

@@ -64,8 +64,10 @@ def sniff(path: Path, head: bytes) -> bool:
 def open_inspection(path: Path, display: str, options: ImportOptions) -> InspectionCapture:
     if path.is_dir():
         return InspectionCapture(path, display, options)
-    # the inspection.json file itself: its folder is the capture (the HAR lives next to it)
-    return InspectionCapture(path.parent, str(Path(display).parent), options)
+    if path.name == INSPECTION:  # the tool's own file: its folder is the capture (with the HAR)
+        return InspectionCapture(path.parent, str(Path(display).parent), options)
+    # saved under another name, it stands alone: a requests.har beside it may be another run's
+    return InspectionCapture(path.parent, display, options, inspection=path.name, alone=True)
 
 
 @dataclass
@@ -73,16 +75,18 @@ class InspectionCapture:
     folder: Path
     display: str
     options: ImportOptions
+    inspection: str = INSPECTION  # the file's name in ``folder``
+    alone: bool = False  # ``display`` names the inspection file itself; no HAR is read
     skipped: list[SkippedEntry] = field(default_factory=list)
     _info: CaptureInfo | None = None
 
     @property
     def _inspection_display(self) -> str:
-        return f"{self.display.rstrip('/')}/{INSPECTION}"
+        return self.display if self.alone else f"{self.display.rstrip('/')}/{INSPECTION}"
 
     def __iter__(self) -> Iterator[Flow]:
-        path = self.folder / INSPECTION
-        for inside_name in (INSPECTION, HAR):
+        path = self.folder / self.inspection
+        for inside_name in () if self.alone else (INSPECTION, HAR):
             if (self.folder / inside_name).exists() and outside(self.folder,
                                                                 self.folder / inside_name):
                 raise InputError(f"{self.display.rstrip('/')}/{inside_name}",
@@ -101,7 +105,7 @@ class InspectionCapture:
         meta = _Inspection(self._inspection_display, doc, self.options)
         har_path = self.folder / HAR
         files = [InputFile(path=self._inspection_display, sha256=sha256_file(path))]
-        if har_path.is_file():
+        if not self.alone and har_path.is_file():
             har = HarCapture(har_path, f"{self.display.rstrip('/')}/{HAR}", options=self.options)
             yield from har
             self.skipped = har.skipped
