@@ -322,6 +322,13 @@ def test_brand_token_with_asset_words_and_its_coincidences():
     assert not brand_match("ikea.com", "bikeadvisor.com", rules)  # inside another word
     assert not brand_match("orange.fr", "orange-juice-ads.com", rules)  # brand + other words
     assert not brand_match("bbc.co.uk", "bbc-cdn.com", rules)  # too short to be telling
+    # the same name with and without hyphens; objects as an asset word (corriereobjects.it)
+    assert brand_match("elmundo.es", "el-mundo.net", rules)
+    assert brand_match("le-monde.fr", "lemonde-static.com", rules)
+    assert brand_match("corriere.it", "corriereobjects.it", rules)
+    assert not brand_match("elmundo.es", "el-mundo-ads.net", rules)  # other words stay out
+    assert not brand_match("b-b-c.co.uk", "bbc-cdn.com", rules)  # still too short
+    assert not brand_match("ikea.com", "b-ikea-dvisor.com", rules)  # inside other words
 
 
 def test_brand_token_domain_is_probable_and_still_a_recipient(write_har):

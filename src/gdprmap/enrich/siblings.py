@@ -55,9 +55,12 @@ def brand(domain: str) -> str:
 def brand_match(site: str, candidate: str, rules: Rules) -> bool:
     """Does ``candidate``'s label carry ``site``'s brand, with nothing but asset words around
     it? ``aftonbladet-cdn.se`` / ``scribdassets.com``: yes; ``freewheel.tv`` for ``free.fr``,
-    ``bikeadvisor.com`` for ``ikea.com``, ``orange-juice-ads.com`` for ``orange.fr``: no."""
+    ``bikeadvisor.com`` for ``ikea.com``, ``orange-juice-ads.com`` for ``orange.fr``: no. The
+    name written with and without hyphens is the same name (``el-mundo.net`` for ``elmundo.es``)."""
     token = brand(site)
     label = brand(candidate)
+    if token not in label and "-" in token + label:
+        token, label = token.replace("-", ""), label.replace("-", "")
     if len(token) < rules.min_brand or not label or token not in label:
         return False
     rest = [p for p in re.split(r"[-_.0-9]+", label.replace(token, "-", 1)) if p]
