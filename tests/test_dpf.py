@@ -244,6 +244,10 @@ def test_recorded_statuses_are_judged_as_of_the_date(world, eid, as_of, verdict,
     if status == "unknown":
         assert "GM-DPF-01" in {f.rule for f in r.findings}
         assert "not recorded" in r.organisation.chain[0].dpf_basis
+    if eid == "lima":  # a recorded status names the text it rests on, and that text's date
+        assert "per https://lima.example/dpf, dated 2026-11-01" in r.organisation.chain[0].dpf_basis
+        steps = " ".join(s.text for f in r.findings for s in f.steps)
+        assert "listed per https://lima.example/dpf, dated 2026-11-01" in steps
 
 
 def test_the_list_replaces_the_recorded_statuses(world):

@@ -507,6 +507,9 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
         return Judgement(status, basis, listing)
 
     checked = f" (read {listing.checked})" if listing.checked else ""
+    # the text or List row a status rests on, named in the sentence the report prints (a
+    # company's own statement is not the List: the reader must see which it was)
+    per = f" per {listing.source}" if listing.source else ""
     if listing.status == "unknown":
         return say("unknown", listing.note or "no DPF List status recorded")
     if listing.status == "not-listed":
@@ -529,14 +532,14 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
             return say("active", f"listed from {listing.since} (Install Date)"
                        + (f" until {listing.until}" if listing.until else ""))
         if listing.checked and as_of >= listing.checked:
-            return say("active", f"listed when read on {listing.checked}")
-        when = f"on {listing.checked}" if listing.checked else "at an unrecorded date"
-        return say("unknown", f"listed {when}, but the listing (Install) date is not recorded, "
-                              f"so coverage on {as_of} is not established")
+            return say("active", f"listed{per}, dated {listing.checked}")
+        when = f"dated {listing.checked}" if listing.checked else "at an unrecorded date"
+        return say("unknown", f"listed{per}, {when}, but the listing (Install) date is not "
+                              f"recorded, so coverage on {as_of} is not established")
     # inactive
     if listing.until is None:
         if listing.checked and as_of >= listing.checked:
-            return say("inactive", f"inactive when read on {listing.checked}")
+            return say("inactive", f"inactive{per}, dated {listing.checked}")
         return say("unknown", "inactive, but the List gives no Inactive Start Date, so the "
                               f"status on {as_of} is not established")
     if listing.since:
