@@ -33,6 +33,29 @@ def test_certified_counts_from_the_date_a_source_shows(fields, as_of, expected):
                                 as_of) == expected
 
 
+def test_a_certification_ends_on_the_lists_inactive_start_date():
+    rec = record(privacy_shield="certified", privacy_shield_source="https://x",
+                 privacy_shield_checked=dt.date(2020, 4, 12),
+                 privacy_shield_since=dt.date(2017, 6, 6), privacy_shield_until=dt.date(2020, 4, 12))
+    assert privacy_shield_as_of(rec, dt.date(2017, 6, 5)) == "unknown"
+    assert privacy_shield_as_of(rec, dt.date(2020, 4, 11)) == "certified"
+    assert privacy_shield_as_of(rec, dt.date(2020, 4, 12)) == "not-certified"
+    with pytest.raises(ValidationError, match="privacy_shield_until"):
+        record(privacy_shield="not-certified", privacy_shield_source="https://x",
+               privacy_shield_checked=dt.date(2020, 4, 12), privacy_shield_until=dt.date(2020, 4, 12))
+    with pytest.raises(ValidationError, match="privacy_shield_until"):
+        record(privacy_shield="certified", privacy_shield_source="https://x",
+               privacy_shield_checked=dt.date(2020, 4, 12), privacy_shield_since=dt.date(2020, 5, 1),
+               privacy_shield_until=dt.date(2020, 4, 12))
+    # the bundled Kissmetrics record (the List: certified 2017-06-06, inactive from 2020-04-12)
+    kb = KnowledgeBase.load()
+    assert kb.dated(dt.date(2017, 1, 1)).entity("space-pencil-inc").privacy_shield == "unknown"
+    assert kb.dated(dt.date(2019, 1, 1)).entity("space-pencil-inc").privacy_shield == "certified"
+    lapsed = kb.dated(dt.date(2020, 5, 1)).entity("space-pencil-inc")
+    assert lapsed.privacy_shield == "not-certified"
+    assert "inactive from 2020-04-12" in lapsed.privacy_shield_basis
+
+
 def test_not_certified_and_unknown_speak_only_from_their_date():
     rec = record(privacy_shield="not-certified", privacy_shield_checked=dt.date(2023, 9, 26),
                  privacy_shield_source="https://x")
@@ -48,7 +71,8 @@ def test_a_status_needs_its_date_and_source():
 
 def test_the_dated_knowledge_base_judges_the_bundled_records():
     kb = KnowledgeBase.load()
-    certified = [eid for eid, e in kb.data.entities.items() if e.privacy_shield == "certified"]
+    certified = [eid for eid, e in kb.data.entities.items()
+                 if e.privacy_shield == "certified" and not e.privacy_shield_until]
     assert certified
     for eid in certified:
         rec = kb.data.entities[eid]

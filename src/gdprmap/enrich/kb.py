@@ -71,6 +71,8 @@ class EntityRecord(_Strict):
     # a date a source shows the organisation certified on (the List's "Original Certification
     # Date" where one was read); certified from it to the end of the Privacy Shield
     privacy_shield_since: dt.date | None = None
+    # the List's "Inactive Start Date" where one was read: not certified from that day on
+    privacy_shield_until: dt.date | None = None
     fisa702: Literal["in-scope", "out-of-scope", "unknown"] = "unknown"
     fisa702_basis: str | None = None
     health_service: bool = False
@@ -99,6 +101,14 @@ class EntityRecord(_Strict):
                 self.privacy_shield_checked and self.privacy_shield_source):
             raise ValueError("a Privacy Shield status other than 'unknown' needs "
                              "privacy_shield_checked and privacy_shield_source")
+        return self
+
+    @model_validator(mode="after")
+    def _privacy_shield_until_ends_a_certification(self) -> EntityRecord:
+        if self.privacy_shield_until and (self.privacy_shield != "certified" or (
+                self.privacy_shield_since and self.privacy_shield_until <= self.privacy_shield_since)):
+            raise ValueError("privacy_shield_until (the List's Inactive Start Date) ends a "
+                             "'certified' status, after privacy_shield_since")
         return self
 
     @model_validator(mode="after")
@@ -440,6 +450,9 @@ def privacy_shield_judged(rec: EntityRecord, as_of: dt.date) -> tuple[str, str |
     since = _privacy_shield_since(rec)
     start = since or rec.privacy_shield_checked
     source, checked = rec.privacy_shield_source, rec.privacy_shield_checked
+    if _lapsed(rec, as_of):
+        return status, (f"certified from {start}, inactive from {rec.privacy_shield_until} "
+                        f"(status read in {source}, {checked})")
     if status == "unknown":
         return status, (f"the texts read show it {rec.privacy_shield} only from {start} "
                         f"(status read in {source}, {checked}): not established on this date")
@@ -457,7 +470,13 @@ def privacy_shield_as_of(rec: EntityRecord, as_of: dt.date) -> str:
     a text of 2020 saying an organisation participates does not show it did in 2018."""
     status = rec.privacy_shield
     start = _privacy_shield_since(rec) or rec.privacy_shield_checked
+    if _lapsed(rec, as_of):
+        return "not-certified"  # the List's Inactive Start Date: the certification ended
     return status if status != "unknown" and start is not None and as_of >= start else "unknown"
+
+
+def _lapsed(rec: EntityRecord, as_of: dt.date) -> bool:
+    return rec.privacy_shield_until is not None and as_of >= rec.privacy_shield_until
 
 
 def _privacy_shield_since(rec: EntityRecord) -> dt.date | None:
