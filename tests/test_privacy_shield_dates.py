@@ -34,19 +34,20 @@ def test_certified_counts_from_the_date_a_source_shows(fields, as_of, expected):
 
 
 def test_a_certification_ends_on_the_lists_inactive_start_date():
+    lapse = dt.date(2020, 4, 12)
     rec = record(privacy_shield="certified", privacy_shield_source="https://x",
-                 privacy_shield_checked=dt.date(2020, 4, 12),
-                 privacy_shield_since=dt.date(2017, 6, 6), privacy_shield_until=dt.date(2020, 4, 12))
+                 privacy_shield_checked=lapse, privacy_shield_since=dt.date(2017, 6, 6),
+                 privacy_shield_until=lapse)
     assert privacy_shield_as_of(rec, dt.date(2017, 6, 5)) == "unknown"
     assert privacy_shield_as_of(rec, dt.date(2020, 4, 11)) == "certified"
     assert privacy_shield_as_of(rec, dt.date(2020, 4, 12)) == "not-certified"
     with pytest.raises(ValidationError, match="privacy_shield_until"):
         record(privacy_shield="not-certified", privacy_shield_source="https://x",
-               privacy_shield_checked=dt.date(2020, 4, 12), privacy_shield_until=dt.date(2020, 4, 12))
+               privacy_shield_checked=lapse, privacy_shield_until=lapse)
     with pytest.raises(ValidationError, match="privacy_shield_until"):
         record(privacy_shield="certified", privacy_shield_source="https://x",
-               privacy_shield_checked=dt.date(2020, 4, 12), privacy_shield_since=dt.date(2020, 5, 1),
-               privacy_shield_until=dt.date(2020, 4, 12))
+               privacy_shield_checked=lapse, privacy_shield_since=dt.date(2020, 5, 1),
+               privacy_shield_until=lapse)
     # the bundled Kissmetrics record (the List: certified 2017-06-06, inactive from 2020-04-12)
     kb = KnowledgeBase.load()
     assert kb.dated(dt.date(2017, 1, 1)).entity("space-pencil-inc").privacy_shield == "unknown"

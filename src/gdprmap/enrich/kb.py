@@ -105,8 +105,8 @@ class EntityRecord(_Strict):
 
     @model_validator(mode="after")
     def _privacy_shield_until_ends_a_certification(self) -> EntityRecord:
-        if self.privacy_shield_until and (self.privacy_shield != "certified" or (
-                self.privacy_shield_since and self.privacy_shield_until <= self.privacy_shield_since)):
+        until, since = self.privacy_shield_until, self.privacy_shield_since
+        if until and (self.privacy_shield != "certified" or (since and until <= since)):
             raise ValueError("privacy_shield_until (the List's Inactive Start Date) ends a "
                              "'certified' status, after privacy_shield_since")
         return self
