@@ -67,7 +67,7 @@ def open_inspection(path: Path, display: str, options: ImportOptions) -> Inspect
     if path.name == INSPECTION:  # the tool's own file: its folder is the capture (with the HAR)
         return InspectionCapture(path.parent, str(Path(display).parent), options)
     # saved under another name, it stands alone: a requests.har beside it may be another run's
-    return InspectionCapture(path.parent, display, options, inspection=path.name, alone=True)
+    return InspectionCapture(path.parent, display, options, inspection=path.name)
 
 
 @dataclass
@@ -76,9 +76,13 @@ class InspectionCapture:
     display: str
     options: ImportOptions
     inspection: str = INSPECTION  # the file's name in ``folder``
-    alone: bool = False  # ``display`` names the inspection file itself; no HAR is read
     skipped: list[SkippedEntry] = field(default_factory=list)
     _info: CaptureInfo | None = None
+
+    @property
+    def alone(self) -> bool:
+        """An inspection file saved under another name: ``display`` names it, no HAR is read."""
+        return self.inspection != INSPECTION
 
     @property
     def _inspection_display(self) -> str:
