@@ -14,7 +14,11 @@ counted once per capture:
   where it processes the data (GM-UNK-03) - and a ``safeguards-required`` one that holds only
   if the importer was not on the DPF List, by its listing (GM-DPF-01, GM-SAF-02). A recipient
   may lack several facts; ``decided`` counts the others. A missing fact beside a verdict that
-  does not depend on it (GM-CTL-01, or GM-UNK-02 beside ``unlawful``) leaves it decided.
+  does not depend on it (GM-CTL-01, or GM-UNK-02 beside ``unlawful``) leaves it decided;
+* with ``--top N``, the N organisations whose missing fact leaves most verdicts open, per fact:
+  the top of the recipient's chain of parents for who controls it, the recipient's operator
+  for the other facts, and ``domain:NAME`` for a recipient no organisation is known for. This
+  is where a fact, once sourced, decides the most verdicts.
 
 This measures the knowledge behind the verdicts, not their correctness: a recipient decided on a
 wrong fact counts as decided. Captures gdprmap refuses are listed with the error.
@@ -53,9 +57,19 @@ def open_facts(verdict: str, rules: set[str]) -> set[str]:
     return {"DPF List status"} if rules & UNLESS_LISTED else set()
 
 
-def census(paths: list[Path], as_of: dt.date | None) -> dict:
+def lacking(recipient, fact: str) -> str:
+    """Whose fact it is: the top of the chain for control, else the recipient's operator."""
+    org = recipient.organisation
+    if org is None:
+        return recipient.id
+    entity = org.chain[-1] if fact == UNKNOWN_BECAUSE["GM-UNK-02"] and org.chain else org
+    return f"{entity.name} [{entity.id}]"
+
+
+def census(paths: list[Path], as_of: dt.date | None, top: int = 0) -> dict:
     verdicts: Counter[str] = Counter()
     missing: Counter[str] = Counter()
+    whose: dict[str, Counter[str]] = {}
     errors: dict[str, str] = {}
     captures = recipients = 0
     for path in paths:
@@ -68,11 +82,19 @@ def census(paths: list[Path], as_of: dt.date | None) -> dict:
         for r in assessment.recipients:
             recipients += 1
             verdicts[r.verdict.value] += 1
-            missing.update(open_facts(r.verdict.value, {f.rule for f in r.findings})
-                           or {DECIDED})
-    return {"captures": captures, "recipients": recipients,
-            "verdicts": dict(verdicts.most_common()),
-            "missing_facts": dict(missing.most_common()), "refused": errors}
+            facts = open_facts(r.verdict.value, {f.rule for f in r.findings})
+            missing.update(facts or {DECIDED})
+            for fact in facts:
+                whose.setdefault(fact, Counter())[lacking(r, fact)] += 1
+    result = {"captures": captures, "recipients": recipients,
+              "verdicts": dict(verdicts.most_common()),
+              "missing_facts": dict(missing.most_common()), "refused": errors}
+    if top:
+        # ties by name, so that reruns print the same list
+        result["open_by_organisation"] = {
+            fact: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top])
+            for fact, counts in sorted(whose.items())}
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,12 +103,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--as-of", type=dt.date.fromisoformat,
                         help="judge every capture as of this date (default: its own)")
+    parser.add_argument("--top", type=int, default=0, metavar="N",
+                        help="also list, per missing fact, the N organisations it leaves most "
+                             "verdicts open for")
     args = parser.parse_args(argv)
     if missing := [p for p in args.paths if not p.exists()]:
         print(f"verdict_census: no such file or folder: {missing[0]}", file=sys.stderr)
         return 2
     paths = [p for given in (args.paths or default_paths()) for p in expand(given)]
-    result = census(paths, args.as_of)
+    result = census(paths, args.as_of, args.top)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
@@ -98,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     print("\n| missing fact the verdict depends on | recipients | share |\n|---|---|---|")
     for fact, count in result["missing_facts"].items():
         print(f"| {fact} | {count} | {count / n:.1%} |")
+    for fact, counts in result.get("open_by_organisation", {}).items():
+        print(f"\n| open on {fact}: whose | recipients |\n|---|---|")
+        for who, count in counts.items():
+            print(f"| {who} | {count} |")
     for path, error in result["refused"].items():
         print(f"refused: {path}: {error}")
     return 0

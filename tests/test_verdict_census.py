@@ -39,4 +39,19 @@ def test_census_of_the_example(tmp_path, capsys):
     # the two unknown ones (AT Internet, Axeptio) lack only who controls them
     assert result["missing_facts"] == {"decided": 5, "who controls the importer": 2}
     assert list(result["refused"]) == [str(tmp_path / "broken.har")]
+    assert "open_by_organisation" not in result
     assert mod.main([str(tmp_path / "missing.har")]) == 2
+
+
+def test_top_names_whose_fact_is_missing(capsys):
+    """Control is asked of the top of the chain (AT Internet's is Piano), other facts of the
+    recipient's operator; a decided recipient is nobody's."""
+    mod = _census()
+    example = ROOT / "examples" / "health-booking" / "capture.har"
+    assert mod.main(["--json", "--top", "1", str(example)]) == 0
+    assert json.loads(capsys.readouterr().out)["open_by_organisation"] == {
+        "who controls the importer": {"Axeptio [axeptio]": 1}}  # ties: by name, then cut
+    assert mod.main(["--top", "5", str(example)]) == 0
+    text = capsys.readouterr().out
+    assert "| Piano Software Inc. [piano-software-inc] | 1 |" in text
+    assert "Google" not in text
