@@ -214,6 +214,38 @@ def test_outside_every_period_a_host_has_no_operator(tmp_path):
     assert kb.dated(dt.date(2018, 6, 1)).match("ad.old-ads.example") is None  # never guessed
 
 
+# a processing place shown by a text of 2021 onwards, and one that ended in 2019
+DATED_PLACES = (_entity("eu-co", "EU Ad Co. Ltd", "IE") + _entity("us-co", "US Ad Co., Inc.", "US")
+                + _service("eu-ads", "eu-co", "since = 2015-01-01")
+                + 'processing = [\n'
+                  '  { country = "US", entity = "us-co", basis = "policy of 2021: data go to the US",'
+                  ' source = "https://eu-co.example/2021", since = 2021-03-01 },\n'
+                  '  { country = "SG", entity = "us-co", basis = "policy of 2018: data go to SG",'
+                  ' source = "https://eu-co.example/2018", until = 2019-06-30 },\n]\n')
+
+
+def test_a_processing_place_holds_only_between_its_dates(tmp_path):
+    """Where data go is as dated as who runs a host: before the earliest text read that places
+    them, the place is not established (the recipient stays open), never carried back."""
+    import datetime as dt
+
+    path = tmp_path / "places.toml"
+    path.write_text(DATED_PLACES)
+    kb = KnowledgeBase.load((path,))
+    places = {d: [(x.country, x.source) for x in
+                  kb.dated(dt.date.fromisoformat(d)).match("t.old-ads.example").destinations]
+              for d in ("2018-01-01", "2020-01-01", "2021-03-01")}
+    assert places == {"2018-01-01": [("SG", "https://eu-co.example/2018")], "2020-01-01": [],
+                      "2021-03-01": [("US", "https://eu-co.example/2021")]}
+    us = kb.dated(dt.date(2024, 1, 1)).match("t.old-ads.example").destinations[0]
+    assert us.basis.endswith("(a place the texts read show from 2021-03-01)")
+    assert len(kb.match("t.old-ads.example").destinations) == 2  # undated view: every place
+    path.write_text(DATED_PLACES.replace("until = 2019-06-30", "since = 2019-07-01, "
+                                         "until = 2019-06-30"))
+    with pytest.raises(KnowledgeBaseError, match="until is before its since"):
+        KnowledgeBase.load((path,))
+
+
 @pytest.mark.parametrize(("change", "message"), [
     (("since = 2017-09-01", "since = 2017-08-01"), "overlaps"),
     ((f'period_basis = "{BASIS}"\nsources = ["https://new-co.example/privacy"]',

@@ -123,6 +123,28 @@ class ProcessingRecord(_Strict):
     entity: str
     basis: str
     source: str
+    # the dates between which the texts read show the place; outside them it is not
+    # established by this record (a policy of 2024 does not say where data went in 2019)
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> ProcessingRecord:
+        if self.since and self.until and self.until < self.since:
+            raise ValueError("a processing place's until is before its since")
+        return self
+
+    def holds_on(self, day: dt.date | None) -> bool:
+        """Whether the texts read place the data here on ``day`` (any day, undated)."""
+        return day is None or ((self.since is None or self.since <= day) and
+                               (self.until is None or day <= self.until))
+
+    def destination(self) -> Destination:
+        period = (f" from {self.since}" if self.since else "") + (
+            f" until {self.until}" if self.until else "")
+        basis = f"{self.basis} (a place the texts read show{period})" if period else self.basis
+        return Destination(country=self.country, entity=self.entity, basis=basis,
+                           source=self.source)
 
 
 class ServiceRecord(_Strict):
@@ -416,10 +438,8 @@ class KnowledgeBase:
                              f"{svc.dpf_outside}"}), *chain[1:])
         operator = chain[0]
         ref = f"kb:organisations.toml#service={svc.id}"
-        destinations = [
-            Destination(country=p.country, entity=p.entity, basis=p.basis, source=p.source)
-            for p in svc.processing
-        ]
+        destinations = [p.destination() for p in svc.processing
+                        if p.holds_on(self._operators_on)]
         period = (f" from {svc.since}" if svc.since else "") + (
             f" until {svc.until}" if svc.until else "")
         facts = [Fact(value=f"{host} is operated by {operator.name}{period}", source=ref,
