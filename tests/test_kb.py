@@ -246,6 +246,61 @@ def test_a_processing_place_holds_only_between_its_dates(tmp_path):
         KnowledgeBase.load((path,))
 
 
+# an Irish subsidiary whose parent changed on 2022-10-28, with no text for 2013-2015
+DATED_PARENTS = (_entity("old-parent", "Old Parent, Inc.", "US")
+                 + _entity("new-parent", "New Parent Corp.", "US")
+                 + '[entities.sub-ie]\nname = "Sub IE Ltd"\ncountry = "IE"\n'
+                   'sources = ["https://sub-ie.example/privacy"]\nparents = [\n'
+                   '  { id = "old-parent", since = 2016-01-01, until = 2022-10-27, basis = "10-K '
+                   '2016: our Irish subsidiary", sources = ["https://old.example/10k"] },\n'
+                   '  { id = "new-parent", since = 2022-10-28, basis = "merger notice of '
+                   '2022-10-28", sources = ["https://new.example/merger"] },\n]\n'
+                 + _service("sub-ads", "sub-ie", "since = 2010-01-01"))
+
+
+def test_a_dated_parent_is_the_one_of_the_capture_date(tmp_path):
+    """Who controls a recipient is as dated as who runs its hosts; in a gap no text covers,
+    control is not established (never the latest parent carried back)."""
+    import datetime as dt
+
+    from gdprmap.rules.facts import control_established
+
+    path = tmp_path / "parents.toml"
+    path.write_text(DATED_PARENTS)
+    kb = KnowledgeBase.load((path,))
+
+    def chain(day: str):
+        return kb.dated(dt.date.fromisoformat(day)).match("x.old-ads.example").chain
+
+    assert [e.id for e in chain("2019-05-01")] == ["sub-ie", "old-parent"]
+    assert chain("2019-05-01")[0].sources[-1] == "https://old.example/10k"
+    assert [e.id for e in chain("2022-10-28")] == ["sub-ie", "new-parent"]
+    gap = chain("2014-06-01")
+    assert [e.id for e in gap] == ["sub-ie"] and not control_established(gap)
+    assert control_established(chain("2024-01-01"))
+    assert [e.id for e in kb.match("x.old-ads.example").chain] == ["sub-ie", "new-parent"]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("since = 2022-10-28", "since = 2022-10-27"), "parent periods overlap"),
+    (('country = "IE"\n', 'country = "IE"\nparent = "old-parent"\n'), "neither 'parent'"),
+    (('country = "IE"\n', 'country = "IE"\nparent_established = false\n'), "neither 'parent'"),
+    (("since = 2016-01-01, until = 2022-10-27, ", ""), "needs since and/or until"),
+    (('id = "new-parent"', 'id = "gone-parent"'), "unknown parent 'gone-parent'"),
+    # a cycle through a period is refused even though no single date shows it
+    (('[entities.new-parent]\nname = "New Parent Corp."\ncountry = "US"\n'
+      'parent_established = true\n',
+      '[entities.new-parent]\nname = "New Parent Corp."\ncountry = "US"\n'
+      'parent = "sub-ie"\n'), "parent cycle"),
+])
+def test_dated_parents_are_dated_apart_and_known(tmp_path, change, message):
+    path = tmp_path / "bad.toml"
+    assert change[0] in DATED_PARENTS
+    path.write_text(DATED_PARENTS.replace(*change))
+    with pytest.raises(KnowledgeBaseError, match=message):
+        KnowledgeBase.load((path,))
+
+
 @pytest.mark.parametrize(("change", "message"), [
     (("since = 2017-09-01", "since = 2017-08-01"), "overlaps"),
     ((f'period_basis = "{BASIS}"\nsources = ["https://new-co.example/privacy"]',

@@ -40,10 +40,37 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class ParentPeriod(_Strict):
+    """Who controlled an entity between two dates (issue 15: Twitter International Company's
+    parent was Twitter, Inc. until October 2022, X Corp. after): one link of a dated chain."""
+
+    id: str
+    since: dt.date | None = None
+    until: dt.date | None = None
+    basis: str  # what the text read says, quoted, with its date
+    sources: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _dated(self) -> ParentPeriod:
+        if self.since is None and self.until is None:
+            raise ValueError("a parent period needs since and/or until (an undated parent is "
+                             "'parent')")
+        if self.since and self.until and self.until < self.since:
+            raise ValueError("a parent period's until is before its since")
+        return self
+
+    def holds_on(self, day: dt.date) -> bool:
+        return (self.since is None or self.since <= day) and \
+            (self.until is None or day <= self.until)
+
+
 class EntityRecord(_Strict):
     name: str
     country: str = Field(pattern=COUNTRY)
     parent: str | None = None
+    # ... or the parents it had, each for its period; on a date no period covers, who
+    # controlled the entity is not established (a gap clears nothing)
+    parents: list[ParentPeriod] = Field(default_factory=list)
     # False: who controls the entity is not established (a missing fact, never "independent");
     # True: the recorded parent, or no parent at all, is established from a source.
     # Required where ``parent`` is empty (the loader refuses silence: an empty parent is either
@@ -86,7 +113,28 @@ class EntityRecord(_Strict):
         return self
 
     @model_validator(mode="after")
+    def _parents_dated_apart(self) -> EntityRecord:
+        if self.parents and (self.parent is not None or self.parent_established is not None):
+            raise ValueError("an entity with dated 'parents' has neither 'parent' nor "
+                             "parent_established (each period names its parent)")
+        spans = sorted((p.since or dt.date.min, p.until or dt.date.max) for p in self.parents)
+        if any(later[0] <= earlier[1] for earlier, later in zip(spans, spans[1:])):
+            raise ValueError("parent periods overlap")
+        return self
+
+    def parent_on(self, day: dt.date | None) -> str | None:
+        """The parent on ``day``: the recorded one, the dated one whose period covers it
+        (none in a gap), or - undated - the latest."""
+        if not self.parents:
+            return self.parent
+        if day is None:
+            return max(self.parents, key=lambda p: p.until or dt.date.max).id
+        return next((p.id for p in self.parents if p.holds_on(day)), None)
+
+    @model_validator(mode="after")
     def _parent_said(self) -> EntityRecord:
+        if self.parents:
+            return self
         if self.parent is None and self.parent_established is None:
             raise ValueError("an entity without 'parent' must say parent_established = true "
                              "(an established ultimate parent) or false (parent not established)")
@@ -315,9 +363,18 @@ class KnowledgeBase:
     def _check_references(self) -> None:
         ents = self.data.entities
         for eid, ent in ents.items():
-            if ent.parent and ent.parent not in ents:
-                raise KnowledgeBaseError(f"entity {eid}: unknown parent {ent.parent!r}")
-            self.chain(eid)  # raises on cycles
+            for parent in [ent.parent, *(p.id for p in ent.parents)]:
+                if parent and parent not in ents:
+                    raise KnowledgeBaseError(f"entity {eid}: unknown parent {parent!r}")
+        for eid in ents:  # any parent of any period counts: a cycle on no date is still refused
+            todo: list[tuple[str, tuple[str, ...]]] = [(eid, ())]
+            while todo:
+                current, path = todo.pop()
+                if current in path:
+                    raise KnowledgeBaseError(f"entity {eid}: parent cycle through {current!r}")
+                rec = ents[current]
+                todo += [(p, (*path, current)) for p in
+                         sorted({rec.parent, *(q.id for q in rec.parents)} - {None})]
         for svc in self.data.services:
             refs = [svc.operator, *(p.entity for p in svc.processing)]
             if svc.region_entity:
@@ -374,16 +431,19 @@ class KnowledgeBase:
                       "dpf_source": j.listing.source, "dpf_id": j.listing.participant_id,
                       "dpf_since": j.listing.since, "dpf_until": j.listing.until,
                       "dpf_basis": j.basis, "privacy_shield": ps, "privacy_shield_basis": ps_basis}
+        parent = rec.parent_on(self._operators_on)
+        link = [p for p in rec.parents if p.id == parent and
+                (self._operators_on is None or p.holds_on(self._operators_on))][:1]
         return Entity(
             id=eid,
             name=rec.name,
             country=rec.country,
-            parent=rec.parent,
-            parent_established=rec.parent is not None or bool(rec.parent_established),
+            parent=parent,
+            parent_established=parent is not None or bool(rec.parent_established),
             sector=rec.sector,
             controlled_from=rec.controlled_from,
             fisa702=rec.fisa702,
-            sources=tuple(rec.sources),
+            sources=tuple(dict.fromkeys([*rec.sources, *(u for p in link for u in p.sources)])),
             **listed,
         )
 
