@@ -255,7 +255,14 @@ DATED_PARENTS = (_entity("old-parent", "Old Parent, Inc.", "US")
                    '2016: our Irish subsidiary", sources = ["https://old.example/10k"] },\n'
                    '  { id = "new-parent", since = 2022-10-28, basis = "merger notice of '
                    '2022-10-28", sources = ["https://new.example/merger"] },\n]\n'
-                 + _service("sub-ads", "sub-ie", "since = 2010-01-01"))
+                 + _service("sub-ads", "sub-ie", "since = 2010-01-01")
+                 # the old parent was listed (its own ultimate parent) until the merger
+                 ).replace('[entities.old-parent]\nname = "Old Parent, Inc."\ncountry = "US"\n'
+                           'parent_established = true\n',
+                           '[entities.old-parent]\nname = "Old Parent, Inc."\ncountry = "US"\n'
+                           'parents = [{ until = 2022-10-27, basis = "listed, no controlling '
+                           'holder", sources = ["https://old.example/10k"] }, { id = "new-parent"'
+                           ', since = 2022-10-28, basis = "merged", sources = ["https://m.ex"] }]\n')
 
 
 def test_a_dated_parent_is_the_one_of_the_capture_date(tmp_path):
@@ -273,6 +280,9 @@ def test_a_dated_parent_is_the_one_of_the_capture_date(tmp_path):
         return kb.dated(dt.date.fromisoformat(day)).match("x.old-ads.example").chain
 
     assert [e.id for e in chain("2019-05-01")] == ["sub-ie", "old-parent"]
+    assert control_established(chain("2019-05-01"))  # the old parent, listed: its own top
+    assert [e.id for e in kb.dated(dt.date(2023, 1, 1)).chain("old-parent")] == [
+        "old-parent", "new-parent"]
     assert chain("2019-05-01")[0].sources[-1] == "https://old.example/10k"
     assert [e.id for e in chain("2022-10-28")] == ["sub-ie", "new-parent"]
     gap = chain("2014-06-01")

@@ -42,9 +42,11 @@ class _Strict(BaseModel):
 
 class ParentPeriod(_Strict):
     """Who controlled an entity between two dates (issue 15: Twitter International Company's
-    parent was Twitter, Inc. until October 2022, X Corp. after): one link of a dated chain."""
+    parent was Twitter, Inc. until October 2022, X Corp. after): one link of a dated chain.
+    Without ``id``, the entity itself was the established ultimate parent in the period (a
+    listed company without a controlling shareholder, per the basis)."""
 
-    id: str
+    id: str | None = None
     since: dt.date | None = None
     until: dt.date | None = None
     basis: str  # what the text read says, quoted, with its date
@@ -122,14 +124,15 @@ class EntityRecord(_Strict):
             raise ValueError("parent periods overlap")
         return self
 
-    def parent_on(self, day: dt.date | None) -> str | None:
-        """The parent on ``day``: the recorded one, the dated one whose period covers it
-        (none in a gap), or - undated - the latest."""
+    def parent_on(self, day: dt.date | None) -> tuple[ParentPeriod | None, str | None, bool]:
+        """The period, parent and whether control is established on ``day``: as recorded, of
+        the dated period covering it (in a gap: none, not established), or - undated - of the
+        latest period."""
         if not self.parents:
-            return self.parent
-        if day is None:
-            return max(self.parents, key=lambda p: p.until or dt.date.max).id
-        return next((p.id for p in self.parents if p.holds_on(day)), None)
+            return None, self.parent, self.parent is not None or bool(self.parent_established)
+        period = (max(self.parents, key=lambda p: p.until or dt.date.max) if day is None else
+                  next((p for p in self.parents if p.holds_on(day)), None))
+        return period, period and period.id, period is not None
 
     @model_validator(mode="after")
     def _parent_said(self) -> EntityRecord:
@@ -431,19 +434,17 @@ class KnowledgeBase:
                       "dpf_source": j.listing.source, "dpf_id": j.listing.participant_id,
                       "dpf_since": j.listing.since, "dpf_until": j.listing.until,
                       "dpf_basis": j.basis, "privacy_shield": ps, "privacy_shield_basis": ps_basis}
-        parent = rec.parent_on(self._operators_on)
-        link = [p for p in rec.parents if p.id == parent and
-                (self._operators_on is None or p.holds_on(self._operators_on))][:1]
+        period, parent, established = rec.parent_on(self._operators_on)
         return Entity(
             id=eid,
             name=rec.name,
             country=rec.country,
             parent=parent,
-            parent_established=parent is not None or bool(rec.parent_established),
+            parent_established=established,
             sector=rec.sector,
             controlled_from=rec.controlled_from,
             fisa702=rec.fisa702,
-            sources=tuple(dict.fromkeys([*rec.sources, *(u for p in link for u in p.sources)])),
+            sources=tuple(dict.fromkeys([*rec.sources, *(period.sources if period else ())])),
             **listed,
         )
 
