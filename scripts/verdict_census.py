@@ -12,8 +12,9 @@ counted once per capture:
 * by the missing fact that leaves its verdict open: an ``unknown`` verdict by the rules that
   gave it - the recipient or its country (GM-UNK-01), who controls the importer (GM-UNK-02),
   where it processes the data (GM-UNK-03) - and a ``safeguards-required`` one that holds only
-  if the importer was not on the DPF List, by its listing (GM-DPF-01, GM-SAF-02). A recipient
-  may lack several facts; ``decided`` counts the others. A missing fact beside a verdict that
+  if the importer was not on the list of the instrument in force (the Privacy Shield List
+  until 16 July 2020, the DPF List from 10 July 2023), by its listing (GM-DPF-01, GM-SAF-02).
+  A recipient may lack several facts; ``decided`` counts the others. A missing fact beside a verdict that
   does not depend on it (GM-CTL-01, or GM-UNK-02 beside ``unlawful``) leaves it decided;
 * with ``--top N``, the N organisations whose missing fact leaves most verdicts open, per fact:
   the top of the recipient's chain of parents for who controls it, the recipient's operator
@@ -47,6 +48,9 @@ UNKNOWN_BECAUSE = {
 }
 # ... and for a verdict that holds only if the importer was not listed
 UNLESS_LISTED = {"GM-DPF-01", "GM-SAF-02"}
+# (GM-SAF-02 names the list of the instrument in force on the date: the Privacy Shield List
+# until 2020-07-16, the DPF List from 2023-07-10)
+LISTING = "Privacy Shield or DPF listing"
 DECIDED = "decided"
 
 
@@ -54,7 +58,7 @@ def open_facts(verdict: str, rules: set[str]) -> set[str]:
     """The missing facts a recipient's verdict depends on (empty: decided)."""
     if verdict == "unknown":
         return {UNKNOWN_BECAUSE[r] for r in rules if r in UNKNOWN_BECAUSE} or {"other"}
-    return {"DPF List status"} if rules & UNLESS_LISTED else set()
+    return {LISTING} if rules & UNLESS_LISTED else set()
 
 
 def lacking(recipient, fact: str) -> str:

@@ -22,7 +22,7 @@ def test_a_missing_fact_counts_only_where_the_verdict_depends_on_it():
         "recipient or its country", "where the data are processed"}
     # safeguards-required holds only if the importer was not listed: open on its listing
     assert mod.open_facts("safeguards-required", {"GM-SAF-02", "GM-CTL-01"}) == {
-        "DPF List status"}
+        "Privacy Shield or DPF listing"}
     # negative cases: an adverse verdict beside a missing controller is decided
     assert mod.open_facts("unlawful", {"GM-UNL-02", "GM-UNK-02", "GM-CTL-01"}) == set()
     assert mod.open_facts("safeguards-required", {"GM-SAF-01", "GM-CTL-01"}) == set()
