@@ -14,8 +14,8 @@ counted once per capture:
   where it processes the data (GM-UNK-03) - and a ``safeguards-required`` one that holds only
   if the importer was not on the list of the instrument in force (the Privacy Shield List
   until 16 July 2020, the DPF List from 10 July 2023), by its listing (GM-DPF-01, GM-SAF-02).
-  A recipient may lack several facts; ``decided`` counts the others. A missing fact beside a verdict that
-  does not depend on it (GM-CTL-01, or GM-UNK-02 beside ``unlawful``) leaves it decided;
+  A recipient may lack several facts; ``decided`` counts the others. A missing fact beside a
+  verdict that does not depend on it (GM-CTL-01, or GM-UNK-02 beside ``unlawful``) leaves it decided;
 * with ``--top N``, the N organisations whose missing fact leaves most verdicts open, per fact:
   the top of the recipient's chain of parents for who controls it, the recipient's operator
   for the other facts, and ``domain:NAME`` for a recipient no organisation is known for. This
