@@ -3,6 +3,7 @@ list): requests assembled from their events, pages from top-frame navigations, s
 as in a HAR, bad input named by its event."""
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -198,3 +199,48 @@ def test_a_lone_surrogate_in_a_navigation_is_a_bad_entry_not_a_page(tmp_path):
     result = CliRunner().invoke(main, ["report", str(path), "--skip-bad-entries", "-o",
                                        str(out), "--as-of", "2025-02-01"])
     assert result.exit_code in (0, 1), result.output
+
+
+@pytest.mark.parametrize("packing", ["gzip", "zlib"])
+def test_a_compressed_log_is_read_through_the_inflater(tmp_path, packing):
+    """Lighthouse publishes its DevTools logs as .json.gz: the same requests as the plain file,
+    the format says how it was packed, the file's own digest is recorded."""
+    import gzip
+    import hashlib
+    import zlib
+
+    plain = write(tmp_path, chromedriver_log(page_visit()))
+    packed = tmp_path / f"devtoolslog.json.{'gz' if packing == 'gzip' else 'z'}"
+    data = plain.read_bytes()
+    packed.write_bytes(gzip.compress(data) if packing == "gzip" else zlib.compress(data))
+    capture = open_capture(packed)
+    flows = list(capture)
+    assert [(f.url, f.entry) for f in flows] == [(f.url, f.entry) for f in open_capture(plain)]
+    info = capture.info()
+    assert info.format == f"devtools-events+{packing}"
+    assert info.sha256 == hashlib.sha256(packed.read_bytes()).hexdigest()
+    # cut short: one line naming the file, exit 2, no report
+    cut = tmp_path / "cut.json.gz"
+    cut.write_bytes(packed.read_bytes()[:len(packed.read_bytes()) // 2])
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(main, ["report", str(cut), "-o", str(out)])
+    assert result.exit_code == 2 and not out.exists() and result.output.count("\n") == 1
+    assert str(cut) in result.output
+
+
+def test_a_compressed_file_of_another_format_is_named_not_misread(tmp_path):
+    """Only HAR and DevTools logs are read compressed: a gzip of another known format says what
+    it holds (it used to be read as a HAR without log.entries)."""
+    import gzip
+
+    from gdprmap.errors import InputError
+
+    result = Path(__file__).parent / "fixtures" / "importers" / "webpagetest-result.json"
+    path = tmp_path / "result.json.gz"
+    path.write_bytes(gzip.compress(result.read_bytes()))
+    with pytest.raises(InputError, match="gzip-compressed webpagetest-json file: decompress it"):
+        open_capture(path)
+    garbage = tmp_path / "noise.gz"
+    garbage.write_bytes(gzip.compress(b"just some text, no capture"))
+    with pytest.raises(InputError, match="not valid JSON|not a HAR"):
+        list(open_capture(garbage))

@@ -9,10 +9,11 @@ from pathlib import Path
 from ..errors import InputError
 from ..limits import special_file
 from ..models import CaptureInfo, Flow
-from . import devtools, har, ios_privacy, pcapdroid, register, trackercontrol, webpagetest, wec
+from . import compressed, devtools, har, ios_privacy, pcapdroid, register, trackercontrol, webpagetest, wec
 from .base import Capture, Importer, ImportOptions
 
 SNIFF_BYTES = 8192
+READ_COMPRESSED = ("har", "devtools-events")  # formats read through gzip / zlib
 
 # Tried in order: the most specific content signature first, the HAR catch-all after them.
 REGISTRY: dict[str, Importer] = {
@@ -56,9 +57,17 @@ def open_capture(path: Path, display: str | None = None,
             raise InputError(display, f"cannot read: {e.strerror or e}") from e
         if not head.strip():
             raise InputError(display, "empty file")
+    packed = compressed.kind(head)
+    sniffed = compressed.inflated_head(head, SNIFF_BYTES) if packed else head
     for importer in REGISTRY.values():
-        if importer.sniff(path, head):
+        if importer.sniff(path, sniffed):
+            if packed and importer.id not in READ_COMPRESSED:
+                raise InputError(display, f"{packed}-compressed {importer.id} file: decompress "
+                                          "it first (only HAR and DevTools logs are read "
+                                          "compressed)")
             return importer.open(path, display, options)
+    if packed:  # a broken stream, or a compressed file of no known format: HAR's reader says
+        return REGISTRY["har"].open(path, display, options)
     raise InputError(display, f"unrecognised capture format (known: {', '.join(REGISTRY)})")
 
 

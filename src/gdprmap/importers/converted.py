@@ -32,6 +32,7 @@ class ConvertedCapture:
     sha256: str | None = None
     skipped: list[Any] = field(default_factory=list)
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # HAR page records
+    format: str = ""  # FORMAT, or FORMAT+gzip when the file is compressed (set while read)
     _page_urls: dict[str, str] = field(default_factory=dict)
 
     def _reader(self) -> tuple[EntryGuard, EntryReader]:
@@ -63,7 +64,7 @@ class ConvertedCapture:
     def info(self) -> CaptureInfo:
         redactor = self.options.redactor()
         return CaptureInfo(
-            path=self.display, sha256=self.sha256 or "", format=self.FORMAT,
+            path=self.display, sha256=self.sha256 or "", format=self.format or self.FORMAT,
             producer=self.producer, entries=self.entries,
             first_seen=self.first_seen, last_seen=self.last_seen,
             pages=tuple(dict.fromkeys(redactor.url(u) for u in self._page_urls.values())),

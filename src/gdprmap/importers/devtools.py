@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from typing import Any, ClassVar
 
 from ..errors import InputError
 from ..models import Flow
+from . import compressed
 from .base import HashingReader, ImportOptions, is_unicode, short
 from .converted import ConvertedCapture
 from .har import MAX_URL, READ_BUFFER
@@ -110,7 +112,10 @@ class DevtoolsCapture(ConvertedCapture):
         try:
             with self.path.open("rb") as raw:
                 hashing = HashingReader(raw)
-                text = JsonText(_Unbommed(hashing), READ_BUFFER)
+                stream, packed = compressed.inflating(hashing)  # Lighthouse's .json.gz
+                if packed:
+                    self.format = f"{self.FORMAT}+{packed}"
+                text = JsonText(_Unbommed(stream), READ_BUFFER)
                 for index, item in enumerate(text.items()):
                     try:
                         method, params, webview = self._event(index, item)
@@ -163,8 +168,8 @@ class DevtoolsCapture(ConvertedCapture):
                 f"not valid JSON: {short(e)}")
             where = {"entry": index + 1} if index > -2 else {}
             raise InputError(self.display, what, **where) from e  # type: ignore[arg-type]
-        except OSError as e:
-            raise InputError(self.display, f"cannot read: {e.strerror or e}") from e
+        except (OSError, EOFError, zlib.error) as e:
+            raise InputError(self.display, f"cannot read: {short(e)}") from e
         yield from flows(ready(force=True))
         self.sha256 = hashing.sha.hexdigest()
 

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gzip
 import re
 import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, NamedTuple, cast
+from typing import IO, Any, NamedTuple
 from urllib.parse import SplitResult, urljoin
 
 from pydantic import ValidationError
@@ -37,6 +36,7 @@ from ..errors import InputError
 from ..limits import host_problem
 from ..models import CaptureInfo, Flow, Header, SkippedEntry
 from ..redact import Redactor, after_host, secret_header, split_url
+from . import compressed
 from .consent import ConsentPages, run_info
 from .jsonstream import JsonError, JsonLimit, JsonText
 from .base import (
@@ -55,7 +55,6 @@ from .base import (
 from .tls import tls_info
 from .unsent import never_sent
 
-GZIP_MAGIC = b"\x1f\x8b"
 BOM = b"\xef\xbb\xbf"
 MAX_URL = 1 << 20  # a longer URL is hostile or broken, not a capture
 MAX_FIELD = 1 << 20  # header, cookie and parameter values: the same bound
@@ -83,17 +82,13 @@ _PADDING = re.compile(rb"[A-Za-z_$][\w$.]{0,100}\s*\(\s*(?=\{)")
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    if head.startswith(GZIP_MAGIC) or _is_zlib(head):
+    if compressed.kind(head):
         return True  # compressed: the JSON inside is checked when it is read
     head = head.removeprefix(BOM).lstrip()
     if padding := _PADDING.match(head):
         head = head[padding.end():].lstrip()
     return head.startswith(b"{") and b'"log"' in head[:4096]
 
-
-def _is_zlib(head: bytes) -> bool:
-    """A zlib stream header: deflate method, and a check value that makes it divisible by 31."""
-    return len(head) >= 2 and head[0] == 0x78 and (head[0] << 8 | head[1]) % 31 == 0
 
 
 def open_har(path: Path, display: str, options: ImportOptions) -> HarCapture:
@@ -141,23 +136,17 @@ class HarCapture:
 
     def _text_stream(self, raw: Any) -> Any:
         """The JSON text: inflated when the file is gzip or zlib, without a byte order mark."""
-        first = raw.read(3)
-        unzipped: Any = None
-        if first[:2] == GZIP_MAGIC:
-            self.format = "har+gzip"
-            unzipped = gzip.GzipFile(fileobj=_Prefixed(first, raw))  # type: ignore[call-overload]
-        elif _is_zlib(first):
-            self.format = "har+zlib"  # mitmproxy's .zhar: a bare zlib stream
-            unzipped = _Inflating(_Prefixed(first, raw))
-        stream = unzipped if unzipped is not None else raw
-        head = (unzipped.read(3) if unzipped is not None else first).removeprefix(BOM)
+        stream, packed = compressed.inflating(raw)
+        if packed:
+            self.format = f"har+{packed}"  # mitmproxy's .zhar: a bare zlib stream
+        head = stream.read(3).removeprefix(BOM)
         head += stream.read(128)
         if padding := _PADDING.match(stripped := head.lstrip()):  # HARP: ")" is checked later
             head = stripped[padding.end():]
             self.padded = True
             if not self.format.startswith("harp"):
                 self.format = self.format.replace("har", "harp", 1)
-        return _Prefixed(head, stream)
+        return compressed.Prefixed(head, stream)
 
     def _late_pages(self) -> None:
         """Some producers write ``pages`` after ``entries``. The entries are read first, so the
@@ -715,44 +704,6 @@ def _initiator(entry: dict[str, Any]) -> tuple[str | None, str | None, list[str]
     if url is not None and (not url or len(url) > MAX_URL):
         url = None
     return url, kind[:40] if kind else None, chain
-
-
-class _Inflating:
-    """A zlib stream, decompressed as it is read."""
-
-    def __init__(self, raw: Any) -> None:
-        self.raw, self.inflater, self.buffer = raw, zlib.decompressobj(), b""
-
-    def read(self, n: int = -1) -> bytes:
-        while n < 0 or len(self.buffer) < n:
-            chunk = self.raw.read(1 << 16)
-            if not chunk:
-                self.buffer += self.inflater.flush()
-                break
-            self.buffer += self.inflater.decompress(chunk)
-        if n < 0:
-            out, self.buffer = self.buffer, b""
-        else:
-            out, self.buffer = self.buffer[:n], self.buffer[n:]
-        return out
-
-
-class _Prefixed:
-    """Bytes already read, followed by the rest of a stream."""
-
-    def __init__(self, prefix: bytes, rest: Any) -> None:
-        self.prefix, self.rest = prefix, rest
-
-    def read(self, n: int = -1) -> bytes:
-        if not self.prefix:
-            return cast(bytes, self.rest.read(n))
-        if n < 0:
-            out, self.prefix = self.prefix + self.rest.read(), b""
-            return cast(bytes, out)
-        out, self.prefix = self.prefix[:n], self.prefix[n:]
-        if len(out) < n:
-            out += self.rest.read(n - len(out))
-        return cast(bytes, out)
 
 
 def _pairs(value: Any, fail: Any, where: str) -> list[tuple[str, str]]:
