@@ -170,9 +170,21 @@ def test_input_error_is_one_line_and_writes_nothing(tmp_path, write_har):
     proc = subprocess.run([sys.executable, "-m", "gdprmap.cli", "report", str(bad), "-o", str(out)],
                           capture_output=True, text=True)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == f"gdprmap: error: {bad}: entry 0: request: missing or not an object"
+    assert proc.stderr.strip() == (f"gdprmap: error: {bad}: entry 0: request: missing or not an "
+                                   "object (--skip-bad-entries reads the other entries)")
     assert "Traceback" not in proc.stderr and not out.exists()
     assert not list(tmp_path.glob(".r.json*"))  # no temporary file left either
+    # the hint is given only where the reader could go on: not for a file cut short
+    cut = write_har(None, "cut.har", raw=b'{"log": {"version": "1.2", "entries": [{"requ')
+    proc = subprocess.run([sys.executable, "-m", "gdprmap.cli", "query", str(cut),
+                           "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "skip-bad-entries" not in proc.stderr
+    # every command that assesses captures can step over the bad entry
+    proc = subprocess.run([sys.executable, "-m", "gdprmap.cli", "query", str(bad),
+                           "--skip-bad-entries", "--as-of", "2024-01-01",
+                           "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_unknown_output_format(tmp_path):

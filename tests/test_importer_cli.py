@@ -59,7 +59,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, write_har):
     code, out = run("report", path, "-o", tmp_path / "r.json")
     assert code == 2 and not (tmp_path / "r.json").exists()
     assert out == f"gdprmap: error: {path}: entry 1: request.method: missing or not a short " \
-                  "string\n"
+                  "string (--skip-bad-entries reads the other entries)\n"
 
 
 def test_skip_bad_entries_lists_them_in_the_json(tmp_path, write_har):

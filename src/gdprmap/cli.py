@@ -80,7 +80,10 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except GdprmapError as e:
-            click.echo(f"gdprmap: error: {e}", err=True)
+            # an entry the format lets the reader step over: say how, on the same line
+            hint = " (--skip-bad-entries reads the other entries)" if getattr(
+                e, "skippable", False) else ""
+            click.echo(f"gdprmap: error: {e}{hint}", err=True)
             ctx.exit(EXIT_ERROR)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -436,6 +439,9 @@ def _analysis_options(f: Any) -> Any:
                      type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="A DPF List file (.xlsx or JSON) whose statuses replace the "
                           "bundled ones for US entities."),
+        click.option("--skip-bad-entries", "skip_bad_entries", is_flag=True,
+                     help="Leave out broken entries of otherwise sound captures; the "
+                          "assessment lists every one."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -445,7 +451,7 @@ def _analysis_options(f: Any) -> Any:
 def _analysis(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The analysis options of a command as keyword arguments of ``gdprmap.analyze``."""
     keys = ("as_of", "scenario", "scenario_file", "doctrine", "lang", "first_party",
-            "kb_override", "health_context", "dpf_list")
+            "kb_override", "health_context", "dpf_list", "skip_bad_entries")
     return {k: kwargs.pop(k) for k in keys if k in kwargs}
 
 

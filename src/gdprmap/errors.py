@@ -28,6 +28,8 @@ class InputError(GdprmapError):
         self, path: str, reason: str, *, entry: int | None = None, field: str | None = None
     ) -> None:
         self.path, self.reason, self.entry, self.field = path, reason, entry, field
+        # set where a reader could step over this entry and go on (importers.base.EntryGuard)
+        self.skippable = False
         where = path
         if entry is not None:
             where += f": entry {entry}"

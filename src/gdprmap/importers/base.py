@@ -77,7 +77,10 @@ class EntryGuard:
 
     def skip(self, error: InputError) -> None:
         """Re-raise ``error`` unless bad entries may be skipped; then record it."""
-        if not self.options.skip_bad_entries or error.entry is None:
+        if error.entry is None:
+            raise error
+        if not self.options.skip_bad_entries:
+            error.skippable = True
             raise error
         self.skipped.total += 1
         if len(self.skipped) >= MAX_SKIPPED_LISTED:
