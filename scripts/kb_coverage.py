@@ -65,7 +65,8 @@ from gdprmap.errors import GdprmapError
 from gdprmap.local_traffic import of_flow as local_of_flow
 
 SIGNALS_AS_OF = "2024-03-01"
-CAPTURE_SUFFIXES = (".har", ".har.gz", ".zhar", ".harp", ".json", ".jsonl", ".ndjson", ".csv")
+CAPTURE_SUFFIXES = (".har", ".har.gz", ".zhar", ".harp", ".json", ".json.gz", ".jsonl", ".ndjson",
+                    ".csv")
 _ROOT = Path(__file__).resolve().parents[1]
 # ../shared next to the project; a git worktree one level further down (wt/NAME) looks one up.
 DEFAULT_CORPUS = next((p for p in (_ROOT.parent / "shared" / "corpus" / "har",
