@@ -132,7 +132,7 @@ class EntityRecord(_Strict):
             return None, self.parent, self.parent is not None or bool(self.parent_established)
         period = (max(self.parents, key=lambda p: p.until or dt.date.max) if day is None else
                   next((p for p in self.parents if p.holds_on(day)), None))
-        return period, period and period.id, period is not None
+        return period, period.id if period else None, period is not None
 
     @model_validator(mode="after")
     def _parent_said(self) -> EntityRecord:
@@ -376,8 +376,8 @@ class KnowledgeBase:
                 if current in path:
                     raise KnowledgeBaseError(f"entity {eid}: parent cycle through {current!r}")
                 rec = ents[current]
-                todo += [(p, (*path, current)) for p in
-                         sorted({rec.parent, *(q.id for q in rec.parents)} - {None})]
+                parents = {p for p in (rec.parent, *(q.id for q in rec.parents)) if p}
+                todo += [(p, (*path, current)) for p in sorted(parents)]
         for svc in self.data.services:
             refs = [svc.operator, *(p.entity for p in svc.processing)]
             if svc.region_entity:
