@@ -40,6 +40,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _within(day: dt.date, since: dt.date | None, until: dt.date | None) -> bool:
+    """Whether ``day`` falls in a record's period (both ends included; open ends open)."""
+    return (since is None or since <= day) and (until is None or day <= until)
+
+
 class ParentPeriod(_Strict):
     """Who controlled an entity between two dates (issue 15: Twitter International Company's
     parent was Twitter, Inc. until October 2022, X Corp. after): one link of a dated chain.
@@ -62,8 +67,7 @@ class ParentPeriod(_Strict):
         return self
 
     def holds_on(self, day: dt.date) -> bool:
-        return (self.since is None or self.since <= day) and \
-            (self.until is None or day <= self.until)
+        return _within(day, self.since, self.until)
 
 
 class EntityRecord(_Strict):
@@ -187,8 +191,7 @@ class ProcessingRecord(_Strict):
 
     def holds_on(self, day: dt.date | None) -> bool:
         """Whether the texts read place the data here on ``day`` (any day, undated)."""
-        return day is None or ((self.since is None or self.since <= day) and
-                               (self.until is None or day <= self.until))
+        return day is None or _within(day, self.since, self.until)
 
     def destination(self) -> Destination:
         period = (f" from {self.since}" if self.since else "") + (
@@ -240,8 +243,7 @@ class ServiceRecord(_Strict):
 
     def runs_on(self, day: dt.date) -> bool:
         """Whether this operator ran the service on ``day`` (always, without a period)."""
-        return (self.since is None or self.since <= day) and \
-            (self.until is None or day <= self.until)
+        return _within(day, self.since, self.until)
 
     def overlaps(self, other: ServiceRecord) -> bool:
         lo = max(self.since or dt.date.min, other.since or dt.date.min)
