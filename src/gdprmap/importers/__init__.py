@@ -9,7 +9,8 @@ from pathlib import Path
 from ..errors import InputError
 from ..limits import special_file
 from ..models import CaptureInfo, Flow
-from . import compressed, devtools, har, ios_privacy, pcapdroid, register, trackercontrol, webpagetest, wec
+from . import (compressed, devtools, har, ios_privacy, pcapdroid, register, trackercontrol,
+               webpagetest, wec)
 from .base import Capture, Importer, ImportOptions
 
 SNIFF_BYTES = 8192

@@ -169,7 +169,8 @@ class DevtoolsCapture(ConvertedCapture):
             where = {"entry": index + 1} if index > -2 else {}
             raise InputError(self.display, what, **where) from e  # type: ignore[arg-type]
         except (OSError, EOFError, zlib.error) as e:
-            raise InputError(self.display, f"cannot read: {short(e)}") from e
+            why = getattr(e, "strerror", None) or short(e)  # (a broken gzip has no strerror)
+            raise InputError(self.display, f"cannot read: {why}") from e
         yield from flows(ready(force=True))
         self.sha256 = hashing.sha.hexdigest()
 
