@@ -67,8 +67,8 @@ def open_capture(path: Path, display: str | None = None,
                                           "it first (only HAR and DevTools logs are read "
                                           "compressed)")
             return importer.open(path, display, options)
-    if packed:  # a broken stream, or a compressed file of no known format: HAR's reader says
-        return REGISTRY["har"].open(path, display, options)
+    if packed:  # a broken stream, or a compressed file of no known format: the HAR reader
+        return REGISTRY["har"].open(path, display, options)  # names what is wrong inside
     raise InputError(display, f"unrecognised capture format (known: {', '.join(REGISTRY)})")
 
 

@@ -82,8 +82,7 @@ _PADDING = re.compile(rb"[A-Za-z_$][\w$.]{0,100}\s*\(\s*(?=\{)")
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    if compressed.kind(head):
-        return True  # compressed: the JSON inside is checked when it is read
+    """``head`` is the inflated text of a compressed file (``open_capture`` inflates it)."""
     head = head.removeprefix(BOM).lstrip()
     if padding := _PADDING.match(head):
         head = head[padding.end():].lstrip()
