@@ -167,6 +167,64 @@ def test_commanders_act_caid_cookie_supports_but_never_cloaks_alone(write_har):
     assert not any(r.cloaked for r in c.recipients)
 
 
+def test_eloqua_visitor_request_needs_the_path_and_the_site_id(write_har):
+    a = run(write_har, [page(), entry("https://analytics.shop-example.fr/visitor/v200/svrGP"
+                                      "?pps=3&siteid=1234&ref2=x", ip=PAGE_IP)])
+    elq = next(r for r in a.recipients if r.cloaked)
+    assert elq.id == "org:oracle-corp" and "analytics.shop-example.fr" in elq.hosts
+    assert elq.cloaking[0].signal == "query" and "docs.oracle.com" in elq.cloaking[0].source
+    for url in ("https://analytics.shop-example.fr/visitor/v200/svrGP?pps=3",  # no site id
+                "https://analytics.shop-example.fr/api/visitor/v200/svrGP?siteid=1",
+                "https://www.shop-example.fr/visitor/v200/svrGP?siteid=1"):  # the page's host
+        b = run(write_har, [page(), entry(url, ip=PAGE_IP)])
+        assert not any(r.cloaked for r in b.recipients), url
+    # on Oracle's own host the request is Oracle's as a third party, not a cloaked one
+    c = run(write_har, [page(), entry("https://s1234.t.eloqua.com/visitor/v200/svrGP.aspx"
+                                      "?pps=3&siteid=1234")])
+    assert not any(r.cloaked for r in c.recipients)
+    assert any("s1234.t.eloqua.com" in r.hosts for r in c.recipients)
+
+
+def test_adobe_target_delivery_needs_the_client_and_the_session(write_har):
+    a = run(write_har, [page(), entry("https://target.shop-example.fr/rest/v1/delivery"
+                                      "?client=shopexample&sessionId=abc123&version=2.8.0",
+                                      method="POST", ip=PAGE_IP)])
+    adobe = next(r for r in a.recipients if r.cloaked)
+    assert adobe.id == "org:adobe-ireland" and "target.shop-example.fr" in adobe.hosts
+    assert "experienceleague.adobe.com" in adobe.cloaking[0].source
+    # a site's own REST API with a path like it, or without Target's parameters, is not Adobe
+    for url in ("https://api.shop-example.fr/rest/v1/delivery?orderId=42",
+                "https://api.shop-example.fr/rest/v1/delivery?client=web",
+                "https://api.shop-example.fr/rest/v1/delivery/slots?client=a&sessionId=b"):
+        b = run(write_har, [page(), entry(url, ip=PAGE_IP)])
+        assert not any(r.cloaked for r in b.recipients), url
+
+
+def test_adobe_edge_network_call_on_a_first_party_host(write_har):
+    a = run(write_har, [page(), entry("https://data.shop-example.fr/ee/v1/interact"
+                                      "?configId=ebebf826&requestId=1", method="POST",
+                                      ip=PAGE_IP)])
+    adobe = next(r for r in a.recipients if r.cloaked)
+    assert adobe.id == "org:adobe-ireland" and adobe.cloaking[0].signal == "request-path"
+    for url in ("https://data.shop-example.fr/ee/interact",
+                "https://data.shop-example.fr/fr/ee/v1/interact",
+                "https://data.shop-example.fr/ee/v1/interactions"):
+        b = run(write_har, [page(), entry(url, ip=PAGE_IP)])
+        assert not any(r.cloaked for r in b.recipients), url
+
+
+def test_mapp_track_request_needs_the_track_id_and_p(write_har):
+    a = run(write_har, [page(), entry("https://web.shop-example.fr/484344353165262/wt"
+                                      "?p=432,home,0,0,0,0,0,0,0,0&eid=1", ip=PAGE_IP)])
+    mapp = next(r for r in a.recipients if r.cloaked)
+    assert mapp.id == "org:mapp-digital-germany" and "docs.mapp.com" in mapp.cloaking[0].source
+    for url in ("https://web.shop-example.fr/484344353165262/wt?eid=1",  # no p parameter
+                "https://web.shop-example.fr/12345/wt?p=1",  # not a track ID
+                "https://web.shop-example.fr/products/484344353165262/wt?p=1"):
+        b = run(write_har, [page(), entry(url, ip=PAGE_IP)])
+        assert not any(r.cloaked for r in b.recipients), url
+
+
 def test_tls_certificate_organisation_and_san(write_har):
     cert = {"subjectName": "CN=smetrics.shop-example.fr, O=Adobe Inc.", "sanList": [
         "smetrics.shop-example.fr"]}
@@ -542,6 +600,10 @@ COVERED = {  # signature id -> the test above that exercises it with a negative 
     "eulerian-collector": test_eulerian_collector_path,
     "commanders-act-events": test_commanders_act_events_need_the_site_and_the_source_key,
     "commanders-act-caid-cookie": test_commanders_act_caid_cookie_supports_but_never_cloaks_alone,
+    "oracle-eloqua-visitor": test_eloqua_visitor_request_needs_the_path_and_the_site_id,
+    "adobe-target-delivery": test_adobe_target_delivery_needs_the_client_and_the_session,
+    "adobe-edge-network": test_adobe_edge_network_call_on_a_first_party_host,
+    "mapp-intelligence-track": test_mapp_track_request_needs_the_track_id_and_p,
 }
 
 
