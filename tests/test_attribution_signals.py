@@ -28,7 +28,9 @@ PAGE_IP = "45.80.1.10"
 ASN = StaticAsn({"45.80.1.0/24": (64500, "Shop Example Hosting", "FR"),
                  "66.235.0.0/16": (15224, "Adobe Inc.", "US"),
                  "104.16.0.0/13": (13335, "Cloudflare, Inc.", "US"),
-                 "203.0.113.0/24": (64501, "Somewhere Else", "DE")})
+                 "203.0.113.0/24": (64501, "Somewhere Else", "DE"),
+                 "91.121.200.0/25": (49030, "APPLIED TECHNOLOGIES INTERNET SAS", "FR"),
+                 "91.121.200.128/25": (60164, "Webtrekk GmbH", "DE")})
 
 
 def page(**kw):
@@ -115,6 +117,28 @@ def test_adobe_network_cloaks_only_when_the_page_is_elsewhere(write_har):
                         | {"_resourceType": "document"},
                         entry("https://metrics.shop-example.fr/id?x=1", ip="66.235.1.2")])
     assert not any(r.cloaked for r in b.recipients)
+
+
+def test_at_internet_and_mapp_networks_cloak_a_custom_collection_domain(write_har):
+    # a customised pixel path (AT Internet's CDDC allows it): only the network tells
+    a = run(write_har, [page(), entry("https://stats.shop-example.fr/px?s=1&p=home",
+                                      ip="91.121.200.7")])
+    piano = next(r for r in a.recipients if r.cloaked)
+    assert piano.id == "org:at-internet" and piano.cloaking[0].signal == "asn"
+    assert "AS49030" in piano.cloaking[0].detail
+    assert "atinternet-solutions.com" in piano.cloaking[0].source
+    b = run(write_har, [page(), entry("https://wt.shop-example.fr/x?y=1", ip="91.121.200.200")])
+    mapp = next(r for r in b.recipients if r.cloaked)
+    assert mapp.id == "org:mapp-digital-germany" and "AS60164" in mapp.cloaking[0].detail
+    # the page itself served from that network: a hosting customer, not a cloaked tracker
+    c = run(write_har, [entry("https://www.shop-example.fr/", ip="91.121.200.9")
+                        | {"_resourceType": "document"},
+                        entry("https://stats.shop-example.fr/px?s=1", ip="91.121.200.7")])
+    assert not any(r.cloaked for r in c.recipients)
+    # the vendor's own host in its network is a third party, never "cloaked"
+    d = run(write_har, [page(), entry("https://logs1412.xiti.com/hit.xiti?s=1", ip="91.121.200.7")])
+    assert not any(r.cloaked for r in d.recipients)
+    assert any("logs1412.xiti.com" in r.hosts for r in d.recipients)
 
 
 def test_at_internet_hit_needs_the_path_and_the_site_parameter(write_har):
@@ -604,6 +628,8 @@ COVERED = {  # signature id -> the test above that exercises it with a negative 
     "adobe-target-delivery": test_adobe_target_delivery_needs_the_client_and_the_session,
     "adobe-edge-network": test_adobe_edge_network_call_on_a_first_party_host,
     "mapp-intelligence-track": test_mapp_track_request_needs_the_track_id_and_p,
+    "at-internet-network": test_at_internet_and_mapp_networks_cloak_a_custom_collection_domain,
+    "mapp-network": test_at_internet_and_mapp_networks_cloak_a_custom_collection_domain,
 }
 
 
