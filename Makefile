@@ -38,7 +38,14 @@ $(VENV)/.test-extras: $(BIN)/gdprmap
 	$(BIN)/pip install -q -e '.[test,dask,pandas,capture]'
 	@touch $@
 
-setup: debian-packages $(BIN)/gdprmap $(VENV)/.test-extras
+# mitmproxy itself, in a folder of its own (its pinned dependencies are not gdprmap's): the
+# tests write real flow files with it (importers/mitmflow.py)
+MITMPROXY := $(VENV)/tools/mitmproxy
+$(MITMPROXY)/.installed: $(BIN)/gdprmap
+	$(BIN)/pip install -q --target $(MITMPROXY) 'mitmproxy==11.0.2'
+	@touch $@
+
+setup: debian-packages $(BIN)/gdprmap $(VENV)/.test-extras $(MITMPROXY)/.installed
 
 report: report-packages $(BIN)/gdprmap
 	$(BIN)/gdprmap report examples/health-booking/capture.har -o report.pdf

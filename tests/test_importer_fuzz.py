@@ -15,7 +15,8 @@ SETTINGS = settings(max_examples=50, deadline=None, derandomize=True,
                                            HealthCheck.too_slow])
 JSON_FILES = ["chrome-devtools.har", "firebug-1.1.har", "pcapdroid.har", "register.json"]
 TEXT_FILES = ["pcapdroid-connections.csv", "trackercontrol_log_20240405.csv",
-              "com.example.booking_20240405.csv", "register.yaml", "chrome-devtools.har"]
+              "com.example.booking_20240405.csv", "register.yaml", "chrome-devtools.har",
+              "mitmdump-11.flow"]
 WEIRD = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
                   st.just("x" * (2 << 20)), st.just("\ud800"), st.just(""), st.just([]),
                   st.just({}), st.just({"name": 1}), st.text(max_size=20),

@@ -24,9 +24,11 @@ def test_every_format_has_a_fixture():
         _, info, _ = read(path)
         formats.add(info.format.split(" ")[0].split("+")[0])
     assert {"har", "wec", "blacklight", "trackercontrol-csv", "pcapdroid-csv",
-            "register", "devtools-events", "webpagetest-json", "ios-app-privacy-report"} <= formats
+            "register", "devtools-events", "webpagetest-json", "ios-app-privacy-report",
+            "mitmproxy-flows"} <= formats
     assert set(REGISTRY) == {"har", "wec", "trackercontrol-csv", "pcapdroid-csv", "register",
-                             "devtools-events", "webpagetest-json", "ios-app-privacy-report"}
+                             "devtools-events", "webpagetest-json", "ios-app-privacy-report",
+                             "mitmproxy-flows"}
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.name)

@@ -9,8 +9,8 @@ from pathlib import Path
 from ..errors import InputError
 from ..limits import special_file
 from ..models import CaptureInfo, Flow
-from . import (compressed, devtools, har, ios_privacy, pcapdroid, register, trackercontrol,
-               webpagetest, wec)
+from . import (compressed, devtools, har, ios_privacy, mitmflow, pcapdroid, register,
+               trackercontrol, webpagetest, wec)
 from .base import Capture, Importer, ImportOptions
 
 SNIFF_BYTES = 8192
@@ -29,6 +29,8 @@ REGISTRY: dict[str, Importer] = {
         Importer("devtools-events", "Chrome DevTools Protocol network events: a ChromeDriver "
                  "(Selenium) performance log or a list of Network.* events (Puppeteer)",
                  devtools.sniff, devtools.open_events),
+        Importer("mitmproxy-flows", "mitmproxy flow file (mitmdump -w; flow format 8 and "
+                 "later), its HTTP flows", mitmflow.sniff, mitmflow.open_flows),
         Importer("webpagetest-json", "WebPageTest JSON test result (every run and view)",
                  webpagetest.sniff, webpagetest.open_result),
         Importer("ios-app-privacy-report", "iOS App Privacy Report export (JSON Lines; its "

@@ -1,0 +1,173 @@
+"""Typed netstrings (tnetstrings.info) as mitmproxy writes its flow files: ``SIZE:DATA TYPE``
+with the types ``,`` bytes, ``;`` text (mitmproxy's addition, UTF-8), ``#`` integer, ``^``
+float, ``!`` boolean, ``~`` null, ``]`` list and ``}`` dictionary (key, value, key, value...).
+
+A file is a sequence of top-level values. ``read_values`` yields them one at a time from a
+stream, reading only the bytes each announces (bounded by ``max_item``), so memory follows the
+largest flow, not the file. Anything malformed raises ``TnetError`` with the byte offset: the
+caller names the file and the flow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+MAX_DEPTH = 64  # mitmproxy's flows nest five or six levels
+_DIGITS = 12  # a size of up to 999 GB: more digits is not a tnetstring
+
+
+class Readable(Protocol):
+    def read(self, n: int = -1, /) -> bytes: ...
+
+
+class TnetError(ValueError):
+    def __init__(self, reason: str, offset: int) -> None:
+        self.reason, self.offset = reason, offset
+        super().__init__(f"{reason} (byte {offset})")
+
+
+def read_values(stream: Readable, max_item: int) -> Iterator[tuple[int, Any]]:
+    """(offset, value) of each top-level value of ``stream``, until its end."""
+    offset = 0
+    while True:
+        size_text = b""
+        while True:
+            c = stream.read(1)
+            if not c:
+                if size_text.strip():
+                    raise TnetError("truncated: the file ends inside a size", offset)
+                return
+            if c == b":":
+                break
+            size_text += c
+            if len(size_text) > _DIGITS + 2:
+                raise TnetError("not a tnetstring size", offset)
+        size = _size(size_text.strip(), offset)  # writers may put a newline between values
+        if size > max_item:
+            raise TnetError(f"a value of {size:,} bytes, over the limit of {max_item:,}", offset)
+        body = stream.read(size + 1)
+        if len(body) < size + 1:
+            raise TnetError(f"truncated: {size + 1:,} bytes announced, {len(body):,} present",
+                            offset)
+        start = offset + len(size_text) + 1
+        try:
+            value = _value(memoryview(body), 0, size, body[size:size + 1], 0, 0)
+        except TnetError as e:  # offsets inside the value are the value's own
+            raise TnetError(e.reason, start + e.offset) from None
+        yield offset, value
+        offset = start + size + 1
+
+
+def first_keys(path: Path, max_keys: int = 64) -> set[str]:
+    """The keys of the dictionary a file starts with, read by seeking past each value (a flow
+    file's first flow may hold megabytes of body before the keys that name it). A file cut
+    short gives the keys before the cut: the reader then says where it ends."""
+    keys: set[str] = set()
+    with path.open("rb") as fh:
+        _, kind_at = _prefix(fh)
+        try:
+            while fh.tell() < kind_at and len(keys) < max_keys:
+                key_size, key_end = _prefix(fh)
+                key = fh.read(key_size + 1)
+                if len(key) < key_size + 1:
+                    break
+                if key[-1:] not in (b",", b";"):
+                    raise TnetError("not a dictionary key", key_end - key_size)
+                keys.add(key[:-1].decode("utf-8", "replace"))
+                _, value_end = _prefix(fh)
+                fh.seek(value_end + 1)
+        except EOFError:
+            return keys
+        if len(keys) < max_keys and fh.tell() == kind_at and fh.read(1) not in (b"}", b""):
+            raise TnetError("not a dictionary", 0)
+    return keys
+
+
+def _prefix(fh: IO[bytes]) -> tuple[int, int]:
+    """(size, offset of the value's last byte + 1, where its type byte is) of the value whose
+    size prefix starts at the file's position."""
+    start = fh.tell()
+    text = b""
+    while (c := fh.read(1)) != b":":
+        if not c:
+            raise EOFError
+        if len(text) > _DIGITS:
+            raise TnetError("not a tnetstring size", start)
+        text += c
+    size = _size(text, start)
+    return size, fh.tell() + size
+
+
+def parse(data: bytes) -> Any:
+    """The single value ``data`` holds (tests and small inputs)."""
+    view = memoryview(data)
+    value, end = _one(view, 0, 0)
+    if end != len(data):
+        raise TnetError("extra data after the value", end)
+    return value
+
+
+def _one(view: memoryview, pos: int, depth: int) -> tuple[Any, int]:
+    colon = bytes(view[pos:pos + _DIGITS + 1]).find(b":")
+    if colon < 1:
+        raise TnetError("not a tnetstring size", pos)
+    size = _size(bytes(view[pos:pos + colon]), pos)
+    start = pos + colon + 1
+    end = start + size
+    if end >= len(view):
+        raise TnetError("a value runs past its container", pos)
+    return _value(view, start, end, bytes(view[end:end + 1]), pos, depth), end + 1
+
+
+def _value(view: memoryview, start: int, end: int, kind: bytes, at: int, depth: int) -> Any:
+    data = view[start:end]
+    if kind == b",":
+        return bytes(data)
+    if kind == b";":
+        try:
+            return str(data, "utf-8")
+        except UnicodeDecodeError as e:
+            raise TnetError("text that is not UTF-8", at) from e
+    if kind == b"#":
+        try:
+            return int(bytes(data))
+        except ValueError as e:
+            raise TnetError("not an integer", at) from e
+    if kind == b"^":
+        try:
+            return float(bytes(data))
+        except ValueError as e:
+            raise TnetError("not a number", at) from e
+    if kind == b"!":
+        if bytes(data) in (b"true", b"false"):
+            return bytes(data) == b"true"
+        raise TnetError("not a boolean", at)
+    if kind == b"~":
+        if end != start:
+            raise TnetError("a null with data", at)
+        return None
+    if kind in (b"]", b"}"):
+        if depth >= MAX_DEPTH:
+            raise TnetError(f"nested deeper than {MAX_DEPTH} levels", at)
+        items = []
+        pos = start
+        while pos < end:
+            item, pos = _one(view[:end], pos, depth + 1)
+            items.append(item)
+        if kind == b"]":
+            return items
+        if len(items) % 2:
+            raise TnetError("a dictionary key without a value", at)
+        keys = items[0::2]
+        if not all(isinstance(k, (bytes, str)) for k in keys):
+            raise TnetError("a dictionary key that is not a string", at)
+        return {(k.decode("utf-8", "replace") if isinstance(k, bytes) else k): v
+                for k, v in zip(keys, items[1::2], strict=True)}
+    raise TnetError(f"unknown type {kind!r}", at)
+
+
+def _size(text: bytes, at: int) -> int:
+    if not text.isdigit() or len(text) > _DIGITS:
+        raise TnetError("not a tnetstring size", at)
+    return int(text)
