@@ -60,7 +60,8 @@ SITE = """
              headers=[("Cookie", "session=%s"), ("Sec-Fetch-Dest", "document")],
              response_headers=[("Content-Type", "text/html; charset=utf-8"),
                                ("Set-Cookie", "session=%s; Secure")]),
-        flow("POST", "https://www.google-analytics.com/g/collect?v=2&tid=G-XYZ&dl=https%%3A%%2F%%2Fwww.shop-example.fr%%2Fpanier",
+        flow("POST", "https://www.google-analytics.com/g/collect?v=2&tid=G-XYZ"
+             "&dl=https%%3A%%2F%%2Fwww.shop-example.fr%%2Fpanier",
              body=b"email=jane.doe%%40example.org", ip="142.250.74.46", at=0.4,
              headers=[("Content-Type", "application/x-www-form-urlencoded"),
                       ("Referer", "https://www.shop-example.fr/"),
@@ -147,7 +148,8 @@ V8_FLOW = {
                  "timestamp_start": 1598925630.96, "timestamp_end": 1598925630.97,
                  "headers": [[b"content-type", b"text/html; charset=UTF-8"]], "content": b"",
                  "trailers": None},
-    "request": {"is_replay": False, "timestamp_start": 1598925630.78, "timestamp_end": 1598925630.9,
+    "request": {"is_replay": False, "timestamp_start": 1598925630.78,
+                "timestamp_end": 1598925630.9,
                 "http_version": b"HTTP/2.0", "path": b"/gen_204?atyp=i&ct=slh", "port": 443,
                 "host": b"www.example-search.com", "scheme": b"https", "method": b"POST",
                 "first_line_format": "relative", "trailers": None, "content": b"",
@@ -270,3 +272,35 @@ def test_a_first_flow_with_a_large_body_is_still_recognised(tmp_path):
     cut.write_bytes(_t(state)[:-500])
     with pytest.raises(InputError, match="mitmproxy flow file: truncated"):
         list(open_capture(cut))
+
+
+def test_a_flow_over_the_memory_bound_is_walked_on_disk(tmp_path, monkeypatch):
+    from gdprmap.importers import tnetstring
+
+    monkeypatch.setattr(tnetstring, "IN_MEMORY", 2_000)  # the real bounds: 16 MiB and 1 MiB
+    monkeypatch.setattr(tnetstring, "MAX_LEAF", 500)
+    body = b"<p>" * 3_000
+    flow = {**V8_FLOW, "response": {**V8_FLOW["response"], "content": body},
+            "request": {**V8_FLOW["request"], "content": b"q=" + b"x" * 900}}
+    path = tmp_path / "big.mitm"
+    path.write_bytes(_t(V8_FLOW) + _t(flow) + _t(V8_FLOW))
+    capture = open_capture(path)
+    flows = list(capture)
+    assert [f.status for f in flows] == [204, 204, 204]
+    assert flows[1].url == flows[0].url and flows[1].server_ip == flows[0].server_ip
+    assert capture.info().sha256 == __import__("hashlib").sha256(path.read_bytes()).hexdigest()
+    with path.open("rb") as fh:
+        values = [v for _, v in read_values(fh, 1 << 20)]
+    assert values[1]["response"]["content"] == tnetstring.Omitted(len(body), text=False)
+    assert values[0] == values[2] == parse(_t(V8_FLOW))
+    # a header too long to keep is not silently shortened: the flow is named
+    hostile = {**V8_FLOW, "request": {**V8_FLOW["request"],
+                                      "headers": [[b"x-long", b"y" * 2_500]]}}
+    path.write_bytes(_t(hostile))
+    with pytest.raises(InputError, match="entry 0"):
+        list(open_capture(path))
+    # cut inside the spooled flow: one error with the byte
+    path.write_bytes(_t(V8_FLOW) + _t(flow)[:2_500])
+    with pytest.raises(InputError, match=r"entry 1: byte \d+: not a readable mitmproxy flow "
+                                         r"file: truncated"):
+        list(open_capture(path))

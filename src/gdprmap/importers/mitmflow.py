@@ -29,10 +29,10 @@ from ..errors import InputError
 from ..models import Flow
 from .base import HashingReader, ImportOptions
 from .converted import ConvertedCapture
-from .har import READ_BUFFER
-from .tnetstring import TnetError, first_keys, read_values
+from .har import MAX_FIELD, READ_BUFFER
+from .tnetstring import Omitted, TnetError, first_keys, read_values
 
-MAX_FLOW = 256 << 20  # one flow with its bodies; mitmproxy keeps bodies of any size
+MAX_FLOW = 4 << 30  # one flow with its bodies (over tnetstring.IN_MEMORY: walked on disk)
 MAX_BODY_TEXT = 64 << 10  # of a request body passed on as postData (what detectors read)
 # a flow file starts with the first flow's size and one of its state keys
 _SNIFF = re.compile(rb"^\d{1,12}:\d{1,2}:[a-z_]{2,30}[;,]")
@@ -80,8 +80,13 @@ class MitmproxyFlows(ConvertedCapture):
                         versions.add(state["version"])
                     if state.get("type", "http") != "http":
                         continue  # TCP, UDP, DNS: no web request
-                    flow = self._flow(guard, reader, index, _har_entry(state),
-                                      f"flow at byte {offset}")
+                    try:
+                        entry = _har_entry(state)
+                    except _TooLarge as e:
+                        guard.skip(InputError(self.display, e.reason, entry=index,
+                                              field=f"flow at byte {offset} ({e.field})"))
+                        continue
+                    flow = self._flow(guard, reader, index, entry, f"flow at byte {offset}")
                     if flow is not None:
                         yield flow
         except TnetError as e:
@@ -94,13 +99,22 @@ class MitmproxyFlows(ConvertedCapture):
             f" (flow format {', '.join(map(str, sorted(versions)))})" if versions else "")
 
 
+class _TooLarge(ValueError):
+    """A header the reader left out as too large to keep (``tnetstring.Omitted``)."""
+
+    def __init__(self, field: str, size: int) -> None:
+        self.field = field
+        self.reason = f"a value of {size:,} bytes, over the limit of {MAX_FIELD:,}"
+        super().__init__(self.reason)
+
+
 def _har_entry(state: dict[str, Any]) -> Any:
     """The HAR entry of one HTTP flow's state (a request that is not a dictionary as it is:
     the entry reader says what is wrong with it)."""
     request = state.get("request")
     if not isinstance(request, dict):
         return request
-    headers = _headers(request.get("headers"))
+    headers = _headers(request.get("headers"), "request.headers")
     har_request: dict[str, Any] = {
         "method": _text(request.get("method")), "url": _url(request, headers),
         "httpVersion": _text(request.get("http_version")) or "",
@@ -134,7 +148,7 @@ def _response(state: dict[str, Any]) -> dict[str, Any]:
         if isinstance(error, dict) and isinstance(error.get("msg"), str):
             har["_error"] = error["msg"]  # mitmproxy's words, e.g. "connection closed"
         return har
-    headers = _headers(response.get("headers"))
+    headers = _headers(response.get("headers"), "response.headers")
     status = response.get("status_code")
     content = response.get("content")
     return {"status": status if isinstance(status, int) and not isinstance(status, bool)
@@ -142,7 +156,8 @@ def _response(state: dict[str, Any]) -> dict[str, Any]:
             "statusText": _text(response.get("reason")) or "",
             "httpVersion": _text(response.get("http_version")) or "",
             "headers": headers, "cookies": [],
-            "content": {"size": len(content) if isinstance(content, bytes) else 0,
+            "content": {"size": len(content) if isinstance(content, bytes)
+                        else content.size if isinstance(content, Omitted) else 0,
                         "mimeType": _header(headers, "content-type")},
             "redirectURL": _header(headers, "location"), "headersSize": -1, "bodySize": -1}
 
@@ -169,17 +184,21 @@ def _url(request: dict[str, Any], headers: list[dict[str, str]]) -> Any:
     return f"{scheme}://{authority}{path}"
 
 
-def _headers(pairs: Any) -> Any:
+def _headers(pairs: Any, where: str) -> Any:
     """mitmproxy's [[name, value], ...] as HAR's name/value list, without HTTP/2 pseudo-headers
     (anything else as it is: the entry reader names what is wrong)."""
     if not isinstance(pairs, list):
         return [] if pairs is None else pairs
     out = []
-    for pair in pairs:
+    for i, pair in enumerate(pairs):
+        if isinstance(pair, list) and (big := next((v for v in pair if isinstance(v, Omitted)),
+                                                   None)):
+            raise _TooLarge(f"{where}[{i}]", big.size)
         if isinstance(pair, list) and len(pair) == 2:
             name, value = _text(pair[0]), _text(pair[1])
-            if name is not None and value is not None and not name.startswith(":"):
-                out.append({"name": name, "value": value})
+            if name is None or not name.startswith(":"):  # anything not text as it is
+                out.append({"name": pair[0] if name is None else name,
+                            "value": pair[1] if value is None else value})
         else:
             out.append(pair)
     return out

@@ -3,18 +3,34 @@ with the types ``,`` bytes, ``;`` text (mitmproxy's addition, UTF-8), ``#`` inte
 float, ``!`` boolean, ``~`` null, ``]`` list and ``}`` dictionary (key, value, key, value...).
 
 A file is a sequence of top-level values. ``read_values`` yields them one at a time from a
-stream, reading only the bytes each announces (bounded by ``max_item``), so memory follows the
-largest flow, not the file. Anything malformed raises ``TnetError`` with the byte offset: the
-caller names the file and the flow."""
+stream, reading only the bytes each announces (at most ``max_item``). A value up to
+``IN_MEMORY`` is parsed in memory; a larger one (a flow with a big body) is copied to a
+temporary file and walked there, its strings over ``MAX_LEAF`` left out as ``Omitted`` - the
+type byte comes after the data, so a value can only be known once it is all read. Memory stays
+bounded whatever the file and its flows hold. Anything malformed raises ``TnetError`` with the
+byte offset: the caller names the file and the flow."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 MAX_DEPTH = 64  # mitmproxy's flows nest five or six levels
+IN_MEMORY = 16 << 20  # a top-level value up to this size is parsed in memory
+MAX_LEAF = 1 << 20  # in a larger one, a longer string is left out (a body)
+_COPY = 1 << 20
 _DIGITS = 12  # a size of up to 999 GB: more digits is not a tnetstring
+
+
+@dataclass(frozen=True)
+class Omitted:
+    """A string too large to keep (a body of a large flow): its size and whether it was text."""
+
+    size: int
+    text: bool
 
 
 class Readable(Protocol):
@@ -46,17 +62,64 @@ def read_values(stream: Readable, max_item: int) -> Iterator[tuple[int, Any]]:
         size = _size(size_text.strip(), offset)  # writers may put a newline between values
         if size > max_item:
             raise TnetError(f"a value of {size:,} bytes, over the limit of {max_item:,}", offset)
-        body = stream.read(size + 1)
-        if len(body) < size + 1:
-            raise TnetError(f"truncated: {size + 1:,} bytes announced, {len(body):,} present",
-                            offset)
         start = offset + len(size_text) + 1
         try:
-            value = _value(memoryview(body), 0, size, body[size:size + 1], 0, 0)
+            if size <= IN_MEMORY:
+                body = stream.read(size + 1)
+                _check_length(len(body), size)
+                value = _value(memoryview(body), 0, size, body[size:size + 1], 0, 0)
+            else:
+                value = _spooled(stream, size)
         except TnetError as e:  # offsets inside the value are the value's own
             raise TnetError(e.reason, start + e.offset) from None
         yield offset, value
         offset = start + size + 1
+
+
+def _check_length(present: int, size: int) -> None:
+    if present < size + 1:
+        raise TnetError(f"truncated: {size + 1:,} bytes announced, {present:,} present", 0)
+
+
+def _spooled(stream: Readable, size: int) -> Any:
+    """A large value, copied to a temporary file and walked there."""
+    with tempfile.TemporaryFile() as spool:
+        left = size + 1
+        while left:
+            chunk = stream.read(min(left, _COPY))
+            if not chunk:
+                _check_length(size + 1 - left, size)
+            spool.write(chunk)
+            left -= len(chunk)
+        return _walk(spool, 0, size, 0)
+
+
+def _walk(fh: IO[bytes], start: int, size: int, depth: int) -> Any:
+    """The value whose data is ``fh[start:start + size]`` and type byte follows it."""
+    fh.seek(start + size)
+    kind = fh.read(1)
+    if kind in (b",", b";") and size > MAX_LEAF:
+        return Omitted(size, kind == b";")
+    if kind not in (b"]", b"}"):
+        fh.seek(start)
+        return _value(memoryview(fh.read(size)), 0, size, kind, start, depth)
+    if depth >= MAX_DEPTH:
+        raise TnetError(f"nested deeper than {MAX_DEPTH} levels", start)
+    items = []
+    pos, end = start, start + size
+    while pos < end:
+        fh.seek(pos)
+        head = fh.read(_DIGITS + 1)
+        colon = head.find(b":")
+        if colon < 1:
+            raise TnetError("not a tnetstring size", pos)
+        child = _size(head[:colon], pos)
+        child_start = pos + colon + 1
+        if child_start + child >= end:
+            raise TnetError("a value runs past its container", pos)
+        items.append(_walk(fh, child_start, child, depth + 1))
+        pos = child_start + child + 1
+    return items if kind == b"]" else _dictionary(items, start)
 
 
 def first_keys(path: Path, max_keys: int = 64) -> set[str]:
@@ -155,16 +218,18 @@ def _value(view: memoryview, start: int, end: int, kind: bytes, at: int, depth: 
         while pos < end:
             item, pos = _one(view[:end], pos, depth + 1)
             items.append(item)
-        if kind == b"]":
-            return items
-        if len(items) % 2:
-            raise TnetError("a dictionary key without a value", at)
-        keys = items[0::2]
-        if not all(isinstance(k, (bytes, str)) for k in keys):
-            raise TnetError("a dictionary key that is not a string", at)
-        return {(k.decode("utf-8", "replace") if isinstance(k, bytes) else k): v
-                for k, v in zip(keys, items[1::2], strict=True)}
+        return items if kind == b"]" else _dictionary(items, at)
     raise TnetError(f"unknown type {kind!r}", at)
+
+
+def _dictionary(items: list[Any], at: int) -> dict[str, Any]:
+    if len(items) % 2:
+        raise TnetError("a dictionary key without a value", at)
+    keys = items[0::2]
+    if not all(isinstance(k, (bytes, str)) for k in keys):
+        raise TnetError("a dictionary key that is not a string", at)
+    return {(k.decode("utf-8", "replace") if isinstance(k, bytes) else k): v
+            for k, v in zip(keys, items[1::2], strict=True)}
 
 
 def _size(text: bytes, at: int) -> int:
