@@ -304,3 +304,17 @@ def test_a_flow_over_the_memory_bound_is_walked_on_disk(tmp_path, monkeypatch):
     with pytest.raises(InputError, match=r"entry 1: byte \d+: not a readable mitmproxy flow "
                                          r"file: truncated"):
         list(open_capture(path))
+
+
+def test_keys_nothing_reads_are_stepped_over_but_still_framed():
+    import io
+
+    data = _t({"request": {"host": "a.example"}, "client_conn": {"address": ["::1", 1]},
+               "inner": {"cert": b"-----BEGIN", "kept": 1}})
+    (_, value), = read_values(io.BytesIO(data), 1 << 20, frozenset({"client_conn", "cert"}))
+    assert value == {"request": {"host": "a.example"}, "inner": {"kept": 1}}
+    # a skipped value that claims to run past its dictionary is still an error
+    payload = _t("client_conn") + b"50:abc,"  # the dictionary's own size is right
+    broken = str(len(payload)).encode() + b":" + payload + b"}"
+    with pytest.raises(TnetError, match="runs past its container"):
+        list(read_values(io.BytesIO(broken), 1 << 20, frozenset({"client_conn"})))

@@ -43,8 +43,11 @@ class TnetError(ValueError):
         super().__init__(f"{reason} (byte {offset})")
 
 
-def read_values(stream: Readable, max_item: int) -> Iterator[tuple[int, Any]]:
-    """(offset, value) of each top-level value of ``stream``, until its end."""
+def read_values(stream: Readable, max_item: int,
+                skip: frozenset[str] = frozenset()) -> Iterator[tuple[int, Any]]:
+    """(offset, value) of each top-level value of ``stream``, until its end. A dictionary
+    entry whose key is in ``skip`` is stepped over unread, wherever it is (its size checked,
+    not its content): the caller says what it will never look at."""
     offset = 0
     while True:
         size_text = b""
@@ -67,9 +70,9 @@ def read_values(stream: Readable, max_item: int) -> Iterator[tuple[int, Any]]:
             if size <= IN_MEMORY:
                 body = stream.read(size + 1)
                 _check_length(len(body), size)
-                value = _value(memoryview(body), 0, size, body[size:size + 1], 0, 0)
+                value = _value(body, 0, size, body[size:size + 1], 0, 0, skip)
             else:
-                value = _spooled(stream, size)
+                value = _spooled(stream, size, skip)
         except TnetError as e:  # offsets inside the value are the value's own
             raise TnetError(e.reason, start + e.offset) from None
         yield offset, value
@@ -81,7 +84,7 @@ def _check_length(present: int, size: int) -> None:
         raise TnetError(f"truncated: {size + 1:,} bytes announced, {present:,} present", 0)
 
 
-def _spooled(stream: Readable, size: int) -> Any:
+def _spooled(stream: Readable, size: int, skip: frozenset[str]) -> Any:
     """A large value, copied to a temporary file and walked there."""
     with tempfile.TemporaryFile() as spool:
         left = size + 1
@@ -91,10 +94,10 @@ def _spooled(stream: Readable, size: int) -> Any:
                 _check_length(size + 1 - left, size)
             spool.write(chunk)
             left -= len(chunk)
-        return _walk(spool, 0, size, 0)
+        return _walk(spool, 0, size, 0, skip)
 
 
-def _walk(fh: IO[bytes], start: int, size: int, depth: int) -> Any:
+def _walk(fh: IO[bytes], start: int, size: int, depth: int, skip: frozenset[str]) -> Any:
     """The value whose data is ``fh[start:start + size]`` and type byte follows it."""
     fh.seek(start + size)
     kind = fh.read(1)
@@ -102,10 +105,10 @@ def _walk(fh: IO[bytes], start: int, size: int, depth: int) -> Any:
         return Omitted(size, kind == b";")
     if kind not in (b"]", b"}"):
         fh.seek(start)
-        return _value(memoryview(fh.read(size)), 0, size, kind, start, depth)
+        return _value(fh.read(size), 0, size, kind, start, depth, skip)
     if depth >= MAX_DEPTH:
         raise TnetError(f"nested deeper than {MAX_DEPTH} levels", start)
-    items = []
+    items: list[Any] = []
     pos, end = start, start + size
     while pos < end:
         fh.seek(pos)
@@ -117,7 +120,10 @@ def _walk(fh: IO[bytes], start: int, size: int, depth: int) -> Any:
         child_start = pos + colon + 1
         if child_start + child >= end:
             raise TnetError("a value runs past its container", pos)
-        items.append(_walk(fh, child_start, child, depth + 1))
+        if kind == b"}" and len(items) % 2 and (_key(items[-1]) or "") in skip:
+            items.append(_SKIPPED)
+        else:
+            items.append(_walk(fh, child_start, child, depth + 1, skip))
         pos = child_start + child + 1
     return items if kind == b"]" else _dictionary(items, start)
 
@@ -164,72 +170,99 @@ def _prefix(fh: IO[bytes]) -> tuple[int, int]:
 
 def parse(data: bytes) -> Any:
     """The single value ``data`` holds (tests and small inputs)."""
-    view = memoryview(data)
-    value, end = _one(view, 0, 0)
+    value, end = _one(data, 0, len(data), 0, frozenset())
     if end != len(data):
         raise TnetError("extra data after the value", end)
     return value
 
 
-def _one(view: memoryview, pos: int, depth: int) -> tuple[Any, int]:
-    colon = bytes(view[pos:pos + _DIGITS + 1]).find(b":")
-    if colon < 1:
+def _one(data: bytes, pos: int, limit: int, depth: int,
+         skip: frozenset[str]) -> tuple[Any, int]:
+    """The value whose size prefix starts at ``pos`` and the position after it; it must end
+    before ``limit`` (its container's type byte). Plain bytes and indices: a flow has a
+    hundred or more values, and slicing views or copying prefixes cost more than the parse."""
+    colon = data.find(b":", pos, min(pos + _DIGITS + 1, limit))
+    if colon <= pos or not data[pos:colon].isdigit():
         raise TnetError("not a tnetstring size", pos)
-    size = _size(bytes(view[pos:pos + colon]), pos)
-    start = pos + colon + 1
-    end = start + size
-    if end >= len(view):
+    start = colon + 1
+    end = start + int(data[pos:colon])
+    if end >= limit:
         raise TnetError("a value runs past its container", pos)
-    return _value(view, start, end, bytes(view[end:end + 1]), pos, depth), end + 1
+    return _value(data, start, end, data[end:end + 1], pos, depth, skip), end + 1
 
 
-def _value(view: memoryview, start: int, end: int, kind: bytes, at: int, depth: int) -> Any:
-    data = view[start:end]
+def _value(data: bytes, start: int, end: int, kind: bytes, at: int, depth: int,
+           skip: frozenset[str]) -> Any:
     if kind == b",":
-        return bytes(data)
+        return data[start:end]
     if kind == b";":
         try:
-            return str(data, "utf-8")
+            return data[start:end].decode("utf-8")
         except UnicodeDecodeError as e:
             raise TnetError("text that is not UTF-8", at) from e
+    if kind in (b"]", b"}"):
+        if depth >= MAX_DEPTH:
+            raise TnetError(f"nested deeper than {MAX_DEPTH} levels", at)
+        items: list[Any] = []
+        pos = start
+        while pos < end:
+            if skip and kind == b"}" and len(items) % 2 and (_key(items[-1]) or "") in skip:
+                pos = _past(data, pos, end)
+                items.append(_SKIPPED)
+                continue
+            item, pos = _one(data, pos, end, depth + 1, skip)
+            items.append(item)
+        return items if kind == b"]" else _dictionary(items, at)
+    raw = data[start:end]
     if kind == b"#":
         try:
-            return int(bytes(data))
+            return int(raw)
         except ValueError as e:
             raise TnetError("not an integer", at) from e
     if kind == b"^":
         try:
-            return float(bytes(data))
+            return float(raw)
         except ValueError as e:
             raise TnetError("not a number", at) from e
     if kind == b"!":
-        if bytes(data) in (b"true", b"false"):
-            return bytes(data) == b"true"
+        if raw in (b"true", b"false"):
+            return raw == b"true"
         raise TnetError("not a boolean", at)
     if kind == b"~":
-        if end != start:
+        if raw:
             raise TnetError("a null with data", at)
         return None
-    if kind in (b"]", b"}"):
-        if depth >= MAX_DEPTH:
-            raise TnetError(f"nested deeper than {MAX_DEPTH} levels", at)
-        items = []
-        pos = start
-        while pos < end:
-            item, pos = _one(view[:end], pos, depth + 1)
-            items.append(item)
-        return items if kind == b"]" else _dictionary(items, at)
     raise TnetError(f"unknown type {kind!r}", at)
+
+
+_SKIPPED = object()  # the value of a skipped key: left out of its dictionary
+
+
+def _key(item: Any) -> str | None:
+    if isinstance(item, bytes):
+        return item.decode("utf-8", "replace")
+    return item if isinstance(item, str) else None
+
+
+def _past(data: bytes, pos: int, limit: int) -> int:
+    """The position after the value at ``pos``, found from its size alone."""
+    colon = data.find(b":", pos, min(pos + _DIGITS + 1, limit))
+    if colon <= pos or not data[pos:colon].isdigit():
+        raise TnetError("not a tnetstring size", pos)
+    end = colon + 1 + int(data[pos:colon])
+    if end >= limit:
+        raise TnetError("a value runs past its container", pos)
+    return end + 1
 
 
 def _dictionary(items: list[Any], at: int) -> dict[str, Any]:
     if len(items) % 2:
         raise TnetError("a dictionary key without a value", at)
-    keys = items[0::2]
-    if not all(isinstance(k, (bytes, str)) for k in keys):
+    keys = [_key(k) for k in items[0::2]]
+    if None in keys:
         raise TnetError("a dictionary key that is not a string", at)
-    return {(k.decode("utf-8", "replace") if isinstance(k, bytes) else k): v
-            for k, v in zip(keys, items[1::2], strict=True)}
+    return {k: v for k, v in zip(keys, items[1::2], strict=True)  # type: ignore[misc]
+            if v is not _SKIPPED}
 
 
 def _size(text: bytes, at: int) -> int:
