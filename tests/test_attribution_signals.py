@@ -49,6 +49,13 @@ def first_party_hosts_hidden(a: Assessment, host: str) -> bool:
     return all(host not in r.hosts for r in a.recipients)
 
 
+def assert_none_cloaked(write_har, urls) -> None:
+    """Each URL, requested from the page's own network, unmasks no vendor (negative cases)."""
+    for url in urls:
+        b = run(write_har, [page(), entry(url, ip=PAGE_IP)])
+        assert not any(r.cloaked for r in b.recipients), url
+
+
 # --- the signature file ---------------------------------------------------------------------
 
 
@@ -168,12 +175,12 @@ def test_commanders_act_events_need_the_site_and_the_source_key(write_har):
     assert ca.cloaking[0].signal == "query" and ca.cloaking[0].strong
     assert "doc.commandersact.com" in (ca.cloaking[0].source or "")
     # a site's own /events page, or one parameter alone, is no Commanders Act collect call
-    for url in ("https://www.shop-example.fr/events?tc_s=29&token=x",  # the page's own host
-                "https://cs.shop-example.fr/events?tc_s=29",
-                "https://cs.shop-example.fr/events?page=2&token=x",
-                "https://cs.shop-example.fr/api/events?tc_s=29&token=x"):
-        b = run(write_har, [page(), entry(url, ip=PAGE_IP)])
-        assert not any(r.cloaked for r in b.recipients), url
+    assert_none_cloaked(write_har, (
+        "https://www.shop-example.fr/events?tc_s=29&token=x",  # the page's own host
+        "https://cs.shop-example.fr/events?tc_s=29",
+        "https://cs.shop-example.fr/events?page=2&token=x",
+        "https://cs.shop-example.fr/api/events?tc_s=29&token=x",
+    ))
 
 
 def test_commanders_act_caid_cookie_supports_but_never_cloaks_alone(write_har):
@@ -197,11 +204,11 @@ def test_eloqua_visitor_request_needs_the_path_and_the_site_id(write_har):
     elq = next(r for r in a.recipients if r.cloaked)
     assert elq.id == "org:oracle-corp" and "analytics.shop-example.fr" in elq.hosts
     assert elq.cloaking[0].signal == "query" and "docs.oracle.com" in elq.cloaking[0].source
-    for url in ("https://analytics.shop-example.fr/visitor/v200/svrGP?pps=3",  # no site id
-                "https://analytics.shop-example.fr/api/visitor/v200/svrGP?siteid=1",
-                "https://www.shop-example.fr/visitor/v200/svrGP?siteid=1"):  # the page's host
-        b = run(write_har, [page(), entry(url, ip=PAGE_IP)])
-        assert not any(r.cloaked for r in b.recipients), url
+    assert_none_cloaked(write_har, (
+        "https://analytics.shop-example.fr/visitor/v200/svrGP?pps=3",  # no site id
+        "https://analytics.shop-example.fr/api/visitor/v200/svrGP?siteid=1",
+        "https://www.shop-example.fr/visitor/v200/svrGP?siteid=1",  # the page's host
+    ))
     # on Oracle's own host the request is Oracle's as a third party, not a cloaked one
     c = run(write_har, [page(), entry("https://s1234.t.eloqua.com/visitor/v200/svrGP.aspx"
                                       "?pps=3&siteid=1234")])
@@ -217,11 +224,11 @@ def test_adobe_target_delivery_needs_the_client_and_the_session(write_har):
     assert adobe.id == "org:adobe-ireland" and "target.shop-example.fr" in adobe.hosts
     assert "experienceleague.adobe.com" in adobe.cloaking[0].source
     # a site's own REST API with a path like it, or without Target's parameters, is not Adobe
-    for url in ("https://api.shop-example.fr/rest/v1/delivery?orderId=42",
-                "https://api.shop-example.fr/rest/v1/delivery?client=web",
-                "https://api.shop-example.fr/rest/v1/delivery/slots?client=a&sessionId=b"):
-        b = run(write_har, [page(), entry(url, ip=PAGE_IP)])
-        assert not any(r.cloaked for r in b.recipients), url
+    assert_none_cloaked(write_har, (
+        "https://api.shop-example.fr/rest/v1/delivery?orderId=42",
+        "https://api.shop-example.fr/rest/v1/delivery?client=web",
+        "https://api.shop-example.fr/rest/v1/delivery/slots?client=a&sessionId=b",
+    ))
 
 
 def test_adobe_edge_network_call_on_a_first_party_host(write_har):
@@ -230,11 +237,11 @@ def test_adobe_edge_network_call_on_a_first_party_host(write_har):
                                       ip=PAGE_IP)])
     adobe = next(r for r in a.recipients if r.cloaked)
     assert adobe.id == "org:adobe-ireland" and adobe.cloaking[0].signal == "request-path"
-    for url in ("https://data.shop-example.fr/ee/interact",
-                "https://data.shop-example.fr/fr/ee/v1/interact",
-                "https://data.shop-example.fr/ee/v1/interactions"):
-        b = run(write_har, [page(), entry(url, ip=PAGE_IP)])
-        assert not any(r.cloaked for r in b.recipients), url
+    assert_none_cloaked(write_har, (
+        "https://data.shop-example.fr/ee/interact",
+        "https://data.shop-example.fr/fr/ee/v1/interact",
+        "https://data.shop-example.fr/ee/v1/interactions",
+    ))
 
 
 def test_mapp_track_request_needs_the_track_id_and_p(write_har):
@@ -242,11 +249,11 @@ def test_mapp_track_request_needs_the_track_id_and_p(write_har):
                                       "?p=432,home,0,0,0,0,0,0,0,0&eid=1", ip=PAGE_IP)])
     mapp = next(r for r in a.recipients if r.cloaked)
     assert mapp.id == "org:mapp-digital-germany" and "docs.mapp.com" in mapp.cloaking[0].source
-    for url in ("https://web.shop-example.fr/484344353165262/wt?eid=1",  # no p parameter
-                "https://web.shop-example.fr/12345/wt?p=1",  # not a track ID
-                "https://web.shop-example.fr/products/484344353165262/wt?p=1"):
-        b = run(write_har, [page(), entry(url, ip=PAGE_IP)])
-        assert not any(r.cloaked for r in b.recipients), url
+    assert_none_cloaked(write_har, (
+        "https://web.shop-example.fr/484344353165262/wt?eid=1",  # no p parameter
+        "https://web.shop-example.fr/12345/wt?p=1",  # not a track ID
+        "https://web.shop-example.fr/products/484344353165262/wt?p=1",
+    ))
 
 
 def test_tls_certificate_organisation_and_san(write_har):

@@ -180,6 +180,15 @@ def parse_epoch(value: Any, *, millis: bool) -> dt.datetime | None:
         return None
 
 
+def epoch_iso(seconds: Any) -> str | None:
+    """A number of seconds since 1970 (DevTools' wall time, mitmproxy's timestamps) as the ISO
+    8601 text of a HAR entry; None for anything else (text, a boolean, out of range)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return None
+    moment = parse_epoch(seconds, millis=False)
+    return moment.isoformat() if moment else None
+
+
 def ip_or_none(value: Any) -> str | None:
     """An IP address in canonical form, from plain or bracketed (Firefox: "[2001:db8::1]")
     text, with an optional zone id dropped; anything else is None."""

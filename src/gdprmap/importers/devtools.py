@@ -28,7 +28,6 @@ oldest is complete, and at most ``MAX_PENDING`` wait for their last event.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import zlib
@@ -41,7 +40,7 @@ from typing import Any, ClassVar
 from ..errors import InputError
 from ..models import Flow
 from . import compressed
-from .base import HashingReader, ImportOptions, is_unicode, short
+from .base import HashingReader, ImportOptions, epoch_iso, is_unicode, short
 from .converted import ConvertedCapture
 from .har import MAX_URL, READ_BUFFER
 from .jsonstream import JsonError, JsonLimit, JsonText
@@ -254,7 +253,7 @@ def _har_entry(hop: _Request) -> dict[str, Any]:
     if hop.error is not None:
         har_response["_error"] = hop.error
     entry: dict[str, Any] = {
-        "startedDateTime": _iso(sent.get("wallTime")), "time": 0,
+        "startedDateTime": epoch_iso(sent.get("wallTime")), "time": 0,
         "request": har_request, "response": har_response, "cache": {}, "timings": {}}
     if hop.page is not None:
         entry["pageref"] = hop.page
@@ -279,16 +278,6 @@ def _pairs(headers: Any) -> Any:
     if not isinstance(headers, dict):
         return headers if headers is not None else []
     return [{"name": n, "value": v} for n, v in headers.items()]
-
-
-def _iso(wall_time: Any) -> str | None:
-    """DevTools' wall time (seconds since 1970) as ISO 8601, None if it is not one."""
-    if isinstance(wall_time, bool) or not isinstance(wall_time, (int, float)):
-        return None
-    try:
-        return dt.datetime.fromtimestamp(wall_time, tz=dt.UTC).isoformat()
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 class _Unbommed:

@@ -18,7 +18,6 @@ from 0 in file order; an error names the flow and its byte offset."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from typing import Any, ClassVar
 
 from ..errors import InputError
 from ..models import Flow
-from .base import HashingReader, ImportOptions
+from .base import HashingReader, ImportOptions, epoch_iso
 from .converted import ConvertedCapture
 from .har import MAX_FIELD, READ_BUFFER
 from .tnetstring import Omitted, TnetError, first_keys, read_values
@@ -131,7 +130,7 @@ def _har_entry(state: dict[str, Any]) -> Any:
             har_request["postData"] = {"mimeType": _header(headers, "content-type"),
                                        "text": text}
     entry: dict[str, Any] = {
-        "startedDateTime": _iso(request.get("timestamp_start")), "time": 0,
+        "startedDateTime": epoch_iso(request.get("timestamp_start")), "time": 0,
         "request": har_request, "response": _response(state), "cache": {}, "timings": {}}
     ip = _server_ip(state.get("server_conn"))
     if ip:
@@ -258,12 +257,3 @@ def _server_ip(conn: Any) -> str | None:
         if isinstance(value, list) and value and isinstance(ip := _text(value[0]), str) and ip:
             return ip
     return None
-
-
-def _iso(timestamp: Any) -> str | None:
-    if isinstance(timestamp, bool) or not isinstance(timestamp, (int, float)):
-        return None
-    try:
-        return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).isoformat()
-    except (OverflowError, OSError, ValueError):
-        return None
