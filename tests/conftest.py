@@ -1,4 +1,6 @@
+import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,18 @@ def _private_cache_dir(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GDPRMAP_CACHE_DIR", str(tmp_path_factory.mktemp("gdprmap-cache")))
         yield
+
+
+def load_module(relative: str, name: str, *, register: bool = False):
+    """A script of scripts/ or benchmarks/ (not packages) imported from its file; ``register``
+    puts it in sys.modules first (its dataclasses look their module up there)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / relative)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    if register:
+        sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def har(entries, *, version="1.2", pages=None, creator="test"):

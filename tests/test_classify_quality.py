@@ -4,16 +4,9 @@ The figures and the command are in README.md ("Detection quality"); the labels a
 were made are in tests/fixtures/labelled/make_requests.py.
 """
 
-import importlib.util
-import sys
-from pathlib import Path
+from conftest import load_module
 
-ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("detection_quality",
-                                               ROOT / "benchmarks" / "detection_quality.py")
-dq = importlib.util.module_from_spec(_spec)
-sys.modules["detection_quality"] = dq  # dataclasses look their module up
-_spec.loader.exec_module(dq)
+dq = load_module("benchmarks/detection_quality.py", "detection_quality", register=True)
 
 
 def test_the_labelled_set_is_large_enough():
@@ -34,10 +27,7 @@ def test_no_false_special_category_anywhere():
 
 
 def test_the_set_is_what_the_generator_makes(tmp_path, monkeypatch):
-    spec = importlib.util.spec_from_file_location(
-        "make_requests", ROOT / "tests" / "fixtures" / "labelled" / "make_requests.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_module("tests/fixtures/labelled/make_requests.py", "make_requests")
     monkeypatch.setattr(mod, "OUT", tmp_path / "requests.jsonl")
     mod.main()
     assert (tmp_path / "requests.jsonl").read_text() == dq.DEFAULT.read_text()

@@ -1,20 +1,12 @@
 """scripts/cloaked_census.py: the cloaked recipients of captures, pre-GDPR ones included."""
 
-import importlib.util
 import json
-from pathlib import Path
 
-from conftest import entry, har
-
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import entry, har, load_module
 
 
 def _script():
-    path = ROOT / "scripts" / "cloaked_census.py"
-    spec = importlib.util.spec_from_file_location("cloaked_census_script", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_module("scripts/cloaked_census.py", "cloaked_census_script")
 
 
 def test_lists_cloaked_recipients_with_their_signals(tmp_path, capsys):

@@ -3,17 +3,12 @@ under a 1 GiB address-space limit, in seconds (issue #17, "Must show")."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import load_module
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "hostile.py"
-spec = importlib.util.spec_from_file_location("hostile_bench", BENCH)
-hostile = importlib.util.module_from_spec(spec)
-sys.modules["hostile_bench"] = hostile
-spec.loader.exec_module(hostile)
+hostile = load_module("benchmarks/hostile.py", "hostile_bench", register=True)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS and ru_maxrss as on Linux")

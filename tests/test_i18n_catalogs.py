@@ -8,26 +8,21 @@ numbers and country names come from Babel's CLDR data; the EEA comes from the on
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import load_module
 
 from gdprmap import catalogs, jurisdictions
 from gdprmap.reports import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "scripts" / "i18n_catalogs.py"
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("i18n_catalogs", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module("scripts/i18n_catalogs.py", "i18n_catalogs")
 
 
 def test_catalogs_match_the_template_and_each_other() -> None:

@@ -3,12 +3,11 @@ countries reach the assessment without touching verdicts."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import timeit
 
 import pytest
-from conftest import CORPUS, ROOT, entry, har
+from conftest import CORPUS, ROOT, entry, har, load_module
 
 from gdprmap import analyze
 from gdprmap.enrich import ipdb as ipdb_module
@@ -82,10 +81,7 @@ def test_damaged_file_is_an_error(tmp_path):
 
 
 def _builder():
-    spec = importlib.util.spec_from_file_location("build_ipdb", ROOT / "scripts" / "build_ipdb.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_module("scripts/build_ipdb.py", "build_ipdb")
 
 
 def test_builder_merges_and_prefers_the_most_specific_range(tmp_path):

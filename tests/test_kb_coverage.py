@@ -4,6 +4,7 @@ import shutil
 from collections import Counter
 
 import pytest
+from conftest import load_module
 
 from gdprmap.enrich import kb as kbmod
 from gdprmap.enrich.domains import registrable_domain
@@ -115,13 +116,7 @@ def test_new_attributions(kb, host, entity, health):
 
 
 def _coverage_script():
-    import importlib.util
-    from pathlib import Path
-    path = Path(__file__).resolve().parent.parent / "scripts" / "kb_coverage.py"
-    spec = importlib.util.spec_from_file_location("kb_coverage_script", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_module("scripts/kb_coverage.py", "kb_coverage_script")
 
 
 def test_coverage_script_counts_registrable_domains_per_folder(tmp_path, capsys):

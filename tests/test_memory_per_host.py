@@ -12,19 +12,15 @@ place and evidence shared within a request, it was ~15 kB per host (64,000 hosts
 from __future__ import annotations
 
 import gc
-import importlib.util
-import sys
 import tracemalloc
 from pathlib import Path
+
+from conftest import load_module
 
 import gdprmap
 from gdprmap.assess import Options, analyze
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "hostile.py"
-spec = importlib.util.spec_from_file_location("hostile_bench_hosts", BENCH)
-hostile = importlib.util.module_from_spec(spec)
-sys.modules["hostile_bench_hosts"] = hostile
-spec.loader.exec_module(hostile)
+hostile = load_module("benchmarks/hostile.py", "hostile_bench_hosts", register=True)
 
 BYTES_PER_HOST = 11_000  # peak Python allocations per extra unknown host
 

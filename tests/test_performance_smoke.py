@@ -6,12 +6,13 @@ The real measurements (10k-1M entries, against json.load, ijson and haralyzer) a
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from conftest import load_module
 
 import gdprmap
 
@@ -19,12 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _generator():  # benchmarks/ is not a package
-    spec = importlib.util.spec_from_file_location("make_large_har",
-                                                  ROOT / "benchmarks" / "make_large_har.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
+    return load_module("benchmarks/make_large_har.py", "make_large_har")
 
 
 def test_generator_is_deterministic(tmp_path: Path) -> None:

@@ -1,18 +1,12 @@
 """scripts/verdict_census.py: which missing fact leaves a verdict open."""
 
-import importlib.util
 import json
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT, load_module
 
 
 def _census():
-    path = ROOT / "scripts" / "verdict_census.py"
-    spec = importlib.util.spec_from_file_location("verdict_census_script", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_module("scripts/verdict_census.py", "verdict_census_script")
 
 
 def test_a_missing_fact_counts_only_where_the_verdict_depends_on_it():
