@@ -120,7 +120,7 @@ def _walk(fh: IO[bytes], start: int, size: int, depth: int, skip: frozenset[str]
         child_start = pos + colon + 1
         if child_start + child >= end:
             raise TnetError("a value runs past its container", pos)
-        if kind == b"}" and len(items) % 2 and (_key(items[-1]) or "") in skip:
+        if kind == b"}" and len(items) % 2 and _key(items[-1]) in skip:
             items.append(_SKIPPED)
         else:
             items.append(_walk(fh, child_start, child, depth + 1, skip))
@@ -170,25 +170,24 @@ def _prefix(fh: IO[bytes]) -> tuple[int, int]:
 
 def parse(data: bytes) -> Any:
     """The single value ``data`` holds (tests and small inputs)."""
-    value, end = _one(data, 0, len(data), 0, frozenset())
-    if end != len(data):
-        raise TnetError("extra data after the value", end)
-    return value
+    start, end = _frame(data, 0, len(data))
+    if end + 1 != len(data):
+        raise TnetError("extra data after the value", end + 1)
+    return _value(data, start, end, data[end:end + 1], 0, 0, frozenset())
 
 
-def _one(data: bytes, pos: int, limit: int, depth: int,
-         skip: frozenset[str]) -> tuple[Any, int]:
-    """The value whose size prefix starts at ``pos`` and the position after it; it must end
-    before ``limit`` (its container's type byte). Plain bytes and indices: a flow has a
-    hundred or more values, and slicing views or copying prefixes cost more than the parse."""
+def _frame(data: bytes, pos: int, limit: int) -> tuple[int, int]:
+    """(start, end) of the data of the value whose size prefix starts at ``pos``; its type
+    byte, at ``end``, must come before ``limit`` (its container's type byte). Plain bytes and
+    indices: a flow has a hundred or more values, and slicing views or copying prefixes cost
+    more than the parse."""
     colon = data.find(b":", pos, min(pos + _DIGITS + 1, limit))
     if colon <= pos or not data[pos:colon].isdigit():
         raise TnetError("not a tnetstring size", pos)
-    start = colon + 1
-    end = start + int(data[pos:colon])
+    end = colon + 1 + int(data[pos:colon])
     if end >= limit:
         raise TnetError("a value runs past its container", pos)
-    return _value(data, start, end, data[end:end + 1], pos, depth, skip), end + 1
+    return colon + 1, end
 
 
 def _value(data: bytes, start: int, end: int, kind: bytes, at: int, depth: int,
@@ -206,12 +205,13 @@ def _value(data: bytes, start: int, end: int, kind: bytes, at: int, depth: int,
         items: list[Any] = []
         pos = start
         while pos < end:
-            if skip and kind == b"}" and len(items) % 2 and (_key(items[-1]) or "") in skip:
-                pos = _past(data, pos, end)
-                items.append(_SKIPPED)
-                continue
-            item, pos = _one(data, pos, end, depth + 1, skip)
-            items.append(item)
+            first, last = _frame(data, pos, end)
+            if skip and kind == b"}" and len(items) % 2 and _key(items[-1]) in skip:
+                items.append(_SKIPPED)  # framed, not parsed
+            else:
+                items.append(_value(data, first, last, data[last:last + 1], pos, depth + 1,
+                                    skip))
+            pos = last + 1
         return items if kind == b"]" else _dictionary(items, at)
     raw = data[start:end]
     if kind == b"#":
@@ -238,30 +238,21 @@ def _value(data: bytes, start: int, end: int, kind: bytes, at: int, depth: int,
 _SKIPPED = object()  # the value of a skipped key: left out of its dictionary
 
 
-def _key(item: Any) -> str | None:
+def _key(item: Any) -> str:
+    """A dictionary key as text; "" for a key that is not a string (refused as one)."""
     if isinstance(item, bytes):
         return item.decode("utf-8", "replace")
-    return item if isinstance(item, str) else None
+    return item if isinstance(item, str) else ""
 
 
-def _past(data: bytes, pos: int, limit: int) -> int:
-    """The position after the value at ``pos``, found from its size alone."""
-    colon = data.find(b":", pos, min(pos + _DIGITS + 1, limit))
-    if colon <= pos or not data[pos:colon].isdigit():
-        raise TnetError("not a tnetstring size", pos)
-    end = colon + 1 + int(data[pos:colon])
-    if end >= limit:
-        raise TnetError("a value runs past its container", pos)
-    return end + 1
 
 
 def _dictionary(items: list[Any], at: int) -> dict[str, Any]:
     if len(items) % 2:
         raise TnetError("a dictionary key without a value", at)
-    keys = [_key(k) for k in items[0::2]]
-    if None in keys:
+    if not all(isinstance(k, (bytes, str)) for k in items[0::2]):
         raise TnetError("a dictionary key that is not a string", at)
-    return {k: v for k, v in zip(keys, items[1::2], strict=True)  # type: ignore[misc]
+    return {_key(k): v for k, v in zip(items[0::2], items[1::2], strict=True)
             if v is not _SKIPPED}
 
 
