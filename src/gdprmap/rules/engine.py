@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -182,7 +183,13 @@ class Ruleset:
 
     The parsed graph and the prepared queries come from the user's cache folder when an entry
     for exactly these ontology files exists (``rules/cache.py``, issue #9); ``cache=False``
-    parses everything afresh and neither reads nor writes it."""
+    parses everything afresh and neither reads nor writes it.
+
+    The prepared queries are shared by every analysis of the process, and rdflib's evaluation of
+    one prepared query from several threads at once mixes their rows (three analyses of one
+    capture in threads - a Dask worker's - gave different reports in 5-9 of 30 rounds on a
+    loaded machine). ``evaluate`` runs them one analysis at a time: the evaluation is pure
+    Python under the GIL, so threads lose no parallelism by it."""
 
     def __init__(self, directory: Path, cache: bool = True) -> None:
         from rdflib import Graph
@@ -190,6 +197,7 @@ class Ruleset:
         from . import cache as parsed
 
         self.directory = directory
+        self._evaluating = threading.Lock()
         sources: dict[str, bytes] = {}
         digest = hashlib.sha256()
         for name in ONTOLOGY_FILES:
@@ -416,27 +424,29 @@ class Ruleset:
         doctrine_iri = URIRef(GM + DOCTRINES[doctrine])
         bindings_in = {"asOf": Literal(as_of.isoformat(), datatype=XSD.date),
                        "doctrine": doctrine_iri}
-        for only, query in self.derivations:
-            if only is None or only == str(doctrine_iri):
-                for triple in list(graph.query(query, initBindings=bindings_in)):
-                    graph.add(triple)
-        derived = {str(d): str(o) for d, o in graph.subject_objects(URIRef(GM + "derivedFrom"))}
-        matches = []
-        for rule in self.rules:
-            if rule.doctrine and rule.doctrine != str(doctrine_iri):
-                continue
-            # rdflib yields rows in an order that follows str hashing (salted per process):
-            # sorted, a rule with several rows for one candidate (e.g. GM-UNK-03's server
-            # countries) explains the same one in every run
-            rows = sorted(graph.query(rule.query, initBindings=bindings_in),
-                          key=lambda r: tuple(str(v) for v in r))
-            for row in rows:
-                bindings = {str(k): v for k, v in row.asdict().items()}
-                subject = bindings.get("cand") if rule.subject == "candidate" else bindings.get(
-                    "recipient")
-                if subject is None:
-                    raise OntologyError(f"rule {rule.id}: query binds no ?cand/?recipient")
-                matches.append(Match(rule, str(subject), bindings))
+        with self._evaluating:  # the prepared queries are shared (see the class)
+            for only, query in self.derivations:
+                if only is None or only == str(doctrine_iri):
+                    for triple in list(graph.query(query, initBindings=bindings_in)):
+                        graph.add(triple)
+            derived = {str(d): str(o)
+                       for d, o in graph.subject_objects(URIRef(GM + "derivedFrom"))}
+            matches = []
+            for rule in self.rules:
+                if rule.doctrine and rule.doctrine != str(doctrine_iri):
+                    continue
+                # rdflib yields rows in an order that follows str hashing (salted per
+                # process): sorted, a rule with several rows for one candidate (e.g.
+                # GM-UNK-03's server countries) explains the same one in every run
+                rows = sorted(graph.query(rule.query, initBindings=bindings_in),
+                              key=lambda r: tuple(str(v) for v in r))
+                for row in rows:
+                    bindings = {str(k): v for k, v in row.asdict().items()}
+                    subject = bindings.get("cand") if rule.subject == "candidate" else \
+                        bindings.get("recipient")
+                    if subject is None:
+                        raise OntologyError(f"rule {rule.id}: query binds no ?cand/?recipient")
+                    matches.append(Match(rule, str(subject), bindings))
         return Evaluation(matches, derived, graph, recipient_alias, candidate_alias)
 
     def label(self, graph: Any, node: Any, lang: str) -> str:
