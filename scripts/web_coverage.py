@@ -1,0 +1,152 @@
+"""How much of the web's third-party traffic the knowledge base attributes, weighted by use.
+
+    PYTHONPATH=src python scripts/web_coverage.py OBSERVED.json [--as-of YYYY-MM-DD]
+                                                  [--top N ...] [--misses K] [--json]
+
+OBSERVED.json lists hosts with the number of pages of a web crawl that called them: the
+``data/YYYY-MM-DD-observed-domains.json`` files of the third-party-web repository
+(https://github.com/patrickhulce/third-party-web, MIT; counts from the HTTP Archive crawl), a JSON
+array of ``{"domain": HOST, "totalOccurrences": N}``. Nothing of it is bundled: a user points the
+script at a copy.
+
+Unlike ``kb_coverage.py``, which measures captures, this weighs each domain by how often real
+pages call it, so it says how much of an unseen capture the knowledge base is likely to explain
+and which missing domains matter most. It prints:
+
+* the share of host sightings (occurrences) whose host the knowledge base names an operator for;
+* for the N most called registrable domains (``--top``, default 100, 300 and 1000), how many are
+  attributed - every host of the domain in the file has an operator, as ``kb_coverage.py``
+  counts a domain;
+* the ``--misses`` most called unattributed domains (default 50), with their unknown hosts.
+
+Operators are those of ``--as-of`` (default: the date in the file's name, else today): a domain
+that changed hands counts for its operator of that day, and for no one between recorded periods.
+A malformed file gets a one-line error and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from gdprmap.enrich.domains import registrable_domain
+from gdprmap.enrich.kb import KnowledgeBase
+
+
+class BadObserved(ValueError):
+    """The observed-domains file cannot be read; the message names the file and the entry."""
+
+
+def read_observed(path: Path) -> dict[str, int]:
+    """Host -> occurrences (a host listed twice adds up)."""
+    try:
+        rows = json.loads(path.read_bytes())
+    except (OSError, ValueError) as e:
+        raise BadObserved(f"{path}: not a readable JSON file ({e})") from None
+    if not isinstance(rows, list):
+        raise BadObserved(f"{path}: expected a JSON array of {{domain, totalOccurrences}}")
+    hosts: dict[str, int] = defaultdict(int)
+    for i, row in enumerate(rows):
+        host = row.get("domain") if isinstance(row, dict) else None
+        count = row.get("totalOccurrences") if isinstance(row, dict) else None
+        try:  # the files write the count as a number or as a string of digits
+            n = int(count) if isinstance(count, (int, str)) and not isinstance(count, bool) else -1
+        except ValueError:
+            n = -1
+        if not isinstance(host, str) or not host or n < 0:
+            raise BadObserved(f"{path}: entry {i}: needs a host in 'domain' and a count "
+                              "in 'totalOccurrences'")
+        hosts[host.lower().strip(".")] += n
+    return dict(hosts)
+
+
+def file_date(path: Path) -> dt.date | None:
+    m = re.match(r"(\d{4}-\d{2}-\d{2})", path.name)
+    try:
+        return dt.date.fromisoformat(m.group(1)) if m else None
+    except ValueError:
+        return None
+
+
+def web_coverage(kb: KnowledgeBase, hosts: dict[str, int], tops: tuple[int, ...] = (100, 300, 1000),
+                 misses: int = 50) -> dict:
+    """The figures the module docstring lists, for a knowledge base already dated."""
+    domains: dict[str, dict] = {}
+    seen = attributed = 0
+    for host, n in hosts.items():
+        try:
+            reg = registrable_domain(host)
+        except ValueError:
+            reg = host
+        d = domains.setdefault(reg, {"occurrences": 0, "unknown_hosts": [], "hosts": 0})
+        d["occurrences"] += n
+        d["hosts"] += 1
+        seen += n
+        if kb.match(host) is not None:
+            attributed += n
+        else:
+            d["unknown_hosts"].append(host)
+    ranked = sorted(domains.items(), key=lambda kv: (-kv[1]["occurrences"], kv[0]))
+    top = {}
+    for n in tops:
+        head = ranked[:n]
+        top[str(n)] = {"domains": len(head),
+                       "attributed": sum(1 for _, d in head if not d["unknown_hosts"])}
+    missed = [{"domain": reg, "occurrences": d["occurrences"],
+               "partial": len(d["unknown_hosts"]) < d["hosts"],
+               "unknown_hosts": sorted(d["unknown_hosts"], key=lambda h: -hosts[h])}
+              for reg, d in ranked if d["unknown_hosts"]][:misses]
+    return {"hosts": len(hosts), "registrable_domains": len(domains), "occurrences": seen,
+            "attributed_occurrences": attributed,
+            "share_occurrences": attributed / seen if seen else None,
+            "top": top, "misses": missed}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("observed", type=Path, help="an observed-domains JSON file")
+    parser.add_argument("--as-of", type=dt.date.fromisoformat,
+                        help="operators of this day (default: the date in the file's name)")
+    parser.add_argument("--top", type=int, action="append",
+                        help="count the N most called domains (repeatable; default 100, 300, "
+                             "1000)")
+    parser.add_argument("--misses", type=int, default=50,
+                        help="list this many most called unattributed domains")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    args = parser.parse_args(argv)
+    try:
+        hosts = read_observed(args.observed)
+    except BadObserved as e:
+        print(f"web_coverage: {e}", file=sys.stderr)
+        return 2
+    day = args.as_of or file_date(args.observed) or dt.date.today()
+    kb = KnowledgeBase.load().dated(day)
+    report = {"observed": str(args.observed), "as_of": day.isoformat(),
+              **web_coverage(kb, hosts, tuple(args.top or (100, 300, 1000)), args.misses)}
+    if args.json:
+        json.dump(report, sys.stdout, indent=2)
+        print()
+        return 0
+    share = report["share_occurrences"]
+    print(f"{args.observed} (operators as of {report['as_of']}): {report['hosts']} hosts, "
+          f"{report['registrable_domains']} registrable domains")
+    print(f"   host sightings attributed: {report['attributed_occurrences']}/"
+          f"{report['occurrences']} ({share:.1%})" if share is not None else
+          "   no host sightings")
+    for n, t in report["top"].items():
+        print(f"   {n} most called registrable domains: {t['attributed']}/{t['domains']} "
+              f"attributed")
+    for m in report["misses"]:
+        partial = " partial" if m["partial"] else ""
+        print(f"   unattributed{partial}: {m['domain']} ({m['occurrences']}): "
+              f"{', '.join(m['unknown_hosts'][:3])}{' ...' if len(m['unknown_hosts']) > 3 else ''}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
