@@ -49,8 +49,8 @@ def draw(kb: KnowledgeBase, hosts: dict[str, int], top: int, size: int, seed: in
     for host, n in hosts.items():
         try:
             reg = registrable_domain(host)
-        except ValueError:
-            continue
+        except ValueError:  # as web_coverage.py counts it: the host is its own domain
+            reg = host
         by_domain[reg] = by_domain.get(reg, 0) + n
     ranked = sorted(by_domain, key=lambda d: (-by_domain[d], d))[:top]
     pool = [d for d in ranked if d not in exclude and kb.match(d) is not None]
