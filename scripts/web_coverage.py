@@ -17,7 +17,9 @@ and which missing domains matter most. It prints:
 * for the N most called registrable domains (``--top``, default 100, 300 and 1000), how many are
   attributed - every host of the domain in the file has an operator, as ``kb_coverage.py``
   counts a domain;
-* the ``--misses`` most called unattributed domains (default 50), with their unknown hosts.
+* the ``--misses`` most called unattributed domains (default 50), with their unknown hosts and,
+  where the public catalogue bundled with gdprmap (third-party-web) names their company, that
+  name - a pointer for research, never a legal source.
 
 Operators are those of ``--as-of`` (default: the date in the file's name, else today): a domain
 that changed hands counts for its operator of that day, and for no one between recorded periods.
@@ -34,6 +36,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from gdprmap.enrich.catalogue import default_catalogue
 from gdprmap.enrich.domains import registrable_domain
 from gdprmap.enrich.kb import KnowledgeBase
 
@@ -101,6 +104,11 @@ def web_coverage(kb: KnowledgeBase, hosts: dict[str, int], tops: tuple[int, ...]
                "partial": len(d["unknown_hosts"]) < d["hosts"],
                "unknown_hosts": sorted(d["unknown_hosts"], key=lambda h: -hosts[h])}
               for reg, d in ranked if d["unknown_hosts"]][:misses]
+    for m in missed:
+        named = next((e.name for h in m["unknown_hosts"] if (e := default_catalogue().lookup(h))),
+                     None)
+        if named:
+            m["catalogue"] = named
     return {"hosts": len(hosts), "registrable_domains": len(domains), "occurrences": seen,
             "attributed_occurrences": attributed,
             "share_occurrences": attributed / seen if seen else None,
@@ -143,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
               f"attributed")
     for m in report["misses"]:
         partial = " partial" if m["partial"] else ""
+        if "catalogue" in m:
+            partial += f" (catalogue: {m['catalogue']})"
         print(f"   unattributed{partial}: {m['domain']} ({m['occurrences']}): "
               f"{', '.join(m['unknown_hosts'][:3])}{' ...' if len(m['unknown_hosts']) > 3 else ''}")
     return 0

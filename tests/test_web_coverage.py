@@ -44,6 +44,18 @@ def test_weighted_share_top_counts_and_misses(tmp_path):
                                               "px.unknown-vendor.example"]}]
 
 
+def test_a_miss_the_catalogue_names_carries_the_name(tmp_path):
+    # the catalogue names a company (a pointer, never the operator); an invented host has none
+    from gdprmap.enrich.catalogue import default_catalogue
+    kb = KnowledgeBase.load().dated(dt.date(2025, 4, 1))
+    named = "pool.admedo.com"  # Admedo: in the catalogue, not in the knowledge base
+    assert kb.match(named) is None and default_catalogue().lookup(named) is not None
+    r = web.web_coverage(kb, {named: 9, "cdn.unknown-vendor.example": 5}, tops=(2,))
+    by = {m["domain"]: m for m in r["misses"]}
+    assert by["admedo.com"]["catalogue"] == default_catalogue().lookup(named).name
+    assert "catalogue" not in by["unknown-vendor.example"]
+
+
 def test_a_domain_with_one_unknown_host_is_not_attributed():
     # as kb_coverage.py counts a domain: every host of it must have an operator. The knowledge
     # base knows consensu.org's host of Didomi's CMP, not the domain as a whole.
