@@ -25,12 +25,12 @@ import random
 import sys
 from pathlib import Path
 
-from gdprmap.enrich.domains import registrable_domain
 from gdprmap.enrich.kb import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from web_coverage import BadObserved, read_observed  # noqa: E402  (a script beside this one)
+from web_coverage import (  # noqa: E402  (a script beside this one)
+    BadObserved, domain_of, most_called, read_observed)
 
 
 def sampled_before(folder: Path = ROOT / "benchmarks") -> set[str]:
@@ -47,13 +47,9 @@ def draw(kb: KnowledgeBase, hosts: dict[str, int], top: int, size: int, seed: in
          exclude: set[str]) -> list[str]:
     by_domain: dict[str, int] = {}
     for host, n in hosts.items():
-        try:
-            reg = registrable_domain(host)
-        except ValueError:  # as web_coverage.py counts it: the host is its own domain
-            reg = host
+        reg = domain_of(host)
         by_domain[reg] = by_domain.get(reg, 0) + n
-    ranked = sorted(by_domain, key=lambda d: (-by_domain[d], d))[:top]
-    pool = [d for d in ranked if d not in exclude and kb.match(d) is not None]
+    pool = [d for d in most_called(by_domain)[:top] if d not in exclude and kb.match(d) is not None]
     rng = random.Random(seed)
     return sorted(rng.sample(pool, min(size, len(pool))))
 

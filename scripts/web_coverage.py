@@ -76,17 +76,27 @@ def file_date(path: Path) -> dt.date | None:
         return None
 
 
+def domain_of(host: str) -> str:
+    """The host's registrable domain; a host without one (a bare suffix) is its own."""
+    try:
+        return registrable_domain(host)
+    except ValueError:
+        return host
+
+
+def most_called(occurrences: dict[str, int]) -> list[str]:
+    """Registrable domains, most called first (ties by name): what "the N most called" means
+    here and in ``agreement_sample.py``."""
+    return sorted(occurrences, key=lambda d: (-occurrences[d], d))
+
+
 def web_coverage(kb: KnowledgeBase, hosts: dict[str, int], tops: tuple[int, ...] = (100, 300, 1000),
                  misses: int = 50) -> dict:
     """The figures the module docstring lists, for a knowledge base already dated."""
     domains: dict[str, dict] = {}
     seen = attributed = 0
     for host, n in hosts.items():
-        try:
-            reg = registrable_domain(host)
-        except ValueError:
-            reg = host
-        d = domains.setdefault(reg, {"occurrences": 0, "unknown_hosts": [], "hosts": 0})
+        d = domains.setdefault(domain_of(host), {"occurrences": 0, "unknown_hosts": [], "hosts": 0})
         d["occurrences"] += n
         d["hosts"] += 1
         seen += n
@@ -94,7 +104,8 @@ def web_coverage(kb: KnowledgeBase, hosts: dict[str, int], tops: tuple[int, ...]
             attributed += n
         else:
             d["unknown_hosts"].append(host)
-    ranked = sorted(domains.items(), key=lambda kv: (-kv[1]["occurrences"], kv[0]))
+    ranked = [(reg, domains[reg])
+              for reg in most_called({reg: d["occurrences"] for reg, d in domains.items()})]
     top = {}
     for n in tops:
         head = ranked[:n]
