@@ -112,19 +112,18 @@ def _walk(fh: IO[bytes], start: int, size: int, depth: int, skip: frozenset[str]
     pos, end = start, start + size
     while pos < end:
         fh.seek(pos)
-        head = fh.read(_DIGITS + 1)
-        colon = head.find(b":")
-        if colon < 1:
-            raise TnetError("not a tnetstring size", pos)
-        child = _size(head[:colon], pos)
-        child_start = pos + colon + 1
-        if child_start + child >= end:
+        try:
+            child, child_end = _prefix(fh)
+        except EOFError:  # no colon before the end of the value
+            raise TnetError("not a tnetstring size", pos) from None
+        child_start = child_end - child
+        if child_end >= end:
             raise TnetError("a value runs past its container", pos)
         if kind == b"}" and len(items) % 2 and _key(items[-1]) in skip:
             items.append(_SKIPPED)
         else:
             items.append(_walk(fh, child_start, child, depth + 1, skip))
-        pos = child_start + child + 1
+        pos = child_end + 1
     return items if kind == b"]" else _dictionary(items, start)
 
 
@@ -243,8 +242,6 @@ def _key(item: Any) -> str:
     if isinstance(item, bytes):
         return item.decode("utf-8", "replace")
     return item if isinstance(item, str) else ""
-
-
 
 
 def _dictionary(items: list[Any], at: int) -> dict[str, Any]:
