@@ -17,6 +17,9 @@ and which missing domains matter most. It prints:
 * for the N most called registrable domains (``--top``, default 100, 300 and 1000), how many are
   attributed - every host of the domain in the file has an operator, as ``kb_coverage.py``
   counts a domain;
+* of the attributed sightings, those whose operating entity's record still says it was written
+  without a text ("Not verified against a stored copy ...", the sentence the knowledge base's
+  README asks for): how much of what the web calls rests on an unchecked record;
 * the ``--misses`` most called unattributed domains (default 50), with their unknown hosts and,
   where the public catalogue bundled with gdprmap (third-party-web) names their company, that
   name - a pointer for research, never a legal source.
@@ -39,6 +42,10 @@ from pathlib import Path
 from gdprmap.enrich.catalogue import default_catalogue
 from gdprmap.enrich.domains import registrable_domain
 from gdprmap.enrich.kb import KnowledgeBase
+
+
+# The sentence an entity's note keeps until someone has read a source (src/gdprmap/data/README.md)
+UNVERIFIED = "Not verified against a stored copy"
 
 
 class BadObserved(ValueError):
@@ -94,14 +101,17 @@ def web_coverage(kb: KnowledgeBase, hosts: dict[str, int], tops: tuple[int, ...]
                  misses: int = 50) -> dict:
     """The figures the module docstring lists, for a knowledge base already dated."""
     domains: dict[str, dict] = {}
-    seen = attributed = 0
+    seen = attributed = unverified = 0
     for host, n in hosts.items():
         d = domains.setdefault(domain_of(host), {"occurrences": 0, "unknown_hosts": [], "hosts": 0})
         d["occurrences"] += n
         d["hosts"] += 1
         seen += n
-        if kb.match(host) is not None:
+        if (match := kb.match(host)) is not None:
             attributed += n
+            record = kb.data.entities.get(match.chain[0].id)
+            if record is not None and UNVERIFIED in (record.note or ""):
+                unverified += n
         else:
             d["unknown_hosts"].append(host)
     ranked = [(reg, domains[reg])
@@ -123,6 +133,7 @@ def web_coverage(kb: KnowledgeBase, hosts: dict[str, int], tops: tuple[int, ...]
     return {"hosts": len(hosts), "registrable_domains": len(domains), "occurrences": seen,
             "attributed_occurrences": attributed,
             "share_occurrences": attributed / seen if seen else None,
+            "unverified_occurrences": unverified,
             "top": top, "misses": missed}
 
 
@@ -157,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"   host sightings attributed: {report['attributed_occurrences']}/"
           f"{report['occurrences']} ({share:.1%})" if share is not None else
           "   no host sightings")
+    if report["attributed_occurrences"]:
+        print(f"   of which the operating entity's record was written without a text: "
+              f"{report['unverified_occurrences']} "
+              f"({report['unverified_occurrences'] / report['attributed_occurrences']:.1%})")
     for n, t in report["top"].items():
         print(f"   {n} most called registrable domains: {t['attributed']}/{t['domains']} "
               f"attributed")

@@ -56,6 +56,24 @@ def test_a_miss_the_catalogue_names_carries_the_name(tmp_path):
     assert "catalogue" not in by["unknown-vendor.example"]
 
 
+def test_sightings_on_a_record_written_without_a_text_are_counted(tmp_path):
+    # an entity whose note still carries the knowledge base's "Not verified" sentence: its hosts
+    # count as attributed, and apart as resting on an unchecked record
+    kb_file = tmp_path / "kb.toml"
+    kb_file.write_text(
+        '[entities.unchecked-ltd]\nname = "Unchecked Ltd"\ncountry = "GB"\n'
+        'parent_established = false\nsources = ["https://unchecked-vendor.example/privacy"]\n'
+        'note = "Written from memory. Not verified against a stored copy during the 2026-11-28 '
+        'review."\n\n[[services]]\nid = "unchecked"\nname = "Unchecked"\n'
+        'operator = "unchecked-ltd"\ncategory = "analytics"\n'
+        'domains = ["unchecked-vendor.example"]\n'
+        'sources = ["https://unchecked-vendor.example/privacy"]\n')
+    kb = KnowledgeBase.load(overrides=(kb_file,), cache=False).dated(dt.date(2025, 4, 1))
+    hosts = {"cdn.unchecked-vendor.example": 7, "www.google-analytics.com": 3, "x.nobody.example": 1}
+    r = web.web_coverage(kb, hosts, tops=(1,))
+    assert (r["attributed_occurrences"], r["unverified_occurrences"]) == (10, 7)
+
+
 def test_a_domain_with_one_unknown_host_is_not_attributed():
     # as kb_coverage.py counts a domain: every host of it must have an operator. The knowledge
     # base knows consensu.org's host of Didomi's CMP, not the domain as a whole.
