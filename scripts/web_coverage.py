@@ -20,6 +20,10 @@ and which missing domains matter most. It prints:
 * of the attributed sightings, those whose operating entity's record still says it was written
   without a text ("Not verified against a stored copy ...", the sentence the knowledge base's
   README asks for): how much of what the web calls rests on an unchecked record;
+* of the attributed sightings, those whose operating entity is a US company, and how many of
+  them the knowledge base knows the DPF status of on ``--as-of`` (judged as a report judges it:
+  ``active``, ``inactive`` or ``not-listed``, not ``unknown``): a US recipient whose status is
+  unknown cannot be cleared by the DPF, so its verdict stays open on the listing;
 * the ``--misses`` most called unattributed domains (default 50), with their unknown hosts and,
   where the public catalogue bundled with gdprmap (third-party-web) names their company, that
   name - a pointer for research, never a legal source.
@@ -101,7 +105,7 @@ def web_coverage(kb: KnowledgeBase, hosts: dict[str, int], tops: tuple[int, ...]
                  misses: int = 50) -> dict:
     """The figures the module docstring lists, for a knowledge base already dated."""
     domains: dict[str, dict] = {}
-    seen = attributed = unverified = 0
+    seen = attributed = unverified = us = us_known = 0
     for host, n in hosts.items():
         d = domains.setdefault(domain_of(host), {"occurrences": 0, "unknown_hosts": [], "hosts": 0})
         d["occurrences"] += n
@@ -112,6 +116,9 @@ def web_coverage(kb: KnowledgeBase, hosts: dict[str, int], tops: tuple[int, ...]
             record = kb.data.entities.get(match.chain[0].id)
             if record is not None and UNVERIFIED in (record.note or ""):
                 unverified += n
+            if match.chain[0].country == "US":
+                us += n
+                us_known += n if match.chain[0].dpf != "unknown" else 0
         else:
             d["unknown_hosts"].append(host)
     ranked = [(reg, domains[reg])
@@ -134,6 +141,7 @@ def web_coverage(kb: KnowledgeBase, hosts: dict[str, int], tops: tuple[int, ...]
             "attributed_occurrences": attributed,
             "share_occurrences": attributed / seen if seen else None,
             "unverified_occurrences": unverified,
+            "us_occurrences": us, "us_dpf_known_occurrences": us_known,
             "top": top, "misses": missed}
 
 
@@ -172,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"   of which the operating entity's record was written without a text: "
               f"{report['unverified_occurrences']} "
               f"({report['unverified_occurrences'] / report['attributed_occurrences']:.1%})")
+    if report["us_occurrences"]:
+        print(f"   of which run by a US company: {report['us_occurrences']}, its DPF status known "
+              f"on {report['as_of']}: {report['us_dpf_known_occurrences']} "
+              f"({report['us_dpf_known_occurrences'] / report['us_occurrences']:.1%})")
     for n, t in report["top"].items():
         print(f"   {n} most called registrable domains: {t['attributed']}/{t['domains']} "
               f"attributed")

@@ -109,3 +109,28 @@ def test_a_malformed_file_is_one_line_and_exit_2(tmp_path, capsys, content, wher
     assert web.main([str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(path) in err and where in err
+
+
+def test_us_operators_sightings_and_their_known_dpf_status(tmp_path):
+    # a US operator whose DPF statement is dated after the file's day counts as unknown on that
+    # day (the knowledge base counts a status from its copy's date on), and as known after it
+    kb_file = tmp_path / "kb.toml"
+    kb_file.write_text(
+        '[entities.listed-inc]\nname = "Listed Inc."\ncountry = "US"\n'
+        'parent_established = true\ndpf = "active"\ndpf_checked = 2025-06-01\n'
+        'dpf_source = "https://listed-vendor.example/privacy"\n'
+        'sources = ["https://listed-vendor.example/privacy"]\n\n'
+        '[entities.unlisted-ltd]\nname = "Unlisted Ltd"\ncountry = "GB"\n'
+        'parent_established = false\nsources = ["https://unlisted-vendor.example/privacy"]\n\n'
+        '[[services]]\nid = "listed"\nname = "Listed"\noperator = "listed-inc"\n'
+        'category = "analytics"\ndomains = ["listed-vendor.example"]\n'
+        'sources = ["https://listed-vendor.example/privacy"]\n\n'
+        '[[services]]\nid = "unlisted"\nname = "Unlisted"\noperator = "unlisted-ltd"\n'
+        'category = "analytics"\ndomains = ["unlisted-vendor.example"]\n'
+        'sources = ["https://unlisted-vendor.example/privacy"]\n')
+    hosts = {"cdn.listed-vendor.example": 7, "cdn.unlisted-vendor.example": 3, "x.nobody.example": 1}
+    base = KnowledgeBase.load(overrides=(kb_file,), cache=False)
+    before = web.web_coverage(base.dated(dt.date(2025, 4, 1)), hosts, tops=(1,))
+    after = web.web_coverage(base.dated(dt.date(2025, 7, 1)), hosts, tops=(1,))
+    assert (before["us_occurrences"], before["us_dpf_known_occurrences"]) == (7, 0)
+    assert (after["us_occurrences"], after["us_dpf_known_occurrences"]) == (7, 7)
