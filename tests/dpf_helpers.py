@@ -45,9 +45,11 @@ def row(legal: str, install: str | None, *, status: str = "Active",
 
 def write_dpf_list(path: Path, rows: list[dict[str, object]], *,
                    headers: list[str] | None = None, title: str | None = None,
-                   modified: dt.datetime = dt.datetime(2026, 12, 1, 6, 0)) -> Path:
+                   modified: dt.datetime | None = dt.datetime(2026, 12, 1, 6, 0),
+                   official_package: bool = False) -> Path:
     """A workbook with ``headers`` (default: the official ones, in their order) and ``rows``;
-    ``title``: a line above the header row."""
+    ``title``: a line above the header row. ``official_package``: the core properties where the
+    official workbook keeps them (below); ``modified=None``: no core properties at all."""
     import openpyxl
 
     headers = headers or HEADERS
@@ -60,8 +62,43 @@ def write_dpf_list(path: Path, rows: list[dict[str, object]], *,
     for r in rows:
         sheet.append([r.get(h) for h in headers])
     book.save(path)
-    _set_modified(path, modified)
+    if official_package or modified is None:
+        _official_package(path, modified)
+    else:
+        _set_modified(path, modified)
     return path
+
+
+def _official_package(path: Path, when: dt.datetime | None) -> None:
+    """Move the core properties as the official List's workbooks have them (copies of
+    2024-05-16, 2024-12-13 and 2026-03-24 were looked at, none is bundled): no
+    docProps/core.xml, a ``package/services/metadata/core-properties/<hex>.psmdcp`` part with a
+    byte-order mark instead, named by the package relationships; ``when=None``: none at all."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    del parts["docProps/core.xml"]
+    rels = parts["_rels/.rels"].decode()
+    rels = re.sub(r'<Relationship[^>]*Target="/?docProps/core.xml"[^>]*/>', "", rels)
+    if when is not None:
+        part = "package/services/metadata/core-properties/0a1b2c3d4e5f.psmdcp"
+        stamp = when.strftime("%Y-%m-%dT%H:%M:%S.1234567Z")
+        parts[part] = (
+            '\ufeff<?xml version="1.0" encoding="utf-8"?><coreProperties '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/metadata/core-properties"><dcterms:created '
+            f'xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created><dcterms:modified '
+            f'xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></coreProperties>').encode()
+        rels = rels.replace("</Relationships>", (
+            f'<Relationship Type="http://schemas.openxmlformats.org/package/2006/relationships/'
+            f'metadata/core-properties" Target="/{part}" Id="R1a2b3c4d" /></Relationships>'))
+    parts["_rels/.rels"] = rels.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
 
 
 def _set_modified(path: Path, when: dt.datetime) -> None:

@@ -287,6 +287,21 @@ def test_names_are_normalised():
         "Segment.io, Inc.", "Twilio Ireland Limited", "SendGrid, LLC"]
 
 
+def test_the_lists_date_is_its_packages_own_never_the_time_of_reading(tmp_path):
+    # The official workbook keeps its core properties in a .psmdcp part, not docProps/core.xml;
+    # openpyxl then reports "now" as its modified date, which dated every List to the day it
+    # was read. The date comes from the package itself; without one the List is undated.
+    rows = [row("Bravo Data, Inc.", "2023-08-01")]
+    official = dpf.read_dpf_list(write_dpf_list(
+        tmp_path / "official.xlsx", rows, modified=dt.datetime(2024, 5, 16, 10, 0),
+        official_package=True))
+    assert official.date == dt.date(2024, 5, 16)
+    assert "dated 2024-05-16" in official.describe()
+    undated = dpf.read_dpf_list(write_dpf_list(tmp_path / "undated.xlsx", rows, modified=None))
+    assert undated.date is None and "undated" in undated.describe()
+    assert len(undated.entries) == len(official.entries) == 1
+
+
 def test_json_export_with_the_header_names(tmp_path, world):
     items = [{k.replace(" ", ""): (v.date().isoformat() if isinstance(v, dt.datetime) else v)
               for k, v in r.items()} for r in LIST_ROWS]

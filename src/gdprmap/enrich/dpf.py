@@ -4,10 +4,12 @@ as of a date, download it (issue 14).
 **The List.** The Department of Commerce publishes the List at
 <https://www.dataprivacyframework.gov/list>, a JavaScript page whose "download" button fetches
 the workbook ``DataPrivacyFrameworkParticipantsList.xlsx`` from the site's API (a POST to
-``https://dpfapi.azurewebsites.net/api/downloadfile`` naming the file). Its columns, reported by
-people who read the file (not checked against a copy here), are: Public Display Name, Legal Name,
-Install Date, Usage End Date, Inactive Start Date, Framework, Status, HR Data, Non-HR Data,
-Street, City, State, Postal Code, Covered Entities, Industries, Privacy Policies, Public Link.
+``https://dpfapi.azurewebsites.net/api/downloadfile`` naming the file). Its columns, as three
+copies of it dated 2024-05-16, 2024-12-13 and 2026-03-24 have them (looked at 2026-12-07, in
+that order, on one sheet, dates written M/D/YYYY), are: Public Display Name, Legal Name, Install
+Date, Usage End Date, Inactive Start Date, Framework, Status, HR Data, Non-HR Data, Street, City,
+State, Postal Code, Covered Entities, Industries, Privacy Policies, Public Link. Its date is the
+package's own ``dcterms:modified``, which those copies keep in a ``.psmdcp`` part.
 Columns are found by their header text, never by position; a file without the columns the
 judgement needs is refused. A JSON export (a list of objects, or the API's ``{"Items": [...]}``)
 is read the same way, its keys compared with the header texts (``LegalName`` = "Legal Name"),
@@ -236,7 +238,7 @@ def read_dpf_list(path: Path | str) -> DpfList:
 # The parsed entries of a List, cached by the file's SHA-256 (and this module's code): openpyxl
 # takes seconds over the ~8,000-row official workbook, and a batch reads it in every worker. JSON,
 # not pickle; a damaged entry is a miss (resources.DerivedCache).
-_CACHE_FORMAT = "gdprmap-dpf-list-1"
+_CACHE_FORMAT = "gdprmap-dpf-list-2"  # 2: the date read from the package itself
 _DATES = ("install", "inactive", "usage_end")
 
 
@@ -299,6 +301,36 @@ def _missing(path: str, found: Iterable[str], what: str) -> InputError:
                             f"(needs {', '.join(HEADER_TEXT[f] for f in REQUIRED)})")
 
 
+# The package's core-properties part, wherever its relationship puts it: the official List
+# keeps it in package/services/metadata/core-properties/*.psmdcp (no docProps/core.xml), and
+# openpyxl, finding none, reports the time of reading as "modified" - a List misdated to today.
+_CORE_REL = re.compile(r'<Relationship\b[^>]*?Type="[^"]*/metadata/core-properties"[^>]*>')
+_TARGET = re.compile(r'Target="([^"]+)"')
+_MODIFIED = re.compile(r"<dcterms:modified\b[^>]*>\s*(\d{4}-\d{2}-\d{2})")
+
+
+def _package_modified(content: bytes) -> dt.date | None:
+    """The workbook's own ``dcterms:modified`` date, or None when the package has none."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            rels = z.read("_rels/.rels").decode("utf-8", "replace")
+            rel = _CORE_REL.search(rels)
+            target = _TARGET.search(rel.group(0)) if rel else None
+            if target is None:
+                return None
+            core = z.read(target.group(1).lstrip("/")).decode("utf-8-sig", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return None
+    found = _MODIFIED.search(core)
+    try:
+        return dt.date.fromisoformat(found.group(1)) if found else None
+    except ValueError:
+        return None
+
+
 def _workbook_rows(path: str, content: bytes) -> tuple[list[Row], dt.date | None, str]:
     import io
     import zipfile
@@ -313,8 +345,7 @@ def _workbook_rows(path: str, content: bytes) -> tuple[list[Row], dt.date | None
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as e:
         raise InputError(path, f"not a readable .xlsx workbook: {e}") from e
     try:
-        modified = book.properties.modified if book.properties else None
-        date = modified.date() if isinstance(modified, dt.datetime) else None
+        date = _package_modified(content)
         best: set[str] = set()
         for sheet in book.worksheets:
             columns: dict[int, str] = {}
