@@ -518,3 +518,26 @@ def test_parsed_list_is_cached_by_content(world, tmp_path, monkeypatch):
     again = dpf.read_dpf_list(copy)
     assert again.entries == first.entries and again.date == first.date
     assert again.rows == first.rows == 11
+
+
+def test_a_name_of_another_legal_form_is_not_the_same_company(tmp_path):
+    # "Acme Cloud, LLC" on the List is not "Acme Cloud, Inc." (a sister company, or one renamed
+    # at an unknown date): the status is unknown, never the other company's - and never "not
+    # listed" either. The same form written otherwise ("Incorporated") still matches.
+    listed = dpf.read_dpf_list(write_dpf_list(tmp_path / "l.xlsx", [
+        row("Acme Cloud, LLC", "2023-08-01"),
+        row("Bravo Data Incorporated", "2023-08-01"),
+        row("Charlie Group, LLC", "2023-08-01", covered="Charlie Labs, Inc., Charlie Labs LLC")]))
+    acme = listed.lookup("Acme Cloud, Inc.")
+    assert acme.other_form and not acme.ambiguous
+    judged = dpf.judge(dpf.list_listing(acme, listed, "Acme Cloud, Inc."), dt.date(2024, 1, 1))
+    assert judged.status == "unknown" and "another legal form" in judged.basis
+    assert not listed.lookup("Acme Cloud").other_form  # a name without a form: as before
+    bravo = listed.lookup("Bravo Data, Inc.")
+    assert bravo.entry is not None and not bravo.other_form and bravo.via == ("legal name",)
+    # a covered name of the same form decides, whatever the other spellings
+    charlie = listed.lookup("Charlie Labs, Inc.")
+    assert charlie.entry is not None and not charlie.other_form
+    assert dpf.legal_form("Functional Software, Inc. (d/b/a Sentry)") == "inc"
+    assert dpf.legal_form("Podium Corporation, Inc.") == "inc"
+    assert dpf.legal_form("Atlassian Corporation") == "corp" != dpf.legal_form("Atlassian, Inc.")

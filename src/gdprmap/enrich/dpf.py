@@ -100,6 +100,26 @@ def normalise_name(name: str) -> str:
     return " ".join(words)
 
 
+# Spellings of one legal form; a form not listed is its own.
+_FORM_FAMILY = {"incorporated": "inc", "corporation": "corp", "lc": "llc", "limited": "ltd",
+                "company": "co"}
+
+
+def legal_form(name: str) -> str | None:
+    """The legal form a name ends with ("Inc." and "Incorporated" alike), or None without one.
+    Two names that normalise alike but carry different forms ("Atlassian Corporation",
+    "Atlassian, Inc.") may be two companies of one group."""
+    text = unicodedata.normalize("NFKD", name[:300]).casefold()
+    text = re.sub(r"\([^)]*\)", " ", text)
+    text = re.split(r"\b(?:d/b/a|dba|doing business as|f/k/a|fka|formerly)\b", text)[0]
+    text = re.sub(r"\b([a-z])\.(?=[a-z]\.)", r"\1", text)
+    text = re.sub(r"\b([a-z])\.([a-z])\.?(?![a-z])", r"\1\2", text)
+    words = re.sub(r"[^0-9a-z]+", " ", text).split()
+    if not words or words[-1] not in _SUFFIXES:
+        return None
+    return _FORM_FAMILY.get(words[-1], words[-1])
+
+
 def covered_names(cell: str) -> list[str]:
     """The names in a Covered Entities cell. Names are separated by new lines, semicolons or
     commas; a comma also precedes legal forms ("Segment.io, Inc."), so a piece that is only a
@@ -149,6 +169,9 @@ class ListEntry:
         return "unknown"
 
 
+OTHER_FORM = ", another legal form"
+
+
 @dataclass(frozen=True)
 class ListMatch:
     """How an entity matched the List: ``entries`` empty = not on it; two or more = ambiguous."""
@@ -163,6 +186,11 @@ class ListMatch:
     @property
     def ambiguous(self) -> bool:
         return len(self.entries) > 1
+
+    @property
+    def other_form(self) -> bool:
+        """The one entry matched by a name of another legal form (not the same company)."""
+        return self.entry is not None and self.via[0].endswith(OTHER_FORM)
 
 
 @dataclass
@@ -189,11 +217,21 @@ class DpfList:
 
     def lookup(self, legal_name: str, participant_id: str | None = None) -> ListMatch:
         key = normalise_name(legal_name)
+        ours = legal_form(legal_name)
         found: dict[int, str] = {}
         for index, how in ((self._ids.get(participant_id or "", []), "participant id"),
                            (self._names.get(key, []) if key else [], "legal name"),
                            (self._covered.get(key, []) if key else [], "covered entity")):
             for i in index:
+                if how != "participant id" and ours:
+                    e = self.entries[i]
+                    names = ([e.legal_name] if how == "legal name" else
+                             [c for c in e.covered if normalise_name(c) == key])
+                    if all(legal_form(n) not in (None, ours) for n in names):
+                        found.setdefault(i, how + OTHER_FORM)  # a same-form match may follow
+                        continue
+                if found.get(i, "").endswith(OTHER_FORM):
+                    del found[i]
                 found.setdefault(i, how)
         # The same organisation written twice (e.g. its own name among its covered entities)
         # is one entry, not an ambiguity.
@@ -595,6 +633,11 @@ def list_listing(match: ListMatch, dpf_list: DpfList, name: str) -> Listing:
         return Listing("unknown", dpf_list.path, dpf_list.date,
                        note=f"{name!r} matches several DPF List entries ({rows}): ambiguous, "
                             "not resolved")
+    if match.other_form and entry is not None:
+        return Listing("unknown", dpf_list.path, dpf_list.date,
+                       note=f"the DPF List's row {entry.row} names {entry.legal_name!r} "
+                            f"({match.via[0].removesuffix(OTHER_FORM)}), a name of another legal "
+                            f"form than {name!r}: not taken as the same company")
     if entry is None:
         return Listing("not-listed", dpf_list.path, dpf_list.date,
                        note=f"no EU-U.S. entry of the DPF List ({_list_name(dpf_list)}) has "
@@ -658,7 +701,7 @@ def match_report(kb: KnowledgeBase, dpf_list: DpfList) -> MatchReport:
     for eid in us:
         rec = kb.data.entities[eid]
         m = dpf_list.lookup(rec.name, rec.dpf_id)
-        if m.ambiguous:
+        if m.ambiguous or m.other_form:
             ambiguous[eid] = m
         elif m.entry is not None:
             matched[eid] = (m.entry, m.via[0])
