@@ -104,17 +104,32 @@ def test_2024_dpf_listed_are_adequate_others_need_safeguards(tmp_path, example_d
     assert "GM-DPF-01" in {f["rule"] for f in aws["findings"]}
 
 
-def test_bundled_dpf_statuses_count_from_the_date_they_were_read(tmp_path):
-    # issue 14: Cloudflare's DPF participation is sourced in the knowledge base, read in a copy of
-    # its notice without the List's install date: covered from that copy's date, not before
+def test_bundled_dpf_statuses_count_from_their_listing_date(tmp_path):
+    # issue 14: the knowledge base records Cloudflare's entry of the DPF List, Install Date
+    # included: covered from 2023-07-10 (the DPF's first day; its Install Date is the Privacy
+    # Shield certification carried over), not on the day before, in the gap after Schrems II
     from gdprmap.enrich.kb import KnowledgeBase
 
-    read = KnowledgeBase.load().data.entities["cloudflare-inc"].dpf_checked
-    assert read is not None
+    rec = KnowledgeBase.load().data.entities["cloudflare-inc"]
+    assert rec.dpf == "active" and rec.dpf_since is not None
+    assert rec.dpf_since < dt.date(2023, 7, 10)
     out = tmp_path / "r.json"
-    for as_of, verdict in ((read, "adequate"), (read - dt.timedelta(days=1),
-                                                "safeguards-required")):
-        assert run("report", EXAMPLE, "-o", out, "--as-of", as_of.isoformat())[0] == 0
+    for as_of, verdict in (("2023-07-10", "adequate"), ("2023-07-09", "unlawful")):
+        assert run("report", EXAMPLE, "-o", out, "--as-of", as_of)[0] == 0
+        assert verdicts(json.loads(out.read_text()))["org:cloudflare-inc"] == verdict
+
+
+def test_a_status_read_without_its_listing_date_counts_from_the_day_it_was_read(tmp_path):
+    # issue 14: a DPF status read in a vendor's own text, with no Install Date: covered from
+    # that copy's date, not before (here Cloudflare's record as it was before the List's entry)
+    kb = tmp_path / "kb.toml"
+    kb.write_text('[entities.cloudflare-inc]\nname = "Cloudflare, Inc."\ncountry = "US"\n'
+                  'parent_established = true\ndpf = "active"\ndpf_checked = 2023-08-31\n'
+                  'dpf_source = "https://www.cloudflare.com/cloudflare-customer-dpa/"\n'
+                  'fisa702 = "in-scope"\nsources = ["https://www.cloudflare.com/privacypolicy/"]\n')
+    out = tmp_path / "r.json"
+    for as_of, verdict in (("2023-08-31", "adequate"), ("2023-08-30", "safeguards-required")):
+        assert run("report", EXAMPLE, "-o", out, "--as-of", as_of, "--kb-override", kb)[0] == 0
         assert verdicts(json.loads(out.read_text()))["org:cloudflare-inc"] == verdict
 
 
