@@ -244,3 +244,19 @@ def test_a_compressed_file_of_another_format_is_named_not_misread(tmp_path):
     garbage.write_bytes(gzip.compress(b"just some text, no capture"))
     with pytest.raises(InputError, match="not valid JSON|not a HAR"):
         list(open_capture(garbage))
+
+
+def test_webpagetest_devtools_log_opened_by_an_empty_object(tmp_path):
+    # WebPageTest's agent writes its devtools.json as "[{}" then ",\n" and each event: the empty
+    # object is its opener, not a broken event (a real log of theverge.com in the
+    # pmeenan/waterfall-tools samples was refused whole for it). Any other non-event still is.
+    events = page_visit()
+    path = write(tmp_path, [{}, *events], "devtools.json")
+    plain = write(tmp_path, events, "plain.json")
+    got = [(f.url, f.entry) for f in open_capture(path)]
+    assert got and [u for u, _ in got] == [f.url for f in open_capture(plain)]
+    assert [e for _, e in got] == [e + 1 for _, e in ((f.url, f.entry) for f in open_capture(plain))]
+    a = analyze(path, as_of="2025-02-01")
+    assert a.inputs[0].producer == "WebPageTest DevTools log" and not a.skipped
+    with pytest.raises(Exception, match="entry 1.*not a DevTools event"):
+        list(open_capture(write(tmp_path, [{}, {"x": 1}, *events], "bad.json")))

@@ -7,7 +7,8 @@ Two shapes are read, as a JSON array:
   whose ``message`` is the JSON text ``{"message": {"method", "params"}, "webview"}`` - or with
   that text already decoded;
 - a plain list of ``{"method", "params"}`` events (Puppeteer's or chrome-remote-interface's
-  ``Network.*`` listeners, the input of the chrome-har package).
+  ``Network.*`` listeners, the input of the chrome-har package), also as WebPageTest's agent
+  writes its ``devtools.json`` - opened by an empty object (``[{}, {"method": ...}, ...]``).
 
 A request is assembled from its events, keyed by ``requestId``: ``Network.requestWillBeSent``
 (the request, its initiator, resource type and wall time; a ``redirectResponse`` answers the
@@ -121,6 +122,8 @@ class DevtoolsCapture(ConvertedCapture):
                     except InputError as e:
                         guard.skip(e)
                         continue
+                    if method is None:
+                        continue
                     if webview and self._top_frame is None:
                         self._top_frame = webview
                     if method == "Page.frameNavigated" and self._top_frame is None and \
@@ -176,6 +179,9 @@ class DevtoolsCapture(ConvertedCapture):
     def _event(self, index: int, item: Any) -> tuple[str | None, dict[str, Any], str | None]:
         """(method, params, webview) of one log item, in either shape."""
         webview = None
+        if item == {}:  # WebPageTest's agent opens its devtools log with "[{}"
+            self.producer = self.producer or "WebPageTest DevTools log"
+            return None, {}, None
         if isinstance(item, dict) and "message" in item:  # ChromeDriver's performance log
             message = item["message"]
             if isinstance(message, str):
