@@ -12,14 +12,13 @@ import json
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import gdprmap
 from conftest import ROOT, entry, har
-from dpf_helpers import EU_US, HEADERS, SWISS, UK_EXT, row, write_dpf_list
+from dpf_helpers import HEADERS, SWISS, UK_EXT, row, write_dpf_list
 from gdprmap.cli import main
 from gdprmap.enrich import dpf
 from gdprmap.errors import InputError
