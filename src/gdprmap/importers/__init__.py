@@ -9,12 +9,12 @@ from pathlib import Path
 from ..errors import InputError
 from ..limits import special_file
 from ..models import CaptureInfo, Flow
-from . import (compressed, devtools, har, ios_privacy, mitmflow, pcapdroid, register,
+from . import (compressed, devtools, har, ios_privacy, mitmflow, netlog, pcapdroid, register,
                trackercontrol, webpagetest, wec)
 from .base import Capture, Importer, ImportOptions
 
 SNIFF_BYTES = 8192
-READ_COMPRESSED = ("har", "devtools-events")  # formats read through gzip / zlib
+READ_COMPRESSED = ("har", "devtools-events", "chrome-netlog")  # formats read through gzip / zlib
 
 # Tried in order: the most specific content signature first, the HAR catch-all after them.
 REGISTRY: dict[str, Importer] = {
@@ -29,6 +29,8 @@ REGISTRY: dict[str, Importer] = {
         Importer("devtools-events", "Chrome DevTools Protocol network events: a ChromeDriver "
                  "(Selenium) performance log or a list of Network.* events (Puppeteer)",
                  devtools.sniff, devtools.open_events),
+        Importer("chrome-netlog", "Chrome NetLog (chrome://net-export, --log-net-log; also "
+                 "gzip compressed), its URL requests", netlog.sniff, netlog.open_netlog),
         Importer("mitmproxy-flows", "mitmproxy flow file (mitmdump -w; flow format 8 and "
                  "later), its HTTP flows", mitmflow.sniff, mitmflow.open_flows),
         Importer("webpagetest-json", "WebPageTest JSON test result (every run and view)",
@@ -66,8 +68,8 @@ def open_capture(path: Path, display: str | None = None,
         if importer.sniff(path, sniffed):
             if packed and importer.id not in READ_COMPRESSED:
                 raise InputError(display, f"{packed}-compressed {importer.id} file: decompress "
-                                          "it first (only HAR and DevTools logs are read "
-                                          "compressed)")
+                                          "it first (only HAR, DevTools logs and NetLogs are "
+                                          "read compressed)")
             return importer.open(path, display, options)
     if packed:  # a broken stream, or a compressed file of no known format: the HAR reader
         return REGISTRY["har"].open(path, display, options)  # names what is wrong inside

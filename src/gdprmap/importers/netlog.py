@@ -1,0 +1,295 @@
+"""Chrome's NetLog (``chrome://net-export``, ``--log-net-log=FILE``; also gzip-compressed): the
+browser's own network log, ``{"constants": {...}, "events": [...]}``, as Chrome writes it -
+constants first, then the events in time order (a ``polledData`` member may follow).
+
+Events name their kind, phase and source by numbers the file's ``constants`` define
+(``logEventTypes``, ``logEventPhase``, ``logSourceType``), so those are read first. A request
+is a ``URL_REQUEST`` source; each ``URL_REQUEST_START_JOB`` that begins in it is one hop (a
+redirect starts the next one) with its URL, method and initiator; the request headers are those
+the network stack sent (``HTTP_TRANSACTION_SEND_REQUEST_HEADERS`` for HTTP/1, its
+``_HTTP2_`` and ``_QUIC_`` forms, HTTP/2 pseudo-headers left out), the response is
+``HTTP_TRANSACTION_READ_RESPONSE_HEADERS`` (status line and headers), and a ``net_error`` on
+the request's end is Chrome's error (named as Chrome names it, from the constants' ``netError``).
+A hop the HTTP cache answered without sending request headers is marked as served from the
+cache; one blocked or unresolved keeps its error, and the HAR reader leaves both out of the
+recipients. Pages: each main-frame request (``request_type``) that is not a redirect starts one. Each hop becomes the HAR
+entry a DevTools export would write for it and is read by the HAR entry reader, which redacts
+and checks it like any other (cookie values: Chrome strips them unless the log was captured
+with "Include cookies and credentials"; when it was not, the reader redacts them).
+
+Not read: server addresses (a NetLog names them on socket and session sources a request is
+bound to, not on the request) and bodies (``bytes`` of the "Everything" capture mode). Times:
+the constants' ``timeTickOffset`` plus the event's ``time`` (milliseconds). Entries are numbered
+by the index of their ``URL_REQUEST_START_JOB`` event, so an error names the event to look at.
+Memory stays bounded: a request goes out when it ends, and at most ``MAX_PENDING`` wait.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..errors import InputError
+from ..models import Flow
+from . import compressed
+from .base import HashingReader, ImportOptions, epoch_iso, is_unicode, short
+from .converted import ConvertedCapture
+from .devtools import BOM, MAX_PAGES, _Unbommed
+from .har import MAX_URL, READ_BUFFER
+from .jsonstream import JsonError, JsonLimit, JsonText
+
+MAX_PENDING = 2_000  # requests waiting for their end; the oldest goes out past this
+MAX_HOPS = 50  # redirects followed within one request (Chrome stops at 20)
+_SNIFF = re.compile(rb'^\{\s*"constants"\s*:\s*\{')
+_SEND = ("HTTP_TRANSACTION_SEND_REQUEST_HEADERS", "HTTP_TRANSACTION_HTTP2_SEND_REQUEST_HEADERS",
+         "HTTP_TRANSACTION_QUIC_SEND_REQUEST_HEADERS")
+_NEEDED = ("logEventTypes", "logEventPhase", "logSourceType")
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    text = head.removeprefix(BOM).lstrip()
+    return not path.is_dir() and bool(_SNIFF.match(text)) and (
+        b'"logEventTypes"' in text or b'"clientInfo"' in text or b'"certStatusFlag"' in text
+        or b'"addressFamily"' in text)
+
+
+def open_netlog(path: Path, display: str, options: ImportOptions) -> NetLogCapture:
+    return NetLogCapture(path, display, options=options)
+
+
+@dataclass
+class _Hop:
+    index: int  # of its URL_REQUEST_START_JOB event
+    start: dict[str, Any]  # that event's params
+    time: Any  # its time (milliseconds since the offset)
+    sent: list[Any] | None = None  # request header lines
+    line: str | None = None  # HTTP/1 request line
+    received: list[Any] | None = None  # status line and response header lines
+    error: int | None = None  # Chrome's net error (negative)
+    cached: bool = False  # the HTTP cache was read for it
+    page: str | None = None
+
+
+@dataclass
+class _Request:
+    hops: list[_Hop] = field(default_factory=list)
+
+
+@dataclass
+class NetLogCapture(ConvertedCapture):
+    """An open NetLog. Iterate it for flows; ``info`` is complete afterwards."""
+
+    FORMAT: ClassVar[str] = "chrome-netlog"
+
+    _page: str | None = None
+
+    def __iter__(self) -> Iterator[Flow]:
+        guard, reader = self._reader()
+        index = -1
+        try:
+            with self.path.open("rb") as raw:
+                hashing = HashingReader(raw)
+                stream, packed = compressed.inflating(hashing)
+                if packed:
+                    self.format = f"{self.FORMAT}+{packed}"
+                text = JsonText(_Unbommed(stream), READ_BUFFER)
+                names: _Names | None = None
+                for member in text.members():
+                    if member == "constants":
+                        names = _Names.of(self.display, text.value())
+                        self.producer = names.producer
+                    elif member == "events":
+                        if names is None:
+                            raise InputError(self.display, "a NetLog's constants must come "
+                                                           "before its events", field="events")
+                        for at, entry in self._hops(text, names, guard):
+                            index = at
+                            if (flow := self._flow(guard, reader, at, entry)) is not None:
+                                yield flow
+                        index = -1
+                    else:
+                        text.skip()
+                index = -2
+                if not text.at_end():
+                    raise JsonError(f"extra data at character {text.offset()}")
+                while hashing.read(1 << 20):
+                    pass
+        except JsonError as e:
+            what = short(e) if isinstance(e, JsonLimit) or "UTF-8" in short(e) else (
+                f"not valid JSON: {short(e)}")
+            where = {"entry": index + 1} if index >= 0 else {}
+            raise InputError(self.display, what, **where) from e  # type: ignore[arg-type]
+        except (OSError, EOFError, zlib.error) as e:
+            why = getattr(e, "strerror", None) or short(e)
+            raise InputError(self.display, f"cannot read: {why}") from e
+        if names is None:
+            raise InputError(self.display, "not a NetLog (no constants)", field="constants")
+        self.sha256 = hashing.sha.hexdigest()
+
+    def _hops(self, text: JsonText, names: _Names,
+              guard: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+        """The HAR entries of the requests, each when it ends (all at the end of the log)."""
+        pending: OrderedDict[Any, _Request] = OrderedDict()  # source id -> request
+        for index, event in enumerate(text.items()):
+            if not isinstance(event, dict) or not isinstance(event.get("type"), int) or \
+                    not isinstance(source := event.get("source"), dict):
+                guard.skip(InputError(self.display, "not a NetLog event (no type or source)",
+                                      entry=index))
+                continue
+            if source.get("type") != names.url_request:
+                continue
+            kind = names.events.get(event["type"])
+            phase = event.get("phase")
+            params = event.get("params") if isinstance(event.get("params"), dict) else {}
+            sid = source.get("id")
+            if kind == "URL_REQUEST_START_JOB" and phase == names.begin:
+                request = pending.setdefault(sid, _Request())
+                if len(request.hops) < MAX_HOPS:
+                    request.hops.append(_Hop(index, params, event.get("time"),
+                                             page=self._page_of(params, bool(request.hops))))
+                if len(pending) > MAX_PENDING:
+                    _, oldest = pending.popitem(last=False)
+                    yield from self._entries(oldest, names)
+                continue
+            request = pending.get(sid)
+            if request is None or not request.hops:
+                continue
+            hop = request.hops[-1]
+            if kind in _SEND and hop.sent is None:
+                hop.sent = params.get("headers") if isinstance(params.get("headers"), list) \
+                    else []
+                hop.line = params.get("line") if isinstance(params.get("line"), str) else None
+            elif kind in ("HTTP_CACHE_READ_INFO", "HTTP_CACHE_READ_DATA"):
+                hop.cached = True
+            elif kind == "HTTP_TRANSACTION_READ_RESPONSE_HEADERS" and \
+                    isinstance(params.get("headers"), list):
+                hop.received = params["headers"]
+            elif kind in ("URL_REQUEST_START_JOB", "REQUEST_ALIVE") and phase == names.end:
+                if isinstance(error := params.get("net_error"), int) and error < 0:
+                    hop.error = error
+                if kind == "REQUEST_ALIVE":
+                    del pending[sid]
+                    yield from self._entries(request, names)
+        for request in pending.values():
+            yield from self._entries(request, names)
+
+    def _page_of(self, start: dict[str, Any], redirect: bool) -> str | None:
+        """The page a request starts on; a main-frame request that is not a redirect's next hop
+        starts a new one (NetLog has no page records; its ``request_type`` says "main frame")."""
+        url = start.get("url")
+        if start.get("request_type") == "main frame" and not redirect and isinstance(url, str) \
+                and url.startswith(("http://", "https://")) and is_unicode(url) and \
+                len(self.pages) < MAX_PAGES:
+            page = f"page_{len(self.pages) + 1}"
+            self.pages[page] = {"id": page, "title": url}
+            self._page_urls[page] = url[:MAX_URL]
+            self._page = page
+        return self._page
+
+    def _entries(self, request: _Request,
+                 names: _Names) -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, hop in enumerate(request.hops):
+            last = number == len(request.hops) - 1
+            yield hop.index, _har_entry(hop, names, redirected=not last)
+
+
+@dataclass
+class _Names:
+    """What the constants say the event numbers mean."""
+
+    events: dict[int, str]
+    errors: dict[int, str]  # net error number -> its name (ERR_BLOCKED_BY_CLIENT)
+    url_request: int
+    begin: int
+    end: int
+    offset_ms: float
+    producer: str
+
+    @classmethod
+    def of(cls, display: str, constants: Any) -> _Names:
+        if not isinstance(constants, dict) or not all(
+                isinstance(constants.get(k), dict) for k in _NEEDED):
+            raise InputError(display, "not a NetLog: its constants have no "
+                                      f"{', '.join(_NEEDED)}", field="constants")
+        events = {v: k for k, v in constants["logEventTypes"].items()
+                  if isinstance(v, int) and isinstance(k, str)}
+        phases, sources = constants["logEventPhase"], constants["logSourceType"]
+        errors = {v: k for k, v in (constants.get("netError") or {}).items()
+                  if isinstance(v, int) and isinstance(k, str)} \
+            if isinstance(constants.get("netError"), dict) else {}
+        url_request = sources.get("URL_REQUEST")
+        begin, end = phases.get("PHASE_BEGIN"), phases.get("PHASE_END")
+        if not all(isinstance(v, int) for v in (url_request, begin, end)):
+            raise InputError(display, "not a NetLog: its constants do not define URL_REQUEST, "
+                                      "PHASE_BEGIN and PHASE_END", field="constants")
+        try:
+            offset = float(constants.get("timeTickOffset"))
+        except (TypeError, ValueError):
+            raise InputError(display, "a NetLog without its time offset (timeTickOffset)",
+                             field="constants.timeTickOffset") from None
+        client = constants.get("clientInfo") if isinstance(constants.get("clientInfo"),
+                                                           dict) else {}
+        name, version = client.get("name"), client.get("version")
+        producer = "Chrome NetLog" + (
+            f" ({name[:60]}{' ' + version[:40] if isinstance(version, str) else ''})"
+            if isinstance(name, str) and name else "")
+        return cls(events, errors, url_request, begin, end, offset, producer)
+
+
+def _lines(lines: Any) -> list[tuple[str, str]]:
+    """``"name: value"`` lines as pairs; HTTP/2 pseudo-headers (``:path: /``) left out."""
+    out = []
+    for line in lines if isinstance(lines, list) else ():
+        if not isinstance(line, str) or line.startswith(":"):
+            continue
+        name, sep, value = line.partition(":")
+        if sep and name.strip():
+            out.append((name.strip(), value.strip()))
+    return out
+
+
+def _har_entry(hop: _Hop, names: _Names, *, redirected: bool) -> dict[str, Any]:
+    start = hop.start
+    headers = _lines(hop.sent)
+    try:
+        started = epoch_iso((names.offset_ms + float(hop.time)) / 1000)
+    except (TypeError, ValueError):
+        started = None
+    version = hop.line.rsplit(" ", 1)[-1].strip() if hop.line else ""
+    request: dict[str, Any] = {
+        "method": start.get("method"), "url": start.get("url"), "httpVersion": version,
+        "headers": [{"name": n, "value": v} for n, v in headers], "queryString": [],
+        "cookies": [], "headersSize": -1, "bodySize": -1}
+    status, response_headers = 0, []
+    if hop.received:
+        first = hop.received[0] if isinstance(hop.received[0], str) else ""
+        code = first.split(" ", 2)[1] if first.count(" ") >= 1 else ""
+        status = int(code) if code.isdigit() and len(code) == 3 else 0
+        response_headers = _lines(hop.received[1:])
+    mime = next((v for n, v in response_headers if n.lower() == "content-type"), "")
+    location = next((v for n, v in response_headers if n.lower() == "location"), "")
+    response: dict[str, Any] = {
+        "status": status if hop.error is None or redirected else 0, "statusText": "",
+        "httpVersion": "", "headers": [], "cookies": [],
+        "content": {"size": 0, "mimeType": mime},
+        "redirectURL": location, "headersSize": -1, "bodySize": -1}
+    if hop.error is not None and not redirected:
+        response["_error"] = f"net::{names.errors.get(hop.error, hop.error)}"
+    entry: dict[str, Any] = {
+        "startedDateTime": started, "time": 0, "request": request, "response": response,
+        "cache": {}, "timings": {}}
+    if hop.page is not None:
+        entry["pageref"] = hop.page
+    if isinstance(start.get("request_type"), str):
+        entry["_resourceType"] = "document" if start["request_type"] == "main frame" else \
+            start["request_type"]
+    if isinstance(start.get("initiator"), str) and start["initiator"].startswith("http"):
+        entry["_initiator"] = {"type": "other", "url": start["initiator"]}
+    if hop.sent is None and hop.cached and hop.error is None:
+        entry["_fromCache"] = "disk"  # the HTTP cache answered; no request headers were sent
+    return entry
