@@ -25,10 +25,10 @@ def test_every_format_has_a_fixture():
         formats.add(info.format.split(" ")[0].split("+")[0])
     assert {"har", "wec", "blacklight", "trackercontrol-csv", "pcapdroid-csv",
             "register", "devtools-events", "webpagetest-json", "ios-app-privacy-report",
-            "mitmproxy-flows"} <= formats
+            "mitmproxy-flows", "chrome-netlog"} <= formats
     assert set(REGISTRY) == {"har", "wec", "trackercontrol-csv", "pcapdroid-csv", "register",
                              "devtools-events", "webpagetest-json", "ios-app-privacy-report",
-                             "mitmproxy-flows"}
+                             "mitmproxy-flows", "chrome-netlog"}
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.name)
