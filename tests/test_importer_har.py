@@ -111,6 +111,9 @@ def test_harp_the_har_in_a_javascript_callback(write_har):
     (b'onInputData({"log": {"version": "1.2", "entries": []}});;', "extra data"),
     (b'var har = {"log": {"version": "1.2", "entries": []}};', "unrecognised capture format"),
     (b'a b({"log": {"version": "1.2", "entries": []}})', "unrecognised capture format"),
+    # str(har) saved instead of json.dump(har) (two real captures of public repositories)
+    (b"{'log': {'version': '1.2', 'creator': {'name': 'BrowserMob Proxy'}, 'entries': []}}",
+     "a HAR written as a Python dict"),
 ])
 def test_bad_files(write_har, raw, message):
     with pytest.raises(InputError, match=message):

@@ -4,6 +4,7 @@ hold), not by file name. Built-ins register through ``REGISTRY`` like a third pa
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..errors import InputError
@@ -14,6 +15,7 @@ from . import (compressed, devtools, har, ios_privacy, mitmflow, netlog, pcapdro
 from .base import Capture, Importer, ImportOptions
 
 SNIFF_BYTES = 8192
+_PYTHON_REPR = re.compile(rb"\s*\{\s*'log'\s*:\s*\{\s*'")
 READ_COMPRESSED = ("har", "devtools-events", "chrome-netlog")  # formats read through gzip / zlib
 
 # Tried in order: the most specific content signature first, the HAR catch-all after them.
@@ -73,6 +75,10 @@ def open_capture(path: Path, display: str | None = None,
             return importer.open(path, display, options)
     if packed:  # a broken stream, or a compressed file of no known format: the HAR reader
         return REGISTRY["har"].open(path, display, options)  # names what is wrong inside
+    if _PYTHON_REPR.match(sniffed):  # str(har) instead of json.dump(har): a common slip
+        raise InputError(display, "a HAR written as a Python dict (single quotes: str() "
+                                  "instead of json.dump), not JSON: write it again with "
+                                  "json.dump")
     raise InputError(display, f"unrecognised capture format (known: {', '.join(REGISTRY)})")
 
 
