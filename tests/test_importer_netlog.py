@@ -7,9 +7,12 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gdprmap.api import analyze
 from gdprmap.cli import main
+from gdprmap.errors import InputError
 from gdprmap.importers import netlog, open_capture
 
 SECRET = "sessionid=s3cr3t-v4lue-42"
@@ -167,3 +170,44 @@ def test_bad_events_are_named_and_skippable_and_a_cut_file_is_refused(tmp_path):
     result = CliRunner().invoke(main, ["report", str(cut), "-o", str(tmp_path / "r.json")])
     assert result.exit_code == 2 and result.output.count("\n") == 1 and str(cut) in result.output
     assert not (tmp_path / "r.json").exists()
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _paths(v, (*prefix, i))
+
+
+DOC = {"constants": constants(), "events": visit()}
+PATHS = [p for p in _paths(DOC) if p]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(where=st.sampled_from(PATHS), value=st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.just("\ud800"),
+    st.just(""), st.just([]), st.just({}), st.text(max_size=12), st.just("x" * (1 << 20))),
+    cut=st.integers(min_value=0, max_value=4000))
+def test_mutated_or_cut_netlogs_give_flows_or_one_input_error(tmp_path, where, value, cut):
+    import copy
+
+    doc = copy.deepcopy(DOC)
+    parent = doc
+    for key in where[:-1]:
+        parent = parent[key]
+    parent[where[-1]] = value
+    for data in (json.dumps(doc).encode(), json.dumps(DOC).encode()[:cut]):
+        path = tmp_path / "n.json"
+        path.write_bytes(data)
+        try:
+            capture = open_capture(path)
+            flows = list(capture)
+            capture.info().model_dump_json()
+            for f in flows:
+                f.model_dump_json()
+        except InputError as e:
+            assert "\n" not in str(e) and str(e).startswith(str(path))

@@ -26,6 +26,7 @@ Memory stays bounded: a request goes out when it ends, and at most ``MAX_PENDING
 
 from __future__ import annotations
 
+import math
 import re
 import zlib
 from collections import OrderedDict
@@ -137,7 +138,8 @@ class NetLogCapture(ConvertedCapture):
         pending: OrderedDict[Any, _Request] = OrderedDict()  # source id -> request
         for index, event in enumerate(text.items()):
             if not isinstance(event, dict) or not isinstance(event.get("type"), int) or \
-                    not isinstance(source := event.get("source"), dict):
+                    not isinstance(source := event.get("source"), dict) or \
+                    not isinstance(source.get("id"), (int, str)):
                 guard.skip(InputError(self.display, "not a NetLog event (no type or source)",
                                       entry=index))
                 continue
@@ -229,15 +231,19 @@ class _Names:
                                       "PHASE_BEGIN and PHASE_END", field="constants")
         try:
             offset = float(constants.get("timeTickOffset"))
+            if not math.isfinite(offset):
+                raise ValueError(offset)
         except (TypeError, ValueError):
             raise InputError(display, "a NetLog without its time offset (timeTickOffset)",
                              field="constants.timeTickOffset") from None
         client = constants.get("clientInfo") if isinstance(constants.get("clientInfo"),
                                                            dict) else {}
         name, version = client.get("name"), client.get("version")
+        if not (isinstance(version, str) and is_unicode(version)):
+            version = None
         producer = "Chrome NetLog" + (
-            f" ({name[:60]}{' ' + version[:40] if isinstance(version, str) else ''})"
-            if isinstance(name, str) and name else "")
+            f" ({name[:60]}{' ' + version[:40] if version else ''})"
+            if isinstance(name, str) and name and is_unicode(name) else "")
         return cls(events, errors, url_request, begin, end, offset, producer)
 
 
@@ -257,8 +263,9 @@ def _har_entry(hop: _Hop, names: _Names, *, redirected: bool) -> dict[str, Any]:
     start = hop.start
     headers = _lines(hop.sent)
     try:
-        started = epoch_iso((names.offset_ms + float(hop.time)) / 1000)
-    except (TypeError, ValueError):
+        moment = (names.offset_ms + float(hop.time)) / 1000
+        started = epoch_iso(moment) if math.isfinite(moment) else None
+    except (TypeError, ValueError, OverflowError):
         started = None
     version = hop.line.rsplit(" ", 1)[-1].strip() if hop.line else ""
     request: dict[str, Any] = {
