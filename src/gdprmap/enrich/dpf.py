@@ -579,6 +579,9 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
     # the text or List row a status rests on, named in the sentence the report prints (a
     # company's own statement is not the List: the reader must see which it was)
     per = f" per {listing.source}" if listing.source else ""
+    # ... and for a date read on the List, the List it was read on and that List's date
+    on = ("," + per if per else "") + (
+        f" of {listing.checked}" if listing.source and listing.checked else "")
     if listing.status == "unknown":
         return say("unknown", listing.note or "no DPF List status recorded")
     if listing.status == "not-listed":
@@ -593,12 +596,13 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
         return say("not-listed", f"the DPF applies from {DPF_IN_FORCE}; no organisation was "
                                  f"covered on {as_of}")
     if listing.since and as_of < listing.since:
-        return say("not-listed", f"listed from {listing.since} (Install Date), after {as_of}")
+        return say("not-listed", f"listed from {listing.since} (Install Date{on}), after "
+                                 f"{as_of}")
     if listing.until and as_of >= listing.until:
-        return say("inactive", f"inactive from {listing.until} (Inactive Start Date)")
+        return say("inactive", f"inactive from {listing.until} (Inactive Start Date{on})")
     if listing.status == "active":
         if listing.since:
-            return say("active", f"listed from {listing.since} (Install Date)"
+            return say("active", f"listed from {listing.since} (Install Date{on})"
                        + (f" until {listing.until}" if listing.until else ""))
         if listing.checked and as_of >= listing.checked:
             return say("active", f"listed{per}, dated {listing.checked}")
@@ -613,7 +617,7 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
                               f"status on {as_of} is not established")
     if listing.since:
         return say("active", f"listed from {listing.since} (Install Date) until "
-                             f"{listing.until} (Inactive Start Date)")
+                             f"{listing.until} (Inactive Start Date{on})")
     return say("unknown", f"listed until {listing.until}, but the listing (Install) date is "
                           f"not recorded, so coverage on {as_of} is not established")
 
