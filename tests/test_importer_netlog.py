@@ -20,8 +20,10 @@ OFFSET = 1_737_525_598_000  # timeTickOffset, ms: 2025-01-22T05:59:58Z at tick 0
 TYPES = {"REQUEST_ALIVE": 2, "URL_REQUEST_START_JOB": 3, "HTTP_CACHE_READ_INFO": 4,
          "HTTP_TRANSACTION_SEND_REQUEST_HEADERS": 5,
          "HTTP_TRANSACTION_QUIC_SEND_REQUEST_HEADERS": 6,
-         "HTTP_TRANSACTION_READ_RESPONSE_HEADERS": 7, "SOCKET_ALIVE": 8}
-SOURCES = {"NONE": 0, "URL_REQUEST": 1, "SOCKET": 2}
+         "HTTP_TRANSACTION_READ_RESPONSE_HEADERS": 7, "SOCKET_ALIVE": 8, "TCP_CONNECT": 9,
+         "HTTP_STREAM_REQUEST_BOUND_TO_JOB": 10, "SOCKET_POOL_BOUND_TO_SOCKET": 11,
+         "HTTP_STREAM_REQUEST_BOUND_TO_QUIC_SESSION": 12, "QUIC_SESSION_PACKET_RECEIVED": 13}
+SOURCES = {"NONE": 0, "URL_REQUEST": 1, "SOCKET": 2, "HTTP_STREAM_JOB": 3, "QUIC_SESSION": 4}
 NONE, BEGIN, END = 0, 1, 2
 
 
@@ -53,7 +55,11 @@ def visit():
     return [
         ev("REQUEST_ALIVE", 1, 1000, BEGIN, {"url": "https://www.shop.example/"}),
         start(1, 1000, "https://www.shop.example/", kind="main frame"),
-        ev("SOCKET_ALIVE", 9, 1001, BEGIN, {"address": "198.51.100.7:443"}, source="SOCKET"),
+        ev("SOCKET_ALIVE", 9, 1001, BEGIN, source="SOCKET"),
+        ev("TCP_CONNECT", 9, 1001, END, {"remote_address": "198.51.100.7:443"}, source="SOCKET"),
+        ev("SOCKET_POOL_BOUND_TO_SOCKET", 50, 1001, NONE, {"source_dependency": {"id": 9}},
+           source="HTTP_STREAM_JOB"),
+        ev("HTTP_STREAM_REQUEST_BOUND_TO_JOB", 1, 1001, NONE, {"source_dependency": {"id": 50}}),
         ev("HTTP_TRANSACTION_SEND_REQUEST_HEADERS", 1, 1002, NONE, {
             "line": "GET / HTTP/1.1\r\n",
             "headers": ["Host: www.shop.example", "User-Agent: Mozilla/5.0",
@@ -64,6 +70,10 @@ def visit():
         ev("URL_REQUEST_START_JOB", 1, 1060, END),
         ev("REQUEST_ALIVE", 2, 1100, BEGIN),
         start(2, 1100, "https://px.tracker.example/b?uid=4711&page=%2Fcart"),
+        ev("QUIC_SESSION_PACKET_RECEIVED", 60, 1100, NONE, {"peer_address": "[2001:db8::7]:443"},
+           source="QUIC_SESSION"),
+        ev("HTTP_STREAM_REQUEST_BOUND_TO_QUIC_SESSION", 2, 1100, NONE,
+           {"source_dependency": {"id": 60}}),
         ev("HTTP_TRANSACTION_QUIC_SEND_REQUEST_HEADERS", 2, 1101, NONE, {
             "headers": [":method: GET", ":authority: px.tracker.example", ":scheme: https",
                         ":path: /b?uid=4711", "referer: https://www.shop.example/"]}),
@@ -107,8 +117,8 @@ def test_requests_hops_errors_and_cache(tmp_path):
     # the page, both hops of the beacon (its redirect named), in the order the requests ended;
     # the blocked request and the cached script are flows that never left the browser
     assert [(f.host, f.entry) for f in flows] == [
-        ("www.shop.example", 1), ("ads.blocked.example", 16), ("px.tracker.example", 7),
-        ("sync.tracker.example", 11), ("cdn.cached.example", 21)]
+        ("www.shop.example", 1), ("ads.blocked.example", 21), ("px.tracker.example", 10),
+        ("sync.tracker.example", 16), ("cdn.cached.example", 26)]
     page, blocked, beacon, synced, cached = flows
     assert page.method == "GET" and page.status == 200 and page.unsent is None
     assert page.started.isoformat() == "2025-01-22T05:59:59+00:00"
@@ -118,6 +128,9 @@ def test_requests_hops_errors_and_cache(tmp_path):
         "https://sync.tracker.example/s?uid=")
     assert {h.name.lower() for h in beacon.headers} == {"referer"}  # no pseudo-headers
     assert synced.status == 204 and synced.unsent is None
+    # server addresses from the connections the requests were bound to; none for the blocked
+    assert (page.server_ip, beacon.server_ip, blocked.server_ip) == (
+        "198.51.100.7", "2001:db8::7", None)
     assert blocked.unsent == "net::ERR_BLOCKED_BY_CLIENT" and cached.unsent == "_fromCache: disk"
     assert info.pages == ("https://www.shop.example/",)
     a = analyze(write(tmp_path, visit(), "n2.json"), as_of="2025-02-01")
@@ -161,10 +174,10 @@ def test_a_log_that_is_not_a_netlog_is_one_line_and_exit_2(tmp_path):
 def test_bad_events_are_named_and_skippable_and_a_cut_file_is_refused(tmp_path):
     events = [*visit(), {"phase": 0}, "not an event"]
     path = write(tmp_path, events)
-    with pytest.raises(Exception, match="entry 24.*not a NetLog event"):
+    with pytest.raises(Exception, match="entry 29.*not a NetLog event"):
         list(open_capture(path))
     a = analyze(path, skip_bad_entries=True, as_of="2025-02-01")
-    assert [s.entry for s in a.skipped] == [24, 25]
+    assert [s.entry for s in a.skipped] == [29, 30]
     cut = tmp_path / "cut.json"
     cut.write_bytes(write(tmp_path, visit(), "whole.json").read_bytes()[:-300])
     result = CliRunner().invoke(main, ["report", str(cut), "-o", str(tmp_path / "r.json")])

@@ -17,8 +17,11 @@ entry a DevTools export would write for it and is read by the HAR entry reader, 
 and checks it like any other (cookie values: Chrome strips them unless the log was captured
 with "Include cookies and credentials"; when it was not, the reader redacts them).
 
-Not read: server addresses (a NetLog names them on socket and session sources a request is
-bound to, not on the request) and bodies (``bytes`` of the "Everything" capture mode). Times:
+Server addresses: a NetLog names them on the sources a request is bound to, not on the request -
+a TCP socket's connected ``remote_address`` (through the stream job the request is bound to, and
+an HTTP/2 session's socket) or a QUIC session's ``peer_address`` - and each hop takes the first
+address found along those bindings. Not read: bodies (``bytes`` of the "Everything" capture
+mode). Times:
 the constants' ``timeTickOffset`` plus the event's ``time`` (milliseconds). Entries are numbered
 by the index of their ``URL_REQUEST_START_JOB`` event, so an error names the event to look at.
 Memory stays bounded: a request goes out when it ends, and at most ``MAX_PENDING`` wait.
@@ -46,6 +49,14 @@ from .jsonstream import JsonError, JsonLimit, JsonText
 
 MAX_PENDING = 2_000  # requests waiting for their end; the oldest goes out past this
 MAX_HOPS = 50  # redirects followed within one request (Chrome stops at 20)
+MAX_SOURCES = 100_000  # sockets, sessions and jobs remembered for their bindings and addresses
+# events that bind one source to another (params.source_dependency), on the way from a request
+# to the connection that carried it
+_BINDS = frozenset({
+    "HTTP_STREAM_REQUEST_BOUND_TO_JOB", "HTTP_STREAM_REQUEST_BOUND_TO_QUIC_SESSION",
+    "SOCKET_POOL_BOUND_TO_SOCKET", "QUIC_SESSION_POOL_USE_EXISTING_SESSION",
+    "HTTP2_SESSION_POOL_IMPORTED_SESSION_FROM_SOCKET", "HTTP2_SESSION_POOL_FOUND_EXISTING_SESSION",
+    "HTTP2_SESSION_INITIALIZED"})
 _SNIFF = re.compile(rb'^\{\s*"constants"\s*:\s*\{')
 _SEND = ("HTTP_TRANSACTION_SEND_REQUEST_HEADERS", "HTTP_TRANSACTION_HTTP2_SEND_REQUEST_HEADERS",
          "HTTP_TRANSACTION_QUIC_SEND_REQUEST_HEADERS")
@@ -74,6 +85,7 @@ class _Hop:
     error: int | None = None  # Chrome's net error (negative)
     cached: bool = False  # the HTTP cache was read for it
     page: str | None = None
+    bound: list[Any] = field(default_factory=list)  # sources it was bound to
 
 
 @dataclass
@@ -136,6 +148,8 @@ class NetLogCapture(ConvertedCapture):
               guard: Any) -> Iterator[tuple[int, dict[str, Any]]]:
         """The HAR entries of the requests, each when it ends (all at the end of the log)."""
         pending: OrderedDict[Any, _Request] = OrderedDict()  # source id -> request
+        self._binds: OrderedDict[Any, list[Any]] = OrderedDict()  # source -> sources
+        self._addresses: OrderedDict[Any, str] = OrderedDict()  # source -> peer address
         for index, event in enumerate(text.items()):
             if not isinstance(event, dict) or not isinstance(event.get("type"), int) or \
                     not isinstance(source := event.get("source"), dict) or \
@@ -143,12 +157,13 @@ class NetLogCapture(ConvertedCapture):
                 guard.skip(InputError(self.display, "not a NetLog event (no type or source)",
                                       entry=index))
                 continue
-            if source.get("type") != names.url_request:
-                continue
             kind = names.events.get(event["type"])
             phase = event.get("phase")
             params = event.get("params") if isinstance(event.get("params"), dict) else {}
             sid = source.get("id")
+            if source.get("type") != names.url_request:
+                self._connection(sid, kind, params)
+                continue
             if kind == "URL_REQUEST_START_JOB" and phase == names.begin:
                 request = pending.setdefault(sid, _Request())
                 if len(request.hops) < MAX_HOPS:
@@ -162,7 +177,9 @@ class NetLogCapture(ConvertedCapture):
             if request is None or not request.hops:
                 continue
             hop = request.hops[-1]
-            if kind in _SEND and hop.sent is None:
+            if kind in _BINDS and (target := _dependency(params)) is not None:
+                hop.bound.append(target)
+            elif kind in _SEND and hop.sent is None:
                 hop.sent = params.get("headers") if isinstance(params.get("headers"), list) \
                     else []
                 hop.line = params.get("line") if isinstance(params.get("line"), str) else None
@@ -197,7 +214,38 @@ class NetLogCapture(ConvertedCapture):
                  names: _Names) -> Iterator[tuple[int, dict[str, Any]]]:
         for number, hop in enumerate(request.hops):
             last = number == len(request.hops) - 1
-            yield hop.index, _har_entry(hop, names, redirected=not last)
+            yield hop.index, _har_entry(hop, names, redirected=not last,
+                                        address=self._address(hop.bound))
+
+    def _connection(self, sid: Any, kind: str | None, params: dict[str, Any]) -> None:
+        """Remember a binding between sources, and a socket's or QUIC session's peer."""
+        if kind in _BINDS and (target := _dependency(params)) is not None:
+            self._binds.setdefault(sid, []).append(target)
+            if len(self._binds) > MAX_SOURCES:
+                self._binds.popitem(last=False)
+        peer = params.get("remote_address") if kind == "TCP_CONNECT" else \
+            params.get("peer_address") if isinstance(kind, str) and \
+            kind.startswith("QUIC_SESSION") else None
+        if isinstance(peer, str) and sid not in self._addresses:
+            self._addresses[sid] = peer
+            if len(self._addresses) > MAX_SOURCES:
+                self._addresses.popitem(last=False)
+
+    def _address(self, bound: list[Any]) -> str | None:
+        """The first peer address along a hop's bindings (three steps at most: request, stream
+        job, HTTP/2 session, socket)."""
+        frontier, seen = list(bound), set()
+        for _ in range(4):
+            following: list[Any] = []
+            for source in frontier:
+                if source in seen:
+                    continue
+                seen.add(source)
+                if source in self._addresses:
+                    return self._addresses[source]
+                following += self._binds.get(source, ())
+            frontier = following
+        return None
 
 
 @dataclass
@@ -247,6 +295,21 @@ class _Names:
         return cls(events, errors, url_request, begin, end, offset, producer)
 
 
+def _dependency(params: dict[str, Any]) -> Any:
+    dependency = params.get("source_dependency")
+    target = dependency.get("id") if isinstance(dependency, dict) else None
+    return target if isinstance(target, (int, str)) else None
+
+
+def _host_of(address: str | None) -> str | None:
+    """``198.51.100.7:443`` or ``[2001:db8::1]:443`` without its port."""
+    if not address:
+        return None
+    if address.startswith("["):
+        return address[1:].split("]", 1)[0]
+    return address.rsplit(":", 1)[0] if address.count(":") == 1 else address
+
+
 def _lines(lines: Any) -> list[tuple[str, str]]:
     """``"name: value"`` lines as pairs; HTTP/2 pseudo-headers (``:path: /``) left out."""
     out = []
@@ -259,7 +322,8 @@ def _lines(lines: Any) -> list[tuple[str, str]]:
     return out
 
 
-def _har_entry(hop: _Hop, names: _Names, *, redirected: bool) -> dict[str, Any]:
+def _har_entry(hop: _Hop, names: _Names, *, redirected: bool,
+               address: str | None = None) -> dict[str, Any]:
     start = hop.start
     headers = _lines(hop.sent)
     try:
@@ -292,6 +356,8 @@ def _har_entry(hop: _Hop, names: _Names, *, redirected: bool) -> dict[str, Any]:
         "cache": {}, "timings": {}}
     if hop.page is not None:
         entry["pageref"] = hop.page
+    if hop.sent is not None and (server := _host_of(address)):
+        entry["serverIPAddress"] = server
     if isinstance(start.get("request_type"), str):
         entry["_resourceType"] = "document" if start["request_type"] == "main frame" else \
             start["request_type"]
