@@ -224,3 +224,35 @@ def test_mutated_or_cut_netlogs_give_flows_or_one_input_error(tmp_path, where, v
                 f.model_dump_json()
         except InputError as e:
             assert "\n" not in str(e) and str(e).startswith(str(path))
+
+
+def test_a_request_that_ended_without_sending_was_never_sent(tmp_path):
+    # an HSTS upgrade: the http:// hop ends in an internal redirect, nothing sent; a request
+    # still open when the log ends may yet have been sent: it stays a request
+    events = [
+        ev("REQUEST_ALIVE", 1, 10, BEGIN), start(1, 10, "http://px.tracker.example/b"),
+        start(1, 11, "https://px.tracker.example/b"),
+        ev("HTTP_TRANSACTION_SEND_REQUEST_HEADERS", 1, 12, NONE, {
+            "line": "GET /b HTTP/1.1\r\n", "headers": ["Host: px.tracker.example"]}),
+        ev("REQUEST_ALIVE", 1, 20, END),
+        ev("REQUEST_ALIVE", 2, 30, BEGIN), start(2, 30, "https://late.tracker.example/x"),
+    ]
+    upgrade, sent, open_at_end = open_capture(write(tmp_path, events))
+    assert upgrade.url.startswith("http://") and upgrade.unsent == netlog.NETLOG_UNSENT
+    assert sent.url.startswith("https://") and sent.unsent is None
+    assert open_at_end.host == "late.tracker.example" and open_at_end.unsent is None
+    a = analyze(write(tmp_path, events, "b.json"), as_of="2025-02-01")
+    assert {h for r in a.recipients for h in r.hosts} == {"px.tracker.example",
+                                                          "late.tracker.example"}
+
+
+def test_a_request_on_a_connection_stays_a_request_even_if_it_sent_nothing(tmp_path):
+    # cancelled after its connection was set up: the server saw the visitor's address
+    events = [
+        ev("REQUEST_ALIVE", 1, 10, BEGIN), start(1, 10, "https://px.tracker.example/b"),
+        ev("HTTP_STREAM_REQUEST_BOUND_TO_JOB", 1, 11, NONE, {"source_dependency": {"id": 50}}),
+        ev("URL_REQUEST_START_JOB", 1, 12, END, {"net_error": -3}),
+        ev("REQUEST_ALIVE", 1, 13, END, {"net_error": -3}),
+    ]
+    (flow,) = open_capture(write(tmp_path, events))
+    assert flow.unsent is None and flow.host == "px.tracker.example"

@@ -11,8 +11,12 @@ the network stack sent (``HTTP_TRANSACTION_SEND_REQUEST_HEADERS`` for HTTP/1, it
 ``HTTP_TRANSACTION_READ_RESPONSE_HEADERS`` (status line and headers), and a ``net_error`` on
 the request's end is Chrome's error (named as Chrome names it, from the constants' ``netError``).
 A hop the HTTP cache answered without sending request headers is marked as served from the
-cache; one blocked or unresolved keeps its error, and the HAR reader leaves both out of the
-recipients. Pages: each main-frame request (``request_type``) that is not a redirect starts one. Each hop becomes the HAR
+cache; one blocked or unresolved keeps its error; any other hop that ended within the log without
+being bound to a connection or sending request headers (an HSTS upgrade's internal redirect, a
+cache-only lookup that missed) is marked as never sent - the log records every binding and every
+send - and the HAR reader leaves them all out of the recipients. A hop bound to a connection
+stays a request even if it sent nothing (the connection showed the server the visitor's
+address), as does a request still open when the log ends. Pages: each main-frame request (``request_type``) that is not a redirect starts one. Each hop becomes the HAR
 entry a DevTools export would write for it and is read by the HAR entry reader, which redacts
 and checks it like any other (cookie values: Chrome strips them unless the log was captured
 with "Include cookies and credentials"; when it was not, the reader redacts them).
@@ -46,6 +50,7 @@ from .converted import ConvertedCapture
 from .devtools import BOM, MAX_PAGES, _Unbommed
 from .har import MAX_URL, READ_BUFFER
 from .jsonstream import JsonError, JsonLimit, JsonText
+from .unsent import NETLOG_UNSENT
 
 MAX_PENDING = 2_000  # requests waiting for their end; the oldest goes out past this
 MAX_HOPS = 50  # redirects followed within one request (Chrome stops at 20)
@@ -91,6 +96,7 @@ class _Hop:
 @dataclass
 class _Request:
     hops: list[_Hop] = field(default_factory=list)
+    ended: bool = False  # its REQUEST_ALIVE ended within the log
 
 
 @dataclass
@@ -192,6 +198,7 @@ class NetLogCapture(ConvertedCapture):
                 if isinstance(error := params.get("net_error"), int) and error < 0:
                     hop.error = error
                 if kind == "REQUEST_ALIVE":
+                    request.ended = True
                     del pending[sid]
                     yield from self._entries(request, names)
         for request in pending.values():
@@ -215,7 +222,8 @@ class NetLogCapture(ConvertedCapture):
         for number, hop in enumerate(request.hops):
             last = number == len(request.hops) - 1
             yield hop.index, _har_entry(hop, names, redirected=not last,
-                                        address=self._address(hop.bound))
+                                        address=self._address(hop.bound),
+                                        finished=request.ended or not last)
 
     def _connection(self, sid: Any, kind: str | None, params: dict[str, Any]) -> None:
         """Remember a binding between sources, and a socket's or QUIC session's peer."""
@@ -323,7 +331,7 @@ def _lines(lines: Any) -> list[tuple[str, str]]:
 
 
 def _har_entry(hop: _Hop, names: _Names, *, redirected: bool,
-               address: str | None = None) -> dict[str, Any]:
+               address: str | None = None, finished: bool = True) -> dict[str, Any]:
     start = hop.start
     headers = _lines(hop.sent)
     try:
@@ -356,7 +364,7 @@ def _har_entry(hop: _Hop, names: _Names, *, redirected: bool,
         "cache": {}, "timings": {}}
     if hop.page is not None:
         entry["pageref"] = hop.page
-    if hop.sent is not None and (server := _host_of(address)):
+    if server := _host_of(address):
         entry["serverIPAddress"] = server
     if isinstance(start.get("request_type"), str):
         entry["_resourceType"] = "document" if start["request_type"] == "main frame" else \
@@ -365,4 +373,8 @@ def _har_entry(hop: _Hop, names: _Names, *, redirected: bool,
         entry["_initiator"] = {"type": "other", "url": start["initiator"]}
     if hop.sent is None and hop.cached and hop.error is None:
         entry["_fromCache"] = "disk"  # the HTTP cache answered; no request headers were sent
+    elif hop.sent is None and finished and not hop.bound:
+        # over within the log, on no connection and nothing sent (a connection opened for it
+        # would have shown the server the visitor's address: that stays a request)
+        entry["_failure"] = NETLOG_UNSENT
     return entry
