@@ -351,16 +351,20 @@ def _package_modified(content: bytes) -> dt.date | None:
     """The workbook's own ``dcterms:modified`` date, or None when the package has none."""
     import io
     import zipfile
+    import zlib
+
+    def head(z: zipfile.ZipFile, name: str) -> str:  # both parts are a few hundred bytes
+        with z.open(name) as fh:
+            return fh.read(1 << 16).decode("utf-8-sig", "replace")
 
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as z:
-            rels = z.read("_rels/.rels").decode("utf-8", "replace")
-            rel = _CORE_REL.search(rels)
+            rel = _CORE_REL.search(head(z, "_rels/.rels"))
             target = _TARGET.search(rel.group(0)) if rel else None
             if target is None:
                 return None
-            core = z.read(target.group(1).lstrip("/")).decode("utf-8-sig", "replace")
-    except (zipfile.BadZipFile, KeyError, OSError):
+            core = head(z, target.group(1).lstrip("/"))
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, zlib.error):
         return None
     found = _MODIFIED.search(core)
     try:
