@@ -55,6 +55,7 @@ from .unsent import NETLOG_UNSENT
 MAX_PENDING = 2_000  # requests waiting for their end; the oldest goes out past this
 MAX_HOPS = 50  # redirects followed within one request (Chrome stops at 20)
 MAX_SOURCES = 100_000  # sockets, sessions and jobs remembered for their bindings and addresses
+MAX_BINDS = 64  # bindings kept per request hop or source (a job binds one socket or session)
 # events that bind one source to another (params.source_dependency), on the way from a request
 # to the connection that carried it
 _BINDS = frozenset({
@@ -106,6 +107,9 @@ class NetLogCapture(ConvertedCapture):
     FORMAT: ClassVar[str] = "chrome-netlog"
 
     _page: str | None = None
+    # sockets, sessions and jobs: what each was bound to, and a connection's peer address
+    _binds: OrderedDict[Any, list[Any]] = field(default_factory=OrderedDict)
+    _addresses: OrderedDict[Any, str] = field(default_factory=OrderedDict)
 
     def __iter__(self) -> Iterator[Flow]:
         guard, reader = self._reader()
@@ -154,8 +158,6 @@ class NetLogCapture(ConvertedCapture):
               guard: Any) -> Iterator[tuple[int, dict[str, Any]]]:
         """The HAR entries of the requests, each when it ends (all at the end of the log)."""
         pending: OrderedDict[Any, _Request] = OrderedDict()  # source id -> request
-        self._binds: OrderedDict[Any, list[Any]] = OrderedDict()  # source -> sources
-        self._addresses: OrderedDict[Any, str] = OrderedDict()  # source -> peer address
         for index, event in enumerate(text.items()):
             if not isinstance(event, dict) or not isinstance(event.get("type"), int) or \
                     not isinstance(source := event.get("source"), dict) or \
@@ -165,7 +167,8 @@ class NetLogCapture(ConvertedCapture):
                 continue
             kind = names.events.get(event["type"])
             phase = event.get("phase")
-            params = event.get("params") if isinstance(event.get("params"), dict) else {}
+            given = event.get("params")
+            params: dict[str, Any] = given if isinstance(given, dict) else {}
             sid = source.get("id")
             if source.get("type") != names.url_request:
                 self._connection(sid, kind, params)
@@ -179,12 +182,13 @@ class NetLogCapture(ConvertedCapture):
                     _, oldest = pending.popitem(last=False)
                     yield from self._entries(oldest, names)
                 continue
-            request = pending.get(sid)
-            if request is None or not request.hops:
+            open_request = pending.get(sid)
+            if open_request is None or not open_request.hops:
                 continue
-            hop = request.hops[-1]
+            hop = open_request.hops[-1]
             if kind in _BINDS and (target := _dependency(params)) is not None:
-                hop.bound.append(target)
+                if len(hop.bound) < MAX_BINDS:
+                    hop.bound.append(target)
             elif kind in _SEND and hop.sent is None:
                 hop.sent = params.get("headers") if isinstance(params.get("headers"), list) \
                     else []
@@ -198,9 +202,9 @@ class NetLogCapture(ConvertedCapture):
                 if isinstance(error := params.get("net_error"), int) and error < 0:
                     hop.error = error
                 if kind == "REQUEST_ALIVE":
-                    request.ended = True
+                    open_request.ended = True
                     del pending[sid]
-                    yield from self._entries(request, names)
+                    yield from self._entries(open_request, names)
         for request in pending.values():
             yield from self._entries(request, names)
 
@@ -228,7 +232,9 @@ class NetLogCapture(ConvertedCapture):
     def _connection(self, sid: Any, kind: str | None, params: dict[str, Any]) -> None:
         """Remember a binding between sources, and a socket's or QUIC session's peer."""
         if kind in _BINDS and (target := _dependency(params)) is not None:
-            self._binds.setdefault(sid, []).append(target)
+            targets = self._binds.setdefault(sid, [])
+            if len(targets) < MAX_BINDS:
+                targets.append(target)
             if len(self._binds) > MAX_SOURCES:
                 self._binds.popitem(last=False)
         peer = params.get("remote_address") if kind == "TCP_CONNECT" else \
@@ -286,14 +292,14 @@ class _Names:
             raise InputError(display, "not a NetLog: its constants do not define URL_REQUEST, "
                                       "PHASE_BEGIN and PHASE_END", field="constants")
         try:
-            offset = float(constants.get("timeTickOffset"))
+            offset = float(str(constants.get("timeTickOffset")))
             if not math.isfinite(offset):
                 raise ValueError(offset)
         except (TypeError, ValueError):
             raise InputError(display, "a NetLog without its time offset (timeTickOffset)",
                              field="constants.timeTickOffset") from None
-        client = constants.get("clientInfo") if isinstance(constants.get("clientInfo"),
-                                                           dict) else {}
+        given = constants.get("clientInfo")
+        client: dict[str, Any] = given if isinstance(given, dict) else {}
         name, version = client.get("name"), client.get("version")
         if not (isinstance(version, str) and is_unicode(version)):
             version = None
