@@ -245,7 +245,8 @@ def report(captures: tuple[Path, ...], output: Path, as_of: dt.date | None,
 
     A capture is a HAR file (.har, .zhar, gzip, HAR Viewer .harp), an EDPS Website Evidence
     Collector or Blacklight output folder, a Chrome DevTools event log (a ChromeDriver
-    performance log), a mitmproxy flow file (mitmdump -w), a WebPageTest JSON result, a
+    performance log), a Chrome NetLog (chrome://net-export), a mitmproxy flow file (mitmdump
+    -w), a WebPageTest JSON result, a
     TrackerControl or PCAPdroid CSV export, an iOS App Privacy Report, or a declared
     processing register (YAML/JSON); the format is recognised from the content. `-` reads
     one capture file from standard input (named <stdin> in the report).
