@@ -15,7 +15,7 @@ from . import (compressed, devtools, har, ios_privacy, mitmflow, netlog, pcapdro
 from .base import Capture, Importer, ImportOptions
 
 SNIFF_BYTES = 8192
-_PYTHON_REPR = re.compile(rb"\s*\{\s*'log'\s*:\s*\{\s*'")
+_PYTHON_REPR = re.compile(rb"\{\s*'log'\s*:\s*\{\s*'")
 READ_COMPRESSED = ("har", "devtools-events", "chrome-netlog")  # formats read through gzip / zlib
 
 # Tried in order: the most specific content signature first, the HAR catch-all after them.
@@ -75,7 +75,7 @@ def open_capture(path: Path, display: str | None = None,
             return importer.open(path, display, options)
     if packed:  # a broken stream, or a compressed file of no known format: the HAR reader
         return REGISTRY["har"].open(path, display, options)  # names what is wrong inside
-    if _PYTHON_REPR.match(sniffed):  # str(har) instead of json.dump(har): a common slip
+    if _PYTHON_REPR.match(sniffed.lstrip()):  # str(har) instead of json.dump(har): a common slip
         raise InputError(display, "a HAR written as a Python dict (single quotes: str() "
                                   "instead of json.dump), not JSON: write it again with "
                                   "json.dump")
