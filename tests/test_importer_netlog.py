@@ -10,6 +10,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from test_importer_fuzz import paths
+
 from gdprmap.api import analyze
 from gdprmap.cli import main
 from gdprmap.errors import InputError
@@ -185,18 +187,8 @@ def test_bad_events_are_named_and_skippable_and_a_cut_file_is_refused(tmp_path):
     assert not (tmp_path / "r.json").exists()
 
 
-def _paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from _paths(v, (*prefix, i))
-
-
 DOC = {"constants": constants(), "events": visit()}
-PATHS = [p for p in _paths(DOC) if p]
+PATHS = [p for p in paths(DOC) if p]
 
 
 @settings(max_examples=150, deadline=None, derandomize=True,

@@ -11,8 +11,21 @@ from typing import Any, ClassVar
 
 from ..errors import InputError
 from ..models import CaptureInfo, Flow
-from .base import EntryGuard, ImportOptions, skipped_count
+from .base import EntryGuard, ImportOptions, short, skipped_count
 from .har import EntryReader
+from .jsonstream import JsonError, JsonLimit
+
+
+def stream_error(display: str, error: Exception, entry: int | None) -> InputError:
+    """The one-line error of a JSON log read as a stream (DevTools events, NetLog): broken JSON
+    at ``entry`` (None: outside the entries), or the file or its compression unreadable."""
+    if isinstance(error, JsonError):
+        text = short(error)
+        what = text if isinstance(error, JsonLimit) or "UTF-8" in text else (
+            f"not valid JSON: {text}")
+        return InputError(display, what, entry=entry)
+    why = getattr(error, "strerror", None) or short(error)  # (a broken gzip has no strerror)
+    return InputError(display, f"cannot read: {why}")
 
 
 @dataclass

@@ -42,9 +42,9 @@ from ..errors import InputError
 from ..models import Flow
 from . import compressed
 from .base import HashingReader, ImportOptions, epoch_iso, is_unicode, short
-from .converted import ConvertedCapture
+from .converted import ConvertedCapture, stream_error
 from .har import MAX_URL, READ_BUFFER
-from .jsonstream import JsonError, JsonLimit, JsonText
+from .jsonstream import JsonError, JsonText
 
 BOM = b"\xef\xbb\xbf"
 MAX_PENDING = 2_000  # requests waiting for their last event; the oldest goes out past this
@@ -165,14 +165,8 @@ class DevtoolsCapture(ConvertedCapture):
                     raise JsonError(f"extra data at character {text.offset()}")
                 while hashing.read(1 << 20):
                     pass
-        except JsonError as e:
-            what = short(e) if isinstance(e, JsonLimit) or "UTF-8" in short(e) else (
-                f"not valid JSON: {short(e)}")
-            where = {"entry": index + 1} if index > -2 else {}
-            raise InputError(self.display, what, **where) from e  # type: ignore[arg-type]
-        except (OSError, EOFError, zlib.error) as e:
-            why = getattr(e, "strerror", None) or short(e)  # (a broken gzip has no strerror)
-            raise InputError(self.display, f"cannot read: {why}") from e
+        except (JsonError, OSError, EOFError, zlib.error) as e:
+            raise stream_error(self.display, e, index + 1 if index > -2 else None) from e
         yield from flows(ready(force=True))
         self.sha256 = hashing.sha.hexdigest()
 

@@ -45,11 +45,11 @@ from typing import Any, ClassVar
 from ..errors import InputError
 from ..models import Flow
 from . import compressed
-from .base import HashingReader, ImportOptions, epoch_iso, is_unicode, short
-from .converted import ConvertedCapture
+from .base import HashingReader, ImportOptions, epoch_iso, is_unicode
+from .converted import ConvertedCapture, stream_error
 from .devtools import BOM, MAX_PAGES, _Unbommed
 from .har import MAX_URL, READ_BUFFER
-from .jsonstream import JsonError, JsonLimit, JsonText
+from .jsonstream import JsonError, JsonText
 from .unsent import NETLOG_UNSENT
 
 MAX_PENDING = 2_000  # requests waiting for their end; the oldest goes out past this
@@ -107,13 +107,14 @@ class NetLogCapture(ConvertedCapture):
     FORMAT: ClassVar[str] = "chrome-netlog"
 
     _page: str | None = None
+    _at: int = -1  # the last event read
     # sockets, sessions and jobs: what each was bound to, and a connection's peer address
     _binds: OrderedDict[Any, list[Any]] = field(default_factory=OrderedDict)
     _addresses: OrderedDict[Any, str] = field(default_factory=OrderedDict)
 
     def __iter__(self) -> Iterator[Flow]:
         guard, reader = self._reader()
-        index = -1
+        reading = False  # inside the events
         try:
             with self.path.open("rb") as raw:
                 hashing = HashingReader(raw)
@@ -130,26 +131,20 @@ class NetLogCapture(ConvertedCapture):
                         if names is None:
                             raise InputError(self.display, "a NetLog's constants must come "
                                                            "before its events", field="events")
+                        reading = True
                         for at, entry in self._hops(text, names, guard):
-                            index = at
                             if (flow := self._flow(guard, reader, at, entry)) is not None:
                                 yield flow
-                        index = -1
+                        reading = False
                     else:
                         text.skip()
-                index = -2
                 if not text.at_end():
                     raise JsonError(f"extra data at character {text.offset()}")
                 while hashing.read(1 << 20):
                     pass
-        except JsonError as e:
-            what = short(e) if isinstance(e, JsonLimit) or "UTF-8" in short(e) else (
-                f"not valid JSON: {short(e)}")
-            where = {"entry": index + 1} if index >= 0 else {}
-            raise InputError(self.display, what, **where) from e  # type: ignore[arg-type]
-        except (OSError, EOFError, zlib.error) as e:
-            why = getattr(e, "strerror", None) or short(e)
-            raise InputError(self.display, f"cannot read: {why}") from e
+        except (JsonError, OSError, EOFError, zlib.error) as e:
+            # the event that did not parse, when it was one
+            raise stream_error(self.display, e, self._at + 1 if reading else None) from e
         if names is None:
             raise InputError(self.display, "not a NetLog (no constants)", field="constants")
         self.sha256 = hashing.sha.hexdigest()
@@ -158,7 +153,9 @@ class NetLogCapture(ConvertedCapture):
               guard: Any) -> Iterator[tuple[int, dict[str, Any]]]:
         """The HAR entries of the requests, each when it ends (all at the end of the log)."""
         pending: OrderedDict[Any, _Request] = OrderedDict()  # source id -> request
+        self._at = -1
         for index, event in enumerate(text.items()):
+            self._at = index
             if not isinstance(event, dict) or not isinstance(event.get("type"), int) or \
                     not isinstance(source := event.get("source"), dict) or \
                     not isinstance(source.get("id"), (int, str)):
