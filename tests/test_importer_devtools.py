@@ -260,3 +260,8 @@ def test_webpagetest_devtools_log_opened_by_an_empty_object(tmp_path):
     assert a.inputs[0].producer == "WebPageTest DevTools log" and not a.skipped
     with pytest.raises(Exception, match="entry 1.*not a DevTools event"):
         list(open_capture(write(tmp_path, [{}, {"x": 1}, *events], "bad.json")))
+    # a script's dump closed by "{}]" (six real logs of held-out set 18): read, and not
+    # labelled WebPageTest's
+    closed = open_capture(write(tmp_path, [*events, {}], "closed.json"))
+    assert [f.url for f in closed] == [f.url for f in open_capture(plain)]
+    assert closed.info().producer == "Chrome DevTools Protocol events"

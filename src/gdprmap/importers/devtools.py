@@ -8,7 +8,9 @@ Two shapes are read, as a JSON array:
   that text already decoded;
 - a plain list of ``{"method", "params"}`` events (Puppeteer's or chrome-remote-interface's
   ``Network.*`` listeners, the input of the chrome-har package), also as WebPageTest's agent
-  writes its ``devtools.json`` - opened by an empty object (``[{}, {"method": ...}, ...]``).
+  writes its ``devtools.json`` - opened by an empty object (``[{}, {"method": ...}, ...]``) -
+  or as scripts that dump Selenium's events write it, closed by one (``..., {}]``): an empty
+  object is no event and is passed over.
 
 A request is assembled from its events, keyed by ``requestId``: ``Network.requestWillBeSent``
 (the request, its initiator, resource type and wall time; a ``redirectResponse`` answers the
@@ -173,8 +175,10 @@ class DevtoolsCapture(ConvertedCapture):
     def _event(self, index: int, item: Any) -> tuple[str | None, dict[str, Any], str | None]:
         """(method, params, webview) of one log item, in either shape."""
         webview = None
-        if item == {}:  # WebPageTest's agent opens its devtools log with "[{}"
-            self.producer = self.producer or "WebPageTest DevTools log"
+        if item == {}:  # no event: WebPageTest's agent opens its log with "[{}", and scripts
+            # that dump events close theirs with "{}]" to avoid a trailing comma
+            if index == 0:
+                self.producer = "WebPageTest DevTools log"
             return None, {}, None
         if isinstance(item, dict) and "message" in item:  # ChromeDriver's performance log
             message = item["message"]
