@@ -248,3 +248,44 @@ def test_a_request_on_a_connection_stays_a_request_even_if_it_sent_nothing(tmp_p
     ]
     (flow,) = open_capture(write(tmp_path, events))
     assert flow.unsent is None and flow.host == "px.tracker.example"
+
+
+def test_who_initiated_a_request_keeps_the_browsers_own_apart(tmp_path):
+    # Chrome's own requests (initiator "not an origin" on no page load: the omnibox, updates;
+    # or its New Tab page) and an extension's are not the site's: reported apart. A page load
+    # typed by the user (also "not an origin"), and a request with an opaque initiator ("null")
+    # stay the site's. An older log marks the page load by a load flag, not request_type.
+    def req(sid, url, initiator, kind="other", flags=0):
+        return [ev("REQUEST_ALIVE", sid, sid * 10, BEGIN),
+                ev("URL_REQUEST_START_JOB", sid, sid * 10, BEGIN, {
+                    "url": url, "method": "GET", "request_type": kind, "load_flags": flags,
+                    **({"initiator": initiator} if initiator is not None else {})}),
+                ev("HTTP_TRANSACTION_SEND_REQUEST_HEADERS", sid, sid * 10 + 1, NONE, {
+                    "line": "GET / HTTP/1.1\r\n", "headers": ["Host: x"]}),
+                ev("REQUEST_ALIVE", sid, sid * 10 + 2, END)]
+
+    events = [*req(1, "https://www.shop.example/", "not an origin", kind="main frame"),
+              *req(2, "https://suggest.search.example/complete?q=sho", "not an origin"),
+              *req(3, "https://updates.browser.example/check", "not an origin"),
+              *req(4, "https://ntp.search.example/async", "chrome://newtab"),
+              *req(5, "https://api.extension.example/v1", "chrome-extension://abcdefgh"),
+              *req(6, "https://px.tracker.example/b", "https://www.shop.example"),
+              *req(7, "https://img.opaque.example/i.png", "null")]
+    a = analyze(write(tmp_path, events), as_of="2025-02-01")
+    hosts = {h for r in a.recipients for h in r.hosts}
+    assert hosts == {"px.tracker.example", "img.opaque.example"}
+    apart = {b.host: b for b in a.browser_traffic}
+    assert set(apart) == {"suggest.search.example", "updates.browser.example",
+                          "ntp.search.example", "api.extension.example"}
+    assert "extension" in apart["api.extension.example"].purpose
+    assert a.inputs[0].pages == ("https://www.shop.example/",)
+    # an older log: no request_type, the page load told by the constants' load flag
+    old = [*req(1, "https://www.shop.example/", None, kind=None, flags=4096 | 1),
+           *req(2, "https://px.tracker.example/b", None, kind=None)]
+    for e in old:
+        e.get("params", {}).pop("request_type", None)
+    capture = open_capture(write(tmp_path, old, "old.json",
+                                 consts=constants(loadFlag={"MAIN_FRAME_DEPRECATED": 4096})))
+    flows = list(capture)
+    assert capture.info().pages == ("https://www.shop.example/",)
+    assert {f.initiator_type for f in flows} == {None}  # no initiator: the page's

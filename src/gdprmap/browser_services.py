@@ -65,9 +65,26 @@ def background(host: str | None, referrer: str | None, initiator: str | None = N
                 None)
 
 
+# A capture that records who initiated each request (Chrome's NetLog: the browser itself, its
+# New Tab page, an extension) marks these as the initiator's type; such a request is reported
+# apart whatever its host. The NetLog reader writes them (importers/netlog.py).
+_NETLOG = ("Chromium NetLog: the request's URL_REQUEST_START_JOB names no page as its initiator "
+           "(\"not an origin\", or a chrome:// or chrome-search:// page) and is not a page "
+           "navigation")
+INITIATED_BY = {
+    "browser": BrowserService("Chrome", "a request the browser made by itself (no page "
+                              "initiated it)", _NETLOG),
+    "extension": BrowserService("Chrome", "a browser extension's request (a chrome-extension:// "
+                                "initiator)", "Chromium NetLog: the request's "
+                                "URL_REQUEST_START_JOB names a chrome-extension:// initiator"),
+}
+
+
 def of_flow(flow: Flow) -> BrowserService | None:
-    """:func:`background` for an imported request; a declared register's flow is never the
-    browser's own."""
+    """:func:`background` for an imported request, or the browser's own by the capture's word
+    (:data:`INITIATED_BY`); a declared register's flow is never the browser's own."""
     if flow.origin == "declared":
         return None
+    if flow.initiator_type in INITIATED_BY and flow.initiator is None:
+        return INITIATED_BY[flow.initiator_type]
     return background(flow.host, flow.referrer, flow.initiator, flow.url)

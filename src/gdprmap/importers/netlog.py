@@ -174,7 +174,8 @@ class NetLogCapture(ConvertedCapture):
                 request = pending.setdefault(sid, _Request())
                 if len(request.hops) < MAX_HOPS:
                     request.hops.append(_Hop(index, params, event.get("time"),
-                                             page=self._page_of(params, bool(request.hops))))
+                                             page=self._page_of(params, bool(request.hops),
+                                                                names)))
                 if len(pending) > MAX_PENDING:
                     _, oldest = pending.popitem(last=False)
                     yield from self._entries(oldest, names)
@@ -205,11 +206,12 @@ class NetLogCapture(ConvertedCapture):
         for request in pending.values():
             yield from self._entries(request, names)
 
-    def _page_of(self, start: dict[str, Any], redirect: bool) -> str | None:
+    def _page_of(self, start: dict[str, Any], redirect: bool, names: _Names) -> str | None:
         """The page a request starts on; a main-frame request that is not a redirect's next hop
-        starts a new one (NetLog has no page records; its ``request_type`` says "main frame")."""
+        starts a new one (NetLog has no page records; its ``request_type`` says "main frame",
+        in older logs a load flag)."""
         url = start.get("url")
-        if start.get("request_type") == "main frame" and not redirect and isinstance(url, str) \
+        if _main_frame(start, names) and not redirect and isinstance(url, str) \
                 and url.startswith(("http://", "https://")) and is_unicode(url) and \
                 len(self.pages) < MAX_PAGES:
             page = f"page_{len(self.pages) + 1}"
@@ -265,6 +267,7 @@ class _Names:
 
     events: dict[int, str]
     errors: dict[int, str]  # net error number -> its name (ERR_BLOCKED_BY_CLIENT)
+    main_frame: int  # the load flag of a main-frame load in older logs (0: none)
     url_request: int
     begin: int
     end: int
@@ -303,7 +306,18 @@ class _Names:
         producer = "Chrome NetLog" + (
             f" ({name[:60]}{' ' + version[:40] if version else ''})"
             if isinstance(name, str) and name and is_unicode(name) else "")
-        return cls(events, errors, url_request, begin, end, offset, producer)
+        given = constants.get("loadFlag")
+        flags: dict[str, Any] = given if isinstance(given, dict) else {}
+        main_frame = next((v for k in ("MAIN_FRAME_DEPRECATED", "MAIN_FRAME")
+                           if isinstance(v := flags.get(k), int) and v > 0), 0)
+        return cls(events, errors, main_frame, url_request, begin, end, offset, producer)
+
+
+def _main_frame(start: dict[str, Any], names: _Names) -> bool:
+    """A top-level page load: ``request_type`` "main frame", or in older logs the load flag."""
+    flags = start.get("load_flags")
+    return start.get("request_type") == "main frame" or (
+        bool(names.main_frame) and isinstance(flags, int) and bool(flags & names.main_frame))
 
 
 def _dependency(params: dict[str, Any]) -> Any:
@@ -372,8 +386,14 @@ def _har_entry(hop: _Hop, names: _Names, *, redirected: bool,
     if isinstance(start.get("request_type"), str):
         entry["_resourceType"] = "document" if start["request_type"] == "main frame" else \
             start["request_type"]
-    if isinstance(start.get("initiator"), str) and start["initiator"].startswith("http"):
-        entry["_initiator"] = {"type": "other", "url": start["initiator"]}
+    initiator = start.get("initiator")
+    if isinstance(initiator, str) and initiator.startswith(("http://", "https://")):
+        entry["_initiator"] = {"type": "other", "url": initiator}
+    elif isinstance(initiator, str) and initiator.startswith("chrome-extension://"):
+        entry["_initiator"] = {"type": "extension"}
+    elif (initiator == "not an origin" or isinstance(initiator, str) and initiator.startswith(
+            ("chrome://", "chrome-search://"))) and not _main_frame(start, names):
+        entry["_initiator"] = {"type": "browser"}  # Chrome's own (omnibox, updates, New Tab)
     if hop.sent is None and hop.cached and hop.error is None:
         entry["_fromCache"] = "disk"  # the HTTP cache answered; no request headers were sent
     elif hop.sent is None and finished and not hop.bound:
