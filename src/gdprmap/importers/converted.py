@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from ..errors import InputError
 from ..models import CaptureInfo, Flow
 from .base import EntryGuard, ImportOptions, short, skipped_count
-from .har import EntryReader
+from .har import MAX_URL, EntryReader
 from .jsonstream import JsonError, JsonLimit
 
 
@@ -54,6 +54,13 @@ class ConvertedCapture:
         self.skipped = guard.skipped
         return guard, EntryReader(self.display, self.options.redactor(), self.pages,
                                   self._page_urls)
+
+    def _new_page(self, url: str) -> str:
+        """The page record of a visit of ``url`` (a navigation the log shows): its id."""
+        page = f"page_{len(self.pages) + 1}"
+        self.pages[page] = {"id": page, "title": url}
+        self._page_urls[page] = url[:MAX_URL]
+        return page
 
     def _flow(self, guard: EntryGuard, reader: EntryReader, index: int, entry: Any,
               place: str | None = None) -> Flow | None:

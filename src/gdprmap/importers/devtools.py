@@ -45,7 +45,7 @@ from ..models import Flow
 from . import compressed
 from .base import HashingReader, ImportOptions, epoch_iso, is_unicode, short
 from .converted import ConvertedCapture, stream_error
-from .har import MAX_URL, READ_BUFFER
+from .har import READ_BUFFER
 from .jsonstream import JsonError, JsonText
 
 BOM = b"\xef\xbb\xbf"
@@ -215,10 +215,7 @@ class DevtoolsCapture(ConvertedCapture):
             self._top_frame = frame if isinstance(frame, str) else None
         if navigation and isinstance(url, str) and frame == self._top_frame and \
                 len(self.pages) < MAX_PAGES:
-            page = f"page_{len(self.pages) + 1}"
-            self.pages[page] = {"id": page, "title": url}
-            self._page_urls[page] = url[:MAX_URL]
-            self._page = page
+            self._page = self._new_page(url)
         return self._page
 
 

@@ -48,7 +48,7 @@ from . import compressed
 from .base import HashingReader, ImportOptions, epoch_iso, is_unicode
 from .converted import ConvertedCapture, stream_error
 from .devtools import BOM, MAX_PAGES, _Unbommed
-from .har import MAX_URL, READ_BUFFER
+from .har import READ_BUFFER
 from .jsonstream import JsonError, JsonText
 from .unsent import NETLOG_UNSENT
 
@@ -214,10 +214,7 @@ class NetLogCapture(ConvertedCapture):
         if _main_frame(start, names) and not redirect and isinstance(url, str) \
                 and url.startswith(("http://", "https://")) and is_unicode(url) and \
                 len(self.pages) < MAX_PAGES:
-            page = f"page_{len(self.pages) + 1}"
-            self.pages[page] = {"id": page, "title": url}
-            self._page_urls[page] = url[:MAX_URL]
-            self._page = page
+            self._page = self._new_page(url)
         return self._page
 
     def _entries(self, request: _Request,

@@ -16,6 +16,9 @@ _BROWSERMOB = "BrowserMob Proxy, browsermob-core HarCaptureUtil (RESOLUTION_FAIL
 _DEVTOOLS = ("Chrome DevTools HAR export (front_end/models/har/Log.ts): _fromCache is written when "
              "request.cached() - served from the memory or disk cache without a transfer")
 
+# gdprmap's NetLog reader writes this when a request ended in the log without request headers
+NETLOG_UNSENT = "NetLog: ended on no connection, without sending request headers"
+
 # error as the producer writes it -> (why it was never sent, where the producer defines it)
 _NEVER_SENT: dict[str, tuple[str, str]] = {
     "net::ERR_BLOCKED_BY_CLIENT": (
@@ -31,16 +34,15 @@ _NEVER_SENT: dict[str, tuple[str, str]] = {
                            _DEVTOOLS),
     "_fromCache: disk": ("served from the browser's disk cache: nothing was transferred",
                          _DEVTOOLS),
+    NETLOG_UNSENT: (
+        "the request ended without being bound to a connection or sending its headers (an "
+        "internal redirect such as an HSTS upgrade, or a cache-only lookup)",
+        "Chromium NetLog: a request's binding to a stream job or session, and "
+        "HTTP_TRANSACTION_SEND_REQUEST_HEADERS or its HTTP/2 and QUIC forms, are logged for "
+        "every request that uses a connection or sends its headers "
+        "(net/log/net_log_event_type_list.h)"),
 }
 _BROWSERMOB_PREFIX = "Unable to resolve host: "
-# gdprmap's NetLog reader writes this when a request ended in the log without request headers
-NETLOG_UNSENT = "NetLog: ended on no connection, without sending request headers"
-_NEVER_SENT[NETLOG_UNSENT] = (
-    "the request ended without being bound to a connection or sending its headers (an internal "
-    "redirect such as an HSTS upgrade, or a cache-only lookup)",
-    "Chromium NetLog: a request's binding to a stream job or session, and "
-    "HTTP_TRANSACTION_SEND_REQUEST_HEADERS or its HTTP/2 and QUIC forms, are logged for every "
-    "request that uses a connection or sends its headers (net/log/net_log_event_type_list.h)")
 
 
 def never_sent(entry: dict[str, Any], response: dict[str, Any]) -> str | None:
