@@ -82,9 +82,9 @@ _SUFFIXES = frozenset("""inc incorporated llc lc llp lp ltd limited corp corpora
 plc pbc pc gmbh ag sa sas sarl bv nv srl spa ab as aps oy kk pty pte""".split())
 
 
-def normalise_name(name: str) -> str:
-    """The comparison form of a legal name: no case, accents, punctuation, parenthesised text
-    ("(d/b/a Sentry)"), "d/b/a ..." tails or trailing legal-form words ("Inc.", "L.L.C.")."""
+def _name_words(name: str) -> list[str]:
+    """A legal name's words: no case, accents, punctuation, parenthesised text ("(d/b/a
+    Sentry)") or "d/b/a ..." tails; dotted abbreviations joined ("L.L.C." -> "llc")."""
     text = unicodedata.normalize("NFKD", name[:300])  # legal names are short (issue 17)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = re.sub(r"\([^)]*\)", " ", text)
@@ -92,7 +92,13 @@ def normalise_name(name: str) -> str:
     text = text.replace("&", " and ")
     text = re.sub(r"\b([a-z])\.(?=[a-z]\.)", r"\1", text)  # "l.l.c." -> "llc."
     text = re.sub(r"\b([a-z])\.([a-z])\.?(?![a-z])", r"\1\2", text)
-    words = re.sub(r"[^0-9a-z]+", " ", text).split()
+    return re.sub(r"[^0-9a-z]+", " ", text).split()
+
+
+def normalise_name(name: str) -> str:
+    """The comparison form of a legal name (:func:`_name_words`) without its trailing
+    legal-form words ("Inc.", "L.L.C.") and a leading "The"."""
+    words = _name_words(name)
     while words and words[-1] in _SUFFIXES:
         words.pop()
     if words and words[0] == "the" and len(words) > 1:
@@ -109,12 +115,7 @@ def legal_form(name: str) -> str | None:
     """The legal form a name ends with ("Inc." and "Incorporated" alike), or None without one.
     Two names that normalise alike but carry different forms ("Atlassian Corporation",
     "Atlassian, Inc.") may be two companies of one group."""
-    text = unicodedata.normalize("NFKD", name[:300]).casefold()
-    text = re.sub(r"\([^)]*\)", " ", text)
-    text = re.split(r"\b(?:d/b/a|dba|doing business as|f/k/a|fka|formerly)\b", text)[0]
-    text = re.sub(r"\b([a-z])\.(?=[a-z]\.)", r"\1", text)
-    text = re.sub(r"\b([a-z])\.([a-z])\.?(?![a-z])", r"\1\2", text)
-    words = re.sub(r"[^0-9a-z]+", " ", text).split()
+    words = _name_words(name)
     if not words or words[-1] not in _SUFFIXES:
         return None
     return _FORM_FAMILY.get(words[-1], words[-1])
