@@ -65,6 +65,18 @@ def test_every_verdict_names_rule_law_and_evidence(report_2022):
             assert f["evidence"]
 
 
+def test_an_exhibit_is_listed_once_however_many_terms_it_proves(report_2022):
+    # "chirurgie viscerale" and "oncologie" are read in the same Referer of the same request:
+    # one proof, not two (a report repeating an exhibit overstates it)
+    for r in report_2022["recipients"]:
+        for listed in [d["evidence"] for d in r["data"]] + [f["evidence"] for f in r["findings"]]:
+            keys = [json.dumps(e, sort_keys=True) for e in listed]
+            assert len(keys) == len(set(keys)), r["id"]
+    sentry = next(r for r in report_2022["recipients"] if r["id"] == "org:functional-software-inc")
+    health = next(d for d in sentry["data"] if d["iri"] == HEALTH)
+    assert len(health["terms"]) > len({(e["entry"], e["field"]) for e in health["evidence"]})
+
+
 def test_json_contract_fields(report_2022):
     doc = report_2022
     assert doc["schema_version"] == SCHEMA_VERSION

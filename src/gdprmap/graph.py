@@ -101,15 +101,21 @@ class CategoryStats:
         if item.context and item.context not in self.contexts and (
                 len(self.contexts) < CONTEXTS_KEPT):
             self.contexts.append(item.context)
-            self.evidence.append(item.evidence)  # the context keeps its proof
+            self._keep(item.evidence)  # the context keeps its proof
             return
         if item.term and item.term not in self.terms:
             self.terms.append(item.term)
             if len(self.evidence) < EVIDENCE_PER_CATEGORY * 2:
-                self.evidence.append(item.evidence)  # each distinct term keeps its proof
+                self._keep(item.evidence)  # each distinct term keeps its proof
                 return
         if new_flow and len(self.evidence) < EVIDENCE_PER_CATEGORY:
             self.evidence.append(item.evidence)
+
+    def _keep(self, evidence: Evidence) -> None:
+        """Two terms or contexts read in the same field of the same request have one proof:
+        listed once (a report repeating an exhibit overstates it)."""
+        if not any(e is evidence or e == evidence for e in self.evidence):
+            self.evidence.append(evidence)
 
 
 @dataclass

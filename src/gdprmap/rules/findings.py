@@ -97,7 +97,8 @@ class Judge:
         for m in _merge_categories([swap.match(m)
                                     for m in self._by_subject.get(rep_recipient, [])]):
             evidence_of = {d.iri: d.evidence for d in case.data}
-            ev = [e for iri in m.bindings["category"] for e in evidence_of.get(iri, ())[:2]]
+            ev = list(dict.fromkeys(  # one request can prove several categories: once each
+                e for iri in m.bindings["category"] for e in evidence_of.get(iri, ())[:2]))
             findings.append(self._finding(m, case, names, ev, ()))
         worst = max((t.verdict for t in transfers), key=lambda v: v.rank, default=Verdict.UNKNOWN)
         return worst, list(dict.fromkeys(transfers)), list(dict.fromkeys(findings))
