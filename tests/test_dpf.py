@@ -540,3 +540,11 @@ def test_a_name_of_another_legal_form_is_not_the_same_company(tmp_path):
     assert dpf.legal_form("Functional Software, Inc. (d/b/a Sentry)") == "inc"
     assert dpf.legal_form("Podium Corporation, Inc.") == "inc"
     assert dpf.legal_form("Atlassian Corporation") == "corp" != dpf.legal_form("Atlassian, Inc.")
+    # a benefit corporation's designation after its form is not another form; alone it is one
+    assert dpf.normalise_name("Osano, Inc., a Public Benefit Corporation") == "osano"
+    assert dpf.legal_form("Osano, Inc., a Public Benefit Corporation") == "inc"
+    assert dpf.legal_form("Union Global Inc. PBC") == "inc"
+    assert dpf.legal_form("Help Scout PBC") == "pbc" != dpf.legal_form("Help Scout, Inc.")
+    osano = dpf.read_dpf_list(write_dpf_list(tmp_path / "pbc.xlsx", [
+        row("Osano, Inc., a Public Benefit Corporation", "2020-03-04")])).lookup("Osano, Inc.")
+    assert osano.entry is not None and not osano.other_form

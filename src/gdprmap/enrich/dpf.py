@@ -92,7 +92,18 @@ def _name_words(name: str) -> list[str]:
     text = text.replace("&", " and ")
     text = re.sub(r"\b([a-z])\.(?=[a-z]\.)", r"\1", text)  # "l.l.c." -> "llc."
     text = re.sub(r"\b([a-z])\.([a-z])\.?(?![a-z])", r"\1\2", text)
-    return re.sub(r"[^0-9a-z]+", " ", text).split()
+    words = re.sub(r"[^0-9a-z]+", " ", text).split()
+    # "Osano, Inc., a Public Benefit Corporation", "Union Global Inc. PBC": a benefit
+    # corporation's designation after its legal form is part of the name, not another form
+    for tail in _BENEFIT_DESIGNATIONS:
+        if len(words) > len(tail) + 1 and words[-len(tail):] == tail and (
+                words[-len(tail) - 1] in _SUFFIXES):
+            return words[:-len(tail)]
+    return words
+
+
+_BENEFIT_DESIGNATIONS = (["a", "public", "benefit", "corporation"],
+                         ["public", "benefit", "corporation"], ["pbc"])
 
 
 def normalise_name(name: str) -> str:
