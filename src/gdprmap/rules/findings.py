@@ -68,7 +68,6 @@ class Judge:
         findings: list[Finding] = []
         transfers: list[Transfer] = []
         for cand in case.candidates:
-            origin = candidate_iri(cand.key)
             rep_origin = candidate_iri(evaluation.candidate_alias.get(cand.key, cand.key))
             for rep_subject in (rep_origin, *sorted(self._derived_by_origin.get(rep_origin, []))):
                 rep_deciding = self._deciding.get(rep_subject)
