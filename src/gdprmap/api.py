@@ -9,7 +9,7 @@ import tempfile
 import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 

@@ -489,7 +489,6 @@ def _recipient_view(
     registers: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     org = r.organisation
-    jur = flowmap.recipient_jurisdictions(r)
     cats: list[dict[str, Any]] = []
     by_iri = {d.iri: d for d in r.data}
     for iri, (label, special) in flowmap.recipient_categories(r).items():

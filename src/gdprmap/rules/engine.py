@@ -233,7 +233,7 @@ class Ruleset:
     def _load_rules(self) -> list[Rule]:
         from rdflib import RDF, Literal, Namespace, URIRef
         from rdflib.collection import Collection
-        from rdflib.namespace import DCTERMS, RDFS
+        from rdflib.namespace import DCTERMS
 
         gm = Namespace(GM)
         g = self.graph
