@@ -289,3 +289,13 @@ def test_who_initiated_a_request_keeps_the_browsers_own_apart(tmp_path):
     flows = list(capture)
     assert capture.info().pages == ("https://www.shop.example/",)
     assert {f.initiator_type for f in flows} == {None}  # no initiator: the page's
+
+
+def test_header_lines_leave_out_request_status_and_pseudo_header_lines():
+    # one reader of "Name: value" lines for both formats: request and status lines (spaces in
+    # the name) and HTTP/2 pseudo-headers (no name) are not headers
+    from gdprmap.importers.base import header_lines
+    assert header_lines(["GET /p?a=1 HTTP/1.1", "HTTP/1.1 200 OK", ":authority: x.example",
+                         "Host: x.example", "Referer:  https://a.example/p ", 7, "Bad line"]) == [
+        ("Host", "x.example"), ("Referer", "https://a.example/p")]
+    assert header_lines(None) == []

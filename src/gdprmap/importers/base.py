@@ -189,6 +189,19 @@ def epoch_iso(seconds: Any) -> str | None:
     return moment.isoformat() if moment else None
 
 
+def header_lines(lines: Any) -> list[tuple[str, str]]:
+    """``("Name", "value")`` pairs of ``"Name: value"`` header lines (WebPageTest's results,
+    Chrome's NetLog). A request or status line (``GET / HTTP/1.1``: spaces in the name) and
+    HTTP/2 pseudo-headers (``:authority: x``: no name) are not headers a HAR lists."""
+    pairs = []
+    for line in lines if isinstance(lines, list) else ():
+        if isinstance(line, str):
+            name, colon, value = line.partition(":")
+            if colon and name and not any(c.isspace() for c in name):
+                pairs.append((name, value.strip()))
+    return pairs
+
+
 def ip_or_none(value: Any) -> str | None:
     """An IP address in canonical form, from plain or bracketed (Firefox: "[2001:db8::1]")
     text, with an optional zone id dropped; anything else is None."""

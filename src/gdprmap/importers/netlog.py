@@ -16,7 +16,8 @@ being bound to a connection or sending request headers (an HSTS upgrade's intern
 cache-only lookup that missed) is marked as never sent - the log records every binding and every
 send - and the HAR reader leaves them all out of the recipients. A hop bound to a connection
 stays a request even if it sent nothing (the connection showed the server the visitor's
-address), as does a request still open when the log ends. Pages: each main-frame request (``request_type``) that is not a redirect starts one. Each hop becomes the HAR
+address), as does a request still open when the log ends. Pages: each main-frame request
+(``request_type``) that is not a redirect starts one. Each hop becomes the HAR
 entry a DevTools export would write for it and is read by the HAR entry reader, which redacts
 and checks it like any other (cookie values: Chrome strips them unless the log was captured
 with "Include cookies and credentials"; when it was not, the reader redacts them).
@@ -45,7 +46,7 @@ from typing import Any, ClassVar
 from ..errors import InputError
 from ..models import Flow
 from . import compressed
-from .base import HashingReader, ImportOptions, epoch_iso, is_unicode
+from .base import HashingReader, ImportOptions, epoch_iso, header_lines, is_unicode
 from .converted import ConvertedCapture, stream_error
 from .devtools import BOM, MAX_PAGES, _Unbommed
 from .har import READ_BUFFER
@@ -332,22 +333,10 @@ def _host_of(address: str | None) -> str | None:
     return address.rsplit(":", 1)[0] if address.count(":") == 1 else address
 
 
-def _lines(lines: Any) -> list[tuple[str, str]]:
-    """``"name: value"`` lines as pairs; HTTP/2 pseudo-headers (``:path: /``) left out."""
-    out = []
-    for line in lines if isinstance(lines, list) else ():
-        if not isinstance(line, str) or line.startswith(":"):
-            continue
-        name, sep, value = line.partition(":")
-        if sep and name.strip():
-            out.append((name.strip(), value.strip()))
-    return out
-
-
 def _har_entry(hop: _Hop, names: _Names, *, redirected: bool,
                address: str | None = None, finished: bool = True) -> dict[str, Any]:
     start = hop.start
-    headers = _lines(hop.sent)
+    headers = header_lines(hop.sent)
     try:
         moment = (names.offset_ms + float(hop.time)) / 1000
         started = epoch_iso(moment) if math.isfinite(moment) else None
@@ -363,7 +352,7 @@ def _har_entry(hop: _Hop, names: _Names, *, redirected: bool,
         first = hop.received[0] if isinstance(hop.received[0], str) else ""
         code = first.split(" ", 2)[1] if first.count(" ") >= 1 else ""
         status = int(code) if code.isdigit() and len(code) == 3 else 0
-        response_headers = _lines(hop.received[1:])
+        response_headers = header_lines(hop.received[1:])
     mime = next((v for n, v in response_headers if n.lower() == "content-type"), "")
     location = next((v for n, v in response_headers if n.lower() == "location"), "")
     response: dict[str, Any] = {

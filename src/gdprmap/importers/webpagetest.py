@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 from ..errors import InputError
 from ..models import Flow
-from .base import ImportOptions, first_bad_text, is_unicode, read_bytes, short
+from .base import ImportOptions, first_bad_text, header_lines, is_unicode, read_bytes, short
 from .converted import ConvertedCapture
 from .har import MAX_URL
 
@@ -127,8 +127,8 @@ def _har_entry(request: Any, start: Any, page: str) -> Any:
         return request
     headers: dict[str, Any] = request["headers"] if isinstance(request.get("headers"),
                                                                 dict) else {}
-    sent = _lines(headers.get("request"))
-    received = _lines(headers.get("response"))
+    sent = header_lines(headers.get("request"))
+    received = header_lines(headers.get("response"))
     location = next((v for n, v in received if n.lower() == "location"), "")
     entry: dict[str, Any] = {
         "startedDateTime": _started(start, request.get("load_start")),
@@ -151,18 +151,6 @@ def _har_entry(request: Any, start: Any, page: str) -> Any:
     if not isinstance(status, int) or isinstance(status, bool) or status < 0:
         entry["response"]["status"] = 0  # -1 or missing: no response recorded
     return entry
-
-
-def _lines(lines: Any) -> list[tuple[str, str]]:
-    """("Name", "value") pairs of WebPageTest's header lines; the request or status line and
-    HTTP/2 pseudo-headers (":authority: x") are not headers a HAR lists."""
-    pairs = []
-    for line in lines if isinstance(lines, list) else ():
-        if isinstance(line, str):
-            name, colon, value = line.partition(":")
-            if colon and name and not any(c.isspace() for c in name):  # not ":authority: x"
-                pairs.append((name, value[1:] if value.startswith(" ") else value))
-    return pairs
 
 
 def _started(start: Any, offset_ms: Any) -> str | None:
