@@ -120,6 +120,14 @@ def test_bad_files(write_har, raw, message):
         read(write_har(None, raw=raw))
 
 
+def test_a_syntax_error_names_the_punctuation_expected_but_quotes_no_input(write_har):
+    # the parser's own quoted ',' and '}' stay; a quoted piece of the capture never does
+    with pytest.raises(InputError, match=r"not valid JSON: expected ',' or '}' at character 22"):
+        read(write_har(None, raw=b'{"log":\n[\n    2,1,3\n]\n"request:"}'))
+    from gdprmap.importers.base import short
+    assert short(ValueError("bad value 'Bearer sk_live_4f' in \"a=b\"")) == "bad value … in …"
+
+
 def test_huge_url_is_refused(write_har):
     path = write_har(har([entry("https://a.example/" + "x" * (1 << 20))]))
     with pytest.raises(InputError, match="entry 0: request.url: longer than"):

@@ -236,13 +236,18 @@ def short(e: BaseException) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     text = str(text).strip().splitlines()[0] if str(text).strip() else type(e).__name__
-    text = _QUOTED.sub("…", text[:2000])
+    text = _QUOTED.sub(_unquoted, text[:2000])
     return scrub_text("".join(c if c.isprintable() else "?" for c in text)[:160])
 
 
 # 'quoted' or "quoted" text in an error message, and what follows "as" or ":" in the
 # standard library's "could not be cast to integer value as ..." style
 _QUOTED = re.compile(r"'[^'\n]{0,2000}+'?|\"[^\"\n]{0,2000}+\"?|(?<=value as ).{0,2000}+")
+
+
+def _unquoted(match: re.Match[str]) -> str:
+    # a quoted punctuation mark is the parser's own syntax ("expected ',' or '}'"), never input
+    return match[0] if re.fullmatch(r"(['\"])[,:;{}\[\]'\"]\1", match[0]) else "…"
 
 
 def url_problem(e: ValueError) -> str:
