@@ -139,6 +139,22 @@ def test_a_2024_capture_of_a_company_that_left_in_2025_is_judged_listed(world):
     assert later.dpf == "inactive" and "Inactive Start Date" in later.dpf_basis
 
 
+@pytest.mark.parametrize("status", ["active", "not-listed", "inactive"])
+def test_a_status_read_before_the_as_of_date_says_a_later_change_would_not_show(status):
+    read = dt.date(2026, 3, 24)
+    listing = dpf.Listing(status, "list.xlsx row 7", read, since=dt.date(2016, 11, 9),
+                          until=dt.date(2025, 1, 6) if status == "inactive" else None)
+    on_the_day = dpf.judge(listing, read)
+    later = dpf.judge(listing, dt.date(2026, 6, 30))
+    assert later.status == on_the_day.status == status  # carried forward, not dropped
+    assert "would not show" not in on_the_day.basis
+    assert later.basis.endswith("the source is of 2026-03-24, before 2026-06-30: a change "
+                                "since 2026-03-24 would not show here")
+    # an unknown status has nothing to carry forward
+    assert "would not show" not in dpf.judge(dpf.Listing("unknown", None, read),
+                                             dt.date(2026, 6, 30)).basis
+
+
 def test_install_date_before_the_dpf_is_no_dpf_adequacy(world):
     alpha = recipient(assess(world, "2023-07-09"), "alpha")
     assert alpha.organisation.chain[0].dpf == "not-listed"

@@ -27,7 +27,8 @@ date and before its Inactive Start Date. "Active - Re-certification under Review
 active. A fact the record or the List does not give (the listing date, since when an inactive
 organisation is inactive) makes the status ``unknown`` on the dates it decides - never adequate.
 An entity absent from a full List is ``not-listed``: the site's search gives false negatives, the
-export does not (organisations that left stay on it as Inactive).
+export does not (organisations that left stay on it as Inactive). A status read on a date before
+the as-of date is carried forward, and its sentence says that a later change would not show.
 """
 
 from __future__ import annotations
@@ -589,6 +590,11 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
     """Whether ``listing`` covered its organisation on ``as_of`` (see the module docstring)."""
 
     def say(status: Status, basis: str) -> Judgement:
+        if status != "unknown" and listing.checked and as_of > listing.checked:
+            # the source cannot show the as-of date: the status read is carried forward, and
+            # the sentence says so (a listing can end, or begin, after the List was read)
+            basis += (f"; the source is of {listing.checked}, before {as_of}: a change since "
+                      f"{listing.checked} would not show here")
         return Judgement(status, basis, listing)
 
     checked = f" (read {listing.checked})" if listing.checked else ""
