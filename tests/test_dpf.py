@@ -113,7 +113,8 @@ BOUNDARIES = [
     ("bravo", "2024-05-01", "2024-05-02", "safeguards-required", "adequate"),  # Install Date
     ("charlie", "2025-02-28", "2025-03-01", "adequate", "safeguards-required"),  # Inactive Start
     ("delta", "2023-09-19", "2023-09-20", "safeguards-required", "adequate"),  # re-cert review
-    ("echo", "2023-09-30", "2023-10-01", "safeguards-required", "adequate"),  # covered entity
+    # a covered entity: from the List's date (2026-12-01), not its participant's Install Date
+    ("echo", "2026-11-30", "2026-12-01", "safeguards-required", "adequate"),
 ]
 
 
@@ -153,6 +154,18 @@ def test_a_status_read_before_the_as_of_date_says_a_later_change_would_not_show(
     # an unknown status has nothing to carry forward
     assert "would not show" not in dpf.judge(dpf.Listing("unknown", None, read),
                                              dt.date(2026, 6, 30)).basis
+
+
+def test_a_covered_entity_is_not_dated_by_its_participants_install_date(world):
+    # Echo Holdings, Inc. is listed from 2023-10-01; Echo Segment is among its Covered
+    # Entities, which may have been added years later (an acquisition): not covered before the
+    # List's own date, and the sentence says why
+    echo = recipient(assess(world, "2024-06-01"), "echo").organisation.chain[0]
+    assert echo.dpf == "unknown" and echo.dpf_since is None
+    assert "among the Covered Entities of 'Echo Holdings, Inc.'" in echo.dpf_basis
+    assert "not when this one became covered" in echo.dpf_basis
+    later = recipient(assess(world, "2026-12-01"), "echo").organisation.chain[0]
+    assert later.dpf == "active" and "Covered Entities of 'Echo Holdings, Inc.'" in later.dpf_basis
 
 
 def test_install_date_before_the_dpf_is_no_dpf_adequacy(world):

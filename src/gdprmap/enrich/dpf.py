@@ -23,7 +23,9 @@ different entries matching is *ambiguous* and reported, never resolved by a gues
 
 **Judgement** (``judge``): a listed organisation is covered at the as-of date only if the date is
 on or after 2023-07-10 (the DPF decision's entry into force), on or after its listing (Install)
-date and before its Inactive Start Date. "Active - Re-certification under Review" counts as
+date and before its Inactive Start Date. An organisation found only among another participant's
+Covered Entities has no Install Date of its own (the participant's dates its own listing; a
+subsidiary acquired later is added later): it counts as covered from the List's date only. "Active - Re-certification under Review" counts as
 active. A fact the record or the List does not give (the listing date, since when an inactive
 organisation is inactive) makes the status ``unknown`` on the dates it decides - never adequate.
 An entity absent from a full List is ``not-listed``: the site's search gives false negatives, the
@@ -575,6 +577,9 @@ class Listing:
     participant_id: str | None = None
     non_hr: bool | None = True  # False: the listing covers HR data only
     note: str | None = None  # e.g. what made it ambiguous
+    # the participant whose Covered Entities name the organisation: its Install Date is that
+    # participant's own, not the date the organisation became covered (e.g. a later acquisition)
+    covered_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -604,6 +609,10 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
     # ... and for a date read on the List, the List it was read on and that List's date
     on = ("," + per if per else "") + (
         f" of {listing.checked}" if listing.source and listing.checked else "")
+    among = (f", among the Covered Entities of {listing.covered_by!r}"
+             if listing.covered_by else "")
+    undated = ("the List dates that organisation's own listing, not when this one became "
+               "covered" if listing.covered_by else "the listing (Install) date is not recorded")
     if listing.status == "unknown":
         return say("unknown", listing.note or "no DPF List status recorded")
     if listing.status == "not-listed":
@@ -627,10 +636,10 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
             return say("active", f"listed from {listing.since} (Install Date{on})"
                        + (f" until {listing.until}" if listing.until else ""))
         if listing.checked and as_of >= listing.checked:
-            return say("active", f"listed{per}, dated {listing.checked}")
+            return say("active", f"listed{per}, dated {listing.checked}{among}")
         when = f"dated {listing.checked}" if listing.checked else "at an unrecorded date"
-        return say("unknown", f"listed{per}, {when}, but the listing (Install) date is not "
-                              f"recorded, so coverage on {as_of} is not established")
+        return say("unknown", f"listed{per}, {when}{among}, but {undated}, so coverage on "
+                              f"{as_of} is not established")
     # inactive
     if listing.until is None:
         if listing.checked and as_of >= listing.checked:
@@ -640,8 +649,8 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
     if listing.since:
         return say("active", f"listed from {listing.since} (Install Date) until "
                              f"{listing.until} (Inactive Start Date{on})")
-    return say("unknown", f"listed until {listing.until}, but the listing (Install) date is "
-                          f"not recorded, so coverage on {as_of} is not established")
+    return say("unknown", f"listed until {listing.until}{among}, but {undated}, so coverage on "
+                          f"{as_of} is not established")
 
 
 def record_listing(rec: EntityRecord) -> Listing:
@@ -670,14 +679,18 @@ def list_listing(match: ListMatch, dpf_list: DpfList, name: str) -> Listing:
                             f"{name!r} as its Legal Name or among its Covered Entities")
     status = entry.listed_status
     note = None
+    # matched as one of another participant's Covered Entities (by name, or by a recorded
+    # participant id that is the group's): the Install Date is not this organisation's
+    covered_by = (entry.legal_name if normalise_name(name) != normalise_name(entry.legal_name)
+                  else None)
     if status == "unknown":
         note = f"DPF List row {entry.row}: status {entry.status!r} not understood"
     elif entry.non_hr is not True:
         note = repr(entry.non_hr_text) if entry.non_hr_text else "empty"
     return Listing(status, f"{dpf_list.path} row {entry.row}", dpf_list.date,
-                   since=entry.install, until=entry.inactive,
+                   since=None if covered_by else entry.install, until=entry.inactive,
                    participant_id=entry.participant_id,
-                   non_hr=entry.non_hr, note=note)
+                   non_hr=entry.non_hr, note=note, covered_by=covered_by)
 
 
 def _list_name(dpf_list: DpfList) -> str:
