@@ -168,6 +168,17 @@ def test_a_covered_entity_is_not_dated_by_its_participants_install_date(world):
     assert later.dpf == "active" and "Covered Entities of 'Echo Holdings, Inc.'" in later.dpf_basis
 
 
+def test_a_renamed_participant_found_by_its_id_keeps_its_own_install_date(world):
+    # the record's participant id finds the entry under a new legal name that is not among the
+    # Covered Entities: the participant itself, renamed - its Install Date is its own
+    listed = dpf.read_dpf_list(world["list"])
+    renamed = dpf.list_listing(listed.lookup("Alpha Old Name, Inc.", "101"), listed,
+                               "Alpha Old Name, Inc.")
+    assert renamed.since == dt.date(2016, 8, 15) and renamed.covered_by is None
+    covered = dpf.list_listing(listed.lookup("Echo Segment LLC"), listed, "Echo Segment LLC")
+    assert covered.since is None and covered.covered_by == "Echo Holdings, Inc."
+
+
 def test_install_date_before_the_dpf_is_no_dpf_adequacy(world):
     alpha = recipient(assess(world, "2023-07-09"), "alpha")
     assert alpha.organisation.chain[0].dpf == "not-listed"

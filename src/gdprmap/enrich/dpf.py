@@ -25,9 +25,10 @@ different entries matching is *ambiguous* and reported, never resolved by a gues
 on or after 2023-07-10 (the DPF decision's entry into force), on or after its listing (Install)
 date and before its Inactive Start Date. An organisation found only among another participant's
 Covered Entities has no Install Date of its own (the participant's dates its own listing; a
-subsidiary acquired later is added later): it counts as covered from the List's date only. "Active - Re-certification under Review" counts as
-active. A fact the record or the List does not give (the listing date, since when an inactive
-organisation is inactive) makes the status ``unknown`` on the dates it decides - never adequate.
+subsidiary acquired later is added later): it counts as covered from the List's date only.
+"Active - Re-certification under Review" counts as active. A fact the record or the List does
+not give (the listing date, since when an inactive organisation is inactive) makes the status
+``unknown`` on the dates it decides - never adequate.
 An entity absent from a full List is ``not-listed``: the site's search gives false negatives, the
 export does not (organisations that left stay on it as Inactive). A status read on a date before
 the as-of date is carried forward, and its sentence says that a later change would not show.
@@ -679,10 +680,11 @@ def list_listing(match: ListMatch, dpf_list: DpfList, name: str) -> Listing:
                             f"{name!r} as its Legal Name or among its Covered Entities")
     status = entry.listed_status
     note = None
-    # matched as one of another participant's Covered Entities (by name, or by a recorded
-    # participant id that is the group's): the Install Date is not this organisation's
-    covered_by = (entry.legal_name if normalise_name(name) != normalise_name(entry.legal_name)
-                  else None)
+    # named among another participant's Covered Entities (matched by that name, or by the
+    # group's participant id recorded for it): the Install Date is not this organisation's
+    key = normalise_name(name)
+    covered_by = (entry.legal_name if key != normalise_name(entry.legal_name)
+                  and key in {normalise_name(c) for c in entry.covered} else None)
     if status == "unknown":
         note = f"DPF List row {entry.row}: status {entry.status!r} not understood"
     elif entry.non_hr is not True:

@@ -245,9 +245,12 @@ def short(e: BaseException) -> str:
 _QUOTED = re.compile(r"'[^'\n]{0,2000}+'?|\"[^\"\n]{0,2000}+\"?|(?<=value as ).{0,2000}+")
 
 
+# a quoted punctuation mark is the parser's own syntax ("expected ',' or '}'"), never input
+_SYNTAX_MARK = re.compile(r"(['\"])[,:;{}\[\]'\"]\1")
+
+
 def _unquoted(match: re.Match[str]) -> str:
-    # a quoted punctuation mark is the parser's own syntax ("expected ',' or '}'"), never input
-    return match[0] if re.fullmatch(r"(['\"])[,:;{}\[\]'\"]\1", match[0]) else "…"
+    return match[0] if _SYNTAX_MARK.fullmatch(match[0]) else "…"
 
 
 def url_problem(e: ValueError) -> str:
