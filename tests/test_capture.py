@@ -325,6 +325,25 @@ def test_missing_browser_says_how_to_install(tmp_path):
         assert "apt-get install chromium" in result.output and "--browser PATH" in result.output
 
 
+def test_a_browser_slow_to_give_its_version_is_recorded_not_refused(tmp_path, monkeypatch):
+    # Debian's chromium wrapper answered `--version` after more than 20 s on a loaded machine:
+    # the version is then unknown, said so, and the capture goes on; a browser that cannot be
+    # run at all is still an error
+    from gdprmap.capture import session
+    from gdprmap.errors import CaptureError
+
+    slow = tmp_path / "slow-browser"
+    slow.write_text("#!/bin/sh\nsleep 5\necho 'Chromium 999'\n")
+    slow.chmod(0o755)
+    monkeypatch.setattr(session, "VERSION_TIMEOUT", 0.3)
+    assert session.browser_version(str(slow)) == "unknown (no answer to --version within 0.3 s)"
+    broken = tmp_path / "not-a-program"
+    broken.write_bytes(b"\x7fELF broken")
+    broken.chmod(0o755)
+    with pytest.raises(CaptureError, match="cannot run"):
+        session.browser_version(str(broken))
+
+
 def test_bad_options_exit_2(tmp_path):
     for extra in (["--consent", "maybe"], ["--viewport", "big"], ["--timeout", "0"]):
         result = CliRunner().invoke(main, ["capture", "https://www.example.fr/", "-o",

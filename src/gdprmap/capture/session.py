@@ -103,10 +103,19 @@ def find_browser(path: str | None) -> str:
     raise CaptureError(f"no Chromium browser found on PATH: {INSTALL_HINT}")
 
 
+VERSION_TIMEOUT = 20  # seconds for `BROWSER --version`
+
+
 def browser_version(executable: str) -> str:
+    """The browser's own version line, for the run record. A browser that cannot be run at all
+    is an error; one that does not answer in time on a loaded machine (Debian's wrapper script
+    has been seen to take over 20 s) is recorded as of unknown version - starting it, with its
+    own timeout, tells whether it works."""
     try:
         out = subprocess.run([executable, "--version"], capture_output=True, text=True,
-                             timeout=20, check=False).stdout.strip()
+                             timeout=VERSION_TIMEOUT, check=False).stdout.strip()
+    except subprocess.TimeoutExpired:
+        return f"unknown (no answer to --version within {VERSION_TIMEOUT} s)"
     except (OSError, subprocess.SubprocessError) as e:
         raise CaptureError(f"cannot run {executable}: {e}: {INSTALL_HINT}") from e
     return out.splitlines()[0][:200] if out else "unknown"
