@@ -114,7 +114,7 @@ class CategoryStats:
     def _keep(self, evidence: Evidence) -> None:
         """Two terms or contexts read in the same field of the same request have one proof:
         listed once (a report repeating an exhibit overstates it)."""
-        if not any(e is evidence or e == evidence for e in self.evidence):
+        if evidence not in self.evidence:  # identity, then equality
             self.evidence.append(evidence)
 
 

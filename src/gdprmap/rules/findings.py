@@ -93,9 +93,9 @@ class Judge:
                     findings.append(self._finding(m, case, labels if m.rule.verdict else names,
                                                   case.sample, steps))
         rep_recipient = recipient_iri(evaluation.recipient_alias.get(case.id, case.id))
+        evidence_of = {d.iri: d.evidence for d in case.data}
         for m in _merge_categories([swap.match(m)
                                     for m in self._by_subject.get(rep_recipient, [])]):
-            evidence_of = {d.iri: d.evidence for d in case.data}
             ev = list(dict.fromkeys(  # one request can prove several categories: once each
                 e for iri in m.bindings["category"] for e in evidence_of.get(iri, ())[:2]))
             findings.append(self._finding(m, case, names, ev, ()))
