@@ -156,6 +156,17 @@ def test_a_status_read_before_the_as_of_date_says_a_later_change_would_not_show(
                                              dt.date(2026, 6, 30)).basis
 
 
+def test_a_recorded_absence_names_the_list_and_its_date():
+    # a knowledge-base record of "not on the List" rests on a full export: the sentence names
+    # it and its date, and carries the absence forward with the caveat past that date
+    listing = dpf.Listing("not-listed", "https://example.org/list.xlsx", dt.date(2026, 3, 24))
+    basis = dpf.judge(listing, dt.date(2025, 2, 1)).basis
+    assert basis == ("not on the DPF List, per https://example.org/list.xlsx of 2026-03-24")
+    assert dpf.judge(listing, dt.date(2026, 9, 1)).basis.endswith("would not show here")
+    assert dpf.judge(dpf.Listing("not-listed", None, dt.date(2026, 3, 24)),
+                     dt.date(2025, 2, 1)).basis == "not on the DPF List (read 2026-03-24)"
+
+
 def test_a_covered_entity_is_not_dated_by_its_participants_install_date(world):
     # Echo Holdings, Inc. is listed from 2023-10-01; Echo Segment is among its Covered
     # Entities, which may have been added years later (an acquisition): not covered before the

@@ -617,7 +617,9 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
     if listing.status == "unknown":
         return say("unknown", listing.note or "no DPF List status recorded")
     if listing.status == "not-listed":
-        return say("not-listed", listing.note or f"not on the DPF List{checked}")
+        # the List (or text) the absence was read on, and that List's date: "read DATE"
+        # alone would let a recorded export's date pass for the day someone looked
+        return say("not-listed", listing.note or f"not on the DPF List{on or checked}")
     if listing.non_hr is False:
         return say("not-listed", "on the DPF List for HR data only (Non-HR Data: "
                                  f"{listing.note or 'no'}){checked}")
