@@ -156,6 +156,86 @@ def test_a_status_read_before_the_as_of_date_says_a_later_change_would_not_show(
                                              dt.date(2026, 6, 30)).basis
 
 
+# --- lapses: a re-certified participant's row no longer shows its time off the List ----------
+
+MIKE = ('dpf = "active"\ndpf_checked = 2026-03-24\n'
+        'dpf_source = "https://list.example/2026.xlsx"\ndpf_id = "77"\ndpf_since = 2018-07-09\n'
+        'dpf_lapses = [{ since = 2023-09-10, seen = 2024-05-16, until = 2024-12-13, '
+        'source = "https://list.example/2024-05.xlsx" }]\n')
+
+
+def _lapse(**kw):
+    from gdprmap.enrich.kb import DpfLapse
+    return DpfLapse(**{"since": dt.date(2023, 9, 10), "seen": dt.date(2024, 5, 16),
+                       "until": dt.date(2024, 12, 13), "source": "https://list.example/2024-05.xlsx",
+                       **kw})
+
+
+@pytest.mark.parametrize(("as_of", "status", "words"), [
+    # before the lapse: listed from the Install Date
+    ("2023-09-09", "active", "listed from 2018-07-09 (Install Date, per list.xlsx of 2026-03-24)"),
+    # from its Inactive Start Date to the last copy that shows it: inactive
+    ("2023-09-10", "inactive", "inactive from 2023-09-10 (Inactive Start Date, per "
+                               "https://list.example/2024-05.xlsx of 2024-05-16); listed again "
+                               "by 2024-12-13"),
+    ("2024-05-16", "inactive", "listed again by 2024-12-13"),
+    # between that copy and the first that shows it active again: the day is not known
+    ("2024-05-17", "unknown", "a copy of 2024-12-13 shows it listed again, on a day no copy"),
+    ("2024-12-12", "unknown", "coverage on 2024-12-12 is not established"),
+    # from that copy on: listed, and the sentence keeps the lapse
+    ("2024-12-13", "active", "inactive from 2023-09-10, listed again by 2024-12-13"),
+])
+def test_a_lapse_the_later_row_hides_is_judged_from_the_copies_that_show_it(as_of, status, words):
+    listing = dpf.Listing("active", "list.xlsx", dt.date(2026, 3, 24), since=dt.date(2018, 7, 9),
+                          participant_id="77", lapses=(_lapse(),))
+    j = dpf.judge(listing, dt.date.fromisoformat(as_of))
+    assert j.status == status and words in j.basis
+
+
+def test_a_later_row_says_it_cannot_show_an_earlier_lapse():
+    # a List row dated after the as-of date shows no lapse that ended before its own date
+    listing = dpf.Listing("active", "list.xlsx", dt.date(2026, 3, 24), since=dt.date(2018, 7, 9))
+    assert dpf.judge(listing, dt.date(2025, 1, 1)).basis.endswith(
+        "a lapse that ended before that List's date would not show on it")
+    assert "lapse" not in dpf.judge(listing, dt.date(2026, 3, 24)).basis
+
+
+def test_the_loader_refuses_a_lapse_out_of_order_or_without_an_active_dated_listing():
+    from gdprmap.enrich.kb import EntityRecord
+    base = {"name": "Mike, Inc.", "country": "US", "parent_established": True,
+            "sources": ["https://mike.example/"], "dpf": "active", "dpf_checked": "2026-03-24",
+            "dpf_source": "https://list.example/2026.xlsx", "dpf_since": "2018-07-09"}
+    assert EntityRecord(**base, dpf_lapses=[_lapse()]).dpf_lapses[0].until == dt.date(2024, 12, 13)
+    with pytest.raises(ValueError, match="since <= seen < until"):
+        _lapse(seen=dt.date(2024, 12, 13))
+    for change in ({"dpf": "inactive"}, {"dpf_since": None}, {"dpf_checked": "2024-06-01"}):
+        with pytest.raises(ValueError, match="dpf_lapses belong to an 'active' listing"):
+            EntityRecord(**{**base, **change}, dpf_lapses=[_lapse()])
+
+
+def test_a_list_given_by_the_user_keeps_the_lapses_the_knowledge_base_read(tmp_path):
+    # a single List copy cannot show a lapse that ended before it: the knowledge base's record
+    # of the same participant (same id, same Install Date) lends it the lapses it read
+    kb = tmp_path / "orgs.toml"
+    kb.write_text(_toml("mike", "Mike Media, Inc.", "m.mike.example", MIKE), encoding="utf-8")
+    capture = tmp_path / "capture.har"
+    capture.write_text(json.dumps(har([entry("https://www.site.example/"),
+                                       entry("https://m.mike.example/c?x=1")])))
+    workbook = write_dpf_list(tmp_path / "DataPrivacyFrameworkParticipantsList.xlsx", [
+        row("Mike Media, Inc.", "2018-07-09",
+            link="https://www.dataprivacyframework.gov/participant/77")])
+    for with_list in (False, True):
+        a = gdprmap.analyze(capture, as_of="2024-01-15", kb_override=(kb,),
+                            dpf_list=workbook if with_list else None)
+        mike = recipient(a, "mike")
+        assert mike.organisation.chain[0].dpf == "inactive", with_list
+        assert str(mike.verdict) != "adequate"
+        later = recipient(gdprmap.analyze(capture, as_of="2025-01-15", kb_override=(kb,),
+                                          dpf_list=workbook if with_list else None), "mike")
+        assert str(later.verdict) == "adequate"
+        assert "listed again by 2024-12-13" in later.organisation.chain[0].dpf_basis
+
+
 def test_a_recorded_absence_names_the_list_and_its_date():
     # a knowledge-base record of "not on the List" rests on a full export: the sentence names
     # it and its date, and carries the absence forward with the caveat past that date

@@ -42,14 +42,14 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import InputError
 
 if TYPE_CHECKING:
-    from .kb import EntityRecord, KnowledgeBase
+    from .kb import DpfLapse, EntityRecord, KnowledgeBase
 
 DPF_IN_FORCE = dt.date(2023, 7, 10)  # Commission Implementing Decision (EU) 2023/1795
 LIST_PAGE = "https://www.dataprivacyframework.gov/list"
@@ -581,6 +581,9 @@ class Listing:
     # the participant whose Covered Entities name the organisation: its Install Date is that
     # participant's own, not the date the organisation became covered (e.g. a later acquisition)
     covered_by: str | None = None
+    # times off the List that earlier copies showed and this row no longer does (a
+    # re-certified participant keeps its first Install Date and loses its Inactive Start Date)
+    lapses: tuple[DpfLapse, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -634,10 +637,23 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
                                  f"{as_of}")
     if listing.until and as_of >= listing.until:
         return say("inactive", f"inactive from {listing.until} (Inactive Start Date{on})")
+    lapse = next((g for g in listing.lapses if g.since <= as_of < g.until), None)
+    if lapse is not None and listing.status == "active":
+        off = (f"inactive from {lapse.since} (Inactive Start Date, per {lapse.source} of "
+               f"{lapse.seen})")
+        if as_of <= lapse.seen:
+            return say("inactive", f"{off}; listed again by {lapse.until}")
+        return say("unknown", f"{off}; a copy of {lapse.until} shows it listed again, on a "
+                              f"day no copy read gives, so coverage on {as_of} is not established")
     if listing.status == "active":
         if listing.since:
+            # a row shows no lapse that ended before its date (see Listing.lapses): say so
+            again = "".join(f"; inactive from {g.since}, listed again by {g.until}"
+                            for g in listing.lapses if g.until <= as_of)
+            unseen = ("; a lapse that ended before that List's date would not show on it"
+                      if listing.checked and as_of < listing.checked and not again else "")
             return say("active", f"listed from {listing.since} (Install Date{on})"
-                       + (f" until {listing.until}" if listing.until else ""))
+                       + (f" until {listing.until}" if listing.until else "") + again + unseen)
         if listing.checked and as_of >= listing.checked:
             return say("active", f"listed{per}, dated {listing.checked}{among}")
         when = f"dated {listing.checked}" if listing.checked else "at an unrecorded date"
@@ -659,7 +675,8 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
 def record_listing(rec: EntityRecord) -> Listing:
     """The knowledge base's own record of an entity's listing."""
     return Listing(status=rec.dpf, source=rec.dpf_source, checked=rec.dpf_checked,
-                   since=rec.dpf_since, until=rec.dpf_until, participant_id=rec.dpf_id)
+                   since=rec.dpf_since, until=rec.dpf_until, participant_id=rec.dpf_id,
+                   lapses=tuple(rec.dpf_lapses))
 
 
 def list_listing(match: ListMatch, dpf_list: DpfList, name: str) -> Listing:
@@ -716,10 +733,23 @@ class DpfView:
             if self.dpf_list is not None and rec.country == "US":
                 match = self.dpf_list.lookup(rec.name, rec.dpf_id)
                 listing = list_listing(match, self.dpf_list, rec.name)
+                listing = _with_known_lapses(listing, rec, self.dpf_list.date)
             else:
                 listing = record_listing(rec)
             known = self._done[eid] = judge(listing, self.as_of)
         return known
+
+
+def _with_known_lapses(listing: Listing, rec: EntityRecord,
+                       list_date: dt.date | None) -> Listing:
+    """A List's row for the recorded participant, with the lapses the knowledge base read in
+    earlier copies that this List (of ``list_date``) shows ended: a single copy cannot show
+    them."""
+    if (listing.status != "active" or not rec.dpf_lapses or listing.covered_by
+            or listing.participant_id != rec.dpf_id or listing.since != rec.dpf_since):
+        return listing
+    ended = tuple(g for g in rec.dpf_lapses if list_date and g.until <= list_date)
+    return replace(listing, lapses=ended) if ended else listing
 
 
 # --- matching report (kb status, scripts/dpf_match.py) ----------------------------------------

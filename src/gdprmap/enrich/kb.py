@@ -70,6 +70,24 @@ class ParentPeriod(_Strict):
         return _within(day, self.since, self.until)
 
 
+class DpfLapse(_Strict):
+    """A time off the DPF List that the participant's later row no longer shows: a copy of the
+    List read on ``seen`` had it inactive from ``since`` (its Inactive Start Date), a later copy
+    of ``until`` has it active again under its first Install Date (re-certification keeps the
+    Install Date and clears the Inactive Start Date)."""
+
+    since: dt.date  # the Inactive Start Date the earlier copy gives
+    seen: dt.date  # the date of the last copy read that shows it inactive
+    until: dt.date  # the date of the first later copy that shows it active again
+    source: str  # that earlier copy
+
+    @model_validator(mode="after")
+    def _in_order(self) -> DpfLapse:
+        if not self.since <= self.seen < self.until:
+            raise ValueError("a DPF lapse needs since <= seen < until")
+        return self
+
+
 class EntityRecord(_Strict):
     name: str
     country: str = Field(pattern=COUNTRY)
@@ -98,6 +116,8 @@ class EntityRecord(_Strict):
     dpf_id: str | None = None  # the List's participant id, where a source gives it
     dpf_since: dt.date | None = None  # the List's "Install Date" (may predate 2023-07-10)
     dpf_until: dt.date | None = None  # the List's "Inactive Start Date"
+    # lapses earlier copies of the List show and the row read (dpf_source) no longer does
+    dpf_lapses: list[DpfLapse] = Field(default_factory=list)
     privacy_shield: Literal["certified", "not-certified", "unknown"] = "unknown"
     privacy_shield_checked: dt.date | None = None
     privacy_shield_source: str | None = None
@@ -170,6 +190,11 @@ class EntityRecord(_Strict):
     def _dpf_needs_provenance(self) -> EntityRecord:
         if self.dpf != "unknown" and not (self.dpf_checked and self.dpf_source):
             raise ValueError("a DPF status other than 'unknown' needs dpf_checked and dpf_source")
+        if self.dpf_lapses and (self.dpf != "active" or self.dpf_since is None or any(
+                g.since < self.dpf_since or g.until > self.dpf_checked  # type: ignore[operator]
+                for g in self.dpf_lapses)):
+            raise ValueError("dpf_lapses belong to an 'active' listing with dpf_since: each "
+                             "after the Install Date and ended by the row read (dpf_checked)")
         return self
 
 
