@@ -111,3 +111,14 @@ def test_the_finding_states_the_status_on_the_date_and_its_source(tmp_path):
         "Privacy Shield status on 2019-06-01: certified" in text
     text, ent = steps("2019-06-01T10:00:00+02:00", as_of="2024-03-01")
     assert "Privacy Shield status" not in text
+
+
+def test_a_later_text_dating_a_certification_says_it_cannot_show_a_lapse():
+    # a List row of 2026 dates a 2016 certification: a lapse before 2026 would not show on it
+    from gdprmap.enrich.kb import privacy_shield_judged
+    rec = record(privacy_shield="certified", privacy_shield_source="https://list.example/x.xlsx",
+                 privacy_shield_checked=dt.date(2026, 3, 24),
+                 privacy_shield_since=dt.date(2016, 8, 15))
+    status, basis = privacy_shield_judged(rec, dt.date(2019, 6, 1))
+    assert status == "certified"
+    assert basis.endswith("2026-03-24; a lapse that ended before then would not show in it)")

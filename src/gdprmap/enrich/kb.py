@@ -565,8 +565,11 @@ def privacy_shield_judged(rec: EntityRecord, as_of: dt.date) -> tuple[str, str |
         return status, (f"the texts read show it {rec.privacy_shield} only from {start} "
                         f"(status read in {source}, {checked}): not established on this date")
     if since:
+        # a later text (a List row) dates the certification but cannot show a lapse between
+        unseen = ("; a lapse that ended before then would not show in it"
+                  if checked and as_of < checked else "")
         return status, (f"certified from {since}, per a text quoted in the knowledge base's "
-                        f"record (status read in {source}, {checked})")
+                        f"record (status read in {source}, {checked}{unseen})")
     return status, f"{status} in the text read on {start} ({source})"
 
 
