@@ -190,9 +190,9 @@ class EntityRecord(_Strict):
     def _dpf_needs_provenance(self) -> EntityRecord:
         if self.dpf != "unknown" and not (self.dpf_checked and self.dpf_source):
             raise ValueError("a DPF status other than 'unknown' needs dpf_checked and dpf_source")
-        if self.dpf_lapses and (self.dpf != "active" or self.dpf_since is None or any(
-                g.since < self.dpf_since or g.until > self.dpf_checked  # type: ignore[operator]
-                for g in self.dpf_lapses)):
+        since, checked = self.dpf_since, self.dpf_checked
+        if self.dpf_lapses and (self.dpf != "active" or since is None or checked is None or any(
+                g.since < since or g.until > checked for g in self.dpf_lapses)):
             raise ValueError("dpf_lapses belong to an 'active' listing with dpf_since: each "
                              "after the Install Date and ended by the row read (dpf_checked)")
         return self
