@@ -236,6 +236,48 @@ def test_a_list_given_by_the_user_keeps_the_lapses_the_knowledge_base_read(tmp_p
         assert "listed again by 2024-12-13" in later.organisation.chain[0].dpf_basis
 
 
+def test_a_renamed_participant_is_found_under_the_name_either_side_gives_as_former(tmp_path):
+    # the List renames its row ("X f/k/a <our name>"), or our record carries the new name with
+    # its former one ("<new> (formerly <List's name>)"): the same legal person, renamed - found
+    # only when nothing matched otherwise, so a participant id or a current name still decides
+    listed = dpf.read_dpf_list(write_dpf_list(tmp_path / "list.xlsx", [
+        row("Teads Holding Co. f/k/a Outbrain Inc.", "2019-07-05",
+            link="https://www.dataprivacyframework.gov/participant/11"),
+        row("SmugMug, Inc.", "2018-08-30", link="https://www.dataprivacyframework.gov/participant/12"),
+        row("Twitter, Inc.", "2016-11-16", status="Inactive - Withdrawal", inactive="2023-04-01",
+            link="https://www.dataprivacyframework.gov/participant/13"),
+        row("X Corp.", "2024-04-04", link="https://www.dataprivacyframework.gov/participant/14"),
+        row("Oldname, Inc.", "2020-01-01")]))
+    renamed = listed.lookup("Outbrain Inc. (renamed Teads Holding Co. in 2025)")
+    assert renamed.entry.legal_name.startswith("Teads") and renamed.via == ("former legal name",)
+    listing = dpf.list_listing(renamed, listed, "Outbrain Inc.")
+    assert listing.status == "active" and listing.since == dt.date(2019, 7, 5)  # its own date
+    earlier = listed.lookup("Awes.me, Inc. (formerly SmugMug, Inc.)")
+    assert earlier.entry.legal_name == "SmugMug, Inc."
+    assert earlier.via == ("legal name, as formerly named",)
+    # X Corp.'s own row decides; Twitter, Inc.'s withdrawn row does not make it ambiguous
+    x = listed.lookup("X Corp. (formerly Twitter, Inc.)")
+    assert x.entry.legal_name == "X Corp." and not x.ambiguous
+    # a former name of another legal form is still not taken for the same company
+    assert listed.lookup("Newname Corp. (formerly Oldname, LLC)").other_form
+    assert dpf.former_names("Optimizely North America Inc (formerly, EPIServer Inc)") == [
+        "EPIServer Inc"]
+
+
+def test_the_participant_the_record_names_decides_between_rows_of_one_name(tmp_path):
+    # Oracle America, Inc.'s own row beside a withdrawn row for one of its business lines: by
+    # name alone ambiguous (unknown); the participant id the record gives picks its own row
+    listed = dpf.read_dpf_list(write_dpf_list(tmp_path / "list.xlsx", [
+        row("Oracle America, Inc.", "2016-09-01",
+            link="https://www.dataprivacyframework.gov/participant/21"),
+        row("Oracle America, Inc. (CrowdTwist)", "2017-01-01", status="Inactive - Withdrawal",
+            inactive="2021-01-01", link="https://www.dataprivacyframework.gov/participant/22")]))
+    assert listed.lookup("Oracle America, Inc.").ambiguous
+    chosen = listed.lookup("Oracle America, Inc.", "21")
+    assert not chosen.ambiguous and chosen.entry.participant_id == "21"
+    assert chosen.via == ("participant id",)
+
+
 def test_a_recorded_absence_names_the_list_and_its_date():
     # a knowledge-base record of "not on the List" rests on a full export: the sentence names
     # it and its date, and carries the absence forward with the caveat past that date

@@ -121,6 +121,15 @@ def normalise_name(name: str) -> str:
     return " ".join(words)
 
 
+_FORMER = re.compile(r"\b(?:f/k/a|fka|formerly(?: known as)?),?\s+([^()]+?)\s*(?:\)|$)", re.I)
+
+
+def former_names(name: str) -> list[str]:
+    """The earlier names a legal name gives for itself ("Teads Holding Co. f/k/a Outbrain Inc.",
+    "Awes.me, Inc. (formerly SmugMug, Inc.)"): the same legal person, renamed."""
+    return [m.group(1) for m in _FORMER.finditer(name[:300]) if normalise_name(m.group(1))]
+
+
 # Spellings of one legal form; a form not listed is its own.
 _FORM_FAMILY = {"incorporated": "inc", "corporation": "corp", "lc": "llc", "limited": "ltd",
                 "company": "co"}
@@ -193,7 +202,9 @@ class ListMatch:
     """How an entity matched the List: ``entries`` empty = not on it; two or more = ambiguous."""
 
     entries: tuple[ListEntry, ...]
-    via: tuple[str, ...]  # per entry: "legal name", "covered entity" or "participant id"
+    # per entry: "legal name", "covered entity", "participant id", "former legal name" (the
+    # List's row names ours after "f/k/a") or "legal name, as formerly named" (our record's)
+    via: tuple[str, ...]
 
     @property
     def entry(self) -> ListEntry | None:
@@ -222,10 +233,14 @@ class DpfList:
     _names: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _covered: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _ids: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    # a participant renamed on the List keeps its earlier name after "f/k/a" in its Legal Name
+    _former: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for i, e in enumerate(self.entries):
             self._names.setdefault(normalise_name(e.legal_name), []).append(i)
+            for name in former_names(e.legal_name):
+                self._former.setdefault(normalise_name(name), []).append(i)
             for name in e.covered:
                 self._covered.setdefault(normalise_name(name), []).append(i)
             if e.participant_id:
@@ -235,23 +250,46 @@ class DpfList:
         key = normalise_name(legal_name)
         ours = legal_form(legal_name)
         found: dict[int, str] = {}
-        for index, how in ((self._ids.get(participant_id or "", []), "participant id"),
-                           (self._names.get(key, []) if key else [], "legal name"),
-                           (self._covered.get(key, []) if key else [], "covered entity")):
+        self._match(found, ours, [
+            (self._ids.get(participant_id or "", []), "participant id", key),
+            (self._names.get(key, []) if key else [], "legal name", key),
+            (self._covered.get(key, []) if key else [], "covered entity", key)])
+        by_id = {i: how for i, how in found.items() if how == "participant id"}
+        if by_id:
+            # the participant the record names (read by hand, e.g. the organisation's own entry
+            # beside a withdrawn one for a business line of the same name) decides
+            found = by_id
+        if not found:
+            # renamed, the same legal person: the List's row names ours after "f/k/a" ("X
+            # f/k/a <ours>"), or is still under the name our record gives as its former one
+            self._match(found, ours, [(self._former.get(key, []) if key else [],
+                                       "former legal name", key)])
+            for earlier in former_names(legal_name):
+                k = normalise_name(earlier)
+                self._match(found, legal_form(earlier),
+                            [(self._names.get(k, []), "legal name, as formerly named", k)])
+        # The same organisation written twice (e.g. its own name among its covered entities)
+        # is one entry, not an ambiguity.
+        return ListMatch(tuple(self.entries[i] for i in found), tuple(found.values()))
+
+    def _match(self, found: dict[int, str], ours: str | None,
+               passes: list[tuple[list[int], str, str]]) -> None:
+        """Add each pass's entries to ``found`` (entry index -> how), an entry matched only by
+        a name of another legal form than ``ours`` marked so (a same-form match may follow)."""
+        for index, how, key in passes:
             for i in index:
                 if how != "participant id" and ours:
                     e = self.entries[i]
-                    names = ([e.legal_name] if how == "legal name" else
-                             [c for c in e.covered if normalise_name(c) == key])
+                    names = ([c for c in e.covered if normalise_name(c) == key]
+                             if how == "covered entity" else
+                             [n for n in former_names(e.legal_name) if normalise_name(n) == key]
+                             if how == "former legal name" else [e.legal_name])
                     if all(legal_form(n) not in (None, ours) for n in names):
-                        found.setdefault(i, how + OTHER_FORM)  # a same-form match may follow
+                        found.setdefault(i, how + OTHER_FORM)
                         continue
                 if found.get(i, "").endswith(OTHER_FORM):
                     del found[i]
                 found.setdefault(i, how)
-        # The same organisation written twice (e.g. its own name among its covered entities)
-        # is one entry, not an ambiguity.
-        return ListMatch(tuple(self.entries[i] for i in found), tuple(found.values()))
 
     def describe(self) -> str:
         date = f"dated {self.date} ({self.date_basis})" if self.date else "undated"
