@@ -721,3 +721,18 @@ def test_a_name_of_another_legal_form_is_not_the_same_company(tmp_path):
     osano = dpf.read_dpf_list(write_dpf_list(tmp_path / "pbc.xlsx", [
         row("Osano, Inc., a Public Benefit Corporation", "2020-03-04")])).lookup("Osano, Inc.")
     assert osano.entry is not None and not osano.other_form
+
+
+def test_the_bundled_records_keep_the_lapses_and_absences_the_list_copies_show():
+    # read by hand in three List copies (2026-12-08): Pinterest withdrew on 2020-08-27 and is
+    # active again only in the 2026 export; 33Across is on no row of any copy
+    from gdprmap.enrich.kb import KnowledgeBase
+    kb = KnowledgeBase.load()
+    on = {day: kb.dated(dt.date.fromisoformat(day)).entity("pinterest-inc")
+          for day in ("2024-01-01", "2025-06-01", "2026-06-01")}
+    assert [e.dpf for e in on.values()] == ["inactive", "unknown", "active"]
+    assert "inactive from 2020-08-27" in on["2024-01-01"].dpf_basis
+    absent = kb.dated(dt.date(2025, 6, 1)).entity("33across-inc")
+    assert absent.dpf == "not-listed"
+    assert absent.dpf_basis.startswith("not on the DPF List, per https://") and (
+        "of 2026-03-24" in absent.dpf_basis)
