@@ -588,6 +588,7 @@ def test_kb_status_shows_the_list_in_use(world):
     assert lines["DPF List entries"].startswith("9 EU-U.S. DPF entries of 11 rows")
     assert "6 of" in lines["DPF List matches"] and "1 ambiguous" in lines["DPF List matches"]
     assert lines["DPF statuses recorded"].split()[0].isdigit()
+    assert " not-listed" in lines["DPF statuses recorded"]  # the statuses counted apart
     code, text = _cli("kb", "status")
     assert code == 0 and "DPF List in use: none" in text
 

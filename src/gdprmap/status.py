@@ -7,6 +7,7 @@ in the integrity annex, need not import the façade.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ class KnowledgeFigures:
     dpf_first: dt.date | None
     dpf_last: dt.date | None
     dpf_dated: int
+    dpf_statuses: tuple[tuple[str, int], ...]  # (status, entities), most frequent first
+    dpf_lapsed: int  # entities with a time off the List a later row no longer shows
     instruments: int
     latest_law: str | None
     scenarios: tuple[str, ...]
@@ -47,7 +50,9 @@ def knowledge_figures(kb_override: tuple[Path, ...] = (), kb: Any = None) -> Kno
         entities=len(kb.data.entities), services=len(kb.data.services),
         reviewed=kb.checked or None, dpf_recorded=len(dpf),
         dpf_first=min(checked, default=None), dpf_last=max(checked, default=None),
-        dpf_dated=sum(1 for e in dpf if e.dpf_since), instruments=instruments,
+        dpf_dated=sum(1 for e in dpf if e.dpf_since),
+        dpf_statuses=tuple(Counter(e.dpf for e in dpf).most_common()),
+        dpf_lapsed=sum(1 for e in dpf if e.dpf_lapses), instruments=instruments,
         latest_law=latest, scenarios=tuple(ruleset.scenarios()),
         organisations_sha256=kb.sha256, ontology_sha256=ruleset.sha256)
 
@@ -67,8 +72,11 @@ def knowledge_status(kb_override: tuple[Path, ...] = (),
         "organisations": f"{f.organisations} organisations, {f.entities} legal entities, "
                          f"{f.services} services",
         "organisations reviewed": str(f.reviewed or "unknown"),
-        "DPF statuses recorded": f"{f.dpf_recorded} (checked {f.dpf_first or '-'} to "
-                                 f"{f.dpf_last or '-'}; {f.dpf_dated} with their listing date)",
+        "DPF statuses recorded": f"{f.dpf_recorded} ("
+                                 + ", ".join(f"{n} {status}" for status, n in f.dpf_statuses)
+                                 + f"; checked {f.dpf_first or '-'} to {f.dpf_last or '-'}; "
+                                 f"{f.dpf_dated} with their listing date, {f.dpf_lapsed} with a "
+                                 "lapse an earlier List copy shows)",
     }
     if dpf_list is None:
         status["DPF List in use"] = ("none: the statuses recorded in the knowledge base "
