@@ -735,5 +735,20 @@ def test_the_bundled_records_keep_the_lapses_and_absences_the_list_copies_show()
     assert "inactive from 2020-08-27" in on["2024-01-01"].dpf_basis
     absent = kb.dated(dt.date(2025, 6, 1)).entity("33across-inc")
     assert absent.dpf == "not-listed"
-    assert absent.dpf_basis.startswith("not on the DPF List, per https://") and (
-        "of 2026-03-24" in absent.dpf_basis)
+    # a known copy of the export is cited by its date and hash, not only by where it was found
+    assert absent.dpf_basis.startswith("not on the DPF List, per a copy of the DPF List export "
+                                       "of 2026-03-24 (SHA-256 ac79ca2558e1b0b9..., https://")
+
+
+def test_a_known_copy_of_the_export_is_cited_by_its_date_and_hash():
+    copies = dpf.list_copies()
+    assert len(copies) >= 3
+    for url, (date, sha256) in copies.items():
+        assert url.startswith("https://") and isinstance(date, dt.date)
+        assert len(sha256) == 64 and int(sha256, 16) >= 0
+        assert dpf.cite(url).startswith(f"a copy of the DPF List export of {date} (SHA-256 ")
+    assert dpf.cite("https://vendor.example/dpf") == "https://vendor.example/dpf"
+    url = next(iter(copies))
+    listing = dpf.Listing("not-listed", url, copies[url][0])
+    # the date is said once, with the export, not again after it
+    assert dpf.judge(listing, copies[url][0]).basis.count(str(copies[url][0])) == 1

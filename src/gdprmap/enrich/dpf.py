@@ -37,6 +37,7 @@ the as-of date is carried forward, and its sentence says that a later change wou
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -647,10 +648,11 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
     checked = f" (read {listing.checked})" if listing.checked else ""
     # the text or List row a status rests on, named in the sentence the report prints (a
     # company's own statement is not the List: the reader must see which it was)
-    per = f" per {listing.source}" if listing.source else ""
+    per = f" per {cite(listing.source)}" if listing.source else ""
     # ... and for a date read on the List, the List it was read on and that List's date
     on = ("," + per if per else "") + (
-        f" of {listing.checked}" if listing.source and listing.checked else "")
+        f" of {listing.checked}" if listing.source and listing.checked
+        and listing.source not in list_copies() else "")
     among = (f", among the Covered Entities of {listing.covered_by!r}"
              if listing.covered_by else "")
     undated = ("the List dates that organisation's own listing, not when this one became "
@@ -677,8 +679,9 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
         return say("inactive", f"inactive from {listing.until} (Inactive Start Date{on})")
     lapse = next((g for g in listing.lapses if g.since <= as_of < g.until), None)
     if lapse is not None and listing.status == "active":
-        off = (f"inactive from {lapse.since} (Inactive Start Date, per {lapse.source} of "
-               f"{lapse.seen})")
+        off = (f"inactive from {lapse.since} (Inactive Start Date, per "
+               + (cite(lapse.source) if lapse.source in list_copies()
+                  else f"{lapse.source} of {lapse.seen}") + ")")
         if as_of <= lapse.seen:
             return say("inactive", f"{off}; listed again by {lapse.until}")
         return say("unknown", f"{off}; a copy of {lapse.until} shows it listed again, on a "
@@ -708,6 +711,28 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
                              f"{listing.until} (Inactive Start Date{on})")
     return say("unknown", f"listed until {listing.until}{among}, but {undated}, so coverage on "
                           f"{as_of} is not established")
+
+
+@functools.cache
+def list_copies() -> dict[str, tuple[dt.date, str]]:
+    """The copies of the List's export the bundled records were read on: URL -> (the
+    export's date, its SHA-256), from ``data/dpf-list-copies.toml``."""
+    import tomllib
+
+    from ..resources import data_path
+
+    raw = tomllib.loads(data_path("dpf-list-copies.toml").read_text(encoding="utf-8"))
+    return {c["url"]: (c["date"], c["sha256"]) for c in raw.get("copies", [])}
+
+
+def cite(source: str) -> str:
+    """A source as a sentence names it: a known copy of the List's export by its date and hash
+    (a reader can check it against any copy of that date), anything else as given."""
+    copy = list_copies().get(source)
+    if copy is None:
+        return source
+    date, sha256 = copy
+    return f"a copy of the DPF List export of {date} (SHA-256 {sha256[:16]}..., {source})"
 
 
 def record_listing(rec: EntityRecord) -> Listing:
