@@ -190,6 +190,9 @@ def test_a_lapse_the_later_row_hides_is_judged_from_the_copies_that_show_it(as_o
                           participant_id="77", lapses=(_lapse(),))
     j = dpf.judge(listing, dt.date.fromisoformat(as_of))
     assert j.status == status and words in j.basis
+    # the report's dpf_until is the Inactive Start Date in force on that date: the lapse's
+    in_lapse = status != "active"
+    assert j.listing.until == (dt.date(2023, 9, 10) if in_lapse else None)
 
 
 def test_a_later_row_says_it_cannot_show_an_earlier_lapse():

@@ -637,13 +637,13 @@ class Judgement:
 def judge(listing: Listing, as_of: dt.date) -> Judgement:
     """Whether ``listing`` covered its organisation on ``as_of`` (see the module docstring)."""
 
-    def say(status: Status, basis: str) -> Judgement:
+    def say(status: Status, basis: str, shown: Listing = listing) -> Judgement:
         if status != "unknown" and listing.checked and as_of > listing.checked:
             # the source cannot show the as-of date: the status read is carried forward, and
             # the sentence says so (a listing can end, or begin, after the List was read)
             basis += (f"; the source is of {listing.checked}, before {as_of}: a change since "
                       f"{listing.checked} would not show here")
-        return Judgement(status, basis, listing)
+        return Judgement(status, basis, shown)
 
     checked = f" (read {listing.checked})" if listing.checked else ""
     # the text or List row a status rests on, named in the sentence the report prints (a
@@ -682,10 +682,14 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
         off = (f"inactive from {lapse.since} (Inactive Start Date, per "
                + (cite(lapse.source) if lapse.source in list_copies()
                   else f"{lapse.source} of {lapse.seen}") + ")")
+        # the Inactive Start Date in force on the as-of date is the lapse's, which the row read
+        # no longer gives: the judgement shows that one (dpf_until in the report)
+        lapsed = replace(listing, until=lapse.since)
         if as_of <= lapse.seen:
-            return say("inactive", f"{off}; listed again by {lapse.until}")
+            return say("inactive", f"{off}; listed again by {lapse.until}", lapsed)
         return say("unknown", f"{off}; a copy of {lapse.until} shows it listed again, on a "
-                              f"day no copy read gives, so coverage on {as_of} is not established")
+                              f"day no copy read gives, so coverage on {as_of} is not established",
+                   lapsed)
     if listing.status == "active":
         if listing.since:
             # a row shows no lapse that ended before its date (see Listing.lapses): say so
