@@ -650,9 +650,7 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
     # company's own statement is not the List: the reader must see which it was)
     per = f" per {cite(listing.source)}" if listing.source else ""
     # ... and for a date read on the List, the List it was read on and that List's date
-    on = ("," + per if per else "") + (
-        f" of {listing.checked}" if listing.source and listing.checked
-        and listing.source not in list_copies() else "")
+    on = f", per {cite(listing.source, listing.checked)}" if listing.source else ""
     among = (f", among the Covered Entities of {listing.covered_by!r}"
              if listing.covered_by else "")
     undated = ("the List dates that organisation's own listing, not when this one became "
@@ -680,8 +678,7 @@ def judge(listing: Listing, as_of: dt.date) -> Judgement:
     lapse = next((g for g in listing.lapses if g.since <= as_of < g.until), None)
     if lapse is not None and listing.status == "active":
         off = (f"inactive from {lapse.since} (Inactive Start Date, per "
-               + (cite(lapse.source) if lapse.source in list_copies()
-                  else f"{lapse.source} of {lapse.seen}") + ")")
+               f"{cite(lapse.source, lapse.seen)})")
         # the Inactive Start Date in force on the as-of date is the lapse's, which the row read
         # no longer gives: the judgement shows that one (dpf_until in the report)
         lapsed = replace(listing, until=lapse.since)
@@ -729,12 +726,13 @@ def list_copies() -> dict[str, tuple[dt.date, str]]:
     return {c["url"]: (c["date"], c["sha256"]) for c in raw.get("copies", [])}
 
 
-def cite(source: str) -> str:
+def cite(source: str, dated: dt.date | None = None) -> str:
     """A source as a sentence names it: a known copy of the List's export by its date and hash
-    (a reader can check it against any copy of that date), anything else as given."""
+    (a reader can check it against any copy of that date), anything else as given, followed by
+    ``dated`` (the date it was read on) when one is given."""
     copy = list_copies().get(source)
     if copy is None:
-        return source
+        return f"{source} of {dated}" if dated else source
     date, sha256 = copy
     return f"a copy of the DPF List export of {date} (SHA-256 {sha256[:16]}..., {source})"
 

@@ -190,6 +190,10 @@ class EntityRecord(_Strict):
     def _dpf_needs_provenance(self) -> EntityRecord:
         if self.dpf != "unknown" and not (self.dpf_checked and self.dpf_source):
             raise ValueError("a DPF status other than 'unknown' needs dpf_checked and dpf_source")
+        return self
+
+    @model_validator(mode="after")
+    def _dpf_lapses_within_the_listing(self) -> EntityRecord:
         since, checked = self.dpf_since, self.dpf_checked
         if self.dpf_lapses and (self.dpf != "active" or since is None or checked is None or any(
                 g.since < since or g.until > checked for g in self.dpf_lapses)):
