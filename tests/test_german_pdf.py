@@ -64,11 +64,41 @@ def kb_notes() -> re.Pattern[str]:
     return re.compile(re.escape(before) + r"[^„“]*?(?:" + re.escape(after) + "|…)")
 
 
+# what is cut off the top and bottom of a page, in points: a little less than the page margins of
+# reports/templates/report.css (19 mm on portrait pages, 15 and 16 mm on the landscape "wide"
+# ones), which hold the running header and footer next to the body
+PORTRAIT_CUT, LANDSCAPE_CUT = (50, 50), (40, 43)
+
+
+def page_sizes(path: Path) -> list[tuple[float, float]]:
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "100000", str(path)],
+                          capture_output=True, text=True, check=True).stdout
+    return [(float(w), float(h)) for w, h in
+            re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info, re.M)]
+
+
+def body_text(path: Path) -> str:
+    """The text of the pages' bodies in reading order, without the running header and footer
+    (a quoted note broken by a page would otherwise not be found whole)."""
+    out, first = [], 1
+    sizes = page_sizes(path)
+    for i, size in enumerate(sizes, 1):
+        if i < len(sizes) and sizes[i] == size:
+            continue  # pages of one size are read in one run
+        width, height = size
+        top, bottom = LANDSCAPE_CUT if width > height else PORTRAIT_CUT
+        out.append(subprocess.run(
+            ["pdftotext", "-f", str(first), "-l", str(i), "-x", "0", "-y", str(top),
+             "-W", str(int(width) + 1), "-H", str(int(height) - top - bottom), str(path), "-"],
+            capture_output=True, text=True, check=True).stdout)
+        first = i + 1
+    return "".join(out)
+
+
 def pdf_text(path: Path) -> str:
-    """The PDF's text in reading order, hyphenated line ends joined, the knowledge base's
-    quoted notes left out."""
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    """The PDF's text in reading order without the page margins, hyphenated line ends joined,
+    the knowledge base's quoted notes left out."""
+    text = body_text(path)
     text = re.sub(r"[\u2010\u00ad]\s*\n\s*", "", text)
     return kb_notes().sub(" ", re.sub(r"\s+", " ", text))
 
