@@ -47,6 +47,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .. import catalogs
 from ..errors import InputError
 
 if TYPE_CHECKING:
@@ -635,83 +636,89 @@ class Judgement:
 
 
 def judge(listing: Listing, as_of: dt.date) -> Judgement:
-    """Whether ``listing`` covered its organisation on ``as_of`` (see the module docstring)."""
+    """Whether ``listing`` covered its organisation on ``as_of`` (see the module docstring).
+    The reason is worded from the catalogs' ``dpf:`` sentences, which reports translate."""
 
     def say(status: Status, basis: str, shown: Listing = listing) -> Judgement:
         if status != "unknown" and listing.checked and as_of > listing.checked:
             # the source cannot show the as-of date: the status read is carried forward, and
             # the sentence says so (a listing can end, or begin, after the List was read)
-            basis += (f"; the source is of {listing.checked}, before {as_of}: a change since "
-                      f"{listing.checked} would not show here")
+            basis += "; " + words("carried", date=listing.checked, as_of=as_of)
         return Judgement(status, basis, shown)
 
-    checked = f" (read {listing.checked})" if listing.checked else ""
+    read = part("read", date=listing.checked) if listing.checked else ""
     # the text or List row a status rests on, named in the sentence the report prints (a
     # company's own statement is not the List: the reader must see which it was)
-    per = f" per {cite(listing.source)}" if listing.source else ""
+    per = part("per", source=cite(listing.source)) if listing.source else ""
     # ... and for a date read on the List, the List it was read on and that List's date
-    on = f", per {cite(listing.source, listing.checked)}" if listing.source else ""
-    among = (f", among the Covered Entities of {listing.covered_by!r}"
-             if listing.covered_by else "")
-    undated = ("the List dates that organisation's own listing, not when this one became "
-               "covered" if listing.covered_by else "the listing (Install) date is not recorded")
+    on = part("on", source=cite(listing.source, listing.checked)) if listing.source else ""
+    among = part("among", name=repr(listing.covered_by)) if listing.covered_by else ""
+    undated = part("undated.covered" if listing.covered_by else "undated.none")
     if listing.status == "unknown":
-        return say("unknown", listing.note or "no DPF List status recorded")
+        return say("unknown", listing.note or words("none"))
     if listing.status == "not-listed":
         # the List (or text) the absence was read on, and that List's date: "read DATE"
         # alone would let a recorded export's date pass for the day someone looked
-        return say("not-listed", listing.note or f"not on the DPF List{on or checked}")
+        return say("not-listed", listing.note or words("absent", on=on, read="" if on else read))
     if listing.non_hr is False:
-        return say("not-listed", "on the DPF List for HR data only (Non-HR Data: "
-                                 f"{listing.note or 'no'}){checked}")
+        return say("not-listed", words("hr_only", value=listing.note or "no", read=read))
     if listing.non_hr is None:
-        return say("unknown", "on the DPF List, but whether it covers non-HR data is not "
-                              f"understood ({listing.note or 'no value'})")
+        return say("unknown", words("hr_unclear", value=listing.note or "no value"))
     if as_of < DPF_IN_FORCE:
-        return say("not-listed", f"the DPF applies from {DPF_IN_FORCE}; no organisation was "
-                                 f"covered on {as_of}")
+        return say("not-listed", words("in_force", date=DPF_IN_FORCE) + "; "
+                   + words("nobody", as_of=as_of))
     if listing.since and as_of < listing.since:
-        return say("not-listed", f"listed from {listing.since} (Install Date{on}), after "
-                                 f"{as_of}")
+        return say("not-listed", words("later", since=listing.since, on=on, as_of=as_of))
     if listing.until and as_of >= listing.until:
-        return say("inactive", f"inactive from {listing.until} (Inactive Start Date{on})")
+        return say("inactive", words("inactive_from", date=listing.until, on=on))
     lapse = next((g for g in listing.lapses if g.since <= as_of < g.until), None)
     if lapse is not None and listing.status == "active":
-        off = (f"inactive from {lapse.since} (Inactive Start Date, per "
-               f"{cite(lapse.source, lapse.seen)})")
+        off = words("inactive_from", date=lapse.since,
+                    on=part("on", source=cite(lapse.source, lapse.seen)))
         # the Inactive Start Date in force on the as-of date is the lapse's, which the row read
         # no longer gives: the judgement shows that one (dpf_until in the report)
         lapsed = replace(listing, until=lapse.since)
         if as_of <= lapse.seen:
-            return say("inactive", f"{off}; listed again by {lapse.until}", lapsed)
-        return say("unknown", f"{off}; a copy of {lapse.until} shows it listed again, on a "
-                              f"day no copy read gives, so coverage on {as_of} is not established",
+            return say("inactive", f"{off}; " + words("again", date=lapse.until), lapsed)
+        return say("unknown", f"{off}; " + words("again_unseen", date=lapse.until, as_of=as_of),
                    lapsed)
     if listing.status == "active":
         if listing.since:
             # a row shows no lapse that ended before its date (see Listing.lapses): say so
-            again = "".join(f"; inactive from {g.since}, listed again by {g.until}"
-                            for g in listing.lapses if g.until <= as_of)
-            unseen = ("; a lapse that ended before that List's date would not show on it"
-                      if listing.checked and as_of < listing.checked and not again else "")
-            return say("active", f"listed from {listing.since} (Install Date{on})"
-                       + (f" until {listing.until}" if listing.until else "") + again + unseen)
+            again = [words("lapse", since=g.since, until=g.until)
+                     for g in listing.lapses if g.until <= as_of]
+            unseen = ([words("unseen")]
+                      if listing.checked and as_of < listing.checked and not again else [])
+            end = part("end", date=listing.until) if listing.until else ""
+            return say("active", "; ".join([
+                words("listed_from", since=listing.since, on=on, end=end), *again, *unseen]))
         if listing.checked and as_of >= listing.checked:
-            return say("active", f"listed{per}, dated {listing.checked}{among}")
-        when = f"dated {listing.checked}" if listing.checked else "at an unrecorded date"
-        return say("unknown", f"listed{per}, {when}{among}, but {undated}, so coverage on "
-                              f"{as_of} is not established")
+            return say("active", words("listed_dated", per=per, date=listing.checked,
+                                       among=among))
+        when = (part("when.dated", date=listing.checked) if listing.checked
+                else part("when.unrecorded"))
+        return say("unknown", words("listed_open", per=per, when=when, among=among,
+                                    undated=undated, as_of=as_of))
     # inactive
     if listing.until is None:
         if listing.checked and as_of >= listing.checked:
-            return say("inactive", f"inactive{per}, dated {listing.checked}")
-        return say("unknown", "inactive, but the List gives no Inactive Start Date, so the "
-                              f"status on {as_of} is not established")
+            return say("inactive", words("inactive_dated", per=per, date=listing.checked))
+        return say("unknown", words("inactive_open", as_of=as_of))
     if listing.since:
-        return say("active", f"listed from {listing.since} (Install Date) until "
-                             f"{listing.until} (Inactive Start Date{on})")
-    return say("unknown", f"listed until {listing.until}{among}, but {undated}, so coverage on "
-                          f"{as_of} is not established")
+        return say("active", words("listed_until", since=listing.since, until=listing.until,
+                                   on=on))
+    return say("unknown", words("until_open", until=listing.until, among=among,
+                                undated=undated, as_of=as_of))
+
+
+def words(key: str, **values: object) -> str:
+    """A DPF sentence in gdprmap's English (catalog key ``dpf:<key>``)."""
+    return catalogs.say("dpf", key, **values)
+
+
+def part(key: str, **values: object) -> str:
+    """A piece of a DPF sentence (catalog key ``dpf_part:<key>``)."""
+    return catalogs.say("dpf_part", key, **values)
 
 
 @functools.cache
@@ -732,9 +739,10 @@ def cite(source: str, dated: dt.date | None = None) -> str:
     ``dated`` (the date it was read on) when one is given."""
     copy = list_copies().get(source)
     if copy is None:
-        return f"{source} of {dated}" if dated else source
+        return catalogs.say("dpf_form", "source.dated", url=source, date=dated) if dated \
+            else source
     date, sha256 = copy
-    return f"a copy of the DPF List export of {date} (SHA-256 {sha256[:16]}..., {source})"
+    return catalogs.say("dpf_form", "source.copy", date=date, sha256=sha256[:16], url=source)
 
 
 def record_listing(rec: EntityRecord) -> Listing:
@@ -748,20 +756,18 @@ def list_listing(match: ListMatch, dpf_list: DpfList, name: str) -> Listing:
     """What the List says about an entity, from its match."""
     entry = match.entry
     if match.ambiguous:
-        rows = "; ".join(f"row {e.row} {e.legal_name!r} by {how}"
+        rows = "; ".join(catalogs.say("dpf_form", "rows.one", row=e.row, listed=repr(e.legal_name),
+                                      via=how)
                          for e, how in zip(match.entries, match.via, strict=True))
         return Listing("unknown", dpf_list.path, dpf_list.date,
-                       note=f"{name!r} matches several DPF List entries ({rows}): ambiguous, "
-                            "not resolved")
+                       note=words("ambiguous", name=repr(name), rows=rows))
     if match.other_form and entry is not None:
         return Listing("unknown", dpf_list.path, dpf_list.date,
-                       note=f"the DPF List's row {entry.row} names {entry.legal_name!r} "
-                            f"({match.via[0].removesuffix(OTHER_FORM)}), a name of another legal "
-                            f"form than {name!r}: not taken as the same company")
+                       note=words("other_form", row=entry.row, listed=repr(entry.legal_name),
+                                  via=match.via[0].removesuffix(OTHER_FORM), name=repr(name)))
     if entry is None:
         return Listing("not-listed", dpf_list.path, dpf_list.date,
-                       note=f"no EU-U.S. entry of the DPF List ({_list_name(dpf_list)}) has "
-                            f"{name!r} as its Legal Name or among its Covered Entities")
+                       note=words("no_entry", list=_list_name(dpf_list), name=repr(name)))
     status = entry.listed_status
     note = None
     # named among another participant's Covered Entities (matched by that name, or by the
@@ -773,14 +779,17 @@ def list_listing(match: ListMatch, dpf_list: DpfList, name: str) -> Listing:
         note = f"DPF List row {entry.row}: status {entry.status!r} not understood"
     elif entry.non_hr is not True:
         note = repr(entry.non_hr_text) if entry.non_hr_text else "empty"
-    return Listing(status, f"{dpf_list.path} row {entry.row}", dpf_list.date,
+    row = catalogs.say("dpf_form", "source.row", path=dpf_list.path, row=entry.row)
+    return Listing(status, row, dpf_list.date,
                    since=None if covered_by else entry.install, until=entry.inactive,
                    participant_id=entry.participant_id,
                    non_hr=entry.non_hr, note=note, covered_by=covered_by)
 
 
 def _list_name(dpf_list: DpfList) -> str:
-    return f"{Path(dpf_list.path).name}" + (f" of {dpf_list.date}" if dpf_list.date else "")
+    name = Path(dpf_list.path).name
+    return catalogs.say("dpf_form", "list.dated", file=name, date=dpf_list.date) \
+        if dpf_list.date else name
 
 
 class DpfView:

@@ -563,18 +563,17 @@ def privacy_shield_judged(rec: EntityRecord, as_of: dt.date) -> tuple[str, str |
     start = since or rec.privacy_shield_checked
     source, checked = rec.privacy_shield_source, rec.privacy_shield_checked
     if _lapsed(rec, as_of):
-        return status, (f"certified from {start}, inactive from {rec.privacy_shield_until} "
-                        f"(status read in {source}, {checked})")
+        return status, catalogs.say("ps", "lapsed", since=start, until=rec.privacy_shield_until,
+                                    source=source, date=checked)
     if status == "unknown":
-        return status, (f"the texts read show it {rec.privacy_shield} only from {start} "
-                        f"(status read in {source}, {checked}): not established on this date")
+        return status, catalogs.say("ps", "later_only", status=rec.privacy_shield, since=start,
+                                    source=source, date=checked)
     if since:
         # a later text (a List row) dates the certification but cannot show a lapse between
-        unseen = ("; a lapse that ended before then would not show in it"
-                  if checked and as_of < checked else "")
-        return status, (f"certified from {since}, per a text quoted in the knowledge base's "
-                        f"record (status read in {source}, {checked}{unseen})")
-    return status, f"{status} in the text read on {start} ({source})"
+        unseen = (catalogs.say("ps_part", "unseen") if checked and as_of < checked else "")
+        return status, catalogs.say("ps", "dated", since=since, source=source, date=checked,
+                                    unseen=unseen)
+    return status, catalogs.say("ps", "read", status=status, date=start, source=source)
 
 
 def privacy_shield_as_of(rec: EntityRecord, as_of: dt.date) -> str:

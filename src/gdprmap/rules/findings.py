@@ -195,7 +195,7 @@ class Judge:
                     # checked 2025-11-05" of a 2020 capture would read as "not on the List"
                     text += say["dpf_on"].format(
                         date=self._date(self.as_of), status=status,
-                        basis=catalogs.basis(ent.dpf_basis.rstrip("."), self.lang))
+                        basis=catalogs.reason(ent.dpf_basis.rstrip("."), self.lang, "dpf"))
                 else:
                     text += say["dpf"].format(status=status)
                     if ent.dpf_checked:
@@ -204,7 +204,8 @@ class Judge:
                 text += say["ps_on"].format(
                     date=self._date(self.as_of),
                     status=say.get("ps_" + ent.privacy_shield, ent.privacy_shield),
-                    basis=catalogs.basis(ent.privacy_shield_basis.rstrip("."), self.lang))
+                    basis=catalogs.reason(ent.privacy_shield_basis.rstrip("."), self.lang,
+                                          "ps"))
             steps.append(Step(kind="fact", text=text + ".",
                               source=say["kb_entity"].format(id=ent.id),
                               reference=ent.sources[0] if ent.sources else None))
