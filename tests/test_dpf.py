@@ -75,8 +75,8 @@ def _toml(eid: str, name: str, host: str, extra: str = "") -> str:
             f'sources = ["https://{eid}.example/legal"]\n\n')
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def build_world(tmp_path_factory):
+    """The fictional organisations' knowledge-base override, a capture calling each, and a List."""
     folder = tmp_path_factory.mktemp("dpf-world")
     kb = folder / "orgs.toml"
     kb.write_text("".join(_toml(e, n, h) for e, (n, h) in ORGS.items())
@@ -90,11 +90,16 @@ def world(tmp_path_factory):
     return {"kb": kb, "capture": capture, "list": workbook, "folder": folder}
 
 
-_RUNS: dict[tuple[str, bool], gdprmap.Assessment] = {}
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    return build_world(tmp_path_factory)
+
+
+_RUNS: dict[tuple[str, str, bool], gdprmap.Assessment] = {}
 
 
 def assess(world, as_of: str, with_list: bool = True) -> gdprmap.Assessment:
-    key = (as_of, with_list)
+    key = (str(world["capture"]), as_of, with_list)
     if key not in _RUNS:
         _RUNS[key] = gdprmap.analyze(world["capture"], as_of=as_of, kb_override=(world["kb"],),
                                      dpf_list=world["list"] if with_list else None)

@@ -16,7 +16,7 @@ import pytest
 from gdprmap import catalogs
 from gdprmap.enrich import dpf
 from gdprmap.enrich.kb import DpfLapse, KnowledgeBase
-from test_dpf import assess, world  # noqa: F401  (the fictional List and records; a fixture)
+from test_dpf import assess, build_world
 
 DATES = [dt.date(2017, 3, 1), dt.date(2020, 1, 1), dt.date(2022, 12, 5), dt.date(2023, 9, 1),
          dt.date(2024, 8, 1), dt.date(2026, 12, 1)]
@@ -29,6 +29,12 @@ ISO = re.compile(r"\b\d{4}-\d\d-\d\d\b")
 def _left(text: str) -> str:
     """``text`` without what it quotes as it is: URLs, paths, names in quotes."""
     return re.sub(r"https?://\S+|/\S+|'[^']*'", " ", text)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """test_dpf's fictional organisations and List."""
+    return build_world(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +67,7 @@ def test_every_reason_of_the_bundled_records_is_worded_without_english(reasons, 
 
 
 @pytest.mark.parametrize("lang", ["de", "fr"])
-def test_every_reason_read_on_a_list_is_worded(world, lang):  # noqa: F811
+def test_every_reason_read_on_a_list_is_worded(world, lang):
     """A List given with --dpf-list: rows, absences, other legal forms, ambiguous names, HR-only
     rows, lapses, dates before and after the List's."""
     seen = 0
