@@ -130,7 +130,9 @@ def test_entity_carries_parent_established_into_the_chain(kb):
 
 
 GOOGLE_OPERATORS = {"google-llc": "Google LLC", "google-ireland": "Google Ireland Limited",
-                    "google-cloud-emea": "Google Cloud EMEA"}
+                    "google-cloud-emea": "Google Cloud EMEA",
+                    # a group company whose own policy names it for every user (waze.com)
+                    "waze-mobile-ltd": "Waze Mobile Ltd."}
 
 
 def test_google_services_follow_their_eea_terms(kb):
