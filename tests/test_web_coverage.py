@@ -86,13 +86,15 @@ def test_a_domain_with_one_unknown_host_is_not_attributed():
 
 
 def test_operators_are_those_of_the_files_date(tmp_path, capsys):
-    # bidswitch.net: BIDSWITCH GmbH until 2018-06-29, Criteo from 2025-06-30, no one between
+    # bidswitch.net: BIDSWITCH GmbH until 2018-06-29, no one until BIDSWITCH Inc.'s DPA of
+    # 2021-04-22, Criteo from 2025-06-30
     path = observed(tmp_path, [{"domain": "x.bidswitch.net", "totalOccurrences": 7}])
     assert web.main([str(path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["as_of"] == "2025-04-01" and out["attributed_occurrences"] == 0
-    assert web.main([str(path), "--json", "--as-of", "2025-07-01"]) == 0
-    assert json.loads(capsys.readouterr().out)["attributed_occurrences"] == 7
+    assert out["as_of"] == "2025-04-01" and out["attributed_occurrences"] == 7
+    for as_of, attributed in (("2020-01-01", 0), ("2025-07-01", 7), ("2018-01-01", 7)):
+        assert web.main([str(path), "--json", "--as-of", as_of]) == 0
+        assert json.loads(capsys.readouterr().out)["attributed_occurrences"] == attributed, as_of
 
 
 @pytest.mark.parametrize("content, where", [
