@@ -91,35 +91,6 @@ def table(lang: str, prefix: str) -> dict[str, str]:
     return {k[len(head):]: v for k, v in messages(lang).items() if k.startswith(head)}
 
 
-@lru_cache(maxsize=None)
-def _pattern(key: str) -> re.Pattern[str]:
-    """The English text of ``key`` as a regex whose groups are its placeholders."""
-    parts = re.split(r"\{(\w+)\}", text(SOURCE, key))
-    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)"
-                              for i, p in enumerate(parts)))
-
-
-def reword(value: str, lang: str, prefix: str) -> str:
-    """``value``, written by gdprmap in English from a ``prefix:`` key of the catalogs (the
-    JSON keeps English, e.g. a destination's basis), in ``lang``; any other text as it is."""
-    if lang == SOURCE:
-        return value
-    for key in table(SOURCE, prefix):
-        m = _pattern(f"{prefix}:{key}").fullmatch(value)
-        if m:
-            return text(lang, f"{prefix}:{key}").format(**m.groupdict())
-    return value
-
-
-def basis(value: str, lang: str) -> str:
-    """Why data are placed in a country, in ``lang``: gdprmap's own wording (``basis:`` keys)
-    translated; a knowledge-base note, which has no translation, quoted as such (``kb_note``)."""
-    if lang == SOURCE:
-        return value
-    worded = reword(value, lang, "basis")
-    return worded if worded != value else text(lang, "kb_note").format(note=value)
-
-
 # The placeholders of a worded sentence (``worded``) that hold an ISO date: matched as one and
 # written out in the report's language
 DATE_FIELDS = frozenset({"date", "since", "until", "as_of"})
@@ -223,7 +194,7 @@ def _reword_value(value: str, lang: str, forms: tuple[str, ...], family: str) ->
 
 def worded(value: str, lang: str, family: str) -> str | None:
     """``value``, a sentence gdprmap wrote in English from the ``family:`` keys (the JSON keeps
-    English: a DPF or Privacy Shield status's reason), in ``lang``: clause by clause (joined by
+    English: a destination's basis, a DPF or Privacy Shield status's reason), in ``lang``: clause by clause (joined by
     "; "), each clause's parts (``family_part:``) and recognised values (``family_form:``, e.g.
     a cited copy of the List) translated, dates written out, other values (URLs, names) kept.
     None when a clause is not one of gdprmap's sentences (a knowledge base's note)."""
@@ -240,8 +211,9 @@ def worded(value: str, lang: str, family: str) -> str | None:
 
 
 def reason(value: str, lang: str, family: str) -> str:
-    """A status's reason (``dpf``, ``ps``) in ``lang``: :func:`worded`, or, where part of it
-    is a knowledge base's note, the whole quoted as such (``kb_note``)."""
+    """A reason gdprmap gives in English - why data are placed in a country (``basis``), a DPF
+    or Privacy Shield status's (``dpf``, ``ps``) - in ``lang``: :func:`worded`, or, where part
+    of it is a knowledge base's note, the whole quoted as such (``kb_note``)."""
     done = worded(value, lang, family)
     return done if done is not None else text(lang, "kb_note").format(note=value)
 

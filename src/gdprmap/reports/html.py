@@ -511,7 +511,7 @@ def _recipient_view(
             "name": _.country(d.country),
             "status": _.status(d.country),
             "third": not _.eea(d.country),
-            "basis": (basis := catalogs.basis(d.basis, _.lang)),
+            "basis": (basis := catalogs.reason(d.basis, _.lang, "basis")),
             "basis_short": _short(basis, BASIS_CAP),
             "source": d.source,
             "entity": d.entity,

@@ -212,7 +212,7 @@ class Judge:
         if cand.destination and not (cand.chain and cand.destination == cand.chain[0].country):
             steps.append(Step(kind="fact", text=say["received"].format(
                 country=self._country(cand.destination),
-                basis=catalogs.basis(cand.basis.rstrip("."), self.lang)),
+                basis=catalogs.reason(cand.basis.rstrip("."), self.lang, "basis")),
                 source=say["kb"]))
         graph = self.evaluation.graph
         for var in LEGAL_VARIABLES:
